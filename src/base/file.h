@@ -1,0 +1,23 @@
+/* Whole-file reads and atomic writes: an output appears under its final name
+ * complete, or not at all. */
+#ifndef TMC_BASE_FILE_H
+#define TMC_BASE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Reads path into a malloc'd buffer (free with free()); at most max_bytes. */
+tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
+                         size_t *len, tmc_diag *d);
+
+/* Writes data to path through a temporary file in the same folder, renamed
+ * over path only once everything is written and flushed. */
+tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
+                                 tmc_diag *d);
+
+/* The last path component ("../shared/models/vww.tflite" -> "vww.tflite"). */
+const char *tmc_path_base(const char *path);
+
+#endif
