@@ -1,0 +1,85 @@
+/* Names, per-op figures and the supported-op check of the graph IR. */
+#include "graph.h"
+
+#include <stdio.h>
+
+const char *tmc_dtype_name(tmc_dtype t) {
+  static const char *const names[] = {
+      "FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL",
+      "INT16", "COMPLEX64", "INT8", "FLOAT64", "COMPLEX128", "UINT64",
+      "RESOURCE", "VARIANT", "UINT32", "UINT16", "INT4", "BFLOAT16"};
+  return (unsigned)t < TMC_DTYPE_COUNT ? names[t] : "?";
+}
+
+size_t tmc_dtype_size(tmc_dtype t) {
+  switch (t) {
+    case TMC_F32: case TMC_I32: case TMC_U32: return 4;
+    case TMC_F16: case TMC_I16: case TMC_U16: case TMC_BF16: return 2;
+    case TMC_U8: case TMC_I8: case TMC_BOOL: return 1;
+    case TMC_I64: case TMC_F64: case TMC_U64: case TMC_C64: return 8;
+    case TMC_C128: return 16;
+    default: return 0;
+  }
+}
+
+const char *tmc_op_kind_name(tmc_op_kind k) {
+  switch (k) {
+#define TMC_OP(kind, code, opt, imin, imax, omin, omax) \
+  case TMC_OP_##kind:                              \
+    return #kind;
+#include "ops.def"
+#undef TMC_OP
+    default:
+      return "UNKNOWN";
+  }
+}
+
+const char *tmc_act_name(tmc_act a) {
+  static const char *const names[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH",
+                                      "SIGN_BIT"};
+  return (unsigned)a < 6 ? names[a] : "?";
+}
+
+int64_t tmc_op_macs(const tmc_graph *g, const tmc_op *op) {
+  const tmc_tensor *w = tmc_op_input(g, op, 1);
+  if (op->n_out < 1) return 0;
+  const tmc_tensor *out = tmc_op_output(g, op, 0);
+  switch (op->kind) {
+    case TMC_OP_CONV_2D: /* out elems x kh x kw x cin */
+      return out->elems * w->dims[1] * w->dims[2] * w->dims[3];
+    case TMC_OP_DEPTHWISE_CONV_2D: /* out elems x kh x kw */
+      return out->elems * w->dims[1] * w->dims[2];
+    case TMC_OP_FULLY_CONNECTED: /* out elems x input features */
+      return out->elems * w->dims[w->rank - 1];
+    case TMC_OP_TRANSPOSE_CONV: { /* input elems x kh x kw x cout */
+      const tmc_tensor *x = tmc_op_input(g, op, 2);
+      return x->elems * w->dims[0] * w->dims[1] * w->dims[2];
+    }
+    default:
+      return 0;
+  }
+}
+
+int64_t tmc_op_weight_bytes(const tmc_graph *g, const tmc_op *op) {
+  int64_t sum = 0;
+  for (int i = 0; i < op->n_in; i++) {
+    const tmc_tensor *t = tmc_op_input(g, op, i);
+    if (t && t->is_const) sum += t->bytes;
+  }
+  return sum;
+}
+
+tmc_status tmc_graph_check_supported(const tmc_graph *g, tmc_diag *d) {
+  int count = 0;
+  for (int i = 0; i < g->n_ops; i++) count += g->ops[i].unsupported != NULL;
+  if (count == 0) return TMC_OK;
+  tmc_fail(d, TMC_ERR_UNSUPPORTED, "%d unsupported operator%s:", count,
+           count > 1 ? "s" : "");
+  for (int i = 0; i < g->n_ops; i++) {
+    const tmc_op *op = &g->ops[i];
+    if (op->unsupported)
+      tmc_diag_append(d, "\n  op %d %s (version %d): %s", op->id, op->name, op->version,
+                      op->unsupported);
+  }
+  return TMC_ERR_UNSUPPORTED;
+}
