@@ -4,6 +4,7 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,11 +184,20 @@ tmc_status tmc_ir_set_params(const tmc_graph *g, tmc_op *op, const tmc_tfl_optio
 
 /* ---- operand checks ----------------------------------------------------- */
 
+/* "op 12 CONV_2D: input 1 (tensor 42 'w'): <what>". */
 static tmc_status operand_fail(tmc_diag *d, const tmc_op *op, const char *role, int k,
-                               const tmc_tensor *t, const char *fmt, long long found,
-                               long long expected) {
-  char what[160];
-  snprintf(what, sizeof what, fmt, found, expected);
+                               const tmc_tensor *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+static tmc_status operand_fail(tmc_diag *d, const tmc_op *op, const char *role, int k,
+                               const tmc_tensor *t, const char *fmt, ...) {
+  char what[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
   return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: %s %d (tensor %d '%s'): %s", op->id,
                   op->name, role, k, t->id, t->name, what);
 }
@@ -268,24 +278,21 @@ static tmc_status check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
   bool dw = op->kind == TMC_OP_DEPTHWISE_CONV_2D;
   if (x == NULL) return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input 0 is absent", op->id, op->name);
   if (w == NULL) return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input 1 (weights) is absent", op->id, op->name);
-  if (x->rank != 4) return operand_fail(d, op, "input", 0, x, "%lld dims, expected %lld", x->rank, 4);
-  if (w->rank != 4) return operand_fail(d, op, "input", 1, w, "%lld dims, expected %lld", w->rank, 4);
-  if (y->rank != 4) return operand_fail(d, op, "output", 0, y, "%lld dims, expected %lld", y->rank, 4);
+  if (x->rank != 4) return operand_fail(d, op, "input", 0, x, "%lld dims, expected %lld", (long long)(x->rank), 4LL);
+  if (w->rank != 4) return operand_fail(d, op, "input", 1, w, "%lld dims, expected %lld", (long long)(w->rank), 4LL);
+  if (y->rank != 4) return operand_fail(d, op, "output", 0, y, "%lld dims, expected %lld", (long long)(y->rank), 4LL);
   int32_t cout = dw ? w->dims[3] : w->dims[0];
   int32_t kh = w->dims[1], kw = w->dims[2];
   if (dw && w->dims[0] != 1)
-    return operand_fail(d, op, "input", 1, w, "dimension 0 is %lld, expected %lld", w->dims[0], 1);
+    return operand_fail(d, op, "input", 1, w, "dimension 0 is %lld, expected %lld", (long long)(w->dims[0]), 1LL);
   if (!dw && (w->dims[3] == 0 || x->dims[3] % w->dims[3] != 0))
-    return operand_fail(d, op, "input", 1, w, "%lld input channels do not divide the input's %lld",
-                        w->dims[3], x->dims[3]);
+    return operand_fail(d, op, "input", 1, w, "%lld input channels do not divide the input's %lld", (long long)(w->dims[3]), (long long)(x->dims[3]));
   if (!dw && w->dims[3] != x->dims[3] && !op->unsupported)
     op->unsupported = "grouped convolution";
   if (dw && (x->dims[3] == 0 || cout % x->dims[3] != 0))
-    return operand_fail(d, op, "input", 1, w, "%lld channels are not a multiple of the input's %lld",
-                        cout, x->dims[3]);
+    return operand_fail(d, op, "input", 1, w, "%lld channels are not a multiple of the input's %lld", (long long)(cout), (long long)(x->dims[3]));
   if (bias && (bias->rank != 1 || bias->dims[0] != cout))
-    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld (one per output channel)",
-                        bias->elems, cout);
+    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld (one per output channel)", (long long)(bias->elems), (long long)(cout));
   const tmc_conv_params *p = &op->p.conv;
   int64_t oh = window_out(x->dims[1], kh, p->stride_h, p->dilation_h, p->padding);
   int64_t ow = window_out(x->dims[2], kw, p->stride_w, p->dilation_w, p->padding);
@@ -308,8 +315,8 @@ static tmc_status check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
 
 static tmc_status check_pool(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
   const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
-  if (x->rank != 4) return operand_fail(d, op, "input", 0, x, "%lld dims, expected %lld", x->rank, 4);
-  if (y->rank != 4) return operand_fail(d, op, "output", 0, y, "%lld dims, expected %lld", y->rank, 4);
+  if (x->rank != 4) return operand_fail(d, op, "input", 0, x, "%lld dims, expected %lld", (long long)(x->rank), 4LL);
+  if (y->rank != 4) return operand_fail(d, op, "output", 0, y, "%lld dims, expected %lld", (long long)(y->rank), 4LL);
   const tmc_pool_params *p = &op->p.pool;
   int64_t want[4] = {x->dims[0],
                      window_out(x->dims[1], p->filter_h, p->stride_h, 1, p->padding),
@@ -331,17 +338,15 @@ static tmc_status check_fc(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
   if (x == NULL || w == NULL)
     return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input %d is absent", op->id, op->name,
                     x == NULL ? 0 : 1);
-  if (w->rank != 2) return operand_fail(d, op, "input", 1, w, "%lld dims, expected %lld", w->rank, 2);
+  if (w->rank != 2) return operand_fail(d, op, "input", 1, w, "%lld dims, expected %lld", (long long)(w->rank), 2LL);
   int32_t units = w->dims[0], depth = w->dims[1];
   if (depth == 0 || x->elems % depth != 0)
     return operand_fail(d, op, "input", 0, x, "%lld elements are not a multiple of the "
-                        "weights' depth %lld", x->elems, depth);
+                        "weights' depth %lld", (long long)(x->elems), (long long)(depth));
   if (bias && bias->elems != units)
-    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld", bias->elems,
-                        units);
+    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld", (long long)(bias->elems), (long long)(units));
   if (y->elems != x->elems / depth * units)
-    return operand_fail(d, op, "output", 0, y, "%lld elements, expected %lld", y->elems,
-                        x->elems / depth * units);
+    return operand_fail(d, op, "output", 0, y, "%lld elements, expected %lld", (long long)(y->elems), (long long)(x->elems / depth * units));
   if (!w->is_const && !op->unsupported) op->unsupported = "weights are not constant";
   if (bias && !bias->is_const && !op->unsupported) op->unsupported = "bias is not constant";
   return TMC_OK;

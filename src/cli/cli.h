@@ -1,0 +1,17 @@
+/* The tmc command line: one function per subcommand. Only this folder
+ * prints or exits; exit codes are 0 ok, 1 bad input or model, 2 usage. */
+#ifndef TMC_CLI_CLI_H
+#define TMC_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "base/status.h"
+
+enum { TMC_EXIT_OK = 0, TMC_EXIT_BAD_INPUT = 1, TMC_EXIT_USAGE = 2 };
+
+int tmc_cmd_inspect(int argc, char **argv);
+
+/* Prints "tmc: <msg>" to stderr and returns the exit code for s. */
+int tmc_cli_report(const tmc_diag *d);
+
+#endif

@@ -1,0 +1,23 @@
+/* Loading a model file into the IR, shared by the subcommands. */
+#include "load.h"
+
+#include <stdlib.h>
+
+#include "base/file.h"
+#include "base/limits.h"
+#include "ir/build.h"
+
+tmc_status tmc_cli_load(const char *path, tmc_cli_model *m, tmc_diag *d) {
+  m->bytes = NULL;
+  m->len = 0;
+  tmc_arena_init(&m->arena);
+  d->subject = tmc_path_base(path);
+  TMC_TRY(tmc_file_read(path, TMC_MAX_MODEL_BYTES, &m->bytes, &m->len, d));
+  return tmc_graph_load(m->bytes, m->len, tmc_path_base(path), &m->arena, &m->graph, d);
+}
+
+void tmc_cli_unload(tmc_cli_model *m) {
+  tmc_arena_free(&m->arena);
+  free(m->bytes);
+  m->bytes = NULL;
+}

@@ -1,0 +1,48 @@
+/* tmc: entry point, subcommand dispatch, --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef TMC_VERSION
+#define TMC_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+    "usage: tmc <command> [options]\n"
+    "\n"
+    "tmc, the Tiny Model Compiler: int8 TensorFlow Lite models to small C code\n"
+    "for microcontrollers.\n"
+    "\n"
+    "commands:\n"
+    "  inspect MODEL [--json]   operators, tensors, MACs, weights and quantization\n"
+    "\n"
+    "options:\n"
+    "  -h, --help               this message ('tmc <command> --help' for one command)\n"
+    "  --version                the version of tmc\n"
+    "\n"
+    "exit codes: 0 ok, 1 bad input or model, 2 usage error\n";
+
+int tmc_cli_report(const tmc_diag *d) {
+  fprintf(stderr, "tmc: %s\n", d->msg[0] ? d->msg : tmc_status_str(d->status));
+  return d->status == TMC_ERR_USAGE ? TMC_EXIT_USAGE : TMC_EXIT_BAD_INPUT;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return TMC_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    fputs(usage, stdout);
+    return TMC_EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("tmc %s\n", TMC_VERSION);
+    return TMC_EXIT_OK;
+  }
+  if (!strcmp(cmd, "inspect")) return tmc_cmd_inspect(argc - 2, argv + 2);
+  fprintf(stderr, "tmc: unknown command '%s'\n\n%s", cmd, usage);
+  return TMC_EXIT_USAGE;
+}
