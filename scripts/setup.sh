@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what tmc's build and tests need on Debian 12 (only what is missing).
+# Usage: scripts/setup.sh [--tests]
+set -euo pipefail
+
+pkgs=(cmake make gcc)
+if [ "${1:-}" = "--tests" ]; then
+  pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq || true
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
