@@ -260,7 +260,7 @@ static tmc_status build_op(builder *b, int32_t i) {
                     options_name(want_opt));
   if (o->has_options2)
     op->unsupported = "builtin_options_2 are not supported";
-  return tmc_ir_set_params(b->g, op, o, b->a, b->d);
+  return tmc_ir_set_attrs(b->g, op, o, b->a, b->d);
 }
 
 static tmc_status link_consumers(builder *b) {

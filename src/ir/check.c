@@ -34,11 +34,11 @@ static tmc_status check_pos(tmc_diag *d, const tmc_op *op, const char *what, int
   return v >= 1 ? TMC_OK : bad(d, op, what, v, ">= 1");
 }
 
-tmc_status tmc_ir_set_params(const tmc_graph *g, tmc_op *op, const tmc_tfl_options *o,
+tmc_status tmc_ir_set_attrs(const tmc_graph *g, tmc_op *op, const tmc_tfl_options *o,
                              tmc_arena *a, tmc_diag *d) {
   (void)g;
   (void)a;
-  tmc_op_params *p = &op->p;
+  tmc_op_attr *p = &op->attr;
   switch (op->kind) {
     case TMC_OP_CONV_2D: {
       const tmc_tfl_conv2d *c = &o->u.conv2d;
@@ -293,7 +293,7 @@ static tmc_status check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
     return operand_fail(d, op, "input", 1, w, "%lld channels are not a multiple of the input's %lld", (long long)(cout), (long long)(x->dims[3]));
   if (bias && (bias->rank != 1 || bias->dims[0] != cout))
     return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld (one per output channel)", (long long)(bias->elems), (long long)(cout));
-  const tmc_conv_params *p = &op->p.conv;
+  const tmc_conv_attr *p = &op->attr.conv;
   int64_t oh = window_out(x->dims[1], kh, p->stride_h, p->dilation_h, p->padding);
   int64_t ow = window_out(x->dims[2], kw, p->stride_w, p->dilation_w, p->padding);
   int64_t want[4] = {x->dims[0], oh, ow, cout};
@@ -317,7 +317,7 @@ static tmc_status check_pool(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
   const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
   if (x->rank != 4) return operand_fail(d, op, "input", 0, x, "%lld dims, expected %lld", (long long)(x->rank), 4LL);
   if (y->rank != 4) return operand_fail(d, op, "output", 0, y, "%lld dims, expected %lld", (long long)(y->rank), 4LL);
-  const tmc_pool_params *p = &op->p.pool;
+  const tmc_pool_attr *p = &op->attr.pool;
   int64_t want[4] = {x->dims[0],
                      window_out(x->dims[1], p->filter_h, p->stride_h, 1, p->padding),
                      window_out(x->dims[2], p->filter_w, p->stride_w, 1, p->padding),

@@ -8,7 +8,7 @@
 #include "graph.h"
 #include "reader/tflite.h"
 
-tmc_status tmc_ir_set_params(const tmc_graph *g, tmc_op *op, const tmc_tfl_options *o,
+tmc_status tmc_ir_set_attrs(const tmc_graph *g, tmc_op *op, const tmc_tfl_options *o,
                              tmc_arena *a, tmc_diag *d);
 
 /* Runs once every op and tensor is built (producers known). */

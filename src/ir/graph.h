@@ -71,53 +71,53 @@ typedef struct tmc_tensor {
 } tmc_tensor;
 
 /* Typed parameters, one struct per family. */
-typedef struct tmc_conv_params {
+typedef struct tmc_conv_attr {
   tmc_padding padding;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
   int32_t depth_multiplier; /* DEPTHWISE_CONV_2D */
   tmc_act act;
-} tmc_conv_params;
+} tmc_conv_attr;
 
-typedef struct tmc_pool_params {
+typedef struct tmc_pool_attr {
   tmc_padding padding;
   int32_t stride_h, stride_w;
   int32_t filter_h, filter_w;
   tmc_act act;
-} tmc_pool_params;
+} tmc_pool_attr;
 
-typedef struct tmc_fc_params {
+typedef struct tmc_fc_attr {
   tmc_act act;
   bool keep_num_dims;
-} tmc_fc_params;
+} tmc_fc_attr;
 
-typedef struct tmc_act_params { tmc_act act; } tmc_act_params; /* ADD, SUB, MUL */
-typedef struct tmc_axis_params { int32_t axis; tmc_act act; int32_t count; } tmc_axis_params;
-typedef struct tmc_softmax_params { float beta; } tmc_softmax_params;
-typedef struct tmc_reduce_params { bool keep_dims; } tmc_reduce_params;
-typedef struct tmc_resize_params { bool align_corners, half_pixel_centers; } tmc_resize_params;
-typedef struct tmc_squeeze_params { int32_t n; const int32_t *dims; } tmc_squeeze_params;
-typedef struct tmc_slice_params {
+typedef struct tmc_act_attr { tmc_act act; } tmc_act_attr; /* ADD, SUB, MUL */
+typedef struct tmc_axis_attr { int32_t axis; tmc_act act; int32_t count; } tmc_axis_attr;
+typedef struct tmc_softmax_attr { float beta; } tmc_softmax_attr;
+typedef struct tmc_reduce_attr { bool keep_dims; } tmc_reduce_attr;
+typedef struct tmc_resize_attr { bool align_corners, half_pixel_centers; } tmc_resize_attr;
+typedef struct tmc_squeeze_attr { int32_t n; const int32_t *dims; } tmc_squeeze_attr;
+typedef struct tmc_slice_attr {
   int32_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
   bool offset;
-} tmc_slice_params;
-typedef struct tmc_leaky_params { float alpha; } tmc_leaky_params;
-typedef struct tmc_gather_params { int32_t axis, batch_dims; } tmc_gather_params;
+} tmc_slice_attr;
+typedef struct tmc_leaky_attr { float alpha; } tmc_leaky_attr;
+typedef struct tmc_gather_attr { int32_t axis, batch_dims; } tmc_gather_attr;
 
-typedef union tmc_op_params {
-  tmc_conv_params conv;       /* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV */
-  tmc_pool_params pool;       /* AVERAGE_POOL_2D, MAX_POOL_2D */
-  tmc_fc_params fc;           /* FULLY_CONNECTED */
-  tmc_act_params binary;      /* ADD, SUB, MUL */
-  tmc_axis_params axis;       /* CONCATENATION, SPLIT, PACK, UNPACK */
-  tmc_softmax_params softmax; /* SOFTMAX */
-  tmc_reduce_params reduce;   /* MEAN */
-  tmc_resize_params resize;   /* RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR */
-  tmc_squeeze_params squeeze; /* SQUEEZE */
-  tmc_slice_params slice;     /* STRIDED_SLICE */
-  tmc_leaky_params leaky;     /* LEAKY_RELU */
-  tmc_gather_params gather;   /* GATHER */
-} tmc_op_params;
+typedef union tmc_op_attr {
+  tmc_conv_attr conv;       /* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV */
+  tmc_pool_attr pool;       /* AVERAGE_POOL_2D, MAX_POOL_2D */
+  tmc_fc_attr fc;           /* FULLY_CONNECTED */
+  tmc_act_attr binary;      /* ADD, SUB, MUL */
+  tmc_axis_attr axis;       /* CONCATENATION, SPLIT, PACK, UNPACK */
+  tmc_softmax_attr softmax; /* SOFTMAX */
+  tmc_reduce_attr reduce;   /* MEAN */
+  tmc_resize_attr resize;   /* RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR */
+  tmc_squeeze_attr squeeze; /* SQUEEZE */
+  tmc_slice_attr slice;     /* STRIDED_SLICE */
+  tmc_leaky_attr leaky;     /* LEAKY_RELU */
+  tmc_gather_attr gather;   /* GATHER */
+} tmc_op_attr;
 
 typedef struct tmc_op {
   int32_t id;           /* index in the model's operator list */
@@ -128,7 +128,7 @@ typedef struct tmc_op {
   int32_t n_in, n_out;
   int32_t *in;          /* tensor ids; -1 for an absent optional input */
   int32_t *out;
-  tmc_op_params p;
+  tmc_op_attr attr;
   /* Why tmc cannot compile this op (NULL when it can, as far as the IR can
    * tell: a known kind with valid options). */
   const char *unsupported;
