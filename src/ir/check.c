@@ -3,6 +3,8 @@
  * "op 12 CONV_2D: input 1 (tensor 42 'w'): 3 dims, expected 4". */
 #include "check.h"
 
+#include "geometry.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -205,9 +207,7 @@ static tmc_status operand_fail(tmc_diag *d, const tmc_op *op, const char *role, 
 /* Output size of a convolution or pooling window along one axis (TFLite). */
 static int64_t window_out(int64_t in, int32_t k, int32_t stride, int32_t dil,
                           tmc_padding pad) {
-  int64_t eff = (int64_t)(k - 1) * dil + 1;
-  if (pad == TMC_PAD_SAME) return (in + stride - 1) / stride;
-  return in >= eff ? (in - eff + stride) / stride : 0;
+  return tmc_window_geometry(in, k, stride, dil, pad).out;
 }
 
 /* Is input k a parameter tensor (shape, axes, paddings...) rather than data? */

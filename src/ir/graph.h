@@ -61,7 +61,8 @@ typedef struct tmc_tensor {
   int64_t elems;     /* product of dims (1 for a scalar) */
   int64_t bytes;     /* elems * element size */
   tmc_quant q;
-  const uint8_t *data; /* constant bytes in the model (never copied), or NULL */
+  const uint8_t *data; /* constant bytes: in the model (never copied), or in
+                        * the arena for values a pass computed; else NULL */
   bool is_const;       /* has data in the model */
   bool is_variable;
   bool is_input, is_output; /* a graph input / output */
@@ -132,6 +133,9 @@ typedef struct tmc_op {
   /* Why tmc cannot compile this op (NULL when it can, as far as the IR can
    * tell: a known kind with valid options). */
   const char *unsupported;
+  /* Evaluated at compile time by the constant-folding pass: its outputs are
+   * constants now and it is not executed. */
+  bool folded;
 } tmc_op;
 
 typedef struct tmc_graph {

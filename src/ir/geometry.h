@@ -1,0 +1,36 @@
+/* Shape arithmetic shared by the IR checks, the passes and the lowering:
+ * TFLite's window padding, strided-slice normalisation and broadcasting. */
+#ifndef TMC_IR_GEOMETRY_H
+#define TMC_IR_GEOMETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "graph.h"
+
+/* Output size and explicit padding of a conv/pool window along one axis, as
+ * TFLite's ComputePaddingHeightWidth: total = max((out-1)*stride + eff_k - in,
+ * 0), before = total / 2, after = the rest. */
+typedef struct tmc_window {
+  int64_t out;
+  int32_t before, after;
+} tmc_window;
+tmc_window tmc_window_geometry(int64_t in, int32_t k, int32_t stride, int32_t dilation,
+                               tmc_padding padding);
+
+/* A strided slice over a tensor of `rank` dims: begin/end/strides as given by
+ * the op's constant inputs, masks from its attributes. Produces, per dim, the
+ * first index, the step and the count (TFLite's StridedSliceStartForAxis /
+ * EndForAxis). Returns false when a stride is 0. */
+typedef struct tmc_slice {
+  int32_t rank;
+  int32_t start[TMC_MAX_RANK], step[TMC_MAX_RANK], count[TMC_MAX_RANK];
+} tmc_slice;
+bool tmc_slice_geometry(const int32_t *dims, int32_t rank, const int64_t *begin,
+                        const int64_t *end, const int64_t *strides,
+                        const tmc_slice_attr *attr, tmc_slice *out);
+
+/* Element i of an integer constant (INT32 or INT64; 0 for other types). */
+int64_t tmc_tensor_int(const tmc_tensor *t, int64_t i);
+
+#endif

@@ -1,0 +1,14 @@
+/* Graph passes: each rewrites the IR in place and keeps outputs bit-exact. */
+#ifndef TMC_PASSES_PASSES_H
+#define TMC_PASSES_PASSES_H
+
+#include "ir/graph.h"
+
+/* Evaluates at compile time every operator whose inputs are all constants
+ * and whose kind only moves or computes integers (SHAPE, PACK, UNPACK,
+ * GATHER, STRIDED_SLICE, CONCATENATION, RESHAPE, SQUEEZE, TRANSPOSE): the
+ * SHAPE -> STRIDED_SLICE -> PACK chains Keras puts before a RESHAPE. Folded
+ * ops get op->folded; their outputs become constants held in the arena. */
+tmc_status tmc_pass_fold_constants(tmc_graph *g, tmc_arena *a, tmc_diag *d);
+
+#endif
