@@ -139,7 +139,7 @@ static tmc_status follow(tmc_fb *fb, uint32_t p, uint32_t *target, const char *f
 
 tmc_status tmc_fb_table_field(tmc_fb *fb, const tmc_fb_table *t, int id,
                               tmc_fb_table *out, bool *present, const char *field) {
-  uint32_t p, target;
+  uint32_t p = 0, target = 0;
   *present = false;
   TMC_TRY(field_pos(fb, t, id, 4, 4, &p, field));
   if (p == 0) return TMC_OK;
@@ -183,7 +183,7 @@ static tmc_status check_vector(tmc_fb *fb, uint32_t target, uint32_t elem_size,
 tmc_status tmc_fb_vector(tmc_fb *fb, const tmc_fb_table *t, int id, uint32_t elem_size,
                          uint32_t elem_align, bool decode, tmc_fb_vec *out,
                          bool *present, const char *field) {
-  uint32_t p, target;
+  uint32_t p = 0, target = 0;
   out->pos = 0;
   out->n = 0;
   if (present) *present = false;
@@ -197,14 +197,14 @@ tmc_status tmc_fb_vector(tmc_fb *fb, const tmc_fb_table *t, int id, uint32_t ele
 
 tmc_status tmc_fb_vec_table(tmc_fb *fb, const tmc_fb_vec *v, uint32_t i,
                             tmc_fb_table *out, const char *field) {
-  uint32_t target;
+  uint32_t target = 0;
   TMC_TRY(follow(fb, v->pos + 4 * i, &target, field));
   return check_table(fb, target, out, field);
 }
 
 static tmc_status check_string(tmc_fb *fb, uint32_t target, const char **out,
                                uint32_t *n, const char *field) {
-  tmc_fb_vec v;
+  tmc_fb_vec v = {0, 0};
   TMC_TRY(check_vector(fb, target, 1, 1, false, &v, field));
   if (v.n >= fb->len - v.pos || fb->buf[v.pos + v.n] != 0)
     return tmc_fb_error(fb, field, "string at offset %u is not NUL-terminated", target);
@@ -215,7 +215,7 @@ static tmc_status check_string(tmc_fb *fb, uint32_t target, const char **out,
 
 tmc_status tmc_fb_string(tmc_fb *fb, const tmc_fb_table *t, int id, const char **out,
                          uint32_t *n, const char *field) {
-  uint32_t p, target;
+  uint32_t p = 0, target = 0;
   *out = NULL;
   if (n) *n = 0;
   TMC_TRY(field_pos(fb, t, id, 4, 4, &p, field));
@@ -226,7 +226,7 @@ tmc_status tmc_fb_string(tmc_fb *fb, const tmc_fb_table *t, int id, const char *
 
 tmc_status tmc_fb_vec_string(tmc_fb *fb, const tmc_fb_vec *v, uint32_t i,
                              const char **out, const char *field) {
-  uint32_t target;
+  uint32_t target = 0;
   TMC_TRY(follow(fb, v->pos + 4 * i, &target, field));
   return check_string(fb, target, out, NULL, field);
 }

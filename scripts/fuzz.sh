@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A long fuzzing run of the reader and IR builder (tests/fuzz/fuzz_reader.c)
+# over the shared models, the golden op models, the example model and
+# tests/fuzz/crashes/. Uses clang + libFuzzer when clang can link it, else the
+# gcc replay driver with seeded mutations; both under ASan + UBSan. Inputs that
+# crash are written to tests/fuzz/crashes/ (commit them once the bug is fixed).
+# Usage: scripts/fuzz.sh [SECONDS]   (default 600; TMC_SHARED_DIR overrides
+#        the shared folder, FUZZ_SEED the replay driver's seed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-600}
+shared=${TMC_SHARED_DIR:-../shared}
+crashes=tests/fuzz/crashes
+jobs=$(nproc)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+seeds=()
+for p in "$shared/models" "$shared/golden/ops"; do
+  [ -d "$p" ] && seeds+=("$p")
+done
+[ ${#seeds[@]} -eq 0 ] && echo "fuzz: $shared absent; fuzzing from $crashes only"
+
+libfuzzer=0
+if command -v clang >/dev/null; then
+  CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
+    -DTMC_SHARED_DIR="$shared" >/dev/null
+  grep -q '^TMC_HAVE_LIBFUZZER:INTERNAL=1' build-fuzz/CMakeCache.txt && libfuzzer=1
+fi
+
+if [ $libfuzzer = 1 ]; then
+  build=build-fuzz
+  cmake --build $build -j"$jobs" --target fuzz_reader_libfuzzer >/dev/null
+  cmake --build $build -j"$jobs" --target example_model >/dev/null 2>&1 || true
+  example=$build/examples/tiny_cnn.tflite
+  # New interesting inputs go to the first folder (kept between runs, never
+  # committed); the others are read only.
+  work=$build/fuzz-corpus
+  mkdir -p "$work/example"
+  [ -f "$example" ] && cp "$example" "$work/example/"
+  echo "== libFuzzer for $secs s (crashes go to $crashes/)"
+  status=0
+  $build/tests/fuzz/fuzz_reader_libfuzzer -max_total_time="$secs" -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$crashes/" \
+    "$work" "$work/example" "${seeds[@]}" "$crashes" || status=$?
+  if [ $status -ne 0 ]; then
+    echo "fuzz: libFuzzer found a crash (saved in $crashes/, see the report above);"
+    echo "fuzz: reproduce with $build/tests/fuzz/fuzz_reader_libfuzzer $crashes/<file>"
+    exit 1
+  fi
+else
+  build=build-fuzz-gcc
+  echo "fuzz: clang with libFuzzer unavailable; using the gcc replay driver"
+  cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
+    -DTMC_SHARED_DIR="$shared" >/dev/null
+  cmake --build $build -j"$jobs" --target fuzz_replay >/dev/null
+  cmake --build $build -j"$jobs" --target example_model >/dev/null 2>&1 || true
+  seed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+  echo "== fuzz_replay for $secs s, seed $seed (crashes go to $crashes/)"
+  if ! $build/tests/fuzz/fuzz_replay --skip-missing --truncations 1000 --mutate \
+      --seconds "$secs" --seed "$seed" --crash-dir "$crashes" \
+      "$crashes" "${seeds[@]}" "$build/examples/tiny_cnn.tflite"; then
+    echo "fuzz: crash found (input saved in $crashes/, see the report above)"
+    exit 1
+  fi
+fi
+echo "fuzz: no crash in $secs s"

@@ -1,0 +1,63 @@
+/* pooling.c - int8 AVERAGE_POOL_2D and MAX_POOL_2D, bit-exact with TFLite's
+ * reference_integer_ops::AveragePool / MaxPool: windows are clipped to the
+ * input (padding is never counted), the average rounds half away from zero
+ * with C integer division, then the activation clamp. */
+#include "kernels.h"
+#include "kutil.h"
+#include "requant.h"
+
+static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
+                 const int8_t *x, const tmc_dims4 *out, int8_t *y,
+                 int is_max) {
+  const int32_t c_n = in->c;
+  int32_t b, oy, ox, c;
+  for (b = 0; b < out->n; ++b) {
+    for (oy = 0; oy < out->h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int32_t ky0, ky1;
+      tmc_tap_range(iy0, 1, p->filter_h, in->h, &ky0, &ky1);
+      for (ox = 0; ox < out->w; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        int32_t kx0, kx1;
+        tmc_tap_range(ix0, 1, p->filter_w, in->w, &kx0, &kx1);
+        for (c = 0; c < c_n; ++c) {
+          int32_t acc = is_max ? -128 : 0, ky, kx, v;
+          const int32_t count = (ky1 - ky0) * (kx1 - kx0);
+          for (ky = ky0; ky < ky1; ++ky) {
+            const int8_t *row =
+                x + (((size_t)b * in->h + iy0 + ky) * in->w + ix0) * c_n + c;
+            for (kx = kx0; kx < kx1; ++kx) {
+              v = row[(size_t)kx * c_n];
+              if (is_max) {
+                if (v > acc) acc = v;
+              } else {
+                acc += v;
+              }
+            }
+          }
+          if (!is_max) {
+            if (count == 0) {
+              acc = 0;
+            } else {
+              acc = acc > 0 ? (acc + count / 2) / count
+                            : (acc - count / 2) / count;
+            }
+          }
+          *y++ = (int8_t)tmc_clamp_i32(acc, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}
+
+void tmc_avg_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
+                     const int8_t *input_data, const tmc_dims4 *output,
+                     int8_t *output_data) {
+  pool(p, input, input_data, output, output_data, 0);
+}
+
+void tmc_max_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
+                     const int8_t *input_data, const tmc_dims4 *output,
+                     int8_t *output_data) {
+  pool(p, input, input_data, output, output_data, 1);
+}

@@ -1,0 +1,457 @@
+/* quant_util.c - host-side precomputation of kernel parameters, mirroring
+ * TFLite's quantization_util.cc and TFLM's Prepare() functions. Float vs
+ * double matters for bit-exactness: each helper states which TFLM uses. */
+#include "quant_util.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "requant.h"
+
+/* TfLiteRound(double) = std::round: half away from zero. */
+static double round_away(double x) { return round(x); }
+
+void tmc_quantize_multiplier(double m, int32_t *q, int *shift) {
+  double frac;
+  int64_t q_fixed;
+  int e = 0;
+  if (m == 0.0) {
+    *q = 0;
+    *shift = 0;
+    return;
+  }
+  frac = frexp(m, &e);
+  q_fixed = (int64_t)round_away(frac * (double)(1LL << 31));
+  if (q_fixed == (1LL << 31)) {
+    q_fixed /= 2;
+    ++e;
+  }
+  if (e < -31) {
+    e = 0;
+    q_fixed = 0;
+  }
+  *q = (int32_t)q_fixed;
+  *shift = e;
+}
+
+int tmc_quantize_multiplier_smaller_than_one_exp(double m, int32_t *q,
+                                                 int *left_shift) {
+  int s;
+  if (!(m < 1.0) || !(m > 0.0)) return -1;
+  tmc_quantize_multiplier(m, q, &s);
+  if (s > 0) return -1;
+  *left_shift = s;
+  return 0;
+}
+
+int tmc_quantize_multiplier_greater_than_one(double m, int32_t *q,
+                                             int *left_shift) {
+  if (!(m > 1.0)) return -1;
+  tmc_quantize_multiplier(m, q, left_shift);
+  return *left_shift >= 0 ? 0 : -1;
+}
+
+int32_t tmc_calculate_input_radius(int input_integer_bits,
+                                   int input_left_shift,
+                                   int total_signed_bits) {
+  /* TFLite: 1.0 * ((1 << ib) - 1) * 2^(total - ib) / 2^left_shift, floored.
+   * ldexp gives the same exact double and also covers negative shifts. */
+  const double max_input_rescaled =
+      ldexp((double)((1 << input_integer_bits) - 1),
+            total_signed_bits - input_integer_bits - input_left_shift);
+  const double r = floor(max_input_rescaled);
+  return r >= 2147483647.0 ? INT32_MAX : (int32_t)r;
+}
+
+int tmc_preprocess_softmax_scaling(double beta, double input_scale,
+                                   int input_integer_bits, int32_t *q,
+                                   int *left_shift) {
+  const double max_real_multiplier = (double)((1LL << 31) - 1);
+  double m = beta * input_scale * (double)(1 << (31 - input_integer_bits));
+  if (m > max_real_multiplier) m = max_real_multiplier;
+  return tmc_quantize_multiplier_greater_than_one(m, q, left_shift);
+}
+
+int tmc_preprocess_log_softmax_scaling_exp(double beta, double input_scale,
+                                           int input_integer_bits,
+                                           int32_t *q, int *left_shift,
+                                           int32_t *reverse_scaling_divisor,
+                                           int *reverse_scaling_left_shift) {
+  double real_reverse;
+  if (tmc_preprocess_softmax_scaling(beta, input_scale, input_integer_bits, q,
+                                     left_shift) != 0)
+    return -1;
+  real_reverse = (double)(1LL << (31 - *left_shift)) / (double)*q;
+  return tmc_quantize_multiplier_smaller_than_one_exp(
+      real_reverse, reverse_scaling_divisor, reverse_scaling_left_shift);
+}
+
+int16_t tmc_downscale_multiplier_int16(int32_t m) {
+  const int32_t kRoundingOffset = 1 << 15;
+  if (m >= INT32_MAX - kRoundingOffset) return INT16_MAX;
+  return (int16_t)((m + kRoundingOffset) >> 16);
+}
+
+static int32_t quantize_act(float f, float scale, int32_t zp) {
+  return zp + (int32_t)roundf(f / scale);
+}
+
+void tmc_activation_range_s8(int activation, float output_scale,
+                             int32_t output_zero_point, int32_t *act_min,
+                             int32_t *act_max) {
+  int32_t lo = -128, hi = 127;
+  if (activation == TMC_ACT_RELU) {
+    lo = tmc_max_i32(-128, quantize_act(0.0f, output_scale,
+                                             output_zero_point));
+  } else if (activation == TMC_ACT_RELU6) {
+    lo = quantize_act(0.0f, output_scale, output_zero_point);
+    hi = quantize_act(6.0f, output_scale, output_zero_point);
+    if (lo < -128) lo = -128;
+    if (hi > 127) hi = 127;
+  } else if (activation == TMC_ACT_RELU_N1_TO_1) {
+    lo = quantize_act(-1.0f, output_scale, output_zero_point);
+    hi = quantize_act(1.0f, output_scale, output_zero_point);
+    if (lo < -128) lo = -128;
+    if (hi > 127) hi = 127;
+  }
+  *act_min = lo;
+  *act_max = hi;
+}
+
+int32_t tmc_conv_output_size(int same, int32_t in, int32_t filter,
+                             int32_t stride, int32_t dilation) {
+  const int32_t eff = (filter - 1) * dilation + 1;
+  if (same) return (in + stride - 1) / stride;
+  return (in - eff + stride) / stride;
+}
+
+void tmc_conv_padding(int32_t in, int32_t filter, int32_t stride,
+                      int32_t dilation, int32_t out, int32_t *before,
+                      int32_t *after) {
+  const int32_t eff = (filter - 1) * dilation + 1;
+  int32_t total = (out - 1) * stride + eff - in;
+  if (total < 0) total = 0;
+  *before = total / 2;
+  *after = total - total / 2;
+}
+
+void tmc_transpose_conv_padding(int same, int32_t out, int32_t filter,
+                                int32_t stride, int32_t *before,
+                                int32_t *after) {
+  const int32_t conv_out = tmc_conv_output_size(same, out, filter, stride, 1);
+  tmc_conv_padding(out, filter, stride, 1, conv_out, before, after);
+}
+
+int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
+                       const int32_t *dims2, tmc_broadcast *b) {
+  int32_t a[TMC_MAX_DIMS], c[TMC_MAX_DIMS], o[TMC_MAX_DIMS];
+  int32_t s1[TMC_MAX_DIMS], s2[TMC_MAX_DIMS];
+  int32_t r = rank1 > rank2 ? rank1 : rank2, d, n = 0, acc1 = 1, acc2 = 1;
+  if (rank1 < 0 || rank2 < 0 || r > TMC_MAX_DIMS) return -1;
+  if (r == 0) r = 1;
+  for (d = 0; d < r; ++d) {
+    const int32_t i1 = d - (r - rank1), i2 = d - (r - rank2);
+    a[d] = i1 >= 0 ? dims1[i1] : 1;
+    c[d] = i2 >= 0 ? dims2[i2] : 1;
+    if (a[d] != c[d] && a[d] != 1 && c[d] != 1) return -1;
+    o[d] = a[d] > c[d] ? a[d] : c[d];
+    if (a[d] == 0 || c[d] == 0) o[d] = 0;
+  }
+  for (d = r - 1; d >= 0; --d) {
+    s1[d] = a[d] == 1 ? 0 : acc1;
+    s2[d] = c[d] == 1 ? 0 : acc2;
+    acc1 *= a[d];
+    acc2 *= c[d];
+  }
+  /* Drop size-1 output dims, merge dims contiguous in both operands. */
+  memset(b, 0, sizeof *b);
+  for (d = 0; d < r; ++d) {
+    if (o[d] == 1) continue;
+    if (n > 0 && b->stride1[n - 1] == s1[d] * o[d] &&
+        b->stride2[n - 1] == s2[d] * o[d]) {
+      b->dims[n - 1] *= o[d];
+      b->stride1[n - 1] = s1[d];
+      b->stride2[n - 1] = s2[d];
+      continue;
+    }
+    b->dims[n] = o[d];
+    b->stride1[n] = s1[d];
+    b->stride2[n] = s2[d];
+    ++n;
+  }
+  if (n == 0) {
+    b->dims[0] = 1;
+    b->stride1[0] = 0;
+    b->stride2[0] = 0;
+    n = 1;
+  }
+  b->rank = n;
+  return 0;
+}
+
+void tmc_conv_quant_prepare(float input_scale, const float *filter_scales,
+                            int32_t num_scales, float output_scale,
+                            int32_t num_channels, int32_t *multiplier,
+                            int32_t *shift) {
+  int32_t c;
+  for (c = 0; c < num_channels; ++c) {
+    const double fs = (double)filter_scales[num_scales > 1 ? c : 0];
+    const double eff = (double)input_scale * fs / (double)output_scale;
+    int s;
+    tmc_quantize_multiplier(eff, &multiplier[c], &s);
+    shift[c] = s;
+  }
+}
+
+static int add_sub_finish(double r1, double r2, double ro, int32_t zp1,
+                          int32_t zp2, float out_scale, int32_t out_zp,
+                          int activation, tmc_add_params *p) {
+  int s1, s2, so;
+  p->input1_offset = -zp1;
+  p->input2_offset = -zp2;
+  p->output_offset = out_zp;
+  p->left_shift = 20;
+  if (tmc_quantize_multiplier_smaller_than_one_exp(r1, &p->input1_multiplier,
+                                                   &s1) ||
+      tmc_quantize_multiplier_smaller_than_one_exp(r2, &p->input2_multiplier,
+                                                   &s2) ||
+      tmc_quantize_multiplier_smaller_than_one_exp(ro, &p->output_multiplier,
+                                                   &so))
+    return -1;
+  p->input1_shift = s1;
+  p->input2_shift = s2;
+  p->output_shift = so;
+  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
+                          &p->act_max);
+  return 0;
+}
+
+int tmc_add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                    float out_scale, int32_t out_zp, int activation,
+                    tmc_add_params *p) {
+  const double twice_max =
+      2.0 * (double)(scale1 > scale2 ? scale1 : scale2);
+  const double r1 = (double)scale1 / twice_max;
+  const double r2 = (double)scale2 / twice_max;
+  const double ro = twice_max / ((double)(1 << 20) * (double)out_scale);
+  return add_sub_finish(r1, r2, ro, zp1, zp2, out_scale, out_zp, activation,
+                        p);
+}
+
+int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                    float out_scale, int32_t out_zp, int activation,
+                    tmc_add_params *p) {
+  /* TFLM sub_common.cc: float twice_max and float quotients. */
+  const float twice_max = 2.0f * (scale1 > scale2 ? scale1 : scale2);
+  const float f1 = scale1 / twice_max;
+  const float f2 = scale2 / twice_max;
+  const float fo = twice_max / ((float)(1 << 20) * out_scale);
+  return add_sub_finish((double)f1, (double)f2, (double)fo, zp1, zp2,
+                        out_scale, out_zp, activation, p);
+}
+
+void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                     float out_scale, int32_t out_zp, int activation,
+                     tmc_mul_params *p) {
+  const double real = (double)scale1 * (double)scale2 / (double)out_scale;
+  int s;
+  tmc_quantize_multiplier(real, &p->output_multiplier, &s);
+  p->output_shift = s;
+  p->input1_offset = -zp1;
+  p->input2_offset = -zp2;
+  p->output_offset = out_zp;
+  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
+                          &p->act_max);
+}
+
+int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,
+                     const int32_t *axes, float input_scale, int32_t input_zp,
+                     float output_scale, int32_t output_zp,
+                     tmc_mean_params *p) {
+  int32_t d, i;
+  int64_t num = 1;
+  int32_t m;
+  int s, sh;
+  if (rank < 1 || rank > TMC_MAX_DIMS) return -1;
+  memset(p, 0, sizeof *p);
+  p->rank = rank;
+  for (d = 0; d < rank; ++d) p->dims[d] = dims[d];
+  for (i = 0; i < num_axes; ++i) {
+    const int32_t ax = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (ax < 0 || ax >= rank) return -1;
+    p->reduce[ax] = 1;
+  }
+  for (d = 0; d < rank; ++d)
+    if (p->reduce[d]) num *= dims[d];
+  if (num <= 0 || num > INT32_MAX) return -1;
+  p->num_elements = (int32_t)num;
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+  /* TFLM PrepareMeanOrSum, then QuantizedMeanOrSum folds 1/num in:
+   * shift = floor(log2(num)), capped at 32 and at 31 + output_shift. */
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale, &m, &s);
+  sh = 0;
+  while ((num >> (sh + 1)) != 0) ++sh;
+  if (sh > 32) sh = 32;
+  if (sh > 31 + s) sh = 31 + s;
+  if (sh < 0) sh = 0;
+  p->multiplier = (int32_t)(((int64_t)m * ((int64_t)1 << sh)) / num);
+  p->shift = s - sh;
+  return 0;
+}
+
+int tmc_softmax_prepare(float beta, float input_scale, tmc_softmax_params *p) {
+  int ls;
+  if (tmc_preprocess_softmax_scaling((double)beta, (double)input_scale, 5,
+                                     &p->input_multiplier, &ls) != 0)
+    return -1;
+  p->input_left_shift = ls;
+  p->diff_min = -tmc_calculate_input_radius(5, ls, 31);
+  return 0;
+}
+
+int tmc_log_softmax_prepare(float input_scale, tmc_log_softmax_params *p) {
+  int ls, rs;
+  if (tmc_preprocess_log_softmax_scaling_exp(
+          1.0, (double)input_scale, 5, &p->input_multiplier, &ls,
+          &p->reverse_scaling_divisor, &rs) != 0)
+    return -1;
+  p->input_left_shift = ls;
+  p->reverse_scaling_right_shift = -rs;
+  p->diff_min = -tmc_calculate_input_radius(5, ls, 31);
+  return 0;
+}
+
+void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
+                         tmc_sigmoid_params *p) {
+  /* TFLM logistic_common.cc / tanh.cc: frexp without QuantizeMultiplier's
+   * normalisation (a float32 scale never rounds q up to 2^31). */
+  const double real = (double)input_scale * (double)(1 << (31 - 4));
+  int e = 0;
+  const double q = frexp(real, &e);
+  int64_t qf = (int64_t)round_away(q * (double)(1LL << 31));
+  if (qf > INT32_MAX) qf = INT32_MIN; /* what x86 TFLite's cast yields */
+  p->input_zero_point = input_zp;
+  p->input_multiplier = (int32_t)qf;
+  p->input_left_shift = e;
+  p->input_range_radius = tmc_calculate_input_radius(4, e, 31);
+}
+
+int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
+                           float output_scale, int32_t output_zp,
+                           tmc_hard_swish_params *p) {
+  const float hires_input_scale = (1.0f / 128.0f) * input_scale;
+  const float reluish_scale = 3.0f / 32768.0f;
+  const float out_ratio = hires_input_scale / output_scale;
+  const float relu_ratio = hires_input_scale / reluish_scale;
+  int32_t m32;
+  int e;
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+  tmc_quantize_multiplier((double)out_ratio, &m32, &e);
+  p->output_multiplier_fixedpoint_int16 = tmc_downscale_multiplier_int16(m32);
+  p->output_multiplier_exponent = e;
+  tmc_quantize_multiplier((double)relu_ratio, &m32, &e);
+  p->reluish_multiplier_fixedpoint_int16 = tmc_downscale_multiplier_int16(m32);
+  p->reluish_multiplier_exponent = e;
+  return p->output_multiplier_exponent <= 0 ? 0 : -1;
+}
+
+void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                      int32_t output_zp, tmc_relu_params *p) {
+  int s;
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
+                          &p->multiplier, &s);
+  p->shift = s;
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+  p->act_min = quantize_act(0.0f, output_scale, output_zp);
+  if (p->act_min < -128) p->act_min = -128;
+  p->act_max = 127;
+}
+
+void tmc_relu6_prepare(float input_scale, int32_t input_zp, int32_t *lo,
+                       int32_t *hi) {
+  /* TFLM FloatToQuantizedType<int8_t>(6.0f, scale, zp). */
+  const float r = roundf(6.0f / input_scale) + (float)input_zp;
+  int32_t six = r > 127.0f ? 127 : (r < -128.0f ? -128 : (int32_t)r);
+  *lo = input_zp;
+  *hi = six;
+}
+
+void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
+                            float output_scale, int32_t output_zp,
+                            float alpha, tmc_leaky_relu_params *p) {
+  const float alpha_ratio = input_scale * alpha / output_scale;
+  const float identity_ratio = input_scale / output_scale;
+  int s;
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+  tmc_quantize_multiplier((double)alpha_ratio, &p->multiplier_alpha, &s);
+  p->shift_alpha = s;
+  tmc_quantize_multiplier((double)identity_ratio, &p->multiplier_identity,
+                          &s);
+  p->shift_identity = s;
+}
+
+void tmc_requantize_prepare(float input_scale, int32_t input_zp,
+                            float output_scale, int32_t output_zp,
+                            tmc_requantize_params *p) {
+  int s;
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
+                          &p->multiplier, &s);
+  p->shift = s;
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+}
+
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
+                              const int32_t *begin, const int32_t *end,
+                              const int32_t *strides, int32_t begin_mask,
+                              int32_t end_mask, int32_t shrink_axis_mask,
+                              int offset, tmc_strided_slice_params *p) {
+  int32_t d;
+  if (rank < 1 || rank > TMC_MAX_DIMS) return -1;
+  memset(p, 0, sizeof *p);
+  p->rank = rank;
+  for (d = 0; d < rank; ++d) {
+    const int32_t n = dims[d], st = strides[d];
+    int64_t start, stop;
+    if (st == 0) return -1;
+    p->in_dims[d] = n;
+    p->stride[d] = st;
+    if (n == 0) {
+      p->begin[d] = 0;
+      p->count[d] = 0;
+      continue;
+    }
+    start = begin[d];
+    if (begin_mask & (1 << d)) start = st > 0 ? INT32_MIN : INT32_MAX;
+    if (start < 0) start += n;
+    start = st > 0 ? clamp64(start, 0, n) : clamp64(start, -1, n - 1);
+    if (shrink_axis_mask & (1 << d)) {
+      /* TensorFlow requires a positive stride on shrunk axes; one element */
+      p->begin[d] = (int32_t)start;
+      p->stride[d] = 1;
+      p->count[d] = start >= 0 && start < n ? 1 : 0;
+      continue;
+    } else {
+      stop = end[d];
+      if (offset) stop += begin[d];
+      if (end_mask & (1 << d)) stop = st > 0 ? INT32_MAX : INT32_MIN;
+      if (stop < 0) stop += n;
+      stop = st > 0 ? clamp64(stop, 0, n) : clamp64(stop, -1, n - 1);
+    }
+    p->begin[d] = (int32_t)start;
+    if (st > 0)
+      p->count[d] = stop > start ? (int32_t)((stop - start + st - 1) / st) : 0;
+    else
+      p->count[d] =
+          start > stop ? (int32_t)((start - stop + (-st) - 1) / (-st)) : 0;
+  }
+  return 0;
+}

@@ -1,0 +1,143 @@
+/* quant_util.h - compile-time (host) helpers that turn TFLite scales, zero
+ * points and options into the kernels' params, mirroring TensorFlow Lite
+ * Micro's Prepare() arithmetic exactly (including where TFLM computes in
+ * float rather than double). Not needed by emitted code, which receives the
+ * results as literals; kept beside the kernels so the host runner and the
+ * emitter share one definition.
+ *
+ * Functions returning int give 0 on success and -1 when TFLite itself would
+ * refuse the parameters (its TF_LITE_ENSURE / TFLITE_CHECK); the compiler
+ * reports that as an error naming the operator. */
+#ifndef TMC_KERNELS_QUANT_UTIL_H
+#define TMC_KERNELS_QUANT_UTIL_H
+
+#include <stdint.h>
+
+#include "kernels.h"
+
+/* TFLite's fused activation codes (schema ActivationFunctionType). */
+enum {
+  TMC_ACT_NONE = 0,
+  TMC_ACT_RELU = 1,
+  TMC_ACT_RELU_N1_TO_1 = 2,
+  TMC_ACT_RELU6 = 3
+};
+
+/* ---- TFLite quantization_util.cc ---------------------------------------- */
+
+/* QuantizeMultiplier: m ~= q * 2^(shift - 31), q in [2^30, 2^31) (negative
+ * for negative m); m == 0 -> (0, 0); q rounding up to 2^31 is halved with
+ * shift + 1; shift < -31 flushes to (0, 0). */
+void tmc_quantize_multiplier(double m, int32_t *q, int *shift);
+/* QuantizeMultiplierSmallerThanOneExp: needs 0 < m < 1, left_shift <= 0. */
+int tmc_quantize_multiplier_smaller_than_one_exp(double m, int32_t *q,
+                                                 int *left_shift);
+/* QuantizeMultiplierGreaterThanOne: needs m > 1, left_shift >= 0. */
+int tmc_quantize_multiplier_greater_than_one(double m, int32_t *q,
+                                             int *left_shift);
+/* CalculateInputRadius (total_signed_bits is 31 in every TFLite use). */
+int32_t tmc_calculate_input_radius(int input_integer_bits,
+                                   int input_left_shift,
+                                   int total_signed_bits);
+/* PreprocessSoftmaxScaling (double-rounding build: cap 2^31 - 1). */
+int tmc_preprocess_softmax_scaling(double beta, double input_scale,
+                                   int input_integer_bits, int32_t *q,
+                                   int *left_shift);
+/* PreprocessLogSoftmaxScalingExp. */
+int tmc_preprocess_log_softmax_scaling_exp(double beta, double input_scale,
+                                           int input_integer_bits,
+                                           int32_t *q, int *left_shift,
+                                           int32_t *reverse_scaling_divisor,
+                                           int *reverse_scaling_left_shift);
+/* DownScaleInt32ToInt16Multiplier. */
+int16_t tmc_downscale_multiplier_int16(int32_t m);
+
+/* CalculateActivationRangeQuantized for an int8 output. */
+void tmc_activation_range_s8(int activation, float output_scale,
+                             int32_t output_zero_point, int32_t *act_min,
+                             int32_t *act_max);
+
+/* ---- geometry ------------------------------------------------------------ */
+
+/* TFLite ComputeOutSize: SAME ceil(in / stride), VALID
+ * (in - effective_filter + stride) / stride. */
+int32_t tmc_conv_output_size(int same, int32_t in, int32_t filter,
+                             int32_t stride, int32_t dilation);
+/* TFLite ComputePaddingWithOffset from a known output size: before =
+ * total / 2, after = total - before (0 for VALID). */
+void tmc_conv_padding(int32_t in, int32_t filter, int32_t stride,
+                      int32_t dilation, int32_t out, int32_t *before,
+                      int32_t *after);
+/* TFLM TRANSPOSE_CONV padding: the conv padding of an input of the
+ * transpose conv's output size (dilation 1). */
+void tmc_transpose_conv_padding(int same, int32_t out, int32_t filter,
+                                int32_t stride, int32_t *before,
+                                int32_t *after);
+
+/* Broadcast two shapes (ranks 0..TMC_MAX_DIMS, right-aligned). -1 when the
+ * shapes are incompatible. Equal shapes give one dim with strides 1. */
+int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
+                       const int32_t *dims2, tmc_broadcast *b);
+
+/* ---- per-operator prepare (TFLM *_common.cc) ------------------------------ */
+
+/* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, per-channel FULLY_CONNECTED:
+ * multiplier[c], shift[c] from (double)in * (double)w[c] / (double)out;
+ * num_scales 1 broadcasts a per-tensor scale over num_channels. */
+void tmc_conv_quant_prepare(float input_scale, const float *filter_scales,
+                            int32_t num_scales, float output_scale,
+                            int32_t num_channels, int32_t *multiplier,
+                            int32_t *shift);
+
+/* ADD (double arithmetic), left_shift 20. */
+int tmc_add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                    float out_scale, int32_t out_zp, int activation,
+                    tmc_add_params *p);
+/* SUB: as ADD but TFLM computes the ratios in float. */
+int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                    float out_scale, int32_t out_zp, int activation,
+                    tmc_add_params *p);
+void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                     float out_scale, int32_t out_zp, int activation,
+                     tmc_mul_params *p);
+
+/* MEAN over axes (negative allowed, duplicates ignored). -1 on bad axes. */
+int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,
+                     const int32_t *axes, float input_scale, int32_t input_zp,
+                     float output_scale, int32_t output_zp,
+                     tmc_mean_params *p);
+
+/* SOFTMAX (beta from the options), LOG_SOFTMAX (beta 1). */
+int tmc_softmax_prepare(float beta, float input_scale, tmc_softmax_params *p);
+int tmc_log_softmax_prepare(float input_scale, tmc_log_softmax_params *p);
+/* LOGISTIC and TANH share the input preprocessing. */
+void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
+                         tmc_sigmoid_params *p);
+/* HARD_SWISH (float arithmetic as TFLM); -1 if the output exponent > 0. */
+int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
+                           float output_scale, int32_t output_zp,
+                           tmc_hard_swish_params *p);
+/* RELU (requantizing, act range [zp, 127]). */
+void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                      int32_t output_zp, tmc_relu_params *p);
+/* RELU6 bounds for tmc_clamp_s8: [input zp, quantized 6.0 clamped]. */
+void tmc_relu6_prepare(float input_scale, int32_t input_zp, int32_t *lo,
+                       int32_t *hi);
+void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
+                            float output_scale, int32_t output_zp,
+                            float alpha, tmc_leaky_relu_params *p);
+/* int8 -> int8 QUANTIZE. */
+void tmc_requantize_prepare(float input_scale, int32_t input_zp,
+                            float output_scale, int32_t output_zp,
+                            tmc_requantize_params *p);
+
+/* STRIDED_SLICE normalization (TFLite StartForAxis / StopForAxis), masks
+ * as in the options; offset != 0 means end is relative to begin. Ellipsis
+ * and new-axis masks must be 0 (-1 otherwise). */
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
+                              const int32_t *begin, const int32_t *end,
+                              const int32_t *strides, int32_t begin_mask,
+                              int32_t end_mask, int32_t shrink_axis_mask,
+                              int offset, tmc_strided_slice_params *p);
+
+#endif /* TMC_KERNELS_QUANT_UTIL_H */
