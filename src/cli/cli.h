@@ -10,6 +10,7 @@
 enum { TMC_EXIT_OK = 0, TMC_EXIT_BAD_INPUT = 1, TMC_EXIT_USAGE = 2 };
 
 int tmc_cmd_inspect(int argc, char **argv);
+int tmc_cmd_run(int argc, char **argv);
 
 /* Prints "tmc: <msg>" to stderr and returns the exit code for s. */
 int tmc_cli_report(const tmc_diag *d);

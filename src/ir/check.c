@@ -24,10 +24,10 @@ static tmc_status check_padding(tmc_diag *d, const tmc_op *op, int32_t v, tmc_pa
 }
 
 static tmc_status check_act(tmc_diag *d, tmc_op *op, int32_t v, tmc_act *out) {
-  if (v < 0 || v > TMC_ACT_SIGN_BIT)
+  if (v < 0 || v > TMC_FUSED_SIGN_BIT)
     return bad(d, op, "fused_activation_function", v, "0..5");
   *out = (tmc_act)v;
-  if (*out == TMC_ACT_TANH || *out == TMC_ACT_SIGN_BIT)
+  if (*out == TMC_FUSED_TANH || *out == TMC_FUSED_SIGN_BIT)
     op->unsupported = "fused TANH or SIGN_BIT activation";
   return TMC_OK;
 }

@@ -39,8 +39,8 @@ typedef enum tmc_padding { TMC_PAD_SAME = 0, TMC_PAD_VALID = 1 } tmc_padding;
 
 /* Fused activation (TFLite's ActivationFunctionType). */
 typedef enum tmc_act {
-  TMC_ACT_NONE = 0, TMC_ACT_RELU = 1, TMC_ACT_RELU_N1_TO_1 = 2, TMC_ACT_RELU6 = 3,
-  TMC_ACT_TANH = 4, TMC_ACT_SIGN_BIT = 5
+  TMC_FUSED_NONE = 0, TMC_FUSED_RELU = 1, TMC_FUSED_RELU_N1_TO_1 = 2, TMC_FUSED_RELU6 = 3,
+  TMC_FUSED_TANH = 4, TMC_FUSED_SIGN_BIT = 5
 } tmc_act;
 const char *tmc_act_name(tmc_act a);
 

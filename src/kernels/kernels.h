@@ -14,7 +14,14 @@
  * - act_min/act_max: the fused activation clamp in the output's int8 domain
  *   (see tmc_activation_range_s8 in quant_util.h).
  * - Every params struct is filled at compile time by the helpers in
- *   quant_util.h, which mirror TFLite Micro's Prepare() arithmetic. */
+ *   quant_util.h, which mirror TFLite Micro's Prepare() arithmetic.
+ * - Bit-exactness: every kernel reproduces TFLM 90b983c2's reference kernels
+ *   (checked on the 261-case op suite by tests/kernels/golden_kernels.c).
+ * - Aliasing (for the planner's in-place rule): output may equal input for
+ *   RELU, clamp (RELU6), LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, requantize,
+ *   SOFTMAX, LOG_SOFTMAX, and for ADD/SUB/MUL/MAXIMUM/MINIMUM when that
+ *   operand has the output's shape; tmc_depthwise_conv2d_s8_inplace allows
+ *   it for depthwise convs. All other kernels need disjoint buffers. */
 #ifndef TMC_KERNELS_KERNELS_H
 #define TMC_KERNELS_KERNELS_H
 
@@ -392,5 +399,14 @@ typedef struct {
  * (dropping them does not change the layout). */
 void tmc_strided_slice_s8(const tmc_strided_slice_params *p,
                           const int8_t *input, int8_t *output);
+
+/* ---- float SOFTMAX / LOG_SOFTMAX (the float tail of float-output models) --
+ * As TFLite's reference: per row, max; e = expf((x - max) * beta); softmax
+ * out = e / sum(e); log-softmax out = (x - max) - logf(sum(expf(x - max))),
+ * sums accumulated in float in index order. */
+void tmc_softmax_f32(float beta, int32_t outer, int32_t depth, const float *input,
+                     float *output);
+void tmc_log_softmax_f32(int32_t outer, int32_t depth, const float *input,
+                         float *output);
 
 #endif /* TMC_KERNELS_KERNELS_H */

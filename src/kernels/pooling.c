@@ -25,8 +25,9 @@ static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
           const int32_t count = (ky1 - ky0) * (kx1 - kx0);
           for (ky = ky0; ky < ky1; ++ky) {
             const int8_t *row =
-                x + (((size_t)b * in->h + iy0 + ky) * in->w + ix0) * c_n + c;
-            for (kx = kx0; kx < kx1; ++kx) {
+                x + (((size_t)b * in->h + (size_t)(iy0 + ky)) * in->w +
+                     (size_t)(ix0 + kx0)) * c_n + c;
+            for (kx = 0; kx < kx1 - kx0; ++kx) {
               v = row[(size_t)kx * c_n];
               if (is_max) {
                 if (v > acc) acc = v;

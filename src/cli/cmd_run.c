@@ -1,0 +1,270 @@
+/* tmc run: executes a model on the host with the same plan and kernels the
+ * generated C uses, reading raw inputs (or the golden input pattern) and
+ * writing raw outputs. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/file.h"
+#include "cli.h"
+#include "host/run.h"
+#include "load.h"
+
+static const char run_usage[] =
+    "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR\n"
+    "\n"
+    "Runs the model on this machine with tmc's kernels and one static arena.\n"
+    "  --input FILE  raw little-endian bytes of one model input (repeat, in input\n"
+    "                order; float32 for float inputs)\n"
+    "  --seed N      fill the inputs with the golden test pattern of seed N\n"
+    "  --out DIR     write DIR/output0.bin, output1.bin, ... (raw bytes, model order)\n";
+
+/* The 32-bit LCG of the golden input pattern (../shared/golden/README.md). */
+static uint8_t next_byte(uint32_t *x) {
+  *x = *x * 1103515245u + 12345u;
+  return (uint8_t)((*x >> 16) & 0xFF);
+}
+
+/* The QUANTIZE that reads graph input t, if any. */
+static const tmc_op *quantize_consumer(const tmc_graph *g, const tmc_tensor *t) {
+  for (int i = 0; i < t->n_consumers; i++) {
+    const tmc_op *op = &g->ops[t->consumers[i]];
+    if (op->kind == TMC_OP_QUANTIZE) return op;
+  }
+  return NULL;
+}
+
+static int fill_seed(const tmc_plan *plan, uint8_t *arena, uint32_t seed) {
+  const tmc_graph *g = plan->g;
+  uint32_t x = seed;
+  for (int i = 0; i < g->n_inputs; i++) {
+    const tmc_tensor *t = &g->tensors[g->inputs[i]];
+    uint8_t *dst = tmc_host_tensor(plan, arena, t->id);
+    const tmc_op *q = t->type == TMC_F32 ? quantize_consumer(g, t) : NULL;
+    const tmc_tensor *qo = q ? tmc_op_output(g, q, 0) : NULL;
+    for (int64_t e = 0; e < t->elems; e++) {
+      switch (t->type) {
+        case TMC_F32: {
+          int8_t b = (int8_t)next_byte(&x);
+          float f = (qo && qo->q.n) ? (float)(b - qo->q.zero_point[0]) * qo->q.scale[0]
+                                    : (float)b / 128.0f;
+          memcpy(dst + 4 * e, &f, 4);
+          break;
+        }
+        case TMC_I8: case TMC_U8:
+          dst[e] = next_byte(&x);
+          break;
+        case TMC_I16:
+          dst[2 * e] = next_byte(&x);
+          dst[2 * e + 1] = next_byte(&x);
+          break;
+        case TMC_BOOL:
+          dst[e] = next_byte(&x) & 1;
+          break;
+        default:
+          fprintf(stderr, "tmc run: input %d (tensor %d '%s'): --seed cannot fill %s\n", i,
+                  t->id, t->name, tmc_dtype_name(t->type));
+          return TMC_EXIT_BAD_INPUT;
+      }
+    }
+  }
+  return TMC_EXIT_OK;
+}
+
+static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n) {
+  const tmc_graph *g = plan->g;
+  if (n != g->n_inputs) {
+    fprintf(stderr, "tmc run: %s: %d --input file%s given, the model has %d input%s\n",
+            g->model_name, n, n == 1 ? "" : "s", g->n_inputs, g->n_inputs == 1 ? "" : "s");
+    return TMC_EXIT_USAGE;
+  }
+  for (int i = 0; i < n; i++) {
+    const tmc_tensor *t = &g->tensors[g->inputs[i]];
+    tmc_diag d;
+    tmc_diag_init(&d, NULL);
+    uint8_t *data;
+    size_t len;
+    if (tmc_file_read(files[i], (size_t)t->bytes + 1, &data, &len, &d) != TMC_OK &&
+        d.status != TMC_ERR_LIMIT)
+      return tmc_cli_report(&d);
+    if (d.status == TMC_ERR_LIMIT || len != (size_t)t->bytes) {
+      fprintf(stderr, "tmc run: %s: input %d (tensor %d '%s', %s %s): '%s' has %s bytes, "
+              "expected %lld\n", g->model_name, i, t->id, t->name, tmc_dtype_name(t->type),
+              t->rank ? "tensor" : "scalar", files[i],
+              d.status == TMC_ERR_LIMIT ? "more" : "a different number of",
+              (long long)t->bytes);
+      if (d.status != TMC_ERR_LIMIT) free(data);
+      return TMC_EXIT_BAD_INPUT;
+    }
+    memcpy(tmc_host_tensor(plan, arena, t->id), data, len);
+    free(data);
+  }
+  return TMC_EXIT_OK;
+}
+
+/* Writes every output under a temporary name, then renames them all, so a
+ * failure leaves nothing half-written. */
+static int write_outputs(const tmc_plan *plan, uint8_t *arena, const char *dir) {
+  const tmc_graph *g = plan->g;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "tmc run: cannot create '%s': %s\n", dir, strerror(errno));
+    return TMC_EXIT_BAD_INPUT;
+  }
+  size_t cap = strlen(dir) + 64;
+  int rc = TMC_EXIT_OK, written = 0;
+  char *path = malloc(cap), *tmp = malloc(cap);
+  if (path == NULL || tmp == NULL) rc = TMC_EXIT_BAD_INPUT;
+  for (int k = 0; k < g->n_outputs && rc == TMC_EXIT_OK; k++, written++) {
+    const tmc_tensor *t = &g->tensors[g->outputs[k]];
+    snprintf(tmp, cap, "%s/.output%d.bin.tmp", dir, k);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f != NULL;
+    if (ok) ok = fwrite(tmc_host_tensor(plan, arena, t->id), 1, (size_t)t->bytes, f) ==
+                 (size_t)t->bytes;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok) {
+      fprintf(stderr, "tmc run: cannot write '%s': %s\n", tmp, strerror(errno));
+      rc = TMC_EXIT_BAD_INPUT;
+    }
+  }
+  for (int k = 0; k < written && path && tmp; k++) {
+    snprintf(tmp, cap, "%s/.output%d.bin.tmp", dir, k);
+    snprintf(path, cap, "%s/output%d.bin", dir, k);
+    if (rc != TMC_EXIT_OK) {
+      remove(tmp);
+    } else if (rename(tmp, path) != 0) {
+      fprintf(stderr, "tmc run: cannot write '%s': %s\n", path, strerror(errno));
+      rc = TMC_EXIT_BAD_INPUT;
+    }
+  }
+  free(path);
+  free(tmp);
+  return rc;
+}
+
+/* Prints each output's shape and, for a classifier-like output, the top 5. */
+static void print_summary(const tmc_plan *plan, uint8_t *arena) {
+  const tmc_graph *g = plan->g;
+  printf("%s: %d steps, arena %lld bytes\n", g->model_name, plan->n_steps,
+         (long long)plan->mem.arena_bytes);
+  for (int k = 0; k < g->n_outputs; k++) {
+    const tmc_tensor *t = &g->tensors[g->outputs[k]];
+    printf("output %d: tensor %d '%s' %s [", k, t->id, t->name, tmc_dtype_name(t->type));
+    for (int i = 0; i < t->rank; i++) printf(i ? ",%d" : "%d", t->dims[i]);
+    printf("]\n");
+    int64_t n = t->elems;
+    if (n < 2 || n > 100000 || t->elems != t->dims[t->rank - 1]) continue;
+    const uint8_t *p = tmc_host_tensor(plan, arena, t->id);
+    int best[5];
+    double val[5];
+    int nb = 0;
+    for (int64_t i = 0; i < n; i++) {
+      double v;
+      if (t->type == TMC_F32) {
+        float f;
+        memcpy(&f, p + 4 * i, 4);
+        v = f;
+      } else if (t->type == TMC_I8) {
+        v = (int8_t)p[i];
+      } else {
+        break;
+      }
+      int pos = nb < 5 ? nb++ : 5;
+      while (pos > 0 && val[pos - 1] < v) {
+        if (pos < 5) {
+          val[pos] = val[pos - 1];
+          best[pos] = best[pos - 1];
+        }
+        pos--;
+      }
+      if (pos < 5) {
+        val[pos] = v;
+        best[pos] = (int)i;
+      }
+    }
+    printf("  top %d:", nb);
+    for (int i = 0; i < nb; i++) printf(" %d (%g)", best[i], val[i]);
+    printf("\n");
+  }
+}
+
+int tmc_cmd_run(int argc, char **argv) {
+  const char *path = NULL, *out = NULL;
+  char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+  int n_inputs = 0, have_seed = 0, rc;
+  unsigned long seed = 0;
+  if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(run_usage, stdout);
+      free(inputs);
+      return TMC_EXIT_OK;
+    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed")) &&
+               i + 1 >= argc) {
+      fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
+      free(inputs);
+      return TMC_EXIT_USAGE;
+    } else if (!strcmp(a, "--input")) {
+      inputs[n_inputs++] = argv[++i];
+    } else if (!strcmp(a, "--out")) {
+      out = argv[++i];
+    } else if (!strcmp(a, "--seed")) {
+      char *end;
+      errno = 0;
+      seed = strtoul(argv[++i], &end, 10);
+      if (*end || errno || seed > 0xffffffffUL) {
+        fprintf(stderr, "tmc run: --seed '%s' is not a 32-bit number\n", argv[i]);
+        free(inputs);
+        return TMC_EXIT_USAGE;
+      }
+      have_seed = 1;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "tmc run: unknown option '%s'\n\n%s", a, run_usage);
+      free(inputs);
+      return TMC_EXIT_USAGE;
+    } else if (path == NULL) {
+      path = a;
+    } else {
+      fprintf(stderr, "tmc run: one model at a time ('%s' and '%s')\n", path, a);
+      free(inputs);
+      return TMC_EXIT_USAGE;
+    }
+  }
+  if (path == NULL || out == NULL || (n_inputs > 0) == have_seed) {
+    fprintf(stderr, "tmc run: %s\n\n%s",
+            path == NULL ? "no model given" : out == NULL ? "no --out DIR given"
+                                            : "give either --input files or --seed",
+            run_usage);
+    free(inputs);
+    return TMC_EXIT_USAGE;
+  }
+  tmc_cli_model m;
+  tmc_diag d;
+  tmc_plan plan;
+  uint8_t *arena = NULL;
+  tmc_diag_init(&d, NULL);
+  if (tmc_cli_load(path, &m, &d) != TMC_OK ||
+      tmc_plan_build(&m.graph, &m.arena, &plan, &d) != TMC_OK) {
+    rc = tmc_cli_report(&d);
+  } else if ((arena = calloc(1, (size_t)plan.mem.arena_bytes + 1)) == NULL) {
+    fprintf(stderr, "tmc run: cannot allocate the %lld-byte arena\n",
+            (long long)plan.mem.arena_bytes);
+    rc = TMC_EXIT_BAD_INPUT;
+  } else {
+    rc = have_seed ? fill_seed(&plan, arena, (uint32_t)seed)
+                   : read_inputs(&plan, arena, inputs, n_inputs);
+    if (rc == TMC_EXIT_OK) {
+      tmc_host_invoke(&plan, arena, NULL, NULL);
+      rc = write_outputs(&plan, arena, out);
+      if (rc == TMC_EXIT_OK) print_summary(&plan, arena);
+    }
+  }
+  free(arena);
+  tmc_cli_unload(&m);
+  free(inputs);
+  return rc;
+}

@@ -1,0 +1,11 @@
+/* The whole front end after reading: passes, the supported-op check, the
+ * lowering and the memory layout. */
+#include "passes/passes.h"
+#include "plan.h"
+
+tmc_status tmc_plan_build(tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d) {
+  TMC_TRY(tmc_pass_fold_constants(g, a, d));
+  TMC_TRY(tmc_graph_check_supported(g, d));
+  TMC_TRY(tmc_plan_lower(g, a, plan, d));
+  return tmc_plan_memory(plan, a, d);
+}
