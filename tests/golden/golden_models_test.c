@@ -1,0 +1,182 @@
+/* Golden test of the four shared models: for every seed, the host runner's
+ * outputs (float and the int8 tensors behind them) equal TFLite Micro's byte
+ * for byte, and every intermediate tensor tmc computes hashes as in
+ * seed<S>.tensors.txt; a failure names the first operator that differs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "golden_util.h"
+
+#define MAX_LINES 1024
+
+typedef struct expected {
+  int n;
+  int op[MAX_LINES], tensor[MAX_LINES];
+  uint64_t hash[MAX_LINES];
+  int checked[MAX_LINES];
+} expected;
+
+typedef struct hook_state {
+  expected *e;
+  int first_bad_op;   /* -1 while none */
+  char what[512];
+  int compared;
+} hook_state;
+
+static int read_expected(const char *path, expected *e) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  if (f == NULL) return -1;
+  e->n = 0;
+  while (fgets(line, sizeof line, f) && e->n < MAX_LINES) {
+    int op, tensor;
+    const char *h = strstr(line, "fnv1a64=");
+    if (sscanf(line, "op %d %*s tensor %d", &op, &tensor) != 2 || h == NULL) continue;
+    e->op[e->n] = op;
+    e->tensor[e->n] = tensor;
+    e->hash[e->n] = strtoull(h + 8, NULL, 16);
+    e->checked[e->n] = 0;
+    e->n++;
+  }
+  fclose(f);
+  return 0;
+}
+
+static void check_step(void *ctx, const tmc_plan *plan, int32_t s, uint8_t *arena) {
+  hook_state *hs = ctx;
+  const tmc_step *st = &plan->steps[s];
+  for (int k = 0; k < st->n_out; k++) {
+    int32_t t = st->out[k];
+    const tmc_tensor *x = &plan->g->tensors[t];
+    uint64_t h = golden_fnv1a64(tmc_host_tensor(plan, arena, t), (size_t)x->bytes);
+    for (int i = 0; i < hs->e->n; i++) {
+      if (hs->e->op[i] != st->op || hs->e->tensor[i] != t) continue;
+      hs->e->checked[i] = 1;
+      hs->compared++;
+      if (h != hs->e->hash[i] && hs->first_bad_op < 0) {
+        hs->first_bad_op = st->op;
+        snprintf(hs->what, sizeof hs->what,
+                 "first difference at op %d %s, output tensor %d '%s' (hash %016llx, "
+                 "expected %016llx)", st->op, plan->g->ops[st->op].name, t, x->name,
+                 (unsigned long long)h, (unsigned long long)hs->e->hash[i]);
+      }
+    }
+  }
+}
+
+/* The int8 tensor behind output k: walk back through DEQUANTIZE (and the
+ * float ops after it) to the last int8 tensor. */
+static int32_t int8_behind(const tmc_graph *g, int32_t t) {
+  while (t >= 0 && g->tensors[t].type != TMC_I8) {
+    int32_t p = g->tensors[t].producer;
+    if (p < 0) return -1;
+    t = g->ops[p].in[0];
+  }
+  return t;
+}
+
+static int compare_file(const char *path, const uint8_t *got, size_t n, const char *what) {
+  size_t len;
+  uint8_t *want = golden_read(path, &len);
+  if (want == NULL) {
+    print_error("missing %s\n", path);
+    return 1;
+  }
+  int bad = 0;
+  if (len != n) {
+    print_error("%s: %zu bytes, golden has %zu\n", what, n, len);
+    bad = 1;
+  } else {
+    long i = golden_first_diff(got, want, n);
+    if (i >= 0) {
+      size_t diffs = 0;
+      for (size_t j = 0; j < n; j++) diffs += got[j] != want[j];
+      print_error("%s: %zu of %zu bytes differ, first at byte %ld (got %d, want %d)\n",
+                  what, diffs, n, i, got[i], want[i]);
+      bad = 1;
+    }
+  }
+  free(want);
+  return bad;
+}
+
+static void run_model(const char *name) {
+  const char *shared = golden_shared_dir();
+  if (shared == NULL) skip();
+  char path[1024];
+  snprintf(path, sizeof path, "%s/models/%s.tflite", shared, name);
+  golden_model m;
+  if (golden_load(&m, path) != 0) fail_msg("%s", m.diag.msg);
+  const tmc_graph *g = &m.graph;
+  int failures = 0;
+  for (int seed = 1; seed <= 3; seed++) {
+    char what[256];
+    size_t len;
+    snprintf(path, sizeof path, "%s/golden/%s/seed%d.input.bin", shared, name, seed);
+    uint8_t *in = golden_read(path, &len);
+    assert_non_null(in);
+    const tmc_tensor *x = &g->tensors[g->inputs[0]];
+    assert_int_equal(len, (size_t)x->bytes);
+    memcpy(tmc_host_tensor(&m.plan, m.mem, x->id), in, len);
+    free(in);
+    static expected e;
+    snprintf(path, sizeof path, "%s/golden/%s/seed%d.tensors.txt", shared, name, seed);
+    assert_int_equal(read_expected(path, &e), 0);
+    hook_state hs = {&e, -1, "", 0};
+    tmc_host_invoke(&m.plan, m.mem, check_step, &hs);
+    if (hs.first_bad_op >= 0) {
+      print_error("%s seed %d: %s\n", name, seed, hs.what);
+      failures++;
+    }
+    /* Every hashed tensor that tmc materialises must have been compared. */
+    int unchecked = 0;
+    for (int i = 0; i < e.n; i++)
+      if (!e.checked[i] && !g->ops[e.op[i]].folded && g->ops[e.op[i]].kind != TMC_OP_RESHAPE &&
+          g->ops[e.op[i]].kind != TMC_OP_SQUEEZE)
+        unchecked++;
+    if (unchecked) {
+      print_error("%s seed %d: %d intermediate tensors were not compared\n", name, seed,
+                  unchecked);
+      failures++;
+    }
+    for (int k = 0; k < g->n_outputs; k++) {
+      const tmc_tensor *y = &g->tensors[g->outputs[k]];
+      snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d.bin", shared, name, seed, k);
+      snprintf(what, sizeof what, "%s seed %d output %d", name, seed, k);
+      failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, y->id),
+                               (size_t)y->bytes, what);
+      int32_t q = int8_behind(g, y->id);
+      assert_true(q >= 0);
+      snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d.int8.bin", shared, name,
+               seed, k);
+      snprintf(what, sizeof what, "%s seed %d output %d (int8)", name, seed, k);
+      failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, q),
+                               (size_t)g->tensors[q].bytes, what);
+    }
+    print_message("%s seed %d: %d intermediate tensors compared\n", name, seed, hs.compared);
+  }
+  golden_free(&m);
+  assert_int_equal(failures, 0);
+}
+
+static void test_vww(void **state) { (void)state; run_model("vww"); }
+static void test_mcunetv2_large(void **state) { (void)state; run_model("mcunetv2_large"); }
+static void test_detection(void **state) { (void)state; run_model("detection"); }
+static void test_lenet(void **state) { (void)state; run_model("lenet"); }
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_vww),
+      cmocka_unit_test(test_mcunetv2_large),
+      cmocka_unit_test(test_detection),
+      cmocka_unit_test(test_lenet),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,98 @@
+/* Golden test of the operator suite (../shared/golden/ops): every case runs
+ * through the reader, the IR, the passes, the plan and the host runner, and
+ * each output must equal TFLite Micro's byte for byte. Failing cases are
+ * listed with their first differing byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "golden_util.h"
+
+/* Runs one case; returns 0 when every output matches. */
+static int run_case(const char *ops, const char *name) {
+  char path[2200];
+  golden_model m;
+  snprintf(path, sizeof path, "%s/%s.tflite", ops, name);
+  if (golden_load(&m, path) != 0) {
+    print_error("%s: %s\n", name, m.diag.msg);
+    golden_free(&m);
+    return 1;
+  }
+  const tmc_graph *g = &m.graph;
+  int bad = 0;
+  for (int k = 0; k < g->n_inputs && !bad; k++) {
+    const tmc_tensor *x = &g->tensors[g->inputs[k]];
+    size_t len;
+    if (k == 0)
+      snprintf(path, sizeof path, "%s/%s/seed1.input.bin", ops, name);
+    else
+      snprintf(path, sizeof path, "%s/%s/seed1.input%d.bin", ops, name, k);
+    uint8_t *in = golden_read(path, &len);
+    if (in == NULL || len != (size_t)x->bytes) {
+      print_error("%s: input %d: %s has %zu bytes, expected %lld\n", name, k, path,
+                  in ? len : 0, (long long)x->bytes);
+      bad = 1;
+    } else {
+      memcpy(tmc_host_tensor(&m.plan, m.mem, x->id), in, len);
+    }
+    free(in);
+  }
+  if (!bad) tmc_host_invoke(&m.plan, m.mem, NULL, NULL);
+  for (int k = 0; k < g->n_outputs && !bad; k++) {
+    const tmc_tensor *y = &g->tensors[g->outputs[k]];
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s/seed1.output%d.bin", ops, name, k);
+    uint8_t *want = golden_read(path, &len);
+    const uint8_t *got = tmc_host_tensor(&m.plan, m.mem, y->id);
+    if (want == NULL || len != (size_t)y->bytes) {
+      print_error("%s: output %d: golden has %zu bytes, tmc %lld\n", name, k,
+                  want ? len : 0, (long long)y->bytes);
+      bad = 1;
+    } else {
+      long i = golden_first_diff(got, want, len);
+      if (i >= 0) {
+        size_t diffs = 0;
+        for (size_t j = 0; j < len; j++) diffs += got[j] != want[j];
+        print_error("%s: output %d: %zu of %zu bytes differ, first at %ld (got %d, want "
+                    "%d)\n", name, k, diffs, len, i, (int8_t)got[i], (int8_t)want[i]);
+        bad = 1;
+      }
+    }
+    free(want);
+  }
+  golden_free(&m);
+  return bad;
+}
+
+static void test_ops_suite(void **state) {
+  (void)state;
+  const char *shared = golden_shared_dir();
+  if (shared == NULL) skip();
+  char ops[1024], path[1100], line[512];
+  snprintf(ops, sizeof ops, "%s/golden/ops", shared);
+  snprintf(path, sizeof path, "%s/index.txt", ops);
+  FILE *ix = fopen(path, "r");
+  assert_non_null(ix);
+  int cases = 0, failed = 0;
+  while (fgets(line, sizeof line, ix)) {
+    char name[64], op[40];
+    if (line[0] == '#' || sscanf(line, "%63s %39s", name, op) != 2) continue;
+    cases++;
+    failed += run_case(ops, name);
+  }
+  fclose(ix);
+  print_message("operator suite: %d cases, %d failed\n", cases, failed);
+  assert_true(cases > 0);
+  assert_int_equal(failed, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_ops_suite)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

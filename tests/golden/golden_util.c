@@ -1,0 +1,72 @@
+/* Helpers of the golden tests (see golden_util.h). */
+#include "golden_util.h"
+
+#include "ir/build.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *golden_shared_dir(void) {
+  const char *d = getenv("TMC_SHARED_DIR");
+  struct stat st;
+  if (d == NULL || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) return NULL;
+  return d;
+}
+
+uint8_t *golden_read(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  size_t cap = 1 << 16, n = 0, k;
+  uint8_t *buf = malloc(cap);
+  while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += k;
+    if (n == cap) {
+      uint8_t *nb = realloc(buf, cap *= 2);
+      if (nb == NULL) free(buf);
+      buf = nb;
+    }
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+int golden_load(golden_model *m, const char *path) {
+  memset(m, 0, sizeof *m);
+  tmc_arena_init(&m->arena);
+  tmc_diag_init(&m->diag, path);
+  m->bytes = golden_read(path, &m->len);
+  if (m->bytes == NULL) {
+    snprintf(m->diag.msg, sizeof m->diag.msg, "cannot read %s", path);
+    return -1;
+  }
+  if (tmc_graph_load(m->bytes, m->len, path, &m->arena, &m->graph, &m->diag) != TMC_OK ||
+      tmc_plan_build(&m->graph, &m->arena, &m->plan, &m->diag) != TMC_OK)
+    return -1;
+  m->mem = calloc(1, (size_t)m->plan.mem.arena_bytes + 1);
+  return m->mem ? 0 : -1;
+}
+
+void golden_free(golden_model *m) {
+  free(m->mem);
+  tmc_arena_free(&m->arena);
+  free(m->bytes);
+  memset(m, 0, sizeof *m);
+}
+
+uint64_t golden_fnv1a64(const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+long golden_first_diff(const uint8_t *a, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return (long)i;
+  return -1;
+}
