@@ -4,6 +4,8 @@
  * become views (no step). What TFLite itself refuses, or tmc cannot compute,
  * is an error naming the op. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/le.h"
@@ -32,8 +34,6 @@ static tmc_status fail(lowerer *l, const tmc_op *op, const char *fmt, ...)
 #endif
     ;
 
-#include <stdarg.h>
-#include <stdio.h>
 static tmc_status fail(lowerer *l, const tmc_op *op, const char *fmt, ...) {
   char what[400];
   va_list ap;

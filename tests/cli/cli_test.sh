@@ -1,0 +1,245 @@
+#!/bin/sh
+# cli_test.sh CASE TMC [ARG...]: one check of the tmc command line, run by
+# CTest (tests/cli/CMakeLists.txt registers one test per case). Exits 0 when
+# the check passes, 1 when it fails (printing what and the command's output),
+# 77 when it cannot run here (a model file is missing): CTest's SKIP code.
+#
+# Cases:
+#   help                      tmc --help / -h / help: exit 0, usage on stdout
+#   version VERSION           tmc --version prints "tmc VERSION", exit 0
+#   no_args                   tmc: exit 2, usage on stderr
+#   unknown_command           tmc frobnicate: exit 2, names the command
+#   inspect_usage             tmc inspect (no model), two models, --help
+#   unknown_option            tmc inspect --bogus MODEL: exit 2, names the option
+#   missing_file              tmc inspect <missing>: exit 1, names the file
+#   bad_model MODEL           truncations and a text file: exit 1, message
+#                             names the file and the element
+#   example MODEL             inspect and inspect --json of the example model
+#   vww_text VWW              op rows 0..3 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D,
+#                             63 op rows, totals 11578816 MACs
+#   vww_json VWW              --json parses (python3, when present), 63 ops,
+#                             totals.macs 11578816
+#   shared_models DIR         the four models of DIR: op sequences the issue
+#                             names (done-when list)
+set -u
+
+case_name=${1:?case}
+tmc=${2:?path of tmc}
+shift 2
+
+tmp="${TMPDIR:-/tmp}/tmc_cli_test.$$"
+rm -rf "$tmp"
+mkdir -p "$tmp" || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+  echo "FAIL [$case_name]: $*" >&2
+  for f in out err; do
+    if [ -s "$tmp/$f" ]; then
+      echo "--- std$f (first 40 lines):" >&2
+      head -n 40 "$tmp/$f" >&2
+    fi
+  done
+  exit 1
+}
+
+skip() {
+  echo "SKIP [$case_name]: $*"
+  exit 77
+}
+
+# run WANT_RC ARGS...: runs tmc with ARGS, stdout/stderr to $tmp/out, $tmp/err.
+run() {
+  want=$1
+  shift
+  "$tmc" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ "$rc" -eq "$want" ] || fail "'tmc $*' exited $rc, expected $want"
+}
+
+out_has() { grep -F -q -e "$1" "$tmp/out" || fail "stdout lacks '$1'"; }
+err_has() { grep -F -q -e "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
+out_empty() { [ ! -s "$tmp/out" ] || fail "stdout is not empty"; }
+err_empty() { [ ! -s "$tmp/err" ] || fail "stderr is not empty"; }
+
+need_file() { [ -f "$1" ] || skip "$1 is absent"; }
+
+# op_rows: "index kind" for each row of the op table in $tmp/out.
+op_rows() {
+  awk '/^ *op +kind/ { t = 1; next }
+       t && /^$/ { exit }
+       t && $1 ~ /^[0-9]+$/ { print $1, $2 }' "$tmp/out"
+}
+
+# expect_rows FIRST_INDEX KIND...: consecutive op rows from FIRST_INDEX.
+expect_rows() {
+  i=$1
+  shift
+  for kind in "$@"; do
+    row=$(op_rows | awk -v i="$i" '$1 == i { print $2 }')
+    [ "$row" = "$kind" ] || fail "op $i is '$row', expected $kind"
+    i=$((i + 1))
+  done
+}
+
+op_count() { op_rows | wc -l | tr -d ' '; }
+
+case "$case_name" in
+  help)
+    for h in --help -h help; do
+      run 0 "$h"
+      out_has "usage: tmc <command> [options]"
+      out_has "inspect MODEL [--json]"
+      out_has "exit codes: 0 ok, 1 bad input or model, 2 usage error"
+      err_empty
+    done
+    ;;
+  version)
+    want=${1:?expected version}
+    run 0 --version
+    [ "$(cat "$tmp/out")" = "tmc $want" ] || fail "version output is not 'tmc $want'"
+    err_empty
+    ;;
+  no_args)
+    run 2
+    err_has "usage: tmc <command> [options]"
+    out_empty
+    ;;
+  unknown_command)
+    run 2 frobnicate
+    err_has "unknown command 'frobnicate'"
+    err_has "usage: tmc"
+    out_empty
+    ;;
+  inspect_usage)
+    run 2 inspect
+    err_has "tmc inspect: no model given"
+    err_has "usage: tmc inspect MODEL [--json]"
+    out_empty
+    run 2 inspect a.tflite b.tflite
+    err_has "one model at a time ('a.tflite' and 'b.tflite')"
+    run 0 inspect --help
+    out_has "usage: tmc inspect MODEL [--json]"
+    err_empty
+    ;;
+  unknown_option)
+    run 2 inspect --bogus model.tflite
+    err_has "tmc inspect: unknown option '--bogus'"
+    err_has "usage: tmc inspect"
+    out_empty
+    run 2 inspect model.tflite -x
+    err_has "unknown option '-x'"
+    ;;
+  missing_file)
+    missing="$tmp/no_such_dir/missing_model.tflite"
+    run 1 inspect "$missing"
+    err_has "tmc: missing_model.tflite: cannot open '$missing'"
+    out_empty
+    run 1 inspect --json "$missing"
+    err_has "missing_model.tflite"
+    out_empty
+    ;;
+  bad_model)
+    model=${1:?model}
+    need_file "$model"
+    size=$(wc -c <"$model" | tr -d ' ')
+    for cut in 4 100 $((size / 2)) $((size - 1)); do
+      dd if="$model" of="$tmp/cut_$cut.tflite" bs="$cut" count=1 2>/dev/null
+      [ "$(wc -c <"$tmp/cut_$cut.tflite" | tr -d ' ')" -eq "$cut" ] || fail "dd did not cut"
+      run 1 inspect "$tmp/cut_$cut.tflite"
+      out_empty
+      err_has "tmc: cut_$cut.tflite: "
+      if [ "$cut" -gt 8 ]; then
+        # the element: a table of the model, with its index
+        grep -E -q "tmc: cut_$cut\.tflite: (model|buffer [0-9]+|subgraph [0-9]+|operator code [0-9]+|metadata [0-9]+|signature [0-9]+)(: | )" \
+          "$tmp/err" || fail "message does not name an element"
+      else
+        err_has "file is $cut bytes, too short for a flatbuffer"
+      fi
+      run 1 inspect --json "$tmp/cut_$cut.tflite"
+      out_empty
+    done
+    printf 'not a model, just some text\n' >"$tmp/text.tflite"
+    run 1 inspect "$tmp/text.tflite"
+    err_has "tmc: text.tflite: file identifier is"
+    err_has "expected 'TFL3'"
+    ;;
+  example)
+    model=${1:?model}
+    need_file "$model"
+    run 0 inspect "$model"
+    out_has "model tiny_cnn.tflite:"
+    out_has "totals: "
+    [ "$(op_count)" -gt 0 ] || fail "no op rows"
+    err_empty
+    run 0 inspect "$model" --json
+    out_has '"ops": ['
+    if command -v python3 >/dev/null 2>&1; then
+      python3 -m json.tool "$tmp/out" >/dev/null 2>"$tmp/err" || fail "--json output is not JSON"
+    fi
+    ;;
+  vww_text)
+    model=${1:?model}
+    need_file "$model"
+    run 0 inspect "$model"
+    err_empty
+    out_has "model vww.tflite: schema version 3, 1 subgraph"
+    expect_rows 0 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D
+    n=$(op_count)
+    [ "$n" -eq 63 ] || fail "$n op rows, expected 63"
+    grep -q '^totals: 11578816 MACs, ' "$tmp/out" || fail "no 'totals: 11578816 MACs' line"
+    out_has "63 of 63 operators compilable"
+    ;;
+  vww_json)
+    model=${1:?model}
+    need_file "$model"
+    run 0 inspect --json "$model"
+    err_empty
+    if command -v python3 >/dev/null 2>&1; then
+      python3 -m json.tool "$tmp/out" >/dev/null 2>"$tmp/err" || fail "--json output is not JSON"
+      python3 - "$tmp/out" <<'EOF' || fail "JSON content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ops = d["ops"]
+assert len(ops) == 63, "%d ops" % len(ops)
+kinds = [o["kind"] for o in ops[:4]]
+assert kinds == ["QUANTIZE", "PAD", "CONV_2D", "DEPTHWISE_CONV_2D"], kinds
+assert [o["index"] for o in ops] == list(range(63))
+assert d["totals"]["macs"] == 11578816, d["totals"]["macs"]
+assert sum(o["macs"] for o in ops) == 11578816
+assert d["totals"]["compilable_ops"] == 63
+assert len(d["inputs"]) == 1 and len(d["outputs"]) == 1
+EOF
+    else
+      echo "python3 absent: JSON syntax not checked"
+      n=$(grep -c '"builtin_code":' "$tmp/out")
+      [ "$n" -eq 63 ] || fail "$n ops in the JSON, expected 63"
+      grep -q '"macs": 11578816' "$tmp/out" || fail "no total of 11578816 MACs"
+    fi
+    ;;
+  shared_models)
+    dir=${1:?models folder}
+    for m in vww mcunetv2_large detection lenet; do need_file "$dir/$m.tflite"; done
+    run 0 inspect "$dir/mcunetv2_large.tflite"
+    op_rows | awk '{ print $2 }' >"$tmp/kinds"
+    grep -q '^MEAN$' "$tmp/kinds" || fail "mcunetv2_large: no MEAN"
+    grep -q '^MUL$' "$tmp/kinds" || fail "mcunetv2_large: no MUL"
+    grep -q '^!' "$tmp/kinds" && fail "mcunetv2_large: ops marked not compilable"
+    run 0 inspect "$dir/detection.tflite"
+    out_has "output 2: tensor "
+    grep -q '^output 3: ' "$tmp/out" && fail "detection: more than 3 outputs"
+    op_rows | awk '{ print $2 }' | grep -q '^RESIZE_NEAREST_NEIGHBOR$' ||
+      fail "detection: no RESIZE_NEAREST_NEIGHBOR"
+    run 0 inspect "$dir/lenet.tflite"
+    n=$(op_count)
+    expect_rows $((n - 2)) DEQUANTIZE LOG_SOFTMAX
+    run 0 inspect "$dir/vww.tflite"
+    expect_rows 0 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D
+    ;;
+  *)
+    echo "cli_test.sh: unknown case '$case_name'" >&2
+    exit 1
+    ;;
+esac
+exit 0
