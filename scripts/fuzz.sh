@@ -2,10 +2,11 @@
 # A long fuzzing run of the reader and IR builder (tests/fuzz/fuzz_reader.c)
 # over the shared models, the golden op models, the example model and
 # tests/fuzz/crashes/. Uses clang + libFuzzer when clang can link it, else the
-# gcc replay driver with seeded mutations; both under ASan + UBSan. Inputs that
-# crash are written to tests/fuzz/crashes/ (commit them once the bug is fixed).
+# gcc replay driver with seeded mutations; both under ASan + UBSan. An input
+# that crashes is written to tests/fuzz/crashes/, where CTest replays it.
 # Usage: scripts/fuzz.sh [SECONDS]   (default 600; TMC_SHARED_DIR overrides
-#        the shared folder, FUZZ_SEED the replay driver's seed)
+#        the shared folder; FUZZ_ENGINE=replay forces the gcc driver,
+#        FUZZ_SEED sets its seed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
@@ -17,27 +18,38 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 seeds=()
 for p in "$shared/models" "$shared/golden/ops"; do
-  [ -d "$p" ] && seeds+=("$p")
+  if [ -d "$p" ]; then seeds+=("$p"); fi
 done
-[ ${#seeds[@]} -eq 0 ] && echo "fuzz: $shared absent; fuzzing from $crashes only"
+if [ ${#seeds[@]} -eq 0 ]; then echo "fuzz: $shared absent; fuzzing from $crashes only"; fi
 
 libfuzzer=0
-if command -v clang >/dev/null; then
+if [ "${FUZZ_ENGINE:-auto}" != replay ] && command -v clang >/dev/null; then
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
     -DTMC_SHARED_DIR="$shared" >/dev/null
-  grep -q '^TMC_HAVE_LIBFUZZER:INTERNAL=1' build-fuzz/CMakeCache.txt && libfuzzer=1
+  if grep -q '^TMC_HAVE_LIBFUZZER:INTERNAL=1' build-fuzz/CMakeCache.txt; then libfuzzer=1; fi
 fi
+
+# Inputs already in crashes/ must pass first: a known crash would stop the run
+# at once (and libFuzzer would save a duplicate of it).
+check_known() {
+  if ! "$1/tests/fuzz/fuzz_replay" "$crashes" >/dev/null 2>"$1/known-crash.log"; then
+    grep -E 'ERROR|SUMMARY|CRASH|broken contract' "$1/known-crash.log" >&2 || true
+    echo "fuzz: an input in $crashes/ still crashes (log: $1/known-crash.log); fix it first" >&2
+    exit 1
+  fi
+}
 
 if [ $libfuzzer = 1 ]; then
   build=build-fuzz
-  cmake --build $build -j"$jobs" --target fuzz_reader_libfuzzer >/dev/null
+  cmake --build $build -j"$jobs" --target fuzz_reader_libfuzzer fuzz_replay >/dev/null
   cmake --build $build -j"$jobs" --target example_model >/dev/null 2>&1 || true
+  check_known $build
   example=$build/examples/tiny_cnn.tflite
-  # New interesting inputs go to the first folder (kept between runs, never
-  # committed); the others are read only.
-  work=$build/fuzz-corpus
+  # New interesting inputs go to the first folder (kept between runs,
+  # ignored by git); the others are read only.
+  work=tests/fuzz/corpus-work
   mkdir -p "$work/example"
-  [ -f "$example" ] && cp "$example" "$work/example/"
+  if [ -f "$example" ]; then cp "$example" "$work/example/"; fi
   echo "== libFuzzer for $secs s (crashes go to $crashes/)"
   status=0
   $build/tests/fuzz/fuzz_reader_libfuzzer -max_total_time="$secs" -timeout=10 \
@@ -50,11 +62,12 @@ if [ $libfuzzer = 1 ]; then
   fi
 else
   build=build-fuzz-gcc
-  echo "fuzz: clang with libFuzzer unavailable; using the gcc replay driver"
+  echo "fuzz: using the gcc replay driver (no clang with libFuzzer, or FUZZ_ENGINE=replay)"
   cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
     -DTMC_SHARED_DIR="$shared" >/dev/null
   cmake --build $build -j"$jobs" --target fuzz_replay >/dev/null
   cmake --build $build -j"$jobs" --target example_model >/dev/null 2>&1 || true
+  check_known $build
   seed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
   echo "== fuzz_replay for $secs s, seed $seed (crashes go to $crashes/)"
   if ! $build/tests/fuzz/fuzz_replay --skip-missing --truncations 1000 --mutate \

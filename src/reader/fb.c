@@ -46,10 +46,10 @@ static tmc_status check_table(tmc_fb *fb, uint32_t pos, tmc_fb_table *t,
   if (vt_size < 4 || vt_size % 2)
     return tmc_fb_error(fb, field, "vtable at offset %lld has invalid size %u",
                         (long long)vt, vt_size);
-  if ((uint64_t)vt > (uint64_t)fb->len - vt_size)
+  if (vt_size > fb->len || (uint64_t)vt > (uint64_t)fb->len - vt_size)
     return tmc_fb_error(fb, field, "vtable at offset %lld runs past the end of the file",
                         (long long)vt);
-  if (size < 4 || pos > fb->len - size)
+  if (size < 4 || size > fb->len || pos > fb->len - size)
     return tmc_fb_error(fb, field, "table at offset %u (%u bytes) runs past the end of "
                         "the file", pos, size);
   if (fb->depth >= TMC_MAX_FB_DEPTH)
