@@ -14,13 +14,15 @@
 #include "load.h"
 
 static const char run_usage[] =
-    "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR\n"
+    "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
     "  --input FILE  raw little-endian bytes of one model input (repeat, in input\n"
     "                order; float32 for float inputs)\n"
     "  --seed N      fill the inputs with the golden test pattern of seed N\n"
-    "  --out DIR     write DIR/output0.bin, output1.bin, ... (raw bytes, model order)\n";
+    "  --out DIR     write DIR/output0.bin, output1.bin, ... (raw bytes, model order)\n"
+    "  --io int8     drop the float QUANTIZE/DEQUANTIZE at the model's edges: int8\n"
+    "                inputs and outputs (their scale and zero point are printed)\n";
 
 /* The 32-bit LCG of the golden input pattern (../shared/golden/README.md). */
 static uint8_t next_byte(uint32_t *x) {
@@ -154,7 +156,10 @@ static void print_summary(const tmc_plan *plan, uint8_t *arena) {
     const tmc_tensor *t = &g->tensors[g->outputs[k]];
     printf("output %d: tensor %d '%s' %s [", k, t->id, t->name, tmc_dtype_name(t->type));
     for (int i = 0; i < t->rank; i++) printf(i ? ",%d" : "%d", t->dims[i]);
-    printf("]\n");
+    printf("]");
+    if (t->type == TMC_I8 && t->q.n == 1)
+      printf(" scale %.9g zero point %d", (double)t->q.scale[0], t->q.zero_point[0]);
+    printf("\n");
     int64_t n = t->elems;
     if (n < 2 || n > 100000 || t->elems != t->dims[t->rank - 1]) continue;
     const uint8_t *p = tmc_host_tensor(plan, arena, t->id);
@@ -195,6 +200,7 @@ int tmc_cmd_run(int argc, char **argv) {
   const char *path = NULL, *out = NULL;
   char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
   int n_inputs = 0, have_seed = 0, rc;
+  tmc_plan_options opts = {0};
   unsigned long seed = 0;
   if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
   for (int i = 0; i < argc; i++) {
@@ -203,7 +209,8 @@ int tmc_cmd_run(int argc, char **argv) {
       fputs(run_usage, stdout);
       free(inputs);
       return TMC_EXIT_OK;
-    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed")) &&
+    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
+                !strcmp(a, "--io")) &&
                i + 1 >= argc) {
       fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
       free(inputs);
@@ -212,6 +219,14 @@ int tmc_cmd_run(int argc, char **argv) {
       inputs[n_inputs++] = argv[++i];
     } else if (!strcmp(a, "--out")) {
       out = argv[++i];
+    } else if (!strcmp(a, "--io")) {
+      const char *v = argv[++i];
+      if (strcmp(v, "int8") && strcmp(v, "float")) {
+        fprintf(stderr, "tmc run: --io takes int8 or float, not '%s'\n", v);
+        free(inputs);
+        return TMC_EXIT_USAGE;
+      }
+      opts.io_int8 = !strcmp(v, "int8");
     } else if (!strcmp(a, "--seed")) {
       char *end;
       errno = 0;
@@ -248,7 +263,7 @@ int tmc_cmd_run(int argc, char **argv) {
   uint8_t *arena = NULL;
   tmc_diag_init(&d, NULL);
   if (tmc_cli_load(path, &m, &d) != TMC_OK ||
-      tmc_plan_build(&m.graph, &m.arena, &plan, &d) != TMC_OK) {
+      tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else if ((arena = calloc(1, (size_t)plan.mem.arena_bytes + 1)) == NULL) {
     fprintf(stderr, "tmc run: cannot allocate the %lld-byte arena\n",

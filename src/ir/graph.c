@@ -71,13 +71,13 @@ int64_t tmc_op_weight_bytes(const tmc_graph *g, const tmc_op *op) {
 
 tmc_status tmc_graph_check_supported(const tmc_graph *g, tmc_diag *d) {
   int count = 0;
-  for (int i = 0; i < g->n_ops; i++) count += g->ops[i].unsupported && !g->ops[i].folded;
+  for (int i = 0; i < g->n_ops; i++) count += g->ops[i].unsupported && tmc_op_runs(&g->ops[i]);
   if (count == 0) return TMC_OK;
   tmc_fail(d, TMC_ERR_UNSUPPORTED, "%d unsupported operator%s:", count,
            count > 1 ? "s" : "");
   for (int i = 0; i < g->n_ops; i++) {
     const tmc_op *op = &g->ops[i];
-    if (op->unsupported && !op->folded)
+    if (op->unsupported && tmc_op_runs(op))
       tmc_diag_append(d, "\n  op %d %s (version %d): %s", op->id, op->name, op->version,
                       op->unsupported);
   }

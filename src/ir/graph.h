@@ -136,7 +136,13 @@ typedef struct tmc_op {
   /* Evaluated at compile time by the constant-folding pass: its outputs are
    * constants now and it is not executed. */
   bool folded;
+  /* Taken out of the graph by a pass (--io int8 drops the QUANTIZE and
+   * DEQUANTIZE at the edges); not executed. */
+  bool removed;
 } tmc_op;
+
+/* Whether the op is executed at run time. */
+static inline bool tmc_op_runs(const tmc_op *op) { return !op->folded && !op->removed; }
 
 typedef struct tmc_graph {
   const char *model_name; /* for messages */

@@ -11,4 +11,12 @@
  * ops get op->folded; their outputs become constants held in the arena. */
 tmc_status tmc_pass_fold_constants(tmc_graph *g, tmc_arena *a, tmc_diag *d);
 
+/* --io int8: the model takes and returns int8 tensors. Each graph input
+ * read only by a QUANTIZE (float -> int8) is replaced by that QUANTIZE's
+ * output; each graph output computed from an int8 tensor by DEQUANTIZE (and
+ * float ops after it, such as a LOG_SOFTMAX) is replaced by that int8
+ * tensor. The dropped ops get op->removed. Inputs or outputs that are int8
+ * already stay; others are an error naming them. */
+tmc_status tmc_pass_io_int8(tmc_graph *g, tmc_diag *d);
+
 #endif

@@ -3,7 +3,9 @@
 #include "passes/passes.h"
 #include "plan.h"
 
-tmc_status tmc_plan_build(tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d) {
+tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena *a,
+                          tmc_plan *plan, tmc_diag *d) {
+  if (opts && opts->io_int8) TMC_TRY(tmc_pass_io_int8(g, d));
   TMC_TRY(tmc_pass_fold_constants(g, a, d));
   TMC_TRY(tmc_graph_check_supported(g, d));
   TMC_TRY(tmc_plan_lower(g, a, plan, d));

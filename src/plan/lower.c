@@ -571,7 +571,7 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_
   for (int32_t t = 0; t < g->n_tensors; t++) plan->alias_of[t] = t;
   for (int32_t i = 0; i < g->n_ops; i++) {
     const tmc_op *op = &g->ops[i];
-    if (op->folded) continue;
+    if (!tmc_op_runs(op)) continue;
     if (is_view(g, op)) {
       const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
       if (x->bytes != y->bytes || x->type != y->type)

@@ -101,7 +101,13 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_
  * blocks of their step. */
 tmc_status tmc_plan_memory(tmc_plan *plan, tmc_arena *a, tmc_diag *d);
 
-/* Reads, folds, checks support, lowers and lays out: the whole front end. */
-tmc_status tmc_plan_build(tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d);
+typedef struct tmc_plan_options {
+  bool io_int8; /* drop the float QUANTIZE/DEQUANTIZE edges (tmc_pass_io_int8) */
+} tmc_plan_options;
+
+/* Passes, the supported-op check, lowering and memory layout: everything
+ * after reading. opts may be NULL for the defaults. */
+tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena *a,
+                          tmc_plan *plan, tmc_diag *d);
 
 #endif

@@ -3,6 +3,7 @@
  * for byte, and every intermediate tensor tmc computes hashes as in
  * seed<S>.tensors.txt; a failure names the first operator that differs. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -107,19 +108,21 @@ static int compare_file(const char *path, const uint8_t *got, size_t n, const ch
   return bad;
 }
 
-static void run_model(const char *name) {
+static void run_model(const char *name, bool io_int8) {
   const char *shared = golden_shared_dir();
   if (shared == NULL) skip();
   char path[1024];
   snprintf(path, sizeof path, "%s/models/%s.tflite", shared, name);
   golden_model m;
-  if (golden_load(&m, path) != 0) fail_msg("%s", m.diag.msg);
+  tmc_plan_options opts = {.io_int8 = io_int8};
+  if (golden_load(&m, path, &opts) != 0) fail_msg("%s", m.diag.msg);
   const tmc_graph *g = &m.graph;
   int failures = 0;
   for (int seed = 1; seed <= 3; seed++) {
     char what[256];
     size_t len;
-    snprintf(path, sizeof path, "%s/golden/%s/seed%d.input.bin", shared, name, seed);
+    snprintf(path, sizeof path, "%s/golden/%s/seed%d.input%s.bin", shared, name, seed,
+             io_int8 ? ".int8" : "");
     uint8_t *in = golden_read(path, &len);
     assert_non_null(in);
     const tmc_tensor *x = &g->tensors[g->inputs[0]];
@@ -138,7 +141,7 @@ static void run_model(const char *name) {
     /* Every hashed tensor that tmc materialises must have been compared. */
     int unchecked = 0;
     for (int i = 0; i < e.n; i++)
-      if (!e.checked[i] && !g->ops[e.op[i]].folded && g->ops[e.op[i]].kind != TMC_OP_RESHAPE &&
+      if (!e.checked[i] && tmc_op_runs(&g->ops[e.op[i]]) && g->ops[e.op[i]].kind != TMC_OP_RESHAPE &&
           g->ops[e.op[i]].kind != TMC_OP_SQUEEZE)
         unchecked++;
     if (unchecked) {
@@ -148,10 +151,19 @@ static void run_model(const char *name) {
     }
     for (int k = 0; k < g->n_outputs; k++) {
       const tmc_tensor *y = &g->tensors[g->outputs[k]];
-      snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d.bin", shared, name, seed, k);
-      snprintf(what, sizeof what, "%s seed %d output %d", name, seed, k);
+      snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d%s.bin", shared, name, seed,
+               k, io_int8 ? ".int8" : "");
+      snprintf(what, sizeof what, "%s%s seed %d output %d", name, io_int8 ? " (--io int8)" : "",
+               seed, k);
       failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, y->id),
                                (size_t)y->bytes, what);
+      if (io_int8) {
+        if (y->type != TMC_I8) {
+          print_error("%s: output %d is %s with --io int8\n", name, k, tmc_dtype_name(y->type));
+          failures++;
+        }
+        continue;
+      }
       int32_t q = int8_behind(g, y->id);
       assert_true(q >= 0);
       snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d.int8.bin", shared, name,
@@ -160,16 +172,24 @@ static void run_model(const char *name) {
       failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, q),
                                (size_t)g->tensors[q].bytes, what);
     }
-    print_message("%s seed %d: %d intermediate tensors compared\n", name, seed, hs.compared);
+    print_message("%s%s seed %d: %d intermediate tensors compared\n", name,
+                  io_int8 ? " (--io int8)" : "", seed, hs.compared);
   }
   golden_free(&m);
   assert_int_equal(failures, 0);
 }
 
-static void test_vww(void **state) { (void)state; run_model("vww"); }
-static void test_mcunetv2_large(void **state) { (void)state; run_model("mcunetv2_large"); }
-static void test_detection(void **state) { (void)state; run_model("detection"); }
-static void test_lenet(void **state) { (void)state; run_model("lenet"); }
+static void test_vww(void **state) { (void)state; run_model("vww", false); }
+static void test_mcunetv2_large(void **state) { (void)state; run_model("mcunetv2_large", false); }
+static void test_detection(void **state) { (void)state; run_model("detection", false); }
+static void test_lenet(void **state) { (void)state; run_model("lenet", false); }
+static void test_vww_int8(void **state) { (void)state; run_model("vww", true); }
+static void test_mcunetv2_large_int8(void **state) {
+  (void)state;
+  run_model("mcunetv2_large", true);
+}
+static void test_detection_int8(void **state) { (void)state; run_model("detection", true); }
+static void test_lenet_int8(void **state) { (void)state; run_model("lenet", true); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
@@ -177,6 +197,10 @@ int main(void) {
       cmocka_unit_test(test_mcunetv2_large),
       cmocka_unit_test(test_detection),
       cmocka_unit_test(test_lenet),
+      cmocka_unit_test(test_vww_int8),
+      cmocka_unit_test(test_mcunetv2_large_int8),
+      cmocka_unit_test(test_detection_int8),
+      cmocka_unit_test(test_lenet_int8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ static int run_case(const char *ops, const char *name) {
   char path[2200];
   golden_model m;
   snprintf(path, sizeof path, "%s/%s.tflite", ops, name);
-  if (golden_load(&m, path) != 0) {
+  if (golden_load(&m, path, NULL) != 0) {
     print_error("%s: %s\n", name, m.diag.msg);
     golden_free(&m);
     return 1;

@@ -33,7 +33,7 @@ uint8_t *golden_read(const char *path, size_t *len) {
   return buf;
 }
 
-int golden_load(golden_model *m, const char *path) {
+int golden_load(golden_model *m, const char *path, const tmc_plan_options *opts) {
   memset(m, 0, sizeof *m);
   tmc_arena_init(&m->arena);
   tmc_diag_init(&m->diag, path);
@@ -43,7 +43,7 @@ int golden_load(golden_model *m, const char *path) {
     return -1;
   }
   if (tmc_graph_load(m->bytes, m->len, path, &m->arena, &m->graph, &m->diag) != TMC_OK ||
-      tmc_plan_build(&m->graph, &m->arena, &m->plan, &m->diag) != TMC_OK)
+      tmc_plan_build(&m->graph, opts, &m->arena, &m->plan, &m->diag) != TMC_OK)
     return -1;
   m->mem = calloc(1, (size_t)m->plan.mem.arena_bytes + 1);
   return m->mem ? 0 : -1;

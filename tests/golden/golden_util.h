@@ -27,8 +27,8 @@ typedef struct golden_model {
   tmc_diag diag;
 } golden_model;
 
-/* Loads path and builds its plan; returns 0 or -1 (message in m->diag.msg). */
-int golden_load(golden_model *m, const char *path);
+/* Loads path and builds its plan (opts may be NULL); returns 0 or -1 (message in m->diag.msg). */
+int golden_load(golden_model *m, const char *path, const tmc_plan_options *opts);
 void golden_free(golden_model *m);
 
 uint64_t golden_fnv1a64(const uint8_t *p, size_t n);
