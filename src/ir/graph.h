@@ -74,6 +74,10 @@ typedef struct tmc_tensor {
 /* Typed parameters, one struct per family. */
 typedef struct tmc_conv_attr {
   tmc_padding padding;
+  /* Set by the PAD-folding pass: padding per side given explicitly (the
+   * folded PAD's plus the op's own), replacing what `padding` implies. */
+  bool explicit_pad;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;
   int32_t stride_h, stride_w;
   int32_t dilation_h, dilation_w;
   int32_t depth_multiplier; /* DEPTHWISE_CONV_2D */

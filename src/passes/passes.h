@@ -19,4 +19,13 @@ tmc_status tmc_pass_fold_constants(tmc_graph *g, tmc_arena *a, tmc_diag *d);
  * already stay; others are an error naming them. */
 tmc_status tmc_pass_io_int8(tmc_graph *g, tmc_diag *d);
 
+/* Folds a PAD/PADV2 into the CONV_2D or DEPTHWISE_CONV_2D that alone reads
+ * it, as explicit per-side padding, when that is exact: only H and W are
+ * padded, the pad value equals the input zero point (so the convolution's
+ * out-of-bounds taps, which contribute nothing, give the same sums) and the
+ * quantization is unchanged. The PAD gets op->removed and its output is
+ * never materialised. Pooling is left alone: TFLite's pooling ignores
+ * out-of-bounds taps while an explicit PAD's values count. */
+tmc_status tmc_pass_fold_pad(tmc_graph *g, tmc_diag *d);
+
 #endif

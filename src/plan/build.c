@@ -7,6 +7,7 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
                           tmc_plan *plan, tmc_diag *d) {
   if (opts && opts->io_int8) TMC_TRY(tmc_pass_io_int8(g, d));
   TMC_TRY(tmc_pass_fold_constants(g, a, d));
+  TMC_TRY(tmc_pass_fold_pad(g, d));
   TMC_TRY(tmc_graph_check_supported(g, d));
   TMC_TRY(tmc_plan_lower(g, a, plan, d));
   return tmc_plan_memory(plan, a, d);

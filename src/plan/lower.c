@@ -124,6 +124,12 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
                                       c->padding);
   tmc_window ww = tmc_window_geometry(x->dims[2], w->dims[2], c->stride_w, c->dilation_w,
                                       c->padding);
+  if (c->explicit_pad) {
+    wh.before = c->pad_top;
+    wh.after = c->pad_bottom;
+    ww.before = c->pad_left;
+    ww.after = c->pad_right;
+  }
   int32_t cout = y->dims[3];
   const int32_t *mult, *shift;
   int32_t lo, hi;
