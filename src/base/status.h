@@ -24,7 +24,7 @@ typedef enum tmc_status {
   TMC_STATUS_COUNT
 } tmc_status;
 
-#define TMC_DIAG_MSG_MAX 1024
+#define TMC_DIAG_MSG_MAX 16384 /* room to list ~200 unsupported ops at once */
 
 typedef struct tmc_diag {
   tmc_status status;          /* first failure, TMC_OK while none */

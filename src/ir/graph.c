@@ -2,6 +2,7 @@
 #include "graph.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *tmc_dtype_name(tmc_dtype t) {
   static const char *const names[] = {
@@ -75,11 +76,18 @@ tmc_status tmc_graph_check_supported(const tmc_graph *g, tmc_diag *d) {
   if (count == 0) return TMC_OK;
   tmc_fail(d, TMC_ERR_UNSUPPORTED, "%d unsupported operator%s:", count,
            count > 1 ? "s" : "");
+  int listed = 0;
   for (int i = 0; i < g->n_ops; i++) {
     const tmc_op *op = &g->ops[i];
-    if (op->unsupported && tmc_op_runs(op))
-      tmc_diag_append(d, "\n  op %d %s (version %d): %s", op->id, op->name, op->version,
-                      op->unsupported);
+    if (!op->unsupported || !tmc_op_runs(op)) continue;
+    /* Keep room for the closing count when the message fills up. */
+    if (strlen(d->msg) + 200 > sizeof d->msg) {
+      tmc_diag_append(d, "\n  ... and %d more", count - listed);
+      break;
+    }
+    tmc_diag_append(d, "\n  op %d %.60s (version %d): %s", op->id, op->name, op->version,
+                    op->unsupported);
+    listed++;
   }
   return TMC_ERR_UNSUPPORTED;
 }

@@ -49,6 +49,90 @@ typedef struct {
 } tmc_broadcast;
 
 /* ---- CONV_2D ------------------------------------------------------------ */
+/* Per-output-channel requantization, precomputed at compile time by
+ * tmc_requant_prepare (quant_util.h) for the packed conv / depthwise / FC
+ * paths: bias added, then TFLite's MultiplyByQuantizedMultiplier (double
+ * rounding) folded into one 64-bit multiply, add and shift. With
+ * l = max(shift, 0) and r = max(-shift, 0):
+ *   x = (acc + bias) << l (wrapping), ab = x * multiplier,
+ *   result = (ab + (ab < -2^30 ? round_neg : round_pos)) >> (31 + r)
+ * where round_pos = 2^30 + (r > 0 ? 2^(30+r) : 0) and round_neg = round_pos
+ * - (r > 0 ? 2^31 : 0). This equals RoundingDivideByPOT(
+ * SaturatingRoundingDoublingHighMul(x, multiplier), r) bit for bit: the
+ * high multiply is floor((ab + 2^30) / 2^31), the rounding shift
+ * floor((v + 2^(r-1) - [v < 0]) / 2^r), and nested floors of divisions by
+ * powers of two merge (v < 0 exactly when ab < -2^30). The saturating case
+ * needs multiplier == INT32_MIN, which TFLite never produces (the prepare
+ * function refuses it). */
+typedef struct {
+  int64_t round_pos, round_neg;
+  int32_t bias;        /* bias[c], 0 without bias */
+  int32_t multiplier;  /* q */
+  int32_t left_shift;  /* max(shift, 0) */
+  int32_t total_shift; /* 31 + max(-shift, 0), at most 62 */
+} tmc_requant_ch;
+
+static inline int32_t tmc_requant_apply(const tmc_requant_ch *r,
+                                        int32_t acc) {
+  const int32_t x =
+      (int32_t)(((uint32_t)acc + (uint32_t)r->bias) << r->left_shift);
+  const int64_t ab = (int64_t)x * r->multiplier;
+  return (int32_t)((ab + (ab < -((int64_t)1 << 30) ? r->round_neg
+                                                     : r->round_pos)) >>
+                   r->total_shift);
+}
+
+/* Helpers of the packed paths. */
+/* d[i] = (int16_t)(s[i] + off), i < n: blocks of 8 (straight-line code
+ * compilers turn into vector instructions), then single elements. */
+static inline void tmc_widen_s8(int16_t *restrict d,
+                                const int8_t *restrict s, int32_t n,
+                                int32_t off) {
+  int32_t i = 0, j;
+  for (; i + 8 <= n; i += 8)
+    for (j = 0; j < 8; ++j) d[i + j] = (int16_t)(s[i + j] + off);
+  for (; i < n; ++i) d[i] = (int16_t)(s[i] + off);
+}
+
+static inline void tmc_zero_s16(int16_t *d, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; ++i) d[i] = 0;
+}
+
+/* acc[j] = sum over k < len of w[j*stride + k] * x[k], j < 4; len is a
+ * multiple of 8 (the mask tells the compiler so: no scalar epilogue). */
+static inline void tmc_dot4_s16(const int16_t *restrict w, size_t stride,
+                                const int16_t *restrict x, size_t len,
+                                int32_t *restrict acc) {
+  const int16_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride,
+                *w3 = w2 + stride;
+  const size_t n = len & ~(size_t)7;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t k;
+  for (k = 0; k < n; ++k) {
+    const int32_t xv = x[k];
+    s0 += w0[k] * xv;
+    s1 += w1[k] * xv;
+    s2 += w2[k] * xv;
+    s3 += w3[k] * xv;
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+}
+
+/* Packed layouts (built at compile time by the tmc_*_pack functions in
+ * quant_util.h; the kernels take them through the params' packed_filter and
+ * requant fields, and then ignore filter_data, bias, multiplier and shift):
+ * - CONV_2D (one group) and FULLY_CONNECTED: int16 rows
+ *   [round_up(out_c, 4)][round_up(K, 8)], K = kh*kw*in_c (FC: accum_depth)
+ *   in OHWI order, filter offset added (FC), zero-filled padding. The kernel
+ *   widens each pixel's window (x + input_offset, zeros for taps outside the
+ *   input) into an int16 scratch row and takes dot products with 4 filter
+ *   rows at a time, a loop compilers vectorize (pmaddwd on x86).
+ * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 [kh][kw][c]. */
+
 typedef struct {
   int32_t stride_h, stride_w;     /* >= 1 */
   int32_t dilation_h, dilation_w; /* >= 1 */
@@ -63,11 +147,18 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_c] per output channel */
   const int32_t *shift;      /* [out_c] per output channel */
+  /* Packed path (both set, or both NULL for the plain path): filter from
+   * tmc_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare. */
+  const int16_t *packed_filter;
+  const tmc_requant_ch *requant;
 } tmc_conv2d_params;
 
 /* Grouped convolution when filter->c < input->c (groups = in.c / filter.c,
  * out.c / groups filters per group), as TFLite's reference. bias may be NULL.
- * Accumulates in int32 (the compiler checks kh*kw*in_c*255*128 < 2^31). */
+ * Accumulates in int32 (the compiler checks kh*kw*in_c*255*128 < 2^31).
+ * The packed path needs one group and scratch of
+ * tmc_conv2d_s8_scratch_bytes (one int16 im2col row, 2-byte aligned); the
+ * plain path needs none. */
 size_t tmc_conv2d_s8_scratch_bytes(const tmc_dims4 *input,
                                    const tmc_dims4 *filter,
                                    const tmc_dims4 *output);
@@ -87,6 +178,11 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_c] */
   const int32_t *shift;      /* [out_c] */
+  /* Packed path (depth_multiplier 1; both set or both NULL): filter from
+   * tmc_depthwise_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare.
+   * Needs no scratch. */
+  const int16_t *packed_filter;
+  const tmc_requant_ch *requant;
 } tmc_depthwise_conv2d_params;
 
 /* Output channel oc = ic * depth_multiplier + m reads input channel ic and
@@ -123,10 +219,18 @@ typedef struct {
   int32_t per_channel;       /* 0: multiplier[0]/shift[0] for all outputs */
   const int32_t *multiplier; /* [out_depth] or [1] */
   const int32_t *shift;      /* [out_depth] or [1] */
+  /* Packed path (both set or both NULL): filter from
+   * tmc_fully_connected_s8_pack (filter_offset folded in), requant[out_depth]
+   * from tmc_requant_prepare (per-tensor values repeated). */
+  const int16_t *packed_filter;
+  const tmc_requant_ch *requant;
 } tmc_fully_connected_params;
 
 /* input [batches][accum_depth], filter [out_depth][accum_depth],
- * bias [out_depth] or NULL, output [batches][out_depth]. */
+ * bias [out_depth] or NULL, output [batches][out_depth]. The packed path
+ * needs tmc_fully_connected_s8_scratch_bytes of scratch (2-byte aligned),
+ * the plain path none. */
+size_t tmc_fully_connected_s8_scratch_bytes(int32_t accum_depth);
 void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             int32_t batches, int32_t accum_depth,
                             const int8_t *input_data, int32_t out_depth,

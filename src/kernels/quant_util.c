@@ -455,3 +455,68 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
   }
   return 0;
 }
+
+int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
+                        const int32_t *shift, int per_channel,
+                        const int32_t *bias, tmc_requant_ch *out) {
+  int32_t c;
+  for (c = 0; c < channels; ++c) {
+    const int32_t q = multiplier[per_channel ? c : 0];
+    const int32_t s = shift[per_channel ? c : 0];
+    const int32_t r = s > 0 ? 0 : -s;
+    tmc_requant_ch *o = &out[c];
+    if (q == INT32_MIN || s < -31 || s > 31) return -1;
+    o->bias = bias ? bias[c] : 0;
+    o->multiplier = q;
+    o->left_shift = s > 0 ? s : 0;
+    o->total_shift = 31 + r;
+    o->round_pos = ((int64_t)1 << 30) + (r > 0 ? (int64_t)1 << (30 + r) : 0);
+    o->round_neg = o->round_pos - (r > 0 ? (int64_t)1 << 31 : 0);
+  }
+  return 0;
+}
+
+size_t tmc_fully_connected_s8_packed_count(int32_t out_depth,
+                                           int32_t accum_depth) {
+  return (size_t)((out_depth + 3) & ~3) * (size_t)((accum_depth + 7) & ~7);
+}
+
+void tmc_fully_connected_s8_pack(int32_t out_depth, int32_t accum_depth,
+                                 int32_t filter_offset,
+                                 const int8_t *filter_data, int16_t *packed) {
+  const int32_t kd = (accum_depth + 7) & ~7;
+  const int32_t rows = (out_depth + 3) & ~3;
+  int32_t o;
+  for (o = 0; o < rows; ++o) {
+    int16_t *d = packed + (size_t)o * kd;
+    if (o < out_depth) {
+      tmc_widen_s8(d, filter_data + (size_t)o * accum_depth, accum_depth,
+                   filter_offset);
+      tmc_zero_s16(d + accum_depth, kd - accum_depth);
+    } else {
+      tmc_zero_s16(d, kd);
+    }
+  }
+}
+
+size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter) {
+  return tmc_fully_connected_s8_packed_count(
+      filter->n, filter->h * filter->w * filter->c);
+}
+
+void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
+                        int16_t *packed) {
+  tmc_fully_connected_s8_pack(filter->n, filter->h * filter->w * filter->c,
+                              0, filter_data, packed);
+}
+
+size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter) {
+  return (size_t)filter->h * filter->w * filter->c;
+}
+
+void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
+                                  const int8_t *filter_data,
+                                  int16_t *packed) {
+  tmc_widen_s8(packed, filter_data,
+               (int32_t)tmc_depthwise_conv2d_s8_packed_count(filter), 0);
+}

@@ -140,4 +140,33 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
                               int32_t end_mask, int32_t shrink_axis_mask,
                               int offset, tmc_strided_slice_params *p);
 
+/* ---- packed conv / depthwise / FC (layouts in kernels.h) -------------- */
+
+/* Per-channel requantization constants (tmc_requant_ch) for channels
+ * outputs: multiplier[c] / shift[c] (per_channel) or [0] for all, bias[c]
+ * or 0 when bias is NULL. -1 if a multiplier is INT32_MIN or a shift lies
+ * outside [-31, 31] (never from TFLite's QuantizeMultiplier); use the plain
+ * path then. */
+int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
+                        const int32_t *shift, int per_channel,
+                        const int32_t *bias, tmc_requant_ch *out);
+
+/* Packed CONV_2D filter (one group): int16 count of the layout, then the
+ * layout itself from OHWI int8 weights. */
+size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter);
+void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
+                        int16_t *packed);
+
+/* Packed FULLY_CONNECTED filter: w + filter_offset. */
+size_t tmc_fully_connected_s8_packed_count(int32_t out_depth,
+                                           int32_t accum_depth);
+void tmc_fully_connected_s8_pack(int32_t out_depth, int32_t accum_depth,
+                                 int32_t filter_offset,
+                                 const int8_t *filter_data, int16_t *packed);
+
+/* Packed DEPTHWISE_CONV_2D filter (depth_multiplier 1): int16 copy. */
+size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter);
+void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
+                                  const int8_t *filter_data, int16_t *packed);
+
 #endif /* TMC_KERNELS_QUANT_UTIL_H */

@@ -10,5 +10,6 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
   TMC_TRY(tmc_pass_fold_pad(g, d));
   TMC_TRY(tmc_graph_check_supported(g, d));
   TMC_TRY(tmc_plan_lower(g, a, plan, d));
-  return tmc_plan_memory(plan, a, d);
+  return tmc_plan_memory(plan, opts ? opts->planner : TMC_PLANNER_BEST,
+                         opts ? opts->limit : 0, a, d);
 }

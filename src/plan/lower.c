@@ -156,6 +156,17 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
     p->act_max = hi;
     p->multiplier = mult;
     p->shift = shift;
+    if (p->depth_multiplier == 1) { /* packed path (kernels.h) */
+      int16_t *pw = alloc(l, tmc_depthwise_conv2d_s8_packed_count(&st->filter_dims),
+                          sizeof *pw);
+      tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
+      if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
+      tmc_depthwise_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
+      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias, rq) == 0) {
+        p->packed_filter = pw;
+        p->requant = rq;
+      }
+    }
   } else {
     st->kernel = TMC_K_CONV2D;
     tmc_conv2d_params *p = &st->p.conv;
@@ -175,6 +186,16 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
     p->shift = shift;
     st->scratch_bytes = tmc_conv2d_s8_scratch_bytes(&st->in_dims, &st->filter_dims,
                                                     &st->out_dims);
+    if (st->filter_dims.c == st->in_dims.c) { /* one group: packed path */
+      int16_t *pw = alloc(l, tmc_conv2d_s8_packed_count(&st->filter_dims), sizeof *pw);
+      tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
+      if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
+      tmc_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
+      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias, rq) == 0) {
+        p->packed_filter = pw;
+        p->requant = rq;
+      }
+    }
   }
   return TMC_OK;
 }
@@ -232,6 +253,18 @@ static tmc_status lower_fc(lowerer *l, const tmc_op *op, tmc_step *st) {
   st->weights = (const int8_t *)w->data;
   st->bias = b ? const_i32(l, b) : NULL;
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
+  /* packed path (kernels.h) */
+  int16_t *pw = alloc(l, tmc_fully_connected_s8_packed_count(st->units, st->depth),
+                      sizeof *pw);
+  tmc_requant_ch *rq = alloc(l, (size_t)st->units, sizeof *rq);
+  if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
+  tmc_fully_connected_s8_pack(st->units, st->depth, p->filter_offset, st->weights, pw);
+  if (tmc_requant_prepare(st->units, p->multiplier, p->shift, p->per_channel, st->bias,
+                          rq) == 0) {
+    p->packed_filter = pw;
+    p->requant = rq;
+    st->scratch_bytes = tmc_fully_connected_s8_scratch_bytes(st->depth);
+  }
   return TMC_OK;
 }
 

@@ -1,61 +1,144 @@
-/* Arena layout, TinyEngine's baseline: whole tensors as rectangles
- * (lifetime in steps x bytes), placed first-fit. Steps:
- * 1. group views with their source (alias_of) and give each group a
- *    lifetime: from the step that writes it to the last step that reads it;
- *    graph inputs and outputs live for the whole invoke;
- * 2. add each step's scratch as a block living at that step alone;
- * 3. in order of first use, place each block at the lowest offset where it
- *    overlaps no placed block whose lifetime intersects its own;
- * 4. the arena size is the highest end; the lower bound is the largest sum
- *    of bytes live at one step (what any whole-tensor placement needs). */
+/* Arena layout. Steps:
+ * 1. blocks: each activation group (a tensor and its views) lives from the
+ *    step that writes it to the last step that reads it (graph inputs and
+ *    outputs for the whole invoke); each step's scratch lives at its step;
+ * 2. overlap pairs: (dying input, output) of one step with the kernel's rule
+ *    (overlap.c);
+ * 3. floors: the most bytes live at a step, without and with overlaps;
+ * 4. placement: greedy, each block at the lowest offset compatible with the
+ *    blocks already placed. First fit (TinyEngine's baseline) takes blocks in
+ *    order of first use and never overlaps; the best planner also uses the
+ *    overlap pairs and tries several orders, keeping the smallest arena;
+ * 5. offsets per tensor and scratch, the peak step, the limit check. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
 
-#define PLAN_ALIGN 4 /* float32 and int32 scratch need 4-byte alignment */
+typedef struct pair {
+  int32_t x, y;   /* block indices: dying input, output */
+  int64_t delta;  /* o_x - o_y >= delta when they share bytes */
+} pair;
 
-typedef struct block {
-  int32_t tensor;  /* group root, or -1 for scratch */
-  int32_t step;    /* scratch: its step */
-  int32_t first, last;
-  int64_t size, offset;
-} block;
+typedef struct layout {
+  const tmc_plan *plan;
+  tmc_block *b;
+  int32_t nb;
+  pair *pairs;
+  int32_t np;
+  int32_t **conflicts; /* per block: blocks whose lifetimes intersect, -1 ended */
+} layout;
 
-static int64_t align_up(int64_t v) { return (v + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN; }
-
-static int by_offset(const void *a, const void *b) {
-  const block *x = *(const block *const *)a, *y = *(const block *const *)b;
-  return x->offset < y->offset ? -1 : x->offset > y->offset;
+static int64_t align_up(int64_t v) {
+  return (v + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN;
 }
 
-static int by_first(const void *a, const void *b) {
-  const block *x = a, *y = b;
-  if (x->first != y->first) return x->first < y->first ? -1 : 1;
-  /* Same step: tensors before scratch, then by tensor id for determinism. */
-  if ((x->tensor < 0) != (y->tensor < 0)) return x->tensor < 0 ? 1 : -1;
-  return x->tensor < y->tensor ? -1 : x->tensor > y->tensor;
+static bool time_overlap(const tmc_block *a, const tmc_block *b) {
+  return a->first <= b->last && b->first <= a->last;
 }
 
-tmc_status tmc_plan_memory(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
+/* Can blocks i and j sit at offsets oi and oj? (They are live together.) */
+static bool compatible(const layout *L, int32_t i, int64_t oi, int32_t j, int64_t oj,
+                       bool overlaps) {
+  if (oi + L->b[i].size <= oj || oj + L->b[j].size <= oi) return true;
+  if (!overlaps) return false;
+  for (int32_t k = 0; k < L->np; k++) {
+    const pair *p = &L->pairs[k];
+    if (p->x == i && p->y == j && oi - oj >= p->delta) return true;
+    if (p->x == j && p->y == i && oj - oi >= p->delta) return true;
+  }
+  return false;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Places blocks in the given order; returns the arena size. */
+static int64_t place(layout *L, const int32_t *order, bool overlaps, int64_t *cand,
+                     bool *placed) {
+  int64_t arena = 0;
+  for (int32_t i = 0; i < L->nb; i++) placed[i] = false;
+  for (int32_t n = 0; n < L->nb; n++) {
+    int32_t i = order[n];
+    int32_t nc = 0;
+    cand[nc++] = 0;
+    for (int32_t *c = L->conflicts[i]; *c >= 0; c++) {
+      if (!placed[*c]) continue;
+      const tmc_block *o = &L->b[*c];
+      cand[nc++] = o->offset + o->size;
+      if (!overlaps) continue;
+      for (int32_t k = 0; k < L->np; k++) {
+        const pair *p = &L->pairs[k];
+        if (p->x == i && p->y == *c) cand[nc++] = o->offset + p->delta;
+        if (p->y == i && p->x == *c && o->offset - p->delta >= 0)
+          cand[nc++] = o->offset - p->delta;
+      }
+    }
+    qsort(cand, (size_t)nc, sizeof *cand, cmp_i64);
+    int64_t best = -1;
+    for (int32_t k = 0; k < nc && best < 0; k++) {
+      int64_t off = align_up(cand[k]);
+      bool ok = true;
+      for (int32_t *c = L->conflicts[i]; *c >= 0 && ok; c++)
+        if (placed[*c]) ok = compatible(L, i, off, *c, L->b[*c].offset, overlaps);
+      if (ok) best = off;
+    }
+    L->b[i].offset = best;
+    placed[i] = true;
+    if (best + L->b[i].size > arena) arena = best + L->b[i].size;
+  }
+  return arena;
+}
+
+/* Orders for the best planner, as sort keys over blocks. */
+typedef enum order_kind {
+  ORDER_FIRST_USE, ORDER_SIZE, ORDER_LIFETIME, ORDER_AREA, ORDER_CONFLICT, ORDER_COUNT
+} order_kind;
+
+static int64_t order_key(const layout *L, order_kind kind, int32_t i) {
+  const tmc_block *b = &L->b[i];
+  switch (kind) {
+    case ORDER_SIZE: return -b->size;
+    case ORDER_LIFETIME: return -(int64_t)(b->last - b->first);
+    case ORDER_AREA: return -b->size * (b->last - b->first + 1);
+    case ORDER_CONFLICT: {
+      int64_t sum = b->size;
+      for (int32_t *c = L->conflicts[i]; *c >= 0; c++) sum += L->b[*c].size;
+      return -sum;
+    }
+    default: return b->first;
+  }
+}
+
+typedef struct keyed {
+  int64_t key;
+  int32_t index;
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index; /* blocks are in first-use order */
+}
+
+/* Step 1: blocks in order of first use (tensors before scratch at a step). */
+static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   const tmc_graph *g = plan->g;
-  int32_t nt = g->n_tensors, ns = plan->n_steps;
-  int32_t last_step = ns > 0 ? ns - 1 : 0;
   tmc_mem *m = &plan->mem;
-  m->offset = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *m->offset, d, "the memory plan");
-  m->scratch_off = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *m->scratch_off, d,
-                                     "the memory plan");
+  int32_t nt = g->n_tensors, ns = plan->n_steps, last_step = ns > 0 ? ns - 1 : 0;
   int32_t *first = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *first, d, "lifetimes");
   int32_t *last = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *last, d, "lifetimes");
-  block *blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *blocks, d, "blocks");
-  block **live = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *live, d, "blocks");
-  if (!m->offset || !m->scratch_off || !first || !last || !blocks || !live) return d->status;
-
-  /* 1. Lifetimes per group root. */
+  int64_t *size = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *size, d, "lifetimes");
+  m->blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *m->blocks, d, "blocks");
+  m->block_of = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *m->block_of, d, "blocks");
+  if (!first || !last || !size || !m->blocks || !m->block_of) return d->status;
   for (int32_t t = 0; t < nt; t++) {
-    m->offset[t] = -1;
     first[t] = INT32_MAX;
     last[t] = -1;
+    m->block_of[t] = -1;
   }
   for (int32_t s = 0; s < ns; s++) {
     const tmc_step *st = &plan->steps[s];
@@ -69,57 +152,185 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   }
   for (int32_t t = 0; t < nt; t++) {
     const tmc_tensor *x = &g->tensors[t];
-    if (x->is_const || !(x->is_input || x->is_output)) continue;
     int32_t r = plan->alias_of[t];
-    first[r] = 0;
-    last[r] = last_step;
-  }
-  /* 2. Blocks. */
-  int32_t nb = 0;
-  for (int32_t t = 0; t < nt; t++) {
-    if (plan->alias_of[t] != t || last[t] < 0) continue;
-    int64_t size = 0;
-    for (int32_t u = 0; u < nt; u++)
-      if (plan->alias_of[u] == t && g->tensors[u].bytes > size) size = g->tensors[u].bytes;
-    blocks[nb++] = (block){t, -1, first[t], last[t], align_up(size), 0};
-  }
-  for (int32_t s = 0; s < ns; s++) {
-    m->scratch_off[s] = -1;
-    if (plan->steps[s].scratch_bytes > 0)
-      blocks[nb++] = (block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
-  }
-  /* 3. First fit in order of first use. */
-  qsort(blocks, (size_t)nb, sizeof *blocks, by_first);
-  m->arena_bytes = 0;
-  for (int32_t i = 0; i < nb; i++) {
-    block *b = &blocks[i];
-    int32_t nl = 0;
-    for (int32_t j = 0; j < i; j++)
-      if (blocks[j].first <= b->last && b->first <= blocks[j].last) live[nl++] = &blocks[j];
-    qsort(live, (size_t)nl, sizeof *live, by_offset);
-    int64_t off = 0;
-    for (int32_t j = 0; j < nl; j++) {
-      if (live[j]->offset - off >= b->size) break;
-      if (live[j]->offset + live[j]->size > off) off = live[j]->offset + live[j]->size;
+    if (x->is_const) continue;
+    if (x->bytes > size[r]) size[r] = x->bytes;
+    if (x->is_input || x->is_output) {
+      first[r] = 0;
+      last[r] = last_step;
     }
-    b->offset = off;
-    if (off + b->size > m->arena_bytes) m->arena_bytes = off + b->size;
   }
-  for (int32_t i = 0; i < nb; i++) {
-    if (blocks[i].tensor >= 0)
-      m->offset[blocks[i].tensor] = blocks[i].offset;
-    else
-      m->scratch_off[blocks[i].step] = blocks[i].offset;
+  /* Emit in order of first use; at one step, tensors then scratch. */
+  m->n_blocks = 0;
+  for (int32_t s = 0; s <= last_step; s++) {
+    for (int32_t t = 0; t < nt; t++)
+      if (plan->alias_of[t] == t && last[t] >= 0 && first[t] == s) {
+        m->block_of[t] = m->n_blocks;
+        m->blocks[m->n_blocks++] = (tmc_block){t, -1, first[t], last[t], align_up(size[t]), 0};
+      }
+    if (s < ns && plan->steps[s].scratch_bytes > 0)
+      m->blocks[m->n_blocks++] =
+          (tmc_block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
   }
   for (int32_t t = 0; t < nt; t++)
-    if (plan->alias_of[t] != t) m->offset[t] = m->offset[plan->alias_of[t]];
-  /* 4. Lower bound for whole tensors: the most bytes live at one step. */
-  m->lower_bound = 0;
-  for (int32_t s = 0; s < ns; s++) {
-    int64_t sum = 0;
-    for (int32_t i = 0; i < nb; i++)
-      if (blocks[i].first <= s && s <= blocks[i].last) sum += blocks[i].size;
-    if (sum > m->lower_bound) m->lower_bound = sum;
+    if (plan->alias_of[t] != t) m->block_of[t] = m->block_of[plan->alias_of[t]];
+  return TMC_OK;
+}
+
+/* Step 2: overlap pairs. */
+static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
+  const tmc_plan *plan = L->plan;
+  int32_t cap = 0;
+  for (int32_t s = 0; s < plan->n_steps; s++)
+    cap += plan->steps[s].n_in * plan->steps[s].n_out;
+  L->pairs = tmc_arena_array_d(a, (size_t)cap + 1, sizeof *L->pairs, d, "overlap pairs");
+  if (L->pairs == NULL) return d->status;
+  L->np = 0;
+  for (int32_t s = 0; s < plan->n_steps; s++) {
+    const tmc_step *st = &plan->steps[s];
+    for (int i = 0; i < st->n_in; i++) {
+      if (st->in[i] < 0) continue;
+      int32_t xb = plan->mem.block_of[st->in[i]];
+      if (xb < 0 || L->b[xb].last != s) continue;
+      for (int o = 0; o < st->n_out; o++) {
+        int32_t yb = plan->mem.block_of[st->out[o]];
+        if (yb < 0 || yb == xb || L->b[yb].first != s) continue;
+        int64_t delta = tmc_overlap_delta(plan, s, i, o);
+        if (delta < 0) continue;
+        L->pairs[L->np++] = (pair){xb, yb, align_up(delta)};
+      }
+    }
   }
+  return TMC_OK;
+}
+
+static tmc_status build_conflicts(layout *L, tmc_arena *a, tmc_diag *d) {
+  L->conflicts = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *L->conflicts, d, "blocks");
+  if (L->conflicts == NULL) return d->status;
+  for (int32_t i = 0; i < L->nb; i++) {
+    int32_t n = 0;
+    for (int32_t j = 0; j < L->nb; j++) n += j != i && time_overlap(&L->b[i], &L->b[j]);
+    L->conflicts[i] = tmc_arena_array_d(a, (size_t)n + 1, sizeof(int32_t), d, "blocks");
+    if (L->conflicts[i] == NULL) return d->status;
+    n = 0;
+    for (int32_t j = 0; j < L->nb; j++)
+      if (j != i && time_overlap(&L->b[i], &L->b[j])) L->conflicts[i][n++] = j;
+    L->conflicts[i][n] = -1;
+  }
+  return TMC_OK;
+}
+
+/* Step 3: floors. At step s the live blocks must all fit; overlap pairs of
+ * s can save at most, per output, min(its size, the sum over its inputs of
+ * min(s_x, s_y - delta)), and per input likewise. */
+static void floors(const layout *L, tmc_mem *m) {
+  m->bound_no_overlap = m->lower_bound = 0;
+  for (int32_t s = 0; s < L->plan->n_steps; s++) {
+    int64_t live = 0, save_y = 0, save_x = 0;
+    for (int32_t i = 0; i < L->nb; i++)
+      if (L->b[i].first <= s && s <= L->b[i].last) live += L->b[i].size;
+    for (int32_t i = 0; i < L->nb; i++) {
+      int64_t as_y = 0, as_x = 0;
+      for (int32_t k = 0; k < L->np; k++) {
+        const pair *p = &L->pairs[k];
+        if (L->b[p->y].first != s) continue;
+        int64_t sx = L->b[p->x].size, sy = L->b[p->y].size;
+        int64_t sav = sy - p->delta < sx ? sy - p->delta : sx;
+        if (sav <= 0) continue;
+        if (p->y == i) as_y += sav;
+        if (p->x == i) as_x += sav;
+      }
+      save_y += as_y < L->b[i].size ? as_y : L->b[i].size;
+      save_x += as_x < L->b[i].size ? as_x : L->b[i].size;
+    }
+    int64_t save = save_y < save_x ? save_y : save_x;
+    if (live > m->bound_no_overlap) m->bound_no_overlap = live;
+    if (live - save > m->lower_bound) m->lower_bound = live - save;
+  }
+}
+
+static tmc_status limit_error(const tmc_plan *plan, int64_t limit, tmc_diag *d) {
+  const tmc_mem *m = &plan->mem;
+  int32_t s = m->peak_step;
+  const tmc_op *op = s >= 0 && s < plan->n_steps ? &plan->g->ops[plan->steps[s].op] : NULL;
+  tmc_fail(d, TMC_ERR_LIMIT, "arena needs %lld bytes, more than the limit of %lld; the peak "
+           "is at op %d %s, where these are live:", (long long)m->arena_bytes,
+           (long long)limit, op ? op->id : -1, op ? op->name : "?");
+  for (int32_t i = 0; i < m->n_blocks; i++) {
+    const tmc_block *b = &m->blocks[i];
+    if (b->first > s || s > b->last) continue;
+    if (b->tensor >= 0) {
+      const tmc_tensor *t = &plan->g->tensors[b->tensor];
+      tmc_diag_append(d, "\n  tensor %d '%s': %lld bytes at offset %lld", t->id, t->name,
+                      (long long)b->size, (long long)b->offset);
+    } else {
+      tmc_diag_append(d, "\n  scratch of op %d: %lld bytes at offset %lld",
+                      plan->steps[b->step].op, (long long)b->size, (long long)b->offset);
+    }
+  }
+  tmc_diag_append(d, "\n(lower bound for this schedule: %lld bytes)",
+                  (long long)m->lower_bound);
+  return TMC_ERR_LIMIT;
+}
+
+tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
+                           tmc_arena *a, tmc_diag *d) {
+  tmc_mem *m = &plan->mem;
+  const tmc_graph *g = plan->g;
+  m->planner = planner;
+  TMC_TRY(build_blocks(plan, a, d));
+  layout L = {plan, m->blocks, m->n_blocks, NULL, 0, NULL};
+  TMC_TRY(build_pairs(&L, a, d));
+  TMC_TRY(build_conflicts(&L, a, d));
+  floors(&L, m);
+
+  int32_t *order = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *order, d, "placement");
+  keyed *keys = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *keys, d, "placement");
+  int64_t *best_off = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *best_off, d, "placement");
+  int64_t *cand = tmc_arena_array_d(a, (size_t)L.nb * 3 + 2 * (size_t)L.np + 2, sizeof *cand,
+                                    d, "placement");
+  bool *placed = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *placed, d, "placement");
+  if (!order || !keys || !best_off || !cand || !placed) return d->status;
+  int64_t best = -1;
+  int kinds = planner == TMC_PLANNER_FIRST_FIT ? 1 : ORDER_COUNT;
+  for (int k = 0; k < kinds; k++) {
+    for (int32_t i = 0; i < L.nb; i++) keys[i] = (keyed){order_key(&L, (order_kind)k, i), i};
+    qsort(keys, (size_t)L.nb, sizeof *keys, by_key);
+    for (int32_t i = 0; i < L.nb; i++) order[i] = keys[i].index;
+    int64_t arena = place(&L, order, planner != TMC_PLANNER_FIRST_FIT, cand, placed);
+    if (best < 0 || arena < best) {
+      best = arena;
+      for (int32_t i = 0; i < L.nb; i++) best_off[i] = L.b[i].offset;
+    }
+  }
+  for (int32_t i = 0; i < L.nb; i++) L.b[i].offset = best_off[i];
+  m->arena_bytes = best < 0 ? 0 : best;
+
+  /* Step 5. */
+  m->offset = tmc_arena_array_d(a, (size_t)g->n_tensors + 1, sizeof *m->offset, d, "offsets");
+  m->scratch_off = tmc_arena_array_d(a, (size_t)plan->n_steps + 1, sizeof *m->scratch_off, d,
+                                     "offsets");
+  if (!m->offset || !m->scratch_off) return d->status;
+  for (int32_t t = 0; t < g->n_tensors; t++)
+    m->offset[t] = m->block_of[t] >= 0 ? m->blocks[m->block_of[t]].offset : -1;
+  for (int32_t s = 0; s < plan->n_steps; s++) m->scratch_off[s] = -1;
+  for (int32_t i = 0; i < L.nb; i++)
+    if (L.b[i].tensor < 0) m->scratch_off[L.b[i].step] = L.b[i].offset;
+  m->peak_step = 0;
+  int64_t peak = -1;
+  for (int32_t s = 0; s < plan->n_steps; s++) {
+    int64_t top = 0;
+    for (int32_t i = 0; i < L.nb; i++)
+      if (L.b[i].first <= s && s <= L.b[i].last && L.b[i].offset + L.b[i].size > top)
+        top = L.b[i].offset + L.b[i].size;
+    if (top > peak) {
+      peak = top;
+      m->peak_step = s;
+    }
+  }
+#ifndef NDEBUG
+  TMC_TRY(tmc_plan_validate(plan, d));
+#endif
+  if (limit > 0 && m->arena_bytes > limit) return limit_error(plan, limit, d);
   return TMC_OK;
 }

@@ -74,13 +74,38 @@ typedef struct tmc_step {
   size_t scratch_bytes; /* from the kernel's _scratch_bytes() query */
 } tmc_step;
 
-/* Memory: every activation tensor gets an offset in the arena; views
- * (RESHAPE, SQUEEZE) share their source's offset. */
+/* Memory. Every activation (a group of a tensor and its views) and every
+ * step's scratch is a block: bytes x lifetime in steps. Placement gives each
+ * block an offset in the one arena. Two blocks live at the same step must
+ * not share bytes, except an output written by a step over one of its dying
+ * inputs where the kernel's loop order allows it (tmc_overlap_delta). */
+typedef struct tmc_block {
+  int32_t tensor;        /* group root tensor id, or -1 for scratch */
+  int32_t step;          /* scratch: its step; tensors: -1 */
+  int32_t first, last;   /* steps during which it must hold its bytes */
+  int64_t size;          /* bytes, rounded up to TMC_PLAN_ALIGN */
+  int64_t offset;
+} tmc_block;
+
+#define TMC_PLAN_ALIGN 4 /* float32 tensors and int32 scratch need it */
+
+typedef enum tmc_planner {
+  TMC_PLANNER_BEST = 0,      /* overlaps and several orderings, best kept */
+  TMC_PLANNER_FIRST_FIT = 1  /* TinyEngine's baseline: whole tensors, first fit */
+} tmc_planner;
+
 typedef struct tmc_mem {
+  tmc_planner planner;
   int64_t arena_bytes;
+  int32_t n_blocks;
+  tmc_block *blocks;
+  int32_t *block_of;     /* per tensor id: its group's block, or -1 */
   int64_t *offset;       /* per tensor id; -1 for constants and unused tensors */
   int64_t *scratch_off;  /* per step; -1 when it needs no scratch */
-  int64_t lower_bound;   /* largest sum of live bytes at any step */
+  /* Floors for this schedule: the most bytes that must be live at one step,
+   * without any overlap and with every overlap rule applied. */
+  int64_t bound_no_overlap, lower_bound;
+  int32_t peak_step;     /* the step where the placed arena is fullest */
 } tmc_mem;
 
 typedef struct tmc_plan {
@@ -96,13 +121,27 @@ typedef struct tmc_plan {
  * what tmc does not support. */
 tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d);
 
-/* Lays out the arena: lifetimes over the steps, then first-fit placement
- * of whole tensors (TinyEngine's baseline); scratch buffers are short-lived
- * blocks of their step. */
-tmc_status tmc_plan_memory(tmc_plan *plan, tmc_arena *a, tmc_diag *d);
+/* Lays out the arena with the chosen planner; limit > 0 makes a plan larger
+ * than limit bytes an error naming the peak step, its op and the tensors
+ * live there. */
+tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
+                           tmc_arena *a, tmc_diag *d);
+
+/* Minimum distance (bytes) by which step s's output out_k must start below
+ * its input in_k when the two share bytes (o_in - o_out >= delta), from the
+ * kernel's loop order; -1 when they may not share bytes at all. Only for an
+ * input whose last use is step s. */
+int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k);
+
+/* Checks a placed plan: every block aligned and inside the arena, and no two
+ * blocks live at the same step sharing a byte unless an overlap rule allows
+ * it. Names the first conflict. */
+tmc_status tmc_plan_validate(const tmc_plan *plan, tmc_diag *d);
 
 typedef struct tmc_plan_options {
-  bool io_int8; /* drop the float QUANTIZE/DEQUANTIZE edges (tmc_pass_io_int8) */
+  bool io_int8;        /* drop the float QUANTIZE/DEQUANTIZE edges (tmc_pass_io_int8) */
+  tmc_planner planner; /* TMC_PLANNER_BEST by default */
+  int64_t limit;       /* arena bytes allowed; 0 for no limit */
 } tmc_plan_options;
 
 /* Passes, the supported-op check, lowering and memory layout: everything

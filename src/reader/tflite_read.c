@@ -174,9 +174,9 @@ static tmc_status read_tensor(reader *r, const tmc_fb_table *t, tmc_tfl_tensor *
   TMC_TRY(tmc_fb_string(&r->fb, t, 3, &x->name, &name_len, "name"));
   if (x->name == NULL) x->name = "";
   /* From here on messages name the tensor. */
-  size_t n = strlen(r->fb.ctx);
-  if (n + 8 < sizeof r->fb.ctx)
-    tmc_fb_context(&r->fb, "%.*s '%.120s'", (int)n, r->fb.ctx, x->name);
+  char where[sizeof r->fb.ctx];
+  memcpy(where, r->fb.ctx, sizeof where);
+  tmc_fb_context(&r->fb, "%s '%.120s'", where, x->name);
   TMC_TRY(read_ivec(r, t, 0, &x->shape, NULL, "shape"));
   TMC_TRY(tmc_fb_i8(&r->fb, t, 1, 0, &type, "type"));
   x->type = type;

@@ -11,10 +11,15 @@
 #   unknown_command           tmc frobnicate: exit 2, names the command
 #   inspect_usage             tmc inspect (no model), two models, --help
 #   unknown_option            tmc inspect --bogus MODEL: exit 2, names the option
-#   missing_file              tmc inspect <missing>: exit 1, names the file
+#   missing_file              tmc inspect <missing file> or <folder>: exit 1,
+#                             names the file
 #   bad_model MODEL           truncations and a text file: exit 1, message
 #                             names the file and the element
-#   example MODEL             inspect and inspect --json of the example model
+#   example MODEL             inspect and inspect --json of the example model;
+#                             a failed write (>/dev/full) exits 1
+#   json_names MODEL          --json of a copy of MODEL whose tensor name
+#                             'input_int8' holds a control byte and a
+#                             non-UTF-8 byte still parses (needs python3)
 #   vww_text VWW              op rows 0..3 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D,
 #                             63 op rows, totals 11578816 MACs
 #   vww_json VWW              --json parses (python3, when present), 63 ops,
@@ -50,12 +55,13 @@ skip() {
 }
 
 # run WANT_RC ARGS...: runs tmc with ARGS, stdout/stderr to $tmp/out, $tmp/err.
+# (POSIX sh has no local variables: helpers use names prefixed with their own.)
 run() {
-  want=$1
+  run_want=$1
   shift
   "$tmc" "$@" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  [ "$rc" -eq "$want" ] || fail "'tmc $*' exited $rc, expected $want"
+  run_rc=$?
+  [ "$run_rc" -eq "$run_want" ] || fail "'tmc $*' exited $run_rc, expected $run_want"
 }
 
 out_has() { grep -F -q -e "$1" "$tmp/out" || fail "stdout lacks '$1'"; }
@@ -74,12 +80,12 @@ op_rows() {
 
 # expect_rows FIRST_INDEX KIND...: consecutive op rows from FIRST_INDEX.
 expect_rows() {
-  i=$1
+  er_i=$1
   shift
-  for kind in "$@"; do
-    row=$(op_rows | awk -v i="$i" '$1 == i { print $2 }')
-    [ "$row" = "$kind" ] || fail "op $i is '$row', expected $kind"
-    i=$((i + 1))
+  for er_kind in "$@"; do
+    er_row=$(op_rows | awk -v i="$er_i" '$1 == i { print $2 }')
+    [ "$er_row" = "$er_kind" ] || fail "op $er_i is '$er_row', expected $er_kind"
+    er_i=$((er_i + 1))
   done
 }
 
@@ -139,6 +145,10 @@ case "$case_name" in
     run 1 inspect --json "$missing"
     err_has "missing_model.tflite"
     out_empty
+    mkdir "$tmp/a_folder.tflite"
+    run 1 inspect "$tmp/a_folder.tflite"
+    err_has "tmc: a_folder.tflite: "
+    out_empty
     ;;
   bad_model)
     model=${1:?model}
@@ -178,6 +188,30 @@ case "$case_name" in
     if command -v python3 >/dev/null 2>&1; then
       python3 -m json.tool "$tmp/out" >/dev/null 2>"$tmp/err" || fail "--json output is not JSON"
     fi
+    # A failed write of the output is an error, not a silent success.
+    if [ -w /dev/full ]; then
+      for j in "" --json; do
+        "$tmc" inspect $j "$model" >/dev/full 2>"$tmp/err"
+        full_rc=$?
+        [ "$full_rc" -eq 1 ] || fail "inspect $j >/dev/full exited $full_rc, expected 1"
+        err_has "error writing the output"
+      done
+    fi
+    ;;
+  json_names)
+    model=${1:?model}
+    need_file "$model"
+    command -v python3 >/dev/null 2>&1 || skip "python3 absent"
+    python3 - "$model" "$tmp/names.tflite" <<'EOF' || fail "cannot patch $model"
+import sys
+d = open(sys.argv[1], "rb").read()
+i = d.find(b"input_int8")
+assert i > 0, "no tensor named input_int8"
+open(sys.argv[2], "wb").write(d[:i] + b"input\xff\x01nt8" + d[i + 10:])
+EOF
+    run 0 inspect --json "$tmp/names.tflite"
+    python3 -m json.tool "$tmp/out" >/dev/null 2>"$tmp/err" ||
+      fail "--json output is not JSON (a tensor name holds bytes 0xff 0x01)"
     ;;
   vww_text)
     model=${1:?model}

@@ -864,6 +864,46 @@ static void test_unsupported_fixtures(void **state) {
   tmc_arena_free(&a);
 }
 
+/* A model with 60 custom ops: the listing must name every one (a message
+ * cut at the diagnostic's fixed size would drop the tail silently). */
+static void test_unsupported_many(void **state) {
+  (void)state;
+  enum { N = 60 };
+  tmc_arena a;
+  tmc_arena_init(&a);
+  tmc_mb b;
+  tmc_mb_init(&b, &a, "many custom ops");
+  const int32_t s[2] = {1, 8};
+  int32_t t[N + 1];
+  for (int i = 0; i <= N; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "t%d", i);
+    t[i] = tmc_mb_act_s8(&b, name, s, 2, 0.1f, 0);
+  }
+  for (int i = 0; i < N; i++)
+    tmc_mb_custom_op(&b, "MyCustomOperatorWithALongName", &t[i], 1, &t[i + 1], 1, NULL, 0);
+  tmc_mb_io(&b, &t[0], 1, &t[N], 1);
+  tmc_tfl_model *m;
+  tmc_diag d;
+  tmc_diag_init(&d, "fixture");
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  tmc_status st = load_and_check(m, &d);
+  tmc_arena_free(&a); /* before any assertion: a failure is not also a leak */
+  assert_int_equal(st, TMC_ERR_UNSUPPORTED);
+  assert_non_null(strstr(d.msg, "60 unsupported operators:"));
+  int listed = 0;
+  for (int i = 0; i < N; i++) {
+    char line[96];
+    snprintf(line, sizeof line, "op %d MyCustomOperatorWithALongName (version 1): custom "
+             "operator", i);
+    listed += strstr(d.msg, line) != NULL;
+  }
+  if (listed != N)
+    print_error("%d of %d unsupported ops listed (message of %zu bytes): ...%s\n", listed, N,
+                strlen(d.msg), d.msg + (strlen(d.msg) > 120 ? strlen(d.msg) - 120 : 0));
+  assert_int_equal(listed, N);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) cmocka_set_test_filter(argv[1]);
   const struct CMUnitTest tests[] = {
@@ -901,6 +941,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_option_values),
       cmocka_unit_test(test_unsupported_listed_at_once),
       cmocka_unit_test(test_unsupported_fixtures),
+      cmocka_unit_test(test_unsupported_many),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,7 +271,10 @@ static void test_op_models(void **state) {
   REQUIRE_SHARED();
   char **paths;
   size_t n = tt_op_model_paths(&paths);
-  assert_true(n > 0);
+  if (n == 0) {
+    print_message("no golden/ops/*.tflite under TMC_SHARED_DIR: skipped\n");
+    skip();
+  }
   int bad = 0;
   for (size_t i = 0; i < n; i++) bad += check_model(paths[i]) != 0;
   if (bad) print_error("%d of %zu op models have problems\n", bad, n);

@@ -3,7 +3,10 @@
  * bounds-checked, int64 accumulation, ktest.h's requantization): random
  * shapes, strides, dilations and per-side paddings (every border), groups,
  * zero points at the extremes, flushed (zero) and > 1 multipliers, absent
- * bias, weights of -128. */
+ * bias, weights of -128. Each case runs both the plain path and the packed
+ * path (weights packed by quant_util's tmc_*_pack, requantization from
+ * tmc_requant_prepare), the latter also with wide channel counts so every
+ * channel block and tail of the packed kernels is reached. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,7 +98,8 @@ static void ref_conv(const conv_case *k, const int8_t *x, const int8_t *w,
         }
 }
 
-static void random_geometry(conv_case *k, int depthwise, int pointwise) {
+static void random_geometry(conv_case *k, int depthwise, int pointwise,
+                            int wide) {
   const int32_t kh = pointwise ? 1 : kt_range(1, 5);
   const int32_t kw = pointwise ? 1 : kt_range(1, 5);
   int32_t eh, ew;
@@ -122,15 +126,17 @@ static void random_geometry(conv_case *k, int depthwise, int pointwise) {
   k->f.h = kh;
   k->f.w = kw;
   if (depthwise) {
-    const int32_t m = kt_range(1, 3);
+    const int32_t m = wide ? 1 : kt_range(1, 3);
+    if (wide) k->in.c = kt_range(1, 48);
     k->f.n = 1;
     k->out.c = k->in.c * m;
     k->f.c = k->out.c;
   } else {
-    const int32_t groups = kt_range(0, 4) == 0 ? kt_range(1, 3) : 1;
-    k->in.c = groups * kt_range(1, 6);
+    const int32_t groups =
+        !wide && kt_range(0, 4) == 0 ? kt_range(1, 3) : 1;
+    k->in.c = groups * (wide ? kt_range(1, 40) : kt_range(1, 6));
     k->f.c = k->in.c / groups;
-    k->out.c = groups * kt_range(1, 4);
+    k->out.c = groups * (wide ? kt_range(1, 24) : kt_range(1, 4));
     k->f.n = k->out.c;
   }
   k->in_zp = pick_zp();
@@ -139,8 +145,8 @@ static void random_geometry(conv_case *k, int depthwise, int pointwise) {
   k->has_bias = kt_range(0, 3) != 0;
 }
 
-static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
-                           int count) {
+static void run_conv_cases(int depthwise, int pointwise, int wide,
+                           uint64_t seed, int count) {
   int iter;
   kt_seed(seed);
   for (iter = 0; iter < count; ++iter) {
@@ -148,7 +154,7 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
     int8_t *x, *w, *y, *want;
     int32_t *bias = NULL, *q, *s;
     size_t nw, c;
-    random_geometry(&k, depthwise, pointwise);
+    random_geometry(&k, depthwise, pointwise, wide);
     nw = (size_t)k.f.n * k.f.h * k.f.w * k.f.c;
     x = alloc_s8(n4(&k.in));
     w = alloc_s8(nw);
@@ -171,7 +177,7 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
       int8_t *wg = alloc_s8(nw);
       conv_case g = k;
       int32_t ky, kx, oc;
-      tmc_depthwise_conv2d_params p;
+      tmc_depthwise_conv2d_params p = {0};
       for (oc = 0; oc < k.out.c; ++oc)
         for (ky = 0; ky < k.f.h; ++ky)
           for (kx = 0; kx < k.f.w; ++kx)
@@ -197,6 +203,25 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
       p.multiplier = q;
       p.shift = s;
       tmc_depthwise_conv2d_s8(&p, &k.in, x, &k.f, w, bias, &k.out, y, NULL);
+      if (kt_diff("depthwise", y, want, n4(&k.out))) fail();
+      if (p.depth_multiplier == 1) {
+        /* packed path */
+        int16_t *pw =
+            malloc(sizeof(int16_t) * tmc_depthwise_conv2d_s8_packed_count(&k.f));
+        tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
+        tmc_depthwise_conv2d_s8_pack(&k.f, w, pw);
+        assert_int_equal(tmc_requant_prepare(k.out.c, q, s, 1, bias, rq), 0);
+        p.packed_filter = pw;
+        p.requant = rq;
+        memset(y, 0x55, n4(&k.out));
+        tmc_depthwise_conv2d_s8(&p, &k.in, x, &k.f, NULL, NULL, &k.out, y,
+                                NULL);
+        if (kt_diff("depthwise packed", y, want, n4(&k.out))) fail();
+        p.packed_filter = NULL;
+        p.requant = NULL;
+        free(pw);
+        free(rq);
+      }
       if (p.depth_multiplier == 1 && n4(&k.out) <= n4(&k.in)) {
         /* in-place variant: output written over a copy of the input */
         int8_t *buf = alloc_s8(n4(&k.in));
@@ -210,7 +235,7 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
         free(plane);
       }
     } else {
-      tmc_conv2d_params p;
+      tmc_conv2d_params p = {0};
       ref_conv(&k, x, w, bias, q, s, want);
       p.stride_h = k.sh;
       p.stride_w = k.sw;
@@ -226,8 +251,30 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
       p.act_max = k.act_max;
       p.multiplier = q;
       p.shift = s;
-      assert_int_equal(tmc_conv2d_s8_scratch_bytes(&k.in, &k.f, &k.out), 0);
       tmc_conv2d_s8(&p, &k.in, x, &k.f, w, bias, &k.out, y, NULL);
+      if (k.f.c == k.in.c) {
+        /* packed path: one group, an im2col row of scratch */
+        const size_t sb = tmc_conv2d_s8_scratch_bytes(&k.in, &k.f, &k.out);
+        int16_t *pw = malloc(sizeof(int16_t) * tmc_conv2d_s8_packed_count(&k.f));
+        tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
+        void *scratch = malloc(sb);
+        int8_t *y2 = alloc_s8(n4(&k.out));
+        assert_true(sb >= sizeof(int16_t) * (size_t)(k.f.h * k.f.w * k.f.c));
+        tmc_conv2d_s8_pack(&k.f, w, pw);
+        assert_int_equal(tmc_requant_prepare(k.out.c, q, s, 1, bias, rq), 0);
+        p.packed_filter = pw;
+        p.requant = rq;
+        memset(y2, 0x55, n4(&k.out));
+        tmc_conv2d_s8(&p, &k.in, x, &k.f, NULL, NULL, &k.out, y2, scratch);
+        if (kt_diff("conv packed", y2, want, n4(&k.out))) fail();
+        free(pw);
+        free(rq);
+        free(scratch);
+        free(y2);
+      } else {
+        assert_int_equal(tmc_conv2d_s8_scratch_bytes(&k.in, &k.f, &k.out),
+                         0);
+      }
     }
     if (kt_diff(depthwise ? "depthwise" : "conv", y, want, n4(&k.out))) {
       printf("case %d: in %dx%dx%dx%d f %dx%dx%dx%d out %dx%dx%dx%d "
@@ -249,17 +296,63 @@ static void run_conv_cases(int depthwise, int pointwise, uint64_t seed,
 
 static void test_conv_random(void **state) {
   (void)state;
-  run_conv_cases(0, 0, 11, 400);
+  run_conv_cases(0, 0, 0, 11, 400);
+  run_conv_cases(0, 0, 1, 14, 200);
 }
 
 static void test_conv_pointwise(void **state) {
   (void)state;
-  run_conv_cases(0, 1, 12, 200);
+  run_conv_cases(0, 1, 0, 12, 200);
+  run_conv_cases(0, 1, 1, 15, 200);
 }
 
 static void test_depthwise_random(void **state) {
   (void)state;
-  run_conv_cases(1, 0, 13, 400);
+  run_conv_cases(1, 0, 0, 13, 400);
+  run_conv_cases(1, 0, 1, 16, 300);
+}
+
+/* tmc_requant_apply against ktest.h's requantization on edge values:
+ * accumulators and biases near the int32 limits (wrapping as TFLite's
+ * x * (1 << shift)), every shift in [-31, 31], multipliers 0, 2^30 and
+ * 2^31 - 1, and the ties of both roundings. */
+static void test_requant_packed(void **state) {
+  static const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, 1 << 30,
+                                 -(1 << 30), INT32_MAX, INT32_MIN,
+                                 INT32_MIN + 1, 12345, -12345, 1 << 15,
+                                 -(1 << 15) - 1};
+  static const int32_t qs[] = {0, 1 << 30, INT32_MAX, (1 << 30) + 1,
+                               1518500250, 1073741825, 2147483000};
+  int32_t s, qi, ai, iter;
+  (void)state;
+  for (s = -31; s <= 31; ++s)
+    for (qi = 0; qi < (int32_t)(sizeof qs / sizeof qs[0]); ++qi)
+      for (ai = 0; ai < (int32_t)(sizeof accs / sizeof accs[0]); ++ai) {
+        tmc_requant_ch rq;
+        const int32_t bias = ai % 3 == 0 ? 0 : (ai % 3 == 1 ? 7 : -1000);
+        const int32_t acc = accs[ai];
+        const int32_t sum = (int32_t)((uint32_t)acc + (uint32_t)bias);
+        assert_int_equal(tmc_requant_prepare(1, &qs[qi], &s, 0, &bias, &rq),
+                         0);
+        assert_int_equal(tmc_requant_apply(&rq, acc),
+                         ref_mbqm(sum, qs[qi], s));
+      }
+  kt_seed(41);
+  for (iter = 0; iter < 200000; ++iter) {
+    tmc_requant_ch rq;
+    int32_t q, sh;
+    const int32_t acc = (int32_t)kt_u32() >> kt_range(0, 31);
+    kt_multiplier(&q, &sh, -31, 31);
+    assert_int_equal(tmc_requant_prepare(1, &q, &sh, 1, NULL, &rq), 0);
+    assert_int_equal(tmc_requant_apply(&rq, acc), ref_mbqm(acc, q, sh));
+  }
+  {
+    const int32_t qbad = INT32_MIN, sbad = 0, sfar = -32;
+    const int32_t qok = 1 << 30;
+    tmc_requant_ch rq;
+    assert_int_equal(tmc_requant_prepare(1, &qbad, &sbad, 1, NULL, &rq), -1);
+    assert_int_equal(tmc_requant_prepare(1, &qok, &sfar, 1, NULL, &rq), -1);
+  }
 }
 
 /* 3x3 conv, 1 channel, all-ones weights on a 3x3 input with zero point
@@ -272,7 +365,8 @@ static void test_conv_hand_padding(void **state) {
   /* x - 127 = -253..-245; sums of in-bounds neighbours */
   const int8_t want[9] = {-128, -128, -128, -128, -128,
                           -128, -128, -128, -128};
-  tmc_conv2d_params p = {1, 1, 1, 1, 1, 1, 1, 1, -127, 0, -128, 127, &q, &s};
+  tmc_conv2d_params p = {1, 1, 1, 1, 1, 1, 1, 1, -127, 0, -128, 127, &q, &s,
+                         NULL, NULL};
   int i;
   (void)state;
   for (i = 0; i < 9; ++i) w[i] = 1;
@@ -307,7 +401,7 @@ static void test_fully_connected(void **state) {
     int32_t *q = malloc(sizeof(int32_t) * (size_t)outd);
     int32_t *s = malloc(sizeof(int32_t) * (size_t)outd);
     int32_t b, o, d, lo, hi;
-    tmc_fully_connected_params p;
+    tmc_fully_connected_params p = {0};
     kt_fill_s8(x, (size_t)batches * depth);
     kt_fill_s8(w, (size_t)outd * depth);
     if (bias)
@@ -334,6 +428,26 @@ static void test_fully_connected(void **state) {
     p.shift = s;
     tmc_fully_connected_s8(&p, batches, depth, x, outd, w, bias, y, NULL);
     if (kt_diff("fully_connected", y, want, (size_t)batches * outd)) fail();
+    {
+      /* packed path */
+      int16_t *pw = malloc(sizeof(int16_t) *
+                           tmc_fully_connected_s8_packed_count(outd, depth));
+      tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)outd);
+      void *scratch = malloc(tmc_fully_connected_s8_scratch_bytes(depth));
+      tmc_fully_connected_s8_pack(outd, depth, p.filter_offset, w, pw);
+      assert_int_equal(
+          tmc_requant_prepare(outd, q, s, per_channel, bias, rq), 0);
+      p.packed_filter = pw;
+      p.requant = rq;
+      memset(y, 0x55, (size_t)batches * outd);
+      tmc_fully_connected_s8(&p, batches, depth, x, outd, NULL, NULL, y,
+                             scratch);
+      if (kt_diff("fully_connected packed", y, want, (size_t)batches * outd))
+        fail();
+      free(pw);
+      free(rq);
+      free(scratch);
+    }
     free(x);
     free(w);
     free(y);
@@ -463,6 +577,7 @@ int main(void) {
       cmocka_unit_test(test_conv_pointwise),
       cmocka_unit_test(test_depthwise_random),
       cmocka_unit_test(test_conv_hand_padding),
+      cmocka_unit_test(test_requant_packed),
       cmocka_unit_test(test_fully_connected),
       cmocka_unit_test(test_transpose_conv),
       cmocka_unit_test(test_conv_geometry_helpers),

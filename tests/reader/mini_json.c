@@ -26,6 +26,11 @@ static int line_of(const parser *ps) {
   return line;
 }
 
+static mj_value *fail(parser *ps, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 static mj_value *fail(parser *ps, const char *fmt, ...) {
   if (ps->failed) return NULL;
   ps->failed = true;

@@ -40,14 +40,46 @@ typedef struct buf {
   size_t len;
 } buf;
 
+/* File buffers still held when a test stops at a failed assertion are
+ * freed by the teardown, so a failure does not also show up as a leak. */
+static void *g_held[16];
+
+static void hold(void *p) {
+  for (size_t i = 0; i < sizeof g_held / sizeof g_held[0]; i++)
+    if (g_held[i] == NULL) {
+      g_held[i] = p;
+      return;
+    }
+}
+
+static void release(void *p, void *replacement) {
+  for (size_t i = 0; i < sizeof g_held / sizeof g_held[0]; i++)
+    if (g_held[i] == p && p != NULL) {
+      g_held[i] = replacement;
+      return;
+    }
+  if (replacement) hold(replacement);
+}
+
+static int free_held(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof g_held / sizeof g_held[0]; i++) {
+    free(g_held[i]);
+    g_held[i] = NULL;
+  }
+  return 0;
+}
+
 static buf fixture(tt_fixture which) {
   buf f;
   f.b = tt_fixture_bytes(which, &f.len);
   assert_non_null(f.b);
+  hold(f.b);
   return f;
 }
 
 static void buf_free(buf *f) {
+  release(f->b, NULL);
   free(f->b);
   f->b = NULL;
   f->len = 0;
@@ -81,6 +113,7 @@ static uint32_t append(buf *f, const void *data, size_t n, size_t align) {
     memcpy(nb + pos, data, n);
   else
     memset(nb + pos, 0, n);
+  release(f->b, nb);
   f->b = nb;
   f->len = pos + n;
   return (uint32_t)pos;
@@ -428,6 +461,7 @@ static void test_fb_u64_and_string_vector(void **state) {
   tmc_diag d;
   tmc_diag_init(&d, SUBJECT);
   assert_int_equal(tmc_fbw_finish(&w, root, "TEST", &f.b, &f.len, &d), TMC_OK);
+  hold(f.b);
   tmc_fbw_free(&w);
 
   tmc_fb fb;
@@ -658,6 +692,7 @@ static buf finish_model(tmc_fbw *w, tmc_fbw_ref root) {
   tmc_diag d;
   tmc_diag_init(&d, SUBJECT);
   tmc_status s = tmc_fbw_finish(w, root, "TFL3", &f.b, &f.len, &d);
+  hold(f.b);
   if (s != TMC_OK) print_error("%s\n", d.msg);
   assert_int_equal(s, TMC_OK);
   tmc_fbw_free(w);
@@ -780,6 +815,7 @@ static void test_buffer_outside_flatbuffer(void **state) {
   m->buffers[wbuf].size = 108;
   buf f;
   tmc_status s = tmc_tfl_write(m, &f.b, &f.len, &d);
+  hold(f.b);
   if (s != TMC_OK) print_error("writer: %s\n", d.msg);
   assert_int_equal(s, TMC_OK);
   EXPECT_ERROR(&f, TMC_ERR_UNSUPPORTED,
@@ -822,10 +858,11 @@ static void test_every_truncation(void **state) {
   }
 }
 
-/* ---- known failures (kept last: they read past the buffer today) -------- */
+/* ---- sizes larger than the whole file ------------------------------------ */
 
-/* A vtable that claims more bytes than the whole file has. fb.c checks
- * `vt > len - vt_size` in 64-bit arithmetic where len - vt_size wraps. */
+/* A vtable that claims more bytes than the whole file has (regression: fb.c
+ * once checked `vt > len - vt_size` where len - vt_size wrapped around, and
+ * read vtable slots past the end of the buffer). */
 static void test_vtable_larger_than_file(void **state) {
   (void)state;
   buf f = fixture(TT_FX_CONV);
@@ -838,9 +875,9 @@ static void test_vtable_larger_than_file(void **state) {
   buf_free(&f);
 }
 
-/* A table that claims more bytes than the whole file has (`pos > len -
- * size` in 32-bit arithmetic, where len - size wraps), with a field placed
- * beyond the end of the file. */
+/* A table that claims more bytes than the whole file has, with a field
+ * placed beyond the end of the file (regression: `pos > len - size` wrapped
+ * around and the field was read past the end of the buffer). */
 static void test_table_larger_than_file(void **state) {
   (void)state;
   buf f = fixture(TT_FX_CONV);
@@ -860,34 +897,34 @@ static void test_table_larger_than_file(void **state) {
 int main(int argc, char **argv) {
   if (argc > 1) cmocka_set_test_filter(argv[1]);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fixtures_read),
-      cmocka_unit_test(test_too_short),
-      cmocka_unit_test(test_too_large),
-      cmocka_unit_test(test_wrong_identifier),
-      cmocka_unit_test(test_root_offset_out_of_range),
-      cmocka_unit_test(test_misaligned_table),
-      cmocka_unit_test(test_vtable_out_of_range),
-      cmocka_unit_test(test_vtable_odd),
-      cmocka_unit_test(test_vtable_too_small),
-      cmocka_unit_test(test_vtable_past_end),
-      cmocka_unit_test(test_table_past_end),
-      cmocka_unit_test(test_field_outside_table),
-      cmocka_unit_test(test_misaligned_scalar),
-      cmocka_unit_test(test_fb_u64_and_string_vector),
-      cmocka_unit_test(test_offset_out_of_range),
-      cmocka_unit_test(test_vector_outside_file),
-      cmocka_unit_test(test_vector_past_end),
-      cmocka_unit_test(test_misaligned_vector),
-      cmocka_unit_test(test_misaligned_vector_data),
-      cmocka_unit_test(test_string_not_terminated),
-      cmocka_unit_test(test_nesting_depth),
-      cmocka_unit_test(test_shared_vector_budget),
-      cmocka_unit_test(test_shared_table_budget),
-      cmocka_unit_test(test_too_many),
-      cmocka_unit_test(test_buffer_outside_flatbuffer),
-      cmocka_unit_test(test_every_truncation),
-      cmocka_unit_test(test_vtable_larger_than_file),
-      cmocka_unit_test(test_table_larger_than_file),
+      cmocka_unit_test_teardown(test_fixtures_read, free_held),
+      cmocka_unit_test_teardown(test_too_short, free_held),
+      cmocka_unit_test_teardown(test_too_large, free_held),
+      cmocka_unit_test_teardown(test_wrong_identifier, free_held),
+      cmocka_unit_test_teardown(test_root_offset_out_of_range, free_held),
+      cmocka_unit_test_teardown(test_misaligned_table, free_held),
+      cmocka_unit_test_teardown(test_vtable_out_of_range, free_held),
+      cmocka_unit_test_teardown(test_vtable_odd, free_held),
+      cmocka_unit_test_teardown(test_vtable_too_small, free_held),
+      cmocka_unit_test_teardown(test_vtable_past_end, free_held),
+      cmocka_unit_test_teardown(test_table_past_end, free_held),
+      cmocka_unit_test_teardown(test_vtable_larger_than_file, free_held),
+      cmocka_unit_test_teardown(test_table_larger_than_file, free_held),
+      cmocka_unit_test_teardown(test_field_outside_table, free_held),
+      cmocka_unit_test_teardown(test_misaligned_scalar, free_held),
+      cmocka_unit_test_teardown(test_fb_u64_and_string_vector, free_held),
+      cmocka_unit_test_teardown(test_offset_out_of_range, free_held),
+      cmocka_unit_test_teardown(test_vector_outside_file, free_held),
+      cmocka_unit_test_teardown(test_vector_past_end, free_held),
+      cmocka_unit_test_teardown(test_misaligned_vector, free_held),
+      cmocka_unit_test_teardown(test_misaligned_vector_data, free_held),
+      cmocka_unit_test_teardown(test_string_not_terminated, free_held),
+      cmocka_unit_test_teardown(test_nesting_depth, free_held),
+      cmocka_unit_test_teardown(test_shared_vector_budget, free_held),
+      cmocka_unit_test_teardown(test_shared_table_budget, free_held),
+      cmocka_unit_test_teardown(test_too_many, free_held),
+      cmocka_unit_test_teardown(test_buffer_outside_flatbuffer, free_held),
+      cmocka_unit_test_teardown(test_every_truncation, free_held),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
