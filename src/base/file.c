@@ -84,6 +84,51 @@ tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
   return TMC_OK;
 }
 
+tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d) {
+  o->path = path;
+  o->tmp = NULL;
+  o->f = NULL;
+  if (strcmp(path, "-") == 0) {
+    o->f = stdout;
+    return TMC_OK;
+  }
+  size_t n = strlen(path) + 32;
+  o->tmp = malloc(n);
+  if (o->tmp == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory writing '%s'", path);
+  snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
+  o->f = fopen(o->tmp, "wb");
+  if (o->f == NULL) {
+    tmc_status s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    free(o->tmp);
+    o->tmp = NULL;
+    return s;
+  }
+  return TMC_OK;
+}
+
+tmc_status tmc_out_close(tmc_out *o, bool commit, tmc_diag *d) {
+  if (o->f == NULL) return TMC_OK;
+  int ok = !ferror(o->f);
+  if (o->tmp == NULL) {
+    ok = fflush(o->f) == 0 && ok;
+    o->f = NULL;
+    return ok || !commit ? TMC_OK
+                         : tmc_fail(d, TMC_ERR_IO, "error writing to standard output");
+  }
+  ok = (fclose(o->f) == 0) && ok;
+  o->f = NULL;
+  tmc_status s = TMC_OK;
+  if (commit && ok && rename(o->tmp, o->path) == 0) {
+    /* committed */
+  } else {
+    if (commit) s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", o->path, strerror(errno));
+    remove(o->tmp);
+  }
+  free(o->tmp);
+  o->tmp = NULL;
+  return s;
+}
+
 const char *tmc_path_base(const char *path) {
   const char *s = strrchr(path, '/');
   return s ? s + 1 : path;

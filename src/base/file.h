@@ -3,8 +3,10 @@
 #ifndef TMC_BASE_FILE_H
 #define TMC_BASE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "status.h"
 
@@ -16,6 +18,20 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
  * over path only once everything is written and flushed. */
 tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
                                  tmc_diag *d);
+
+/* An output file written under a temporary name in the same folder and
+ * renamed over its final name only when tmc_out_close commits it; "-" means
+ * stdout. Nothing half-written is ever left under the final name. */
+typedef struct tmc_out {
+  FILE *f;
+  char *tmp;        /* temporary name (NULL for stdout) */
+  const char *path;
+} tmc_out;
+
+tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d);
+/* Flushes and closes; renames into place when commit is true and every
+ * write succeeded, else removes the temporary file. */
+tmc_status tmc_out_close(tmc_out *o, bool commit, tmc_diag *d);
 
 /* The last path component ("../shared/models/vww.tflite" -> "vww.tflite"). */
 const char *tmc_path_base(const char *path);

@@ -6,11 +6,19 @@
 #include <stdio.h>
 
 #include "base/status.h"
+#include "plan/plan.h"
 
 enum { TMC_EXIT_OK = 0, TMC_EXIT_BAD_INPUT = 1, TMC_EXIT_USAGE = 2 };
 
 int tmc_cmd_inspect(int argc, char **argv);
 int tmc_cmd_run(int argc, char **argv);
+int tmc_cmd_plan(int argc, char **argv);
+
+/* Parses argv[*i] if it is one of the plan options (--io, --planner,
+ * --limit), advancing *i past its value: 1 when consumed, 0 when not a plan
+ * option, -1 after printing a usage error. */
+int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
+                        tmc_plan_options *opts);
 
 /* Prints "tmc: <msg>" to stderr and returns the exit code for s. */
 int tmc_cli_report(const tmc_diag *d);

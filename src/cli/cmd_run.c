@@ -15,6 +15,7 @@
 
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
+    "               [--planner best|first-fit] [--limit BYTES]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
     "  --input FILE  raw little-endian bytes of one model input (repeat, in input\n"
@@ -22,7 +23,9 @@ static const char run_usage[] =
     "  --seed N      fill the inputs with the golden test pattern of seed N\n"
     "  --out DIR     write DIR/output0.bin, output1.bin, ... (raw bytes, model order)\n"
     "  --io int8     drop the float QUANTIZE/DEQUANTIZE at the model's edges: int8\n"
-    "                inputs and outputs (their scale and zero point are printed)\n";
+    "                inputs and outputs (their scale and zero point are printed)\n"
+    "  --planner P   best (default) or first-fit arena layout\n"
+    "  --limit N     fail when the arena needs more than N bytes\n";
 
 /* The 32-bit LCG of the golden input pattern (../shared/golden/README.md). */
 static uint8_t next_byte(uint32_t *x) {
@@ -199,7 +202,7 @@ static void print_summary(const tmc_plan *plan, uint8_t *arena) {
 int tmc_cmd_run(int argc, char **argv) {
   const char *path = NULL, *out = NULL;
   char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-  int n_inputs = 0, have_seed = 0, rc;
+  int n_inputs = 0, have_seed = 0, rc, r;
   tmc_plan_options opts = {0};
   unsigned long seed = 0;
   if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
@@ -209,8 +212,12 @@ int tmc_cmd_run(int argc, char **argv) {
       fputs(run_usage, stdout);
       free(inputs);
       return TMC_EXIT_OK;
-    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
-                !strcmp(a, "--io")) &&
+    } else if ((r = tmc_cli_plan_option("run", argc, argv, &i, &opts)) != 0) {
+      if (r < 0) {
+        free(inputs);
+        return TMC_EXIT_USAGE;
+      }
+    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed")) &&
                i + 1 >= argc) {
       fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
       free(inputs);
@@ -219,14 +226,6 @@ int tmc_cmd_run(int argc, char **argv) {
       inputs[n_inputs++] = argv[++i];
     } else if (!strcmp(a, "--out")) {
       out = argv[++i];
-    } else if (!strcmp(a, "--io")) {
-      const char *v = argv[++i];
-      if (strcmp(v, "int8") && strcmp(v, "float")) {
-        fprintf(stderr, "tmc run: --io takes int8 or float, not '%s'\n", v);
-        free(inputs);
-        return TMC_EXIT_USAGE;
-      }
-      opts.io_int8 = !strcmp(v, "int8");
     } else if (!strcmp(a, "--seed")) {
       char *end;
       errno = 0;

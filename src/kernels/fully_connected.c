@@ -1,44 +1,99 @@
 /* fully_connected.c - int8 FULLY_CONNECTED, bit-exact with TFLite's
  * reference_integer_ops::FullyConnected (per-tensor: acc += (w + w_off) *
- * (x + x_off)) and FullyConnectedPerChannel (per-output multiplier). */
+ * (x + x_off)) and FullyConnectedPerChannel (per-output multiplier).
+ *
+ * Fast path (p->requant set, from tmc_requant_prepare): the weights are
+ * used as they are (int8, [out_depth][accum_depth]; each is read once per
+ * batch row, so re-laying them out at compile time would cost more than it
+ * saves). Each input row is widened to int16 x + input_offset in the
+ * scratch; 4 outputs at a time are dot products of it with 4 weight rows,
+ * over the first multiple of 16 in a loop compilers vectorize (x86:
+ * pmaddwd), then the last accum_depth % 16 terms one by one. A filter
+ * offset adds filter_offset * sum(x + input_offset) per row (wrapping, like
+ * the int32 sum it replaces). */
 #include "kernels.h"
 #include "requant.h"
 
 size_t tmc_fully_connected_s8_scratch_bytes(int32_t accum_depth) {
-  return (size_t)((accum_depth + 7) & ~7) * sizeof(int16_t);
+  return (size_t)accum_depth * sizeof(int16_t);
 }
 
-static inline int8_t requant_packed(const tmc_requant_ch *rq, int32_t acc,
-                                    int32_t out_off, int32_t lo, int32_t hi) {
+static inline int8_t requant_fast(const tmc_requant_ch *rq, int32_t acc,
+                                  int32_t out_off, int32_t lo, int32_t hi) {
   return (int8_t)tmc_clamp_i32(tmc_requant_apply(rq, acc) + out_off, lo, hi);
 }
 
-static void fc_packed(const tmc_fully_connected_params *p, int32_t batches,
-                      int32_t accum_depth, const int8_t *x, int32_t out_depth,
-                      int8_t *y, int16_t *xs) {
-  const int32_t kd = (accum_depth + 7) & ~7;
+/* acc[j] = sum over k < n of w[j*stride + k] * x[k], j < 4; n is a multiple
+ * of 16 (the mask tells the compiler so). */
+static inline void dot4_s8(const int8_t *restrict w, size_t stride,
+                           const int16_t *restrict x, size_t n16,
+                           int32_t *restrict acc) {
+  const int8_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride,
+               *w3 = w2 + stride;
+  const size_t n = n16 & ~(size_t)15;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t k;
+  for (k = 0; k < n; ++k) {
+    const int16_t xv = x[k];
+    s0 += (int16_t)w0[k] * xv;
+    s1 += (int16_t)w1[k] * xv;
+    s2 += (int16_t)w2[k] * xv;
+    s3 += (int16_t)w3[k] * xv;
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+}
+
+static inline int32_t dot1_s8(const int8_t *restrict w,
+                              const int16_t *restrict x, size_t n16) {
+  const size_t n = n16 & ~(size_t)15;
+  int32_t s = 0;
+  size_t k;
+  for (k = 0; k < n; ++k) s += (int16_t)w[k] * x[k];
+  return s;
+}
+
+static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
+                    int32_t depth, const int8_t *x, int32_t out_depth,
+                    const int8_t *w, int8_t *y, int16_t *xs) {
+  const size_t kd = (size_t)depth, kv = kd & ~(size_t)15;
   const int32_t out_off = p->output_offset, lo = p->act_min,
                 hi = p->act_max;
   const tmc_requant_ch *rq = p->requant;
   int32_t b, o;
+  size_t k;
   for (b = 0; b < batches; ++b, y += out_depth) {
-    const int16_t *w = p->packed_filter;
-    tmc_widen_s8(xs, x + (size_t)b * accum_depth, accum_depth,
-                 p->input_offset);
-    tmc_zero_s16(xs + accum_depth, kd - accum_depth);
-    for (o = 0; o + 4 <= out_depth; o += 4, w += 4 * (size_t)kd) {
-      int32_t acc[4];
-      tmc_dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
-      y[o] = requant_packed(&rq[o], acc[0], out_off, lo, hi);
-      y[o + 1] = requant_packed(&rq[o + 1], acc[1], out_off, lo, hi);
-      y[o + 2] = requant_packed(&rq[o + 2], acc[2], out_off, lo, hi);
-      y[o + 3] = requant_packed(&rq[o + 3], acc[3], out_off, lo, hi);
+    uint32_t corr = 0;
+    tmc_widen_s8(xs, x + (size_t)b * kd, depth, p->input_offset);
+    if (p->filter_offset != 0) {
+      uint32_t sx = 0;
+      for (k = 0; k < kd; ++k) sx += (uint32_t)xs[k];
+      corr = sx * (uint32_t)p->filter_offset;
     }
-    if (o < out_depth) { /* last 1..3 outputs: rows padded to 4 */
+    for (o = 0; o + 4 <= out_depth; o += 4) {
+      const int8_t *wo = w + (size_t)o * kd;
       int32_t acc[4], j;
-      tmc_dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
-      for (j = 0; o + j < out_depth; ++j)
-        y[o + j] = requant_packed(&rq[o + j], acc[j], out_off, lo, hi);
+      dot4_s8(wo, kd, xs, kv, acc);
+      for (k = kv; k < kd; ++k) {
+        const int32_t xv = xs[k];
+        acc[0] += wo[k] * xv;
+        acc[1] += wo[kd + k] * xv;
+        acc[2] += wo[2 * kd + k] * xv;
+        acc[3] += wo[3 * kd + k] * xv;
+      }
+      for (j = 0; j < 4; ++j)
+        y[o + j] = requant_fast(&rq[o + j],
+                                (int32_t)((uint32_t)acc[j] + corr), out_off,
+                                lo, hi);
+    }
+    for (; o < out_depth; ++o) {
+      const int8_t *wo = w + (size_t)o * kd;
+      int32_t acc = dot1_s8(wo, xs, kv);
+      for (k = kv; k < kd; ++k) acc += wo[k] * xs[k];
+      y[o] = requant_fast(&rq[o], (int32_t)((uint32_t)acc + corr), out_off,
+                          lo, hi);
     }
   }
 }
@@ -50,8 +105,8 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             void *scratch) {
   const int32_t xo = p->input_offset, wo = p->filter_offset;
   int32_t b, o, d;
-  if (p->packed_filter != NULL) {
-    fc_packed(p, batches, accum_depth, x, out_depth, y, (int16_t *)scratch);
+  if (p->requant != NULL) {
+    fc_fast(p, batches, accum_depth, x, out_depth, w, y, (int16_t *)scratch);
     return;
   }
   for (b = 0; b < batches; ++b) {

@@ -125,13 +125,14 @@ static inline void tmc_dot4_s16(const int16_t *restrict w, size_t stride,
 /* Packed layouts (built at compile time by the tmc_*_pack functions in
  * quant_util.h; the kernels take them through the params' packed_filter and
  * requant fields, and then ignore filter_data, bias, multiplier and shift):
- * - CONV_2D (one group) and FULLY_CONNECTED: int16 rows
- *   [round_up(out_c, 4)][round_up(K, 8)], K = kh*kw*in_c (FC: accum_depth)
- *   in OHWI order, filter offset added (FC), zero-filled padding. The kernel
- *   widens each pixel's window (x + input_offset, zeros for taps outside the
+ * - CONV_2D (one group): int16 rows [round_up(out_c, 4)][round_up(K, 8)],
+ *   K = kh*kw*in_c in OHWI order, zero-filled padding. The kernel widens
+ *   each pixel's window (x + input_offset, zeros for taps outside the
  *   input) into an int16 scratch row and takes dot products with 4 filter
  *   rows at a time, a loop compilers vectorize (pmaddwd on x86).
- * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 [kh][kw][c]. */
+ * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 [kh][kw][c].
+ * FULLY_CONNECTED keeps its int8 weights (each is used once per row) and
+ * only takes requant. */
 
 typedef struct {
   int32_t stride_h, stride_w;     /* >= 1 */
@@ -219,17 +220,16 @@ typedef struct {
   int32_t per_channel;       /* 0: multiplier[0]/shift[0] for all outputs */
   const int32_t *multiplier; /* [out_depth] or [1] */
   const int32_t *shift;      /* [out_depth] or [1] */
-  /* Packed path (both set or both NULL): filter from
-   * tmc_fully_connected_s8_pack (filter_offset folded in), requant[out_depth]
-   * from tmc_requant_prepare (per-tensor values repeated). */
-  const int16_t *packed_filter;
+  /* Fast path when set: requant[out_depth] from tmc_requant_prepare
+   * (per-tensor values repeated, bias folded in); NULL: plain path. */
   const tmc_requant_ch *requant;
 } tmc_fully_connected_params;
 
 /* input [batches][accum_depth], filter [out_depth][accum_depth],
- * bias [out_depth] or NULL, output [batches][out_depth]. The packed path
- * needs tmc_fully_connected_s8_scratch_bytes of scratch (2-byte aligned),
- * the plain path none. */
+ * bias [out_depth] or NULL, output [batches][out_depth]. The fast path
+ * ignores bias, multiplier and shift, and needs
+ * tmc_fully_connected_s8_scratch_bytes of scratch (2-byte aligned); the
+ * plain path needs none. */
 size_t tmc_fully_connected_s8_scratch_bytes(int32_t accum_depth);
 void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             int32_t batches, int32_t accum_depth,

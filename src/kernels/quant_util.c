@@ -476,38 +476,26 @@ int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
   return 0;
 }
 
-size_t tmc_fully_connected_s8_packed_count(int32_t out_depth,
-                                           int32_t accum_depth) {
-  return (size_t)((out_depth + 3) & ~3) * (size_t)((accum_depth + 7) & ~7);
-}
-
-void tmc_fully_connected_s8_pack(int32_t out_depth, int32_t accum_depth,
-                                 int32_t filter_offset,
-                                 const int8_t *filter_data, int16_t *packed) {
-  const int32_t kd = (accum_depth + 7) & ~7;
-  const int32_t rows = (out_depth + 3) & ~3;
-  int32_t o;
-  for (o = 0; o < rows; ++o) {
-    int16_t *d = packed + (size_t)o * kd;
-    if (o < out_depth) {
-      tmc_widen_s8(d, filter_data + (size_t)o * accum_depth, accum_depth,
-                   filter_offset);
-      tmc_zero_s16(d + accum_depth, kd - accum_depth);
-    } else {
-      tmc_zero_s16(d, kd);
-    }
-  }
-}
-
 size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter) {
-  return tmc_fully_connected_s8_packed_count(
-      filter->n, filter->h * filter->w * filter->c);
+  const size_t k = (size_t)filter->h * filter->w * filter->c;
+  return (size_t)((filter->n + 3) & ~3) * ((k + 7) & ~(size_t)7);
 }
 
 void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
                         int16_t *packed) {
-  tmc_fully_connected_s8_pack(filter->n, filter->h * filter->w * filter->c,
-                              0, filter_data, packed);
+  const int32_t k = filter->h * filter->w * filter->c;
+  const int32_t kd = (k + 7) & ~7;
+  const int32_t rows = (filter->n + 3) & ~3;
+  int32_t o;
+  for (o = 0; o < rows; ++o) {
+    int16_t *d = packed + (size_t)o * kd;
+    if (o < filter->n) {
+      tmc_widen_s8(d, filter_data + (size_t)o * k, k, 0);
+      tmc_zero_s16(d + k, kd - k);
+    } else {
+      tmc_zero_s16(d, kd);
+    }
+  }
 }
 
 size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter) {

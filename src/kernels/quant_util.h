@@ -157,13 +157,6 @@ size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter);
 void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
                         int16_t *packed);
 
-/* Packed FULLY_CONNECTED filter: w + filter_offset. */
-size_t tmc_fully_connected_s8_packed_count(int32_t out_depth,
-                                           int32_t accum_depth);
-void tmc_fully_connected_s8_pack(int32_t out_depth, int32_t accum_depth,
-                                 int32_t filter_offset,
-                                 const int8_t *filter_data, int16_t *packed);
-
 /* Packed DEPTHWISE_CONV_2D filter (depth_multiplier 1): int16 copy. */
 size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter);
 void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,

@@ -253,15 +253,11 @@ static tmc_status lower_fc(lowerer *l, const tmc_op *op, tmc_step *st) {
   st->weights = (const int8_t *)w->data;
   st->bias = b ? const_i32(l, b) : NULL;
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
-  /* packed path (kernels.h) */
-  int16_t *pw = alloc(l, tmc_fully_connected_s8_packed_count(st->units, st->depth),
-                      sizeof *pw);
+  /* fast path (kernels.h) */
   tmc_requant_ch *rq = alloc(l, (size_t)st->units, sizeof *rq);
-  if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
-  tmc_fully_connected_s8_pack(st->units, st->depth, p->filter_offset, st->weights, pw);
+  if (rq == NULL) return TMC_ERR_NOMEM;
   if (tmc_requant_prepare(st->units, p->multiplier, p->shift, p->per_channel, st->bias,
                           rq) == 0) {
-    p->packed_filter = pw;
     p->requant = rq;
     st->scratch_bytes = tmc_fully_connected_s8_scratch_bytes(st->depth);
   }

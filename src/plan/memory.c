@@ -1,7 +1,7 @@
 /* Arena layout. Steps:
  * 1. blocks: each activation group (a tensor and its views) lives from the
- *    step that writes it to the last step that reads it (graph inputs and
- *    outputs for the whole invoke); each step's scratch lives at its step;
+ *    step that writes it to the last step that reads it; graph inputs from
+ *    the start, graph outputs to the end; each step's scratch at its step;
  * 2. overlap pairs: (dying input, output) of one step with the kernel's rule
  *    (overlap.c);
  * 3. floors: the most bytes live at a step, without and with overlaps;
@@ -155,10 +155,12 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     int32_t r = plan->alias_of[t];
     if (x->is_const) continue;
     if (x->bytes > size[r]) size[r] = x->bytes;
-    if (x->is_input || x->is_output) {
-      first[r] = 0;
-      last[r] = last_step;
-    }
+    /* Inputs are written before the first step and may be overwritten after
+     * their last use (as TinyEngine and TFLM do: copy an input you need to
+     * keep); outputs must survive until the invoke returns. */
+    if (x->is_input) first[r] = 0;
+    if (x->is_output) last[r] = last_step;
+    if (x->is_input && last[r] < 0) last[r] = 0;
   }
   /* Emit in order of first use; at one step, tensors then scratch. */
   m->n_blocks = 0;

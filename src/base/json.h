@@ -1,7 +1,7 @@
-/* A minimal streaming JSON writer for the CLI's --json outputs: it keeps
+/* A minimal streaming JSON writer for --json outputs and reports: it keeps
  * track of commas and nesting so callers only say what comes next. */
-#ifndef TMC_CLI_JSON_H
-#define TMC_CLI_JSON_H
+#ifndef TMC_BASE_JSON_H
+#define TMC_BASE_JSON_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,110 @@
+/* tmc plan: the memory plan of a model: arena bytes, both floors, the peak
+ * and every block's offset, size and lifetime; JSON and SVG on request. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/file.h"
+#include "cli.h"
+#include "load.h"
+#include "plan/report.h"
+
+static const char plan_usage[] =
+    "usage: tmc plan MODEL [--io int8] [--planner best|first-fit] [--limit BYTES]\n"
+    "                [--json FILE|-] [--svg FILE]\n"
+    "\n"
+    "Lays out every activation and scratch buffer in one arena and prints its\n"
+    "size, the lower bounds for this schedule (with and without overlapping an\n"
+    "output over its dying input), the operator at the peak, and each buffer.\n"
+    "  --io int8     int8 model inputs and outputs (drop the float edges)\n"
+    "  --planner P   best (default: overlaps, several orders) or first-fit\n"
+    "                (TinyEngine's baseline: whole tensors, lowest free offset)\n"
+    "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
+    "  --json FILE   write the plan as JSON ('-' for standard output)\n"
+    "  --svg FILE    draw the arena over time\n";
+
+static void print_text(const tmc_plan *plan) {
+  const tmc_mem *m = &plan->mem;
+  char name[256];
+  int32_t pop = plan->steps && plan->n_steps ? plan->steps[m->peak_step].op : -1;
+  printf("%s: arena %lld bytes (%s planner), %d steps\n", plan->g->model_name,
+         (long long)m->arena_bytes, tmc_planner_name(m->planner), plan->n_steps);
+  printf("lower bound %lld bytes with overlaps, %lld without (arena / bound = %.3f)\n",
+         (long long)m->lower_bound, (long long)m->bound_no_overlap,
+         m->lower_bound ? (double)m->arena_bytes / (double)m->lower_bound : 0.0);
+  if (pop >= 0)
+    printf("peak at step %d: op %d %s\n", m->peak_step, pop, plan->g->ops[pop].name);
+  printf("\n%10s %10s %6s %6s  %s\n", "offset", "size", "first", "last", "buffer");
+  for (int32_t i = 0; i < m->n_blocks; i++) {
+    const tmc_block *b = &m->blocks[i];
+    tmc_block_label(plan, b, name, sizeof name);
+    printf("%10lld %10lld %6d %6d  %s\n", (long long)b->offset, (long long)b->size,
+           plan->steps[b->first].op, plan->steps[b->last].op, name);
+  }
+}
+
+int tmc_cmd_plan(int argc, char **argv) {
+  const char *path = NULL, *json = NULL, *svg = NULL;
+  tmc_plan_options opts = {0};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int r;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(plan_usage, stdout);
+      return TMC_EXIT_OK;
+    } else if ((r = tmc_cli_plan_option("plan", argc, argv, &i, &opts)) != 0) {
+      if (r < 0) return TMC_EXIT_USAGE;
+    } else if (!strcmp(a, "--json") || !strcmp(a, "--svg")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tmc plan: %s needs a file\n\n%s", a, plan_usage);
+        return TMC_EXIT_USAGE;
+      }
+      *(a[2] == 'j' ? &json : &svg) = argv[++i];
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "tmc plan: unknown option '%s'\n\n%s", a, plan_usage);
+      return TMC_EXIT_USAGE;
+    } else if (path == NULL) {
+      path = a;
+    } else {
+      fprintf(stderr, "tmc plan: one model at a time ('%s' and '%s')\n", path, a);
+      return TMC_EXIT_USAGE;
+    }
+  }
+  if (path == NULL) {
+    fprintf(stderr, "tmc plan: no model given\n\n%s", plan_usage);
+    return TMC_EXIT_USAGE;
+  }
+  tmc_cli_model m;
+  tmc_diag d;
+  tmc_plan plan;
+  tmc_diag_init(&d, NULL);
+  int rc = TMC_EXIT_OK;
+  if (tmc_cli_load(path, &m, &d) != TMC_OK ||
+      tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
+    rc = tmc_cli_report(&d);
+  } else {
+    tmc_out js = {0}, sv = {0};
+    bool to_stdout = json && !strcmp(json, "-");
+    if ((json && tmc_out_open(&js, json, &d) != TMC_OK) ||
+        (svg && tmc_out_open(&sv, svg, &d) != TMC_OK)) {
+      rc = tmc_cli_report(&d);
+    } else {
+      if (json) {
+        tmc_json j;
+        tmc_json_init(&j, js.f);
+        tmc_json_begin_object(&j, NULL);
+        tmc_json_string(&j, "model", m.graph.model_name);
+        tmc_json_bool(&j, "io_int8", opts.io_int8);
+        tmc_json_int(&j, "limit", opts.limit);
+        tmc_plan_json(&plan, &j, "plan");
+        tmc_json_end_object(&j);
+      }
+      if (svg) tmc_plan_svg(&plan, sv.f);
+      if (!to_stdout) print_text(&plan);
+    }
+    if (tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK ||
+        tmc_out_close(&sv, rc == TMC_EXIT_OK, &d) != TMC_OK)
+      rc = tmc_cli_report(&d);
+  }
+  tmc_cli_unload(&m);
+  return rc;
+}

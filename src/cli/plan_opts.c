@@ -1,0 +1,44 @@
+/* Options shared by the commands that build a plan (run, plan, later
+ * compile): --io, --planner, --limit. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
+                        tmc_plan_options *opts) {
+  const char *a = argv[*i];
+  if (strcmp(a, "--io") && strcmp(a, "--planner") && strcmp(a, "--limit")) return 0;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "tmc %s: %s needs a value\n", cmd, a);
+    return -1;
+  }
+  const char *v = argv[++*i];
+  if (!strcmp(a, "--io")) {
+    if (strcmp(v, "int8") && strcmp(v, "float")) {
+      fprintf(stderr, "tmc %s: --io takes int8 or float, not '%s'\n", cmd, v);
+      return -1;
+    }
+    opts->io_int8 = !strcmp(v, "int8");
+  } else if (!strcmp(a, "--planner")) {
+    if (!strcmp(v, "best"))
+      opts->planner = TMC_PLANNER_BEST;
+    else if (!strcmp(v, "first-fit"))
+      opts->planner = TMC_PLANNER_FIRST_FIT;
+    else {
+      fprintf(stderr, "tmc %s: --planner takes best or first-fit, not '%s'\n", cmd, v);
+      return -1;
+    }
+  } else {
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || errno || n <= 0) {
+      fprintf(stderr, "tmc %s: --limit '%s' is not a positive number of bytes\n", cmd, v);
+      return -1;
+    }
+    opts->limit = n;
+  }
+  return 1;
+}
