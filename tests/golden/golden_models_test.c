@@ -24,8 +24,14 @@ typedef struct expected {
   int checked[MAX_LINES];
 } expected;
 
+#define MAX_KEEP 8
+
 typedef struct hook_state {
   expected *e;
+  /* Tensors to copy when written (they may be overwritten later). */
+  int n_keep;
+  int32_t keep[MAX_KEEP];
+  uint8_t *kept[MAX_KEEP];
   int first_bad_op;   /* -1 while none */
   char what[512];
   int compared;
@@ -57,6 +63,8 @@ static void check_step(void *ctx, const tmc_plan *plan, int32_t s, uint8_t *aren
     int32_t t = st->out[k];
     const tmc_tensor *x = &plan->g->tensors[t];
     uint64_t h = golden_fnv1a64(tmc_host_tensor(plan, arena, t), (size_t)x->bytes);
+    for (int i = 0; i < hs->n_keep; i++)
+      if (hs->keep[i] == t) memcpy(hs->kept[i], tmc_host_tensor(plan, arena, t), (size_t)x->bytes);
     for (int i = 0; i < hs->e->n; i++) {
       if (hs->e->op[i] != st->op || hs->e->tensor[i] != t) continue;
       hs->e->checked[i] = 1;
@@ -132,7 +140,13 @@ static void run_model(const char *name, bool io_int8) {
     static expected e;
     snprintf(path, sizeof path, "%s/golden/%s/seed%d.tensors.txt", shared, name, seed);
     assert_int_equal(read_expected(path, &e), 0);
-    hook_state hs = {&e, -1, "", 0};
+    hook_state hs = {&e, 0, {0}, {0}, -1, "", 0};
+    for (int k = 0; k < g->n_outputs && k < MAX_KEEP; k++) {
+      int32_t q = int8_behind(g, g->outputs[k]);
+      assert_true(q >= 0);
+      hs.keep[hs.n_keep] = q;
+      hs.kept[hs.n_keep++] = malloc((size_t)g->tensors[q].bytes);
+    }
     tmc_host_invoke(&m.plan, m.mem, check_step, &hs);
     if (hs.first_bad_op >= 0) {
       print_error("%s seed %d: %s\n", name, seed, hs.what);
@@ -164,14 +178,12 @@ static void run_model(const char *name, bool io_int8) {
         }
         continue;
       }
-      int32_t q = int8_behind(g, y->id);
-      assert_true(q >= 0);
       snprintf(path, sizeof path, "%s/golden/%s/seed%d.output%d.int8.bin", shared, name,
                seed, k);
       snprintf(what, sizeof what, "%s seed %d output %d (int8)", name, seed, k);
-      failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, q),
-                               (size_t)g->tensors[q].bytes, what);
+      failures += compare_file(path, hs.kept[k], (size_t)g->tensors[hs.keep[k]].bytes, what);
     }
+    for (int k = 0; k < hs.n_keep; k++) free(hs.kept[k]);
     print_message("%s%s seed %d: %d intermediate tensors compared\n", name,
                   io_int8 ? " (--io int8)" : "", seed, hs.compared);
   }
