@@ -26,6 +26,14 @@
 #                             totals.macs 11578816
 #   shared_models DIR         the four models of DIR: op sequences the issue
 #                             names (done-when list)
+#   run_errors MODEL          tmc run: usage errors exit 2; an input file of the
+#                             wrong size exits 1 naming the tensor and the
+#                             expected bytes; an unwritable --out leaves nothing
+#   run_seed MODEL            tmc run --seed 1 writes output0.bin of the output's
+#                             size and prints the arena and the top 5
+#   run_golden SHARED M       tmc run on golden/M/seed1.input.bin (float) and
+#                             seed1.input.int8.bin (--io int8, both planners)
+#                             writes the golden outputs byte for byte
 set -u
 
 case_name=${1:?case}
@@ -270,6 +278,60 @@ EOF
     expect_rows $((n - 2)) DEQUANTIZE LOG_SOFTMAX
     run 0 inspect "$dir/vww.tflite"
     expect_rows 0 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D
+    ;;
+  run_errors)
+    model=${1:?model}
+    need_file "$model"
+    run 2 run "$model" --seed 1
+    err_has "--out"
+    run 2 run "$model" --out "$tmp/o"
+    run 2 run "$model" --seed 1 --input "$model" --out "$tmp/o"
+    run 2 run "$model" --seed x1 --out "$tmp/o"
+    run 2 run "$model" --seed 1 --out "$tmp/o" --io int16
+    run 2 run "$model" --seed 1 --out "$tmp/o" --planner magic
+    run 2 run "$model" --input "$model" --input "$model" --out "$tmp/o"
+    err_has "2 --input files given, the model has 1 input"
+    printf 'abc' >"$tmp/short.bin"
+    run 1 run "$model" --input "$tmp/short.bin" --out "$tmp/o"
+    err_has "input 0 (tensor "
+    err_has "expected 12288"
+    [ ! -e "$tmp/o/output0.bin" ] || fail "output written after a bad input"
+    : >"$tmp/file"
+    run 1 run "$model" --seed 1 --out "$tmp/file/sub"
+    run 1 run "$model" --seed 1 --out "$tmp/o" --limit 100
+    err_has "more than the limit of 100"
+    err_has "the peak is at op "
+    [ ! -e "$tmp/o/output0.bin" ] || fail "output written despite the limit"
+    ;;
+  run_seed)
+    model=${1:?model}
+    need_file "$model"
+    run 0 run "$model" --seed 1 --out "$tmp/o"
+    out_has "arena"
+    out_has "top 5:"
+    [ "$(wc -c <"$tmp/o/output0.bin" | tr -d ' ')" -eq 40 ] || fail "output0.bin is not 40 bytes"
+    run 0 run "$model" --seed 1 --out "$tmp/o8" --io int8
+    out_has "INT8 [1,10] scale 0.00390625 zero point -128"
+    [ "$(wc -c <"$tmp/o8/output0.bin" | tr -d ' ')" -eq 10 ] || fail "int8 output0.bin is not 10 bytes"
+    ;;
+  run_golden)
+    shared=${1:?shared folder}
+    m=${2:?model name}
+    need_file "$shared/models/$m.tflite"
+    run 0 run "$shared/models/$m.tflite" --input "$shared/golden/$m/seed1.input.bin" --out "$tmp/f"
+    for f in "$tmp"/f/output*.bin; do
+      k=$(basename "$f" .bin)
+      cmp -s "$f" "$shared/golden/$m/seed1.$k.bin" || fail "$m $k differs from the golden"
+    done
+    for p in best first-fit; do
+      run 0 run "$shared/models/$m.tflite" --io int8 --planner $p \
+        --input "$shared/golden/$m/seed1.input.int8.bin" --out "$tmp/i$p"
+      for f in "$tmp/i$p"/output*.bin; do
+        k=$(basename "$f" .bin)
+        cmp -s "$f" "$shared/golden/$m/seed1.$k.int8.bin" ||
+          fail "$m $k (--io int8, $p) differs from the golden"
+      done
+    done
     ;;
   *)
     echo "cli_test.sh: unknown case '$case_name'" >&2
