@@ -15,7 +15,7 @@
 
 const char *tmc_kernel_name(tmc_kernel k) {
   static const char *const names[] = {
-#define TMC_KERNEL(e, fn) fn,
+#define TMC_KERNEL(e, fn, file) fn,
 #include "kernel.def"
 #undef TMC_KERNEL
   };
@@ -156,15 +156,22 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
     p->act_max = hi;
     p->multiplier = mult;
     p->shift = shift;
-    if (p->depth_multiplier == 1) { /* packed path (kernels.h) */
+    if (p->depth_multiplier == 1 &&
+        st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) { /* packed path */
       int16_t *pw = alloc(l, tmc_depthwise_conv2d_s8_packed_count(&st->filter_dims),
                           sizeof *pw);
+      int32_t *fb = alloc(l, (size_t)cout, sizeof *fb);
       tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
-      if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
+      if (pw == NULL || fb == NULL || rq == NULL) return TMC_ERR_NOMEM;
       tmc_depthwise_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
-      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias, rq) == 0) {
+      tmc_depthwise_conv2d_s8_fold_bias(&st->filter_dims, st->weights, st->bias,
+                                        p->input_offset, fb);
+      if (tmc_requant_prepare(cout, mult, shift, 1, fb,
+                              tmc_depthwise_conv2d_s8_acc_bound(&st->filter_dims),
+                              rq) == 0) {
         p->packed_filter = pw;
         p->requant = rq;
+        st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
       }
     }
   } else {
@@ -191,7 +198,9 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
       tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
       if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
       tmc_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
-      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias, rq) == 0) {
+      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias,
+                              tmc_conv2d_s8_acc_bound(&st->filter_dims, p->input_offset),
+                              rq) == 0) {
         p->packed_filter = pw;
         p->requant = rq;
       }
@@ -257,6 +266,8 @@ static tmc_status lower_fc(lowerer *l, const tmc_op *op, tmc_step *st) {
   tmc_requant_ch *rq = alloc(l, (size_t)st->units, sizeof *rq);
   if (rq == NULL) return TMC_ERR_NOMEM;
   if (tmc_requant_prepare(st->units, p->multiplier, p->shift, p->per_channel, st->bias,
+                          tmc_fully_connected_s8_acc_bound(st->depth, p->input_offset,
+                                                           p->filter_offset),
                           rq) == 0) {
     p->requant = rq;
     st->scratch_bytes = tmc_fully_connected_s8_scratch_bytes(st->depth);

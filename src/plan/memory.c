@@ -56,10 +56,14 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Places blocks in the given order; returns the arena size. */
+/* Places blocks in the given order; returns the arena size. Each block goes
+ * where the layout grows least (then lowest): candidates are 0, the ends of
+ * live placed blocks and, with overlaps, the rule distances from a placed
+ * partner, which may lie below 0 (an output under an input placed at 0);
+ * the layout is shifted back to start at 0 at the end. */
 static int64_t place(layout *L, const int32_t *order, bool overlaps, int64_t *cand,
                      bool *placed) {
-  int64_t arena = 0;
+  int64_t lo = 0, hi = 0;
   for (int32_t i = 0; i < L->nb; i++) placed[i] = false;
   for (int32_t n = 0; n < L->nb; n++) {
     int32_t i = order[n];
@@ -73,24 +77,32 @@ static int64_t place(layout *L, const int32_t *order, bool overlaps, int64_t *ca
       for (int32_t k = 0; k < L->np; k++) {
         const pair *p = &L->pairs[k];
         if (p->x == i && p->y == *c) cand[nc++] = o->offset + p->delta;
-        if (p->y == i && p->x == *c && o->offset - p->delta >= 0)
-          cand[nc++] = o->offset - p->delta;
+        if (p->y == i && p->x == *c) cand[nc++] = o->offset - p->delta;
       }
     }
     qsort(cand, (size_t)nc, sizeof *cand, cmp_i64);
-    int64_t best = -1;
-    for (int32_t k = 0; k < nc && best < 0; k++) {
-      int64_t off = align_up(cand[k]);
+    int64_t best = 0, best_span = -1;
+    for (int32_t k = 0; k < nc; k++) {
+      int64_t off = cand[k] >= 0 ? align_up(cand[k]) : -align_up(-cand[k]);
+      if (!overlaps && off < 0) continue;
       bool ok = true;
       for (int32_t *c = L->conflicts[i]; *c >= 0 && ok; c++)
         if (placed[*c]) ok = compatible(L, i, off, *c, L->b[*c].offset, overlaps);
-      if (ok) best = off;
+      if (!ok) continue;
+      int64_t nlo = off < lo ? off : lo, end = off + L->b[i].size;
+      int64_t span = (end > hi ? end : hi) - nlo;
+      if (best_span < 0 || span < best_span) {
+        best_span = span;
+        best = off;
+      }
     }
     L->b[i].offset = best;
     placed[i] = true;
-    if (best + L->b[i].size > arena) arena = best + L->b[i].size;
+    if (best < lo) lo = best;
+    if (best + L->b[i].size > hi) hi = best + L->b[i].size;
   }
-  return arena;
+  for (int32_t i = 0; i < L->nb; i++) L->b[i].offset -= lo;
+  return hi - lo;
 }
 
 /* Orders for the best planner, as sort keys over blocks. */

@@ -20,10 +20,11 @@ static int64_t elementwise(const tmc_tensor *x, const tmc_tensor *y) {
  * output pixel, all channels of a pixel before the next): at output pixel p
  * (in N,H,W order) the bytes written so far end at (p + 1) * C_out, and the
  * lowest input byte still needed is the first in-bounds tap of p's window.
- * pad_top/left as the kernel applies them. */
+ * pad_top/left as the kernel applies them. Channel-wise kernels need
+ * C_in == C_out and equal element sizes. */
 static int64_t raster_window(const tmc_dims4 *in, const tmc_dims4 *out, int32_t stride_h,
                              int32_t stride_w, int32_t pad_top, int32_t pad_left,
-                             int64_t in_elem, int64_t out_elem) {
+                             int64_t in_elem, int64_t out_elem, bool channelwise) {
   int64_t delta = 0;
   int64_t in_row = (int64_t)in->w * in->c * in_elem, in_px = (int64_t)in->c * in_elem;
   int64_t out_px = (int64_t)out->c * out_elem;
@@ -39,7 +40,10 @@ static int64_t raster_window(const tmc_dims4 *in, const tmc_dims4 *out, int32_t 
         int64_t p = ((int64_t)n * out->h + oy) * out->w + ox;
         int64_t need = (int64_t)n * in->h * in_row + r * in_row + c * in_px;
         if (r == in->h) need = ((int64_t)n + 1) * in->h * in_row; /* window all padding */
-        int64_t d = (p + 1) * out_px - need;
+        /* Channel-wise kernels (pooling) finish channel c of the window before
+         * writing channel c of the pixel: the write reaches p*C + c + 1 while
+         * the input is still needed from need + c + 1. */
+        int64_t d = channelwise ? p * out_px - need : (p + 1) * out_px - need;
         if (d > delta) delta = d;
       }
     }
@@ -64,7 +68,7 @@ int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) 
     case TMC_K_AVG_POOL: case TMC_K_MAX_POOL:
       return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, st->p.pool.stride_h,
                                        st->p.pool.stride_w, st->p.pool.pad_top,
-                                       st->p.pool.pad_left, 1, 1)
+                                       st->p.pool.pad_left, 1, 1, true)
                        : -1;
     default:
       return -1;

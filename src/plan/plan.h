@@ -15,7 +15,7 @@
 #include "kernels/kernels.h"
 
 typedef enum tmc_kernel {
-#define TMC_KERNEL(e, fn) TMC_K_##e,
+#define TMC_KERNEL(e, fn, file) TMC_K_##e,
 #include "kernel.def"
 #undef TMC_KERNEL
   TMC_KERNEL_COUNT
