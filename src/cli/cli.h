@@ -13,6 +13,7 @@ enum { TMC_EXIT_OK = 0, TMC_EXIT_BAD_INPUT = 1, TMC_EXIT_USAGE = 2 };
 int tmc_cmd_inspect(int argc, char **argv);
 int tmc_cmd_run(int argc, char **argv);
 int tmc_cmd_plan(int argc, char **argv);
+int tmc_cmd_compile(int argc, char **argv);
 
 /* Parses argv[*i] if it is one of the plan options (--io, --planner,
  * --limit), advancing *i past its value: 1 when consumed, 0 when not a plan

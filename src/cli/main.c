@@ -18,6 +18,7 @@ static const char usage[] =
     "  inspect MODEL [--json]   operators, tensors, MACs, weights and quantization\n"
     "  run MODEL ... --out DIR  run the model on this machine (bit-exact with TFLite)\n"
     "  plan MODEL [...]         the memory plan: arena bytes, lower bounds, JSON, SVG\n"
+    "  compile MODEL -o DIR     generate self-contained C for a microcontroller\n"
     "\n"
     "options:\n"
     "  -h, --help               this message ('tmc <command> --help' for one command)\n"
@@ -47,6 +48,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "inspect")) return tmc_cmd_inspect(argc - 2, argv + 2);
   if (!strcmp(cmd, "run")) return tmc_cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "plan")) return tmc_cmd_plan(argc - 2, argv + 2);
+  if (!strcmp(cmd, "compile")) return tmc_cmd_compile(argc - 2, argv + 2);
   fprintf(stderr, "tmc: unknown command '%s'\n\n%s", cmd, usage);
   return TMC_EXIT_USAGE;
 }

@@ -26,9 +26,32 @@ size_t tmc_conv2d_s8_scratch_bytes(const tmc_dims4 *input,
   return (size_t)packed_depth(filter) * sizeof(int16_t);
 }
 
-static inline int8_t requant_packed(const tmc_requant_ch *rq, int32_t acc,
-                                    int32_t out_off, int32_t lo, int32_t hi) {
-  return (int8_t)tmc_clamp_i32(tmc_requant_apply(rq, acc) + out_off, lo, hi);
+static inline void zero_s16(int16_t *d, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; ++i) d[i] = 0;
+}
+
+/* acc[j] = sum over k < len of w[j*stride + k] * x[k], j < 4; len is a
+ * multiple of 8 (the mask tells the compiler so: no scalar epilogue). */
+static inline void dot4_s16(const int16_t *restrict w, size_t stride,
+                            const int16_t *restrict x, size_t len,
+                            int32_t *restrict acc) {
+  const int16_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride,
+                *w3 = w2 + stride;
+  const size_t n = len & ~(size_t)7;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t k;
+  for (k = 0; k < n; ++k) {
+    const int32_t xv = x[k];
+    s0 += w0[k] * xv;
+    s1 += w1[k] * xv;
+    s2 += w2[k] * xv;
+    s3 += w3[k] * xv;
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
 }
 
 /* The window of output pixel (b, oy, ox) as int16 x + off, zero-padded. */
@@ -39,37 +62,47 @@ static void im2col_row(const tmc_conv2d_params *p, const tmc_dims4 *in,
   const int32_t c = in->c, off = p->input_offset, row_n = f->w * c;
   const int32_t k = f->h * row_n;
   int32_t ky, kx;
+  if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w &&
+      p->dilation_w == 1) { /* interior: kh contiguous runs */
+    const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c;
+    const size_t row_step = (size_t)p->dilation_h * in->w * c;
+    for (ky = 0; ky < f->h; ++ky, d += row_n, row += row_step)
+      tmc_widen_s8(d, row, row_n, off);
+    if (packed_depth(f) > k) zero_s16(d, packed_depth(f) - k);
+    return;
+  }
   for (ky = 0; ky < f->h; ++ky, d += row_n) {
     const int8_t *row;
     if (ky < ky0 || ky >= ky1) {
-      tmc_zero_s16(d, row_n);
+      zero_s16(d, row_n);
       continue;
     }
     row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
     if (p->dilation_w == 1) {
-      tmc_zero_s16(d, kx0 * c);
+      zero_s16(d, kx0 * c);
       tmc_widen_s8(d + kx0 * c, row + (ptrdiff_t)(ix0 + kx0) * c,
-               (kx1 - kx0) * c, off);
-      tmc_zero_s16(d + kx1 * c, (f->w - kx1) * c);
+                   (kx1 - kx0) * c, off);
+      zero_s16(d + kx1 * c, (f->w - kx1) * c);
     } else {
       for (kx = 0; kx < f->w; ++kx) {
         if (kx < kx0 || kx >= kx1)
-          tmc_zero_s16(d + kx * c, c);
+          zero_s16(d + kx * c, c);
         else
           tmc_widen_s8(d + kx * c,
-                   row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c, c, off);
+                       row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c, c,
+                       off);
       }
     }
   }
-  tmc_zero_s16(d, packed_depth(f) - k);
+  zero_s16(d, packed_depth(f) - k);
 }
 
 static void conv_packed(const tmc_conv2d_params *p, const tmc_dims4 *in,
                         const int8_t *x, const tmc_dims4 *f,
                         const tmc_dims4 *out, int8_t *y, int16_t *xs) {
   const int32_t oc_n = out->c, kd = packed_depth(f);
-  const int32_t out_off = p->output_offset, lo = p->act_min,
-                hi = p->act_max;
+  const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
+                hi = p->act_max - out_off;
   const tmc_requant_ch *rq = p->requant;
   int32_t b, oy, ox, oc;
   for (b = 0; b < out->n; ++b) {
@@ -86,17 +119,17 @@ static void conv_packed(const tmc_conv2d_params *p, const tmc_dims4 *in,
         im2col_row(p, in, xb, f, iy0, ky0, ky1, ix0, kx0, kx1, xs);
         for (oc = 0; oc + 4 <= oc_n; oc += 4, w += 4 * (size_t)kd) {
           int32_t acc[4];
-          tmc_dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
-          y[oc] = requant_packed(&rq[oc], acc[0], out_off, lo, hi);
-          y[oc + 1] = requant_packed(&rq[oc + 1], acc[1], out_off, lo, hi);
-          y[oc + 2] = requant_packed(&rq[oc + 2], acc[2], out_off, lo, hi);
-          y[oc + 3] = requant_packed(&rq[oc + 3], acc[3], out_off, lo, hi);
+          dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
+          y[oc] = tmc_requant_s8(&rq[oc], acc[0], out_off, lo, hi);
+          y[oc + 1] = tmc_requant_s8(&rq[oc + 1], acc[1], out_off, lo, hi);
+          y[oc + 2] = tmc_requant_s8(&rq[oc + 2], acc[2], out_off, lo, hi);
+          y[oc + 3] = tmc_requant_s8(&rq[oc + 3], acc[3], out_off, lo, hi);
         }
         if (oc < oc_n) { /* last 1..3 channels: rows padded to 4 */
           int32_t acc[4], j;
-          tmc_dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
+          dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
           for (j = 0; oc + j < oc_n; ++j)
-            y[oc + j] = requant_packed(&rq[oc + j], acc[j], out_off, lo, hi);
+            y[oc + j] = tmc_requant_s8(&rq[oc + j], acc[j], out_off, lo, hi);
         }
         y += oc_n;
       }

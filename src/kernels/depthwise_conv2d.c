@@ -3,51 +3,75 @@
  * oc = ic * depth_multiplier + m accumulates w[ky][kx][oc] * (x[ic] + offset)
  * over in-bounds taps, + bias, per-channel requantization, clamp.
  *
- * Packed path (depth_multiplier 1, p->packed_filter set): per output pixel,
- * channels in blocks of 16 (then 8, then single channels) are accumulated
- * in int32 over the in-bounds taps with channel-innermost loops of constant
- * length that compilers vectorize. Each product w * (x + offset) fits in
- * int16 (|w| <= 128, |x + offset| <= 255), so it is formed in 16 bits and
- * widened; the sums are the reference's. */
+ * Packed path (depth_multiplier 1, at most TMC_DW_MAX_TAPS taps,
+ * p->packed_filter set; layout and folding in kernels.h):
+ * - The input offset is folded into the bias at compile time
+ *   (bias + offset * sum of the channel's weights, an exact int32 value or
+ *   the plain path is used), so every tap adds w * x. Taps outside the
+ *   input read a row of the input zero point kept in the scratch: there
+ *   w * zp = -offset * w cancels that tap's share of the folded term,
+ *   which is exactly the reference's skipping of the tap.
+ * - The packed weights are negated: -w in [-127, 128] times x in
+ *   [-128, 127] lies in [-16384, 16256], so the sum of two such products
+ *   fits in int16. Taps are taken in pairs, their two products summed in
+ *   16 bits, widened once and subtracted from the int32 accumulator, which
+ *   so holds sum(w * x).
+ * - Per output pixel, a table of tap pointers (input or zero-point row) is
+ *   built once; channels go in blocks of 16, then 8, then single channels,
+ *   with channel-innermost loops of constant length that compilers
+ *   vectorize. All sums are integer sums of the reference's terms, so the
+ *   result is the reference's bit for bit. */
 #include "kernels.h"
 #include "kutil.h"
 #include "requant.h"
 
+size_t tmc_depthwise_conv2d_s8_scratch_bytes(const tmc_dims4 *input) {
+  return (size_t)input->c;
+}
+
 /* Output channels [c, c + n) of one output pixel; n is a constant after
- * inlining (16, 8 or 1). */
-static inline void dw_block(const tmc_depthwise_conv2d_params *p,
-                            const int8_t *xb, int32_t in_w, int32_t c_n,
-                            int32_t f_w, int32_t iy0, int32_t ky0,
-                            int32_t ky1, int32_t ix0, int32_t kx0,
-                            int32_t kx1, int32_t c, int32_t n,
+ * inlining (16, 8 or 1). taps[t]: channel 0 of tap t's input pixel; w:
+ * packed (negated) weights [taps][c_n]. lo, hi: activation range minus the
+ * output offset. */
+static inline void dw_block(const int8_t *const *taps, int32_t nt,
+                            const int16_t *w, size_t c_n,
+                            const tmc_requant_ch *rq, int32_t out_off,
+                            int32_t lo, int32_t hi, size_t c, int32_t n,
                             int8_t *yp) {
-  const int32_t off = p->input_offset, out_off = p->output_offset;
-  const int16_t *wc = p->packed_filter + c;
-  const tmc_requant_ch *rq = p->requant + c;
   int32_t acc[16];
-  int32_t ky, kx, j;
+  int32_t t, j;
+  const int16_t *wt = w + c;
   for (j = 0; j < n; ++j) acc[j] = 0;
-  for (ky = ky0; ky < ky1; ++ky) {
-    const int8_t *row =
-        xb + (size_t)(iy0 + ky * p->dilation_h) * in_w * c_n + c;
-    const int16_t *wrow = wc + (size_t)ky * f_w * c_n;
-    for (kx = kx0; kx < kx1; ++kx) {
-      const int8_t *xp = row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c_n;
-      const int16_t *wp = wrow + (size_t)kx * c_n;
-      for (j = 0; j < n; ++j)
-        acc[j] += (int16_t)(wp[j] * (int16_t)(xp[j] + off));
-    }
+  for (t = 0; t + 2 <= nt; t += 2, wt += 2 * c_n) {
+    const int8_t *xa = taps[t] + c, *xb = taps[t + 1] + c;
+    const int16_t *wa = wt, *wb = wt + c_n;
+    for (j = 0; j < n; ++j)
+      acc[j] -= (int16_t)(wa[j] * xa[j] + wb[j] * xb[j]);
+  }
+  if (t < nt) {
+    const int8_t *xa = taps[t] + c;
+    for (j = 0; j < n; ++j) acc[j] -= (int16_t)(wt[j] * xa[j]);
   }
   for (j = 0; j < n; ++j)
-    yp[j] = (int8_t)tmc_clamp_i32(tmc_requant_apply(&rq[j], acc[j]) + out_off,
-                                  p->act_min, p->act_max);
+    yp[c + j] = tmc_requant_s8(&rq[c + j], acc[j], out_off, lo, hi);
 }
 
 static void dw_packed(const tmc_depthwise_conv2d_params *p,
                       const tmc_dims4 *in, const int8_t *x,
-                      const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y) {
-  const int32_t c_n = in->c;
-  int32_t b, oy, ox, c;
+                      const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y,
+                      int8_t *zrow) {
+  const size_t c_n = (size_t)in->c;
+  const int32_t nt = f->h * f->w;
+  const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
+                hi = p->act_max - out_off;
+  const tmc_requant_ch *rq = p->requant;
+  const int16_t *w = p->packed_filter;
+  const size_t x_row = (size_t)p->dilation_h * in->w * c_n;
+  const size_t x_col = (size_t)p->dilation_w * c_n;
+  const int8_t *taps[TMC_DW_MAX_TAPS];
+  int32_t b, oy, ox, ky, kx, t;
+  size_t c;
+  for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
   for (b = 0; b < out->n; ++b) {
     const int8_t *xb = x + (size_t)b * in->h * in->w * c_n;
     for (oy = 0; oy < out->h; ++oy) {
@@ -58,17 +82,28 @@ static void dw_packed(const tmc_depthwise_conv2d_params *p,
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         int32_t kx0, kx1;
         tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
+        if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w) {
+          const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c_n;
+          for (ky = 0, t = 0; ky < f->h; ++ky, row += x_row)
+            for (kx = 0; kx < f->w; ++kx, ++t) taps[t] = row + kx * x_col;
+        } else {
+          for (ky = 0, t = 0; ky < f->h; ++ky)
+            for (kx = 0; kx < f->w; ++kx, ++t)
+              taps[t] = ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1
+                            ? xb + ((size_t)(iy0 + ky * p->dilation_h) *
+                                        in->w +
+                                    (size_t)(ix0 + kx * p->dilation_w)) *
+                                       c_n
+                            : zrow;
+        }
         for (c = 0; c + 16 <= c_n; c += 16)
-          dw_block(p, xb, in->w, c_n, f->w, iy0, ky0, ky1, ix0, kx0, kx1, c,
-                   16, y + c);
+          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 16, y);
         if (c + 8 <= c_n) {
-          dw_block(p, xb, in->w, c_n, f->w, iy0, ky0, ky1, ix0, kx0, kx1, c,
-                   8, y + c);
+          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 8, y);
           c += 8;
         }
         for (; c < c_n; ++c)
-          dw_block(p, xb, in->w, c_n, f->w, iy0, ky0, ky1, ix0, kx0, kx1, c,
-                   1, y + c);
+          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 1, y);
       }
     }
   }
@@ -82,9 +117,9 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
   const int32_t dm = p->depth_multiplier, off = p->input_offset;
   const int32_t oc_n = out->c;
   int32_t b, oy, ox, ic, m;
-  (void)scratch;
-  if (p->packed_filter != NULL && dm == 1) {
-    dw_packed(p, in, x, f, out, y);
+  if (p->packed_filter != NULL && dm == 1 &&
+      f->h * f->w <= TMC_DW_MAX_TAPS) {
+    dw_packed(p, in, x, f, out, y, (int8_t *)scratch);
     return;
   }
   for (b = 0; b < out->n; ++b) {

@@ -18,11 +18,6 @@ size_t tmc_fully_connected_s8_scratch_bytes(int32_t accum_depth) {
   return (size_t)accum_depth * sizeof(int16_t);
 }
 
-static inline int8_t requant_fast(const tmc_requant_ch *rq, int32_t acc,
-                                  int32_t out_off, int32_t lo, int32_t hi) {
-  return (int8_t)tmc_clamp_i32(tmc_requant_apply(rq, acc) + out_off, lo, hi);
-}
-
 /* acc[j] = sum over k < n of w[j*stride + k] * x[k], j < 4; n is a multiple
  * of 16 (the mask tells the compiler so). */
 static inline void dot4_s8(const int8_t *restrict w, size_t stride,
@@ -59,8 +54,8 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
                     int32_t depth, const int8_t *x, int32_t out_depth,
                     const int8_t *w, int8_t *y, int16_t *xs) {
   const size_t kd = (size_t)depth, kv = kd & ~(size_t)15;
-  const int32_t out_off = p->output_offset, lo = p->act_min,
-                hi = p->act_max;
+  const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
+                hi = p->act_max - out_off;
   const tmc_requant_ch *rq = p->requant;
   int32_t b, o;
   size_t k;
@@ -84,7 +79,7 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
         acc[3] += wo[3 * kd + k] * xv;
       }
       for (j = 0; j < 4; ++j)
-        y[o + j] = requant_fast(&rq[o + j],
+        y[o + j] = tmc_requant_s8(&rq[o + j],
                                 (int32_t)((uint32_t)acc[j] + corr), out_off,
                                 lo, hi);
     }
@@ -92,7 +87,7 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
       const int8_t *wo = w + (size_t)o * kd;
       int32_t acc = dot1_s8(wo, xs, kv);
       for (k = kv; k < kd; ++k) acc += wo[k] * xs[k];
-      y[o] = requant_fast(&rq[o], (int32_t)((uint32_t)acc + corr), out_off,
+      y[o] = tmc_requant_s8(&rq[o], (int32_t)((uint32_t)acc + corr), out_off,
                           lo, hi);
     }
   }

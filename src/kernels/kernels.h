@@ -51,75 +51,47 @@ typedef struct {
 /* ---- CONV_2D ------------------------------------------------------------ */
 /* Per-output-channel requantization, precomputed at compile time by
  * tmc_requant_prepare (quant_util.h) for the packed conv / depthwise / FC
- * paths: bias added, then TFLite's MultiplyByQuantizedMultiplier (double
- * rounding) folded into one 64-bit multiply, add and shift. With
- * l = max(shift, 0) and r = max(-shift, 0):
- *   x = (acc + bias) << l (wrapping), ab = x * multiplier,
- *   result = (ab + (ab < -2^30 ? round_neg : round_pos)) >> (31 + r)
- * where round_pos = 2^30 + (r > 0 ? 2^(30+r) : 0) and round_neg = round_pos
- * - (r > 0 ? 2^31 : 0). This equals RoundingDivideByPOT(
- * SaturatingRoundingDoublingHighMul(x, multiplier), r) bit for bit: the
+ * paths: bias, TFLite's MultiplyByQuantizedMultiplier (double rounding,
+ * shift s) and the left shift folded into one 64-bit multiply, compare,
+ * add and shift. With l = max(s, 0), r = max(-s, 0), Q = q * 2^l and
+ * B = bias * Q, the kernel's int32 accumulator acc maps to
+ *   t = acc * Q,
+ *   result = (t + (t < threshold ? round_neg : round_pos)) >> (31 + r)
+ * with threshold = -2^30 - B, round_pos = B + 2^30 + (r > 0 ? 2^(30+r) : 0)
+ * and round_neg = round_pos - (r > 0 ? 2^31 : 0). This is TFLite's
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul((acc + bias) *
+ * 2^l, q), r) bit for bit whenever (acc + bias) * 2^l does not wrap in
+ * int32, which tmc_requant_prepare guarantees from a bound on |acc| (it
+ * refuses otherwise): then ab = (acc + bias) * 2^l * q = t + B exactly, the
  * high multiply is floor((ab + 2^30) / 2^31), the rounding shift
- * floor((v + 2^(r-1) - [v < 0]) / 2^r), and nested floors of divisions by
- * powers of two merge (v < 0 exactly when ab < -2^30). The saturating case
- * needs multiplier == INT32_MIN, which TFLite never produces (the prepare
- * function refuses it). */
+ * floor((v + 2^(r-1) - [v < 0]) / 2^r), nested floors of divisions by
+ * powers of two merge, and v < 0 exactly when ab < -2^30, i.e.
+ * t < threshold. |ab| < 2^62, so nothing overflows int64; the saturating
+ * case needs q == INT32_MIN, which TFLite never produces (refused too). */
 typedef struct {
-  int64_t round_pos, round_neg;
-  int32_t bias;        /* bias[c], 0 without bias */
-  int32_t multiplier;  /* q */
-  int32_t left_shift;  /* max(shift, 0) */
-  int32_t total_shift; /* 31 + max(-shift, 0), at most 62 */
+  int64_t multiplier; /* Q */
+  int64_t threshold, round_pos, round_neg;
+  int32_t total_shift; /* 31 + r, at most 62 */
+  int32_t reserved;    /* 0 */
 } tmc_requant_ch;
 
 static inline int32_t tmc_requant_apply(const tmc_requant_ch *r,
                                         int32_t acc) {
-  const int32_t x =
-      (int32_t)(((uint32_t)acc + (uint32_t)r->bias) << r->left_shift);
-  const int64_t ab = (int64_t)x * r->multiplier;
-  return (int32_t)((ab + (ab < -((int64_t)1 << 30) ? r->round_neg
-                                                     : r->round_pos)) >>
+  const int64_t t = acc * r->multiplier;
+  return (int32_t)((t + (t < r->threshold ? r->round_neg : r->round_pos)) >>
                    r->total_shift);
 }
 
-/* Helpers of the packed paths. */
-/* d[i] = (int16_t)(s[i] + off), i < n: blocks of 8 (straight-line code
- * compilers turn into vector instructions), then single elements. */
-static inline void tmc_widen_s8(int16_t *restrict d,
-                                const int8_t *restrict s, int32_t n,
-                                int32_t off) {
-  int32_t i = 0, j;
-  for (; i + 8 <= n; i += 8)
-    for (j = 0; j < 8; ++j) d[i + j] = (int16_t)(s[i + j] + off);
-  for (; i < n; ++i) d[i] = (int16_t)(s[i] + off);
-}
-
-static inline void tmc_zero_s16(int16_t *d, int32_t n) {
-  int32_t i;
-  for (i = 0; i < n; ++i) d[i] = 0;
-}
-
-/* acc[j] = sum over k < len of w[j*stride + k] * x[k], j < 4; len is a
- * multiple of 8 (the mask tells the compiler so: no scalar epilogue). */
-static inline void tmc_dot4_s16(const int16_t *restrict w, size_t stride,
-                                const int16_t *restrict x, size_t len,
-                                int32_t *restrict acc) {
-  const int16_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride,
-                *w3 = w2 + stride;
-  const size_t n = len & ~(size_t)7;
-  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t k;
-  for (k = 0; k < n; ++k) {
-    const int32_t xv = x[k];
-    s0 += w0[k] * xv;
-    s1 += w1[k] * xv;
-    s2 += w2[k] * xv;
-    s3 += w3[k] * xv;
-  }
-  acc[0] = s0;
-  acc[1] = s1;
-  acc[2] = s2;
-  acc[3] = s3;
+/* The int8 output: requantized, clamped to [lo, hi] = the activation range
+ * minus out_off (the same clamp as TFLite's, without forming the sum
+ * first), plus out_off. */
+static inline int8_t tmc_requant_s8(const tmc_requant_ch *r, int32_t acc,
+                                    int32_t out_off, int32_t lo,
+                                    int32_t hi) {
+  int32_t v = tmc_requant_apply(r, acc);
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)(v + out_off);
 }
 
 /* Packed layouts (built at compile time by the tmc_*_pack functions in
@@ -130,9 +102,27 @@ static inline void tmc_dot4_s16(const int16_t *restrict w, size_t stride,
  *   each pixel's window (x + input_offset, zeros for taps outside the
  *   input) into an int16 scratch row and takes dot products with 4 filter
  *   rows at a time, a loop compilers vectorize (pmaddwd on x86).
- * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 [kh][kw][c].
+ * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 -w [kh][kw][c]
+ *   (negated), requant bias = bias + input_offset * sum over taps of w.
  * FULLY_CONNECTED keeps its int8 weights (each is used once per row) and
  * only takes requant. */
+
+/* Shared by the packed paths and their prepare functions: d[i] =
+ * (int16_t)(s[i] + off), i < n, in blocks of 16 and 8 (loops of
+ * constant length compilers turn into vector instructions), then single
+ * elements. */
+static inline void tmc_widen_s8(int16_t *restrict d,
+                                const int8_t *restrict s, int32_t n,
+                                int32_t off) {
+  int32_t i = 0, j;
+  for (; i + 16 <= n; i += 16)
+    for (j = 0; j < 16; ++j) d[i + j] = (int16_t)(s[i + j] + off);
+  if (i + 8 <= n) {
+    for (j = 0; j < 8; ++j) d[i + j] = (int16_t)(s[i + j] + off);
+    i += 8;
+  }
+  for (; i < n; ++i) d[i] = (int16_t)(s[i] + off);
+}
 
 typedef struct {
   int32_t stride_h, stride_w;     /* >= 1 */
@@ -179,15 +169,22 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_c] */
   const int32_t *shift;      /* [out_c] */
-  /* Packed path (depth_multiplier 1; both set or both NULL): filter from
-   * tmc_depthwise_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare.
-   * Needs no scratch. */
+  /* Packed path (both set, or both NULL for the plain path): filter from
+   * tmc_depthwise_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare
+   * with the bias from tmc_depthwise_conv2d_s8_fold_bias. Taken when
+   * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise the
+   * plain path runs on filter_data, bias, multiplier and shift. */
   const int16_t *packed_filter;
   const tmc_requant_ch *requant;
 } tmc_depthwise_conv2d_params;
 
+#define TMC_DW_MAX_TAPS 64 /* packed path: kh * kw at most (stack table) */
+
 /* Output channel oc = ic * depth_multiplier + m reads input channel ic and
- * filter[0][ky][kx][oc]. bias may be NULL. */
+ * filter[0][ky][kx][oc]. bias may be NULL. The packed path needs
+ * tmc_depthwise_conv2d_s8_scratch_bytes of scratch (in.c bytes: a row of
+ * the input zero point); the plain path none. */
+size_t tmc_depthwise_conv2d_s8_scratch_bytes(const tmc_dims4 *input);
 void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                              const tmc_dims4 *input, const int8_t *input_data,
                              const tmc_dims4 *filter,

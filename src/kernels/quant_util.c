@@ -458,22 +458,54 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
 
 int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
                         const int32_t *shift, int per_channel,
-                        const int32_t *bias, tmc_requant_ch *out) {
+                        const int32_t *bias, int64_t acc_bound,
+                        tmc_requant_ch *out) {
   int32_t c;
   for (c = 0; c < channels; ++c) {
     const int32_t q = multiplier[per_channel ? c : 0];
     const int32_t s = shift[per_channel ? c : 0];
-    const int32_t r = s > 0 ? 0 : -s;
+    const int32_t b = bias ? bias[c] : 0;
+    const int32_t l = s > 0 ? s : 0, r = s > 0 ? 0 : -s;
+    const int64_t mag = acc_bound + (b < 0 ? -(int64_t)b : (int64_t)b);
     tmc_requant_ch *o = &out[c];
-    if (q == INT32_MIN || s < -31 || s > 31) return -1;
-    o->bias = bias ? bias[c] : 0;
-    o->multiplier = q;
-    o->left_shift = s > 0 ? s : 0;
-    o->total_shift = 31 + r;
-    o->round_pos = ((int64_t)1 << 30) + (r > 0 ? (int64_t)1 << (30 + r) : 0);
+    int64_t big;
+    if (q == INT32_MIN || s < -31 || s > 31 || acc_bound < 0 ||
+        mag > (INT32_MAX >> l))
+      return -1;
+    o->multiplier = (int64_t)q * ((int64_t)1 << l);
+    big = (int64_t)b * o->multiplier; /* |b * 2^l| < 2^31: |big| < 2^62 */
+    o->threshold = -((int64_t)1 << 30) - big;
+    o->round_pos =
+        big + ((int64_t)1 << 30) + (r > 0 ? (int64_t)1 << (30 + r) : 0);
     o->round_neg = o->round_pos - (r > 0 ? (int64_t)1 << 31 : 0);
+    o->total_shift = 31 + r;
+    o->reserved = 0;
   }
   return 0;
+}
+
+static int64_t max_abs_x(int32_t input_offset) {
+  const int64_t lo = -128 + (int64_t)input_offset,
+                hi = 127 + (int64_t)input_offset;
+  return -lo > hi ? -lo : hi;
+}
+
+int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
+                                int32_t input_offset) {
+  return (int64_t)filter->h * filter->w * filter->c * 128 *
+         max_abs_x(input_offset);
+}
+
+int64_t tmc_depthwise_conv2d_s8_acc_bound(const tmc_dims4 *filter) {
+  return (int64_t)filter->h * filter->w * 128 * 128;
+}
+
+int64_t tmc_fully_connected_s8_acc_bound(int32_t accum_depth,
+                                         int32_t input_offset,
+                                         int32_t filter_offset) {
+  const int64_t w = 128 + (filter_offset < 0 ? -(int64_t)filter_offset
+                                             : (int64_t)filter_offset);
+  return (int64_t)accum_depth * w * max_abs_x(input_offset);
 }
 
 size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter) {
@@ -489,12 +521,12 @@ void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
   int32_t o;
   for (o = 0; o < rows; ++o) {
     int16_t *d = packed + (size_t)o * kd;
+    int32_t i = 0;
     if (o < filter->n) {
       tmc_widen_s8(d, filter_data + (size_t)o * k, k, 0);
-      tmc_zero_s16(d + k, kd - k);
-    } else {
-      tmc_zero_s16(d, kd);
+      i = k;
     }
+    for (; i < kd; ++i) d[i] = 0;
   }
 }
 
@@ -502,9 +534,47 @@ size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter) {
   return (size_t)filter->h * filter->w * filter->c;
 }
 
+/* Loops in blocks of 16 (constant length: vectorized at -O2), then single
+ * elements; separate functions so the pointers are known not to alias. */
+static void neg_widen_s8(int16_t *restrict d, const int8_t *restrict s,
+                         int32_t n) {
+  int32_t i = 0, j;
+  for (; i + 16 <= n; i += 16)
+    for (j = 0; j < 16; ++j) d[i + j] = (int16_t)-s[i + j];
+  for (; i < n; ++i) d[i] = (int16_t)-s[i];
+}
+
+/* sum[c] += w[c], c < n. */
+static void add_row_s8(int32_t *restrict sum, const int8_t *restrict w,
+                       int32_t n) {
+  int32_t i = 0, j;
+  for (; i + 16 <= n; i += 16)
+    for (j = 0; j < 16; ++j) sum[i + j] += w[i + j];
+  for (; i < n; ++i) sum[i] += w[i];
+}
+
 void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
                                   const int8_t *filter_data,
                                   int16_t *packed) {
-  tmc_widen_s8(packed, filter_data,
-               (int32_t)tmc_depthwise_conv2d_s8_packed_count(filter), 0);
+  neg_widen_s8(packed, filter_data,
+               (int32_t)tmc_depthwise_conv2d_s8_packed_count(filter));
+}
+
+void tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
+                                       const int8_t *filter_data,
+                                       const int32_t *bias,
+                                       int32_t input_offset, int32_t *out) {
+  const int32_t c_n = filter->c, taps = filter->h * filter->w;
+  int32_t c, t;
+  for (c = 0; c < c_n; ++c) out[c] = 0;
+  for (t = 0; t < taps; ++t)
+    add_row_s8(out, filter_data + (size_t)t * c_n, c_n);
+  for (c = 0; c < c_n; ++c) {
+    /* |taps * 128 * 128| is small; only a bias near the int32 limits can
+     * push the sum out of range: saturate, tmc_requant_prepare refuses it */
+    const int64_t v = (int64_t)(bias ? bias[c] : 0) +
+                      (int64_t)out[c] * input_offset;
+    out[c] = v > INT32_MAX ? INT32_MAX
+                           : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+  }
 }

@@ -144,12 +144,27 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
 
 /* Per-channel requantization constants (tmc_requant_ch) for channels
  * outputs: multiplier[c] / shift[c] (per_channel) or [0] for all, bias[c]
- * or 0 when bias is NULL. -1 if a multiplier is INT32_MIN or a shift lies
- * outside [-31, 31] (never from TFLite's QuantizeMultiplier); use the plain
- * path then. */
+ * (0 when bias is NULL) added to the kernel's accumulator, whose magnitude
+ * is at most acc_bound. -1, and the plain path must be used, if
+ * (acc_bound + |bias[c]|) * 2^max(shift, 0) >= 2^31 (the sum could wrap,
+ * which the folded arithmetic does not reproduce), a multiplier is
+ * INT32_MIN or a shift lies outside [-31, 31]; none of these happens with
+ * TFLite's QuantizeMultiplier and real models. */
 int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
                         const int32_t *shift, int per_channel,
-                        const int32_t *bias, tmc_requant_ch *out);
+                        const int32_t *bias, int64_t acc_bound,
+                        tmc_requant_ch *out);
+
+/* Bounds on the accumulators the packed / fast paths hand to requant:
+ * taps * 128 * max|x + input_offset| (conv), taps * 128 * 128 (packed
+ * depthwise: raw x, offset folded into the bias), depth * max|w +
+ * filter_offset| * max|x + input_offset| (FC). */
+int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
+                                int32_t input_offset);
+int64_t tmc_depthwise_conv2d_s8_acc_bound(const tmc_dims4 *filter);
+int64_t tmc_fully_connected_s8_acc_bound(int32_t accum_depth,
+                                         int32_t input_offset,
+                                         int32_t filter_offset);
 
 /* Packed CONV_2D filter (one group): int16 count of the layout, then the
  * layout itself from OHWI int8 weights. */
@@ -157,9 +172,16 @@ size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter);
 void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
                         int16_t *packed);
 
-/* Packed DEPTHWISE_CONV_2D filter (depth_multiplier 1): int16 copy. */
+/* Packed DEPTHWISE_CONV_2D filter (depth_multiplier 1): int16 -w. */
 size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter);
 void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
                                   const int8_t *filter_data, int16_t *packed);
+/* Its requantization bias: out[c] = bias[c] (0 if NULL) + input_offset *
+ * sum over taps of w[c], saturated to int32 (tmc_requant_prepare then
+ * refuses it); pass out to tmc_requant_prepare. */
+void tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
+                                       const int8_t *filter_data,
+                                       const int32_t *bias,
+                                       int32_t input_offset, int32_t *out);
 
 #endif /* TMC_KERNELS_QUANT_UTIL_H */

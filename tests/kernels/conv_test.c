@@ -207,20 +207,29 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
       if (p.depth_multiplier == 1) {
         /* packed path */
         int16_t *pw =
-            malloc(sizeof(int16_t) * tmc_depthwise_conv2d_s8_packed_count(&k.f));
+            malloc(sizeof(int16_t) *
+                   tmc_depthwise_conv2d_s8_packed_count(&k.f));
         tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
+        int32_t *fb = malloc(sizeof(int32_t) * (size_t)k.out.c);
+        int8_t *zrow = alloc_s8(tmc_depthwise_conv2d_s8_scratch_bytes(&k.in));
         tmc_depthwise_conv2d_s8_pack(&k.f, w, pw);
-        assert_int_equal(tmc_requant_prepare(k.out.c, q, s, 1, bias, rq), 0);
+        tmc_depthwise_conv2d_s8_fold_bias(&k.f, w, bias, p.input_offset, fb);
+        assert_int_equal(
+            tmc_requant_prepare(k.out.c, q, s, 1, fb,
+                                tmc_depthwise_conv2d_s8_acc_bound(&k.f), rq),
+            0);
         p.packed_filter = pw;
         p.requant = rq;
         memset(y, 0x55, n4(&k.out));
         tmc_depthwise_conv2d_s8(&p, &k.in, x, &k.f, NULL, NULL, &k.out, y,
-                                NULL);
+                                zrow);
         if (kt_diff("depthwise packed", y, want, n4(&k.out))) fail();
         p.packed_filter = NULL;
         p.requant = NULL;
         free(pw);
         free(rq);
+        free(fb);
+        free(zrow);
       }
       if (p.depth_multiplier == 1 && n4(&k.out) <= n4(&k.in)) {
         /* in-place variant: output written over a copy of the input */
@@ -255,13 +264,18 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
       if (k.f.c == k.in.c) {
         /* packed path: one group, an im2col row of scratch */
         const size_t sb = tmc_conv2d_s8_scratch_bytes(&k.in, &k.f, &k.out);
-        int16_t *pw = malloc(sizeof(int16_t) * tmc_conv2d_s8_packed_count(&k.f));
+        int16_t *pw =
+            malloc(sizeof(int16_t) * tmc_conv2d_s8_packed_count(&k.f));
         tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
         void *scratch = malloc(sb);
         int8_t *y2 = alloc_s8(n4(&k.out));
         assert_true(sb >= sizeof(int16_t) * (size_t)(k.f.h * k.f.w * k.f.c));
         tmc_conv2d_s8_pack(&k.f, w, pw);
-        assert_int_equal(tmc_requant_prepare(k.out.c, q, s, 1, bias, rq), 0);
+        assert_int_equal(
+            tmc_requant_prepare(k.out.c, q, s, 1, bias,
+                                tmc_conv2d_s8_acc_bound(&k.f, p.input_offset),
+                                rq),
+            0);
         p.packed_filter = pw;
         p.requant = rq;
         memset(y2, 0x55, n4(&k.out));
@@ -312,46 +326,78 @@ static void test_depthwise_random(void **state) {
   run_conv_cases(1, 0, 1, 16, 300);
 }
 
-/* tmc_requant_apply against ktest.h's requantization on edge values:
- * accumulators and biases near the int32 limits (wrapping as TFLite's
- * x * (1 << shift)), every shift in [-31, 31], multipliers 0, 2^30 and
- * 2^31 - 1, and the ties of both roundings. */
+/* tmc_requant_apply against ktest.h's requantization: accumulators and
+ * biases up to the int32 limits, every shift in [-31, 31], multipliers 0,
+ * 2^30 and 2^31 - 1, the ties of both roundings; tmc_requant_prepare
+ * accepts exactly the cases where (|acc| + |bias|) * 2^max(shift, 0) stays
+ * below 2^31 (given the bound |acc|) and refuses the rest. */
+static void check_requant(int32_t acc, int32_t bias, int32_t q, int32_t s) {
+  const int64_t bound = acc < 0 ? -(int64_t)acc : acc;
+  const int64_t mag =
+      (bound + (bias < 0 ? -(int64_t)bias : bias)) << (s > 0 ? s : 0);
+  tmc_requant_ch rq;
+  const int rc = tmc_requant_prepare(1, &q, &s, 0, &bias, bound, &rq);
+  if (mag > INT32_MAX) {
+    assert_int_equal(rc, -1);
+    return;
+  }
+  assert_int_equal(rc, 0);
+  assert_int_equal(tmc_requant_apply(&rq, acc),
+                   ref_mbqm((int32_t)(acc + (int64_t)bias), q, s));
+}
+
 static void test_requant_packed(void **state) {
   static const int32_t accs[] = {0, 1, -1, 2, -2, 3, -3, 1 << 30,
-                                 -(1 << 30), INT32_MAX, INT32_MIN,
-                                 INT32_MIN + 1, 12345, -12345, 1 << 15,
-                                 -(1 << 15) - 1};
+                                 -(1 << 30), INT32_MAX, INT32_MIN + 1,
+                                 12345, -12345, 1 << 15, -(1 << 15) - 1,
+                                 1 << 20, -(1 << 20) - 7};
+  static const int32_t biases[] = {0, 7, -1000, 1 << 24, -(1 << 24)};
   static const int32_t qs[] = {0, 1 << 30, INT32_MAX, (1 << 30) + 1,
                                1518500250, 1073741825, 2147483000};
-  int32_t s, qi, ai, iter;
+  int32_t s, qi, ai, bi, iter;
   (void)state;
   for (s = -31; s <= 31; ++s)
     for (qi = 0; qi < (int32_t)(sizeof qs / sizeof qs[0]); ++qi)
-      for (ai = 0; ai < (int32_t)(sizeof accs / sizeof accs[0]); ++ai) {
-        tmc_requant_ch rq;
-        const int32_t bias = ai % 3 == 0 ? 0 : (ai % 3 == 1 ? 7 : -1000);
-        const int32_t acc = accs[ai];
-        const int32_t sum = (int32_t)((uint32_t)acc + (uint32_t)bias);
-        assert_int_equal(tmc_requant_prepare(1, &qs[qi], &s, 0, &bias, &rq),
-                         0);
-        assert_int_equal(tmc_requant_apply(&rq, acc),
-                         ref_mbqm(sum, qs[qi], s));
-      }
+      for (ai = 0; ai < (int32_t)(sizeof accs / sizeof accs[0]); ++ai)
+        for (bi = 0; bi < (int32_t)(sizeof biases / sizeof biases[0]); ++bi)
+          check_requant(accs[ai], biases[bi], qs[qi], s);
   kt_seed(41);
   for (iter = 0; iter < 200000; ++iter) {
-    tmc_requant_ch rq;
     int32_t q, sh;
     const int32_t acc = (int32_t)kt_u32() >> kt_range(0, 31);
+    const int32_t bias = (int32_t)kt_u32() >> kt_range(4, 31);
     kt_multiplier(&q, &sh, -31, 31);
-    assert_int_equal(tmc_requant_prepare(1, &q, &sh, 1, NULL, &rq), 0);
-    assert_int_equal(tmc_requant_apply(&rq, acc), ref_mbqm(acc, q, sh));
+    if (kt_range(0, 1)) sh = kt_range(-12, 2);
+    check_requant(acc, bias, q, sh);
   }
   {
     const int32_t qbad = INT32_MIN, sbad = 0, sfar = -32;
     const int32_t qok = 1 << 30;
     tmc_requant_ch rq;
-    assert_int_equal(tmc_requant_prepare(1, &qbad, &sbad, 1, NULL, &rq), -1);
-    assert_int_equal(tmc_requant_prepare(1, &qok, &sfar, 1, NULL, &rq), -1);
+    assert_int_equal(tmc_requant_prepare(1, &qbad, &sbad, 1, NULL, 0, &rq),
+                     -1);
+    assert_int_equal(tmc_requant_prepare(1, &qok, &sfar, 1, NULL, 0, &rq),
+                     -1);
+  }
+  {
+    /* a depthwise bias whose folded value leaves int32 saturates, and the
+     * requantization refuses it (the plain path runs instead) */
+    const tmc_dims4 f = {1, 1, 2, 2};
+    const int8_t w[4] = {100, -100, 100, -100};
+    const int32_t bias[2] = {INT32_MAX - 10, INT32_MIN + 10};
+    const int32_t q[2] = {1 << 30, 1 << 30}, sh[2] = {-3, -3};
+    int32_t fb[2];
+    tmc_requant_ch rq[2];
+    tmc_depthwise_conv2d_s8_fold_bias(&f, w, bias, 128, fb);
+    assert_int_equal(fb[0], INT32_MAX);
+    assert_int_equal(fb[1], INT32_MIN);
+    assert_int_equal(tmc_requant_prepare(2, q, sh, 1, fb,
+                                         tmc_depthwise_conv2d_s8_acc_bound(&f),
+                                         rq),
+                     -1);
+    tmc_depthwise_conv2d_s8_fold_bias(&f, w, NULL, -127, fb);
+    assert_int_equal(fb[0], -127 * 200);
+    assert_int_equal(fb[1], 127 * 200);
   }
 }
 
@@ -433,7 +479,11 @@ static void test_fully_connected(void **state) {
       tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)outd);
       void *scratch = malloc(tmc_fully_connected_s8_scratch_bytes(depth));
       assert_int_equal(
-          tmc_requant_prepare(outd, q, s, per_channel, bias, rq), 0);
+          tmc_requant_prepare(outd, q, s, per_channel, bias,
+                              tmc_fully_connected_s8_acc_bound(
+                                  depth, p.input_offset, p.filter_offset),
+                              rq),
+          0);
       p.requant = rq;
       memset(y, 0x55, (size_t)batches * outd);
       tmc_fully_connected_s8(&p, batches, depth, x, outd, w, NULL, y,

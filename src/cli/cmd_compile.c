@@ -1,0 +1,162 @@
+/* tmc compile: the model as self-contained C (see src/emit), plus a report
+ * of the arena, the flash taken by constants and the largest layer. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "cli.h"
+#include "emit/emit.h"
+#include "load.h"
+#include "plan/report.h"
+
+static const char compile_usage[] =
+    "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
+    "                   [--planner best|first-fit] [--profile] [--main]\n"
+    "\n"
+    "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
+    "the kernels the model uses and NAME_report.json; nothing is left in DIR on\n"
+    "error. 'cc -c DIR/*.c' needs nothing else.\n"
+    "  -o DIR        output folder (created if missing)\n"
+    "  --name NAME   C identifier prefixing every symbol (default: model)\n"
+    "  --io int8     int8 inputs and outputs (drop the float edges)\n"
+    "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
+    "  --profile     call NAME_profile() around each layer; NAME_layers[]\n"
+    "  --main        also main.c and a Makefile: 'make -C DIR' builds DIR/NAME_run\n";
+
+/* The largest layer by activation bytes (inputs + outputs + scratch). */
+static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
+  int32_t best = -1;
+  *bytes = 0;
+  for (int32_t s = 0; s < plan->n_steps; s++) {
+    const tmc_step *st = &plan->steps[s];
+    long long sum = (long long)st->scratch_bytes;
+    for (int k = 0; k < st->n_in + st->n_out; k++) {
+      int32_t t = k < st->n_in ? st->in[k] : st->out[k - st->n_in];
+      if (t >= 0 && !plan->g->tensors[t].is_const) sum += plan->g->tensors[t].bytes;
+    }
+    if (sum > *bytes) {
+      *bytes = sum;
+      best = s;
+    }
+  }
+  return best;
+}
+
+/* NAME_report.json in memory. */
+static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const char *name,
+                         const tmc_plan_options *opts, size_t *len) {
+  char *data = NULL;
+  FILE *f = open_memstream(&data, len);
+  if (f == NULL) return NULL;
+  tmc_json j;
+  tmc_json_init(&j, f);
+  tmc_json_begin_object(&j, NULL);
+  tmc_json_string(&j, "model", plan->g->model_name);
+  tmc_json_string(&j, "name", name);
+  tmc_json_bool(&j, "io_int8", opts->io_int8);
+  tmc_json_begin_object(&j, "flash");
+  tmc_json_int(&j, "weights_bytes", (long long)r->weights_bytes);
+  tmc_json_int(&j, "params_bytes", (long long)r->params_bytes);
+  tmc_json_int(&j, "constants_bytes", (long long)(r->weights_bytes + r->params_bytes));
+  tmc_json_end_object(&j);
+  tmc_plan_json(plan, &j, "plan");
+  tmc_json_end_object(&j);
+  if (fclose(f) != 0) {
+    free(data);
+    return NULL;
+  }
+  return data;
+}
+
+int tmc_cmd_compile(int argc, char **argv) {
+  const char *path = NULL, *dir = NULL;
+  tmc_plan_options opts = {0};
+  tmc_emit_options eo = {"model", false, false};
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int r;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(compile_usage, stdout);
+      return TMC_EXIT_OK;
+    } else if ((r = tmc_cli_plan_option("compile", argc, argv, &i, &opts)) != 0) {
+      if (r < 0) return TMC_EXIT_USAGE;
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--name")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tmc compile: %s needs a value\n\n%s", a, compile_usage);
+        return TMC_EXIT_USAGE;
+      }
+      *(a[1] == 'o' ? &dir : &eo.name) = argv[++i];
+    } else if (!strcmp(a, "--profile")) {
+      eo.profile = true;
+    } else if (!strcmp(a, "--main")) {
+      eo.main = true;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "tmc compile: unknown option '%s'\n\n%s", a, compile_usage);
+      return TMC_EXIT_USAGE;
+    } else if (path == NULL) {
+      path = a;
+    } else {
+      fprintf(stderr, "tmc compile: one model at a time ('%s' and '%s')\n", path, a);
+      return TMC_EXIT_USAGE;
+    }
+  }
+  if (path == NULL || dir == NULL) {
+    fprintf(stderr, "tmc compile: %s\n\n%s", path ? "no -o DIR given" : "no model given",
+            compile_usage);
+    return TMC_EXIT_USAGE;
+  }
+  if (!tmc_emit_valid_name(eo.name)) {
+    fprintf(stderr, "tmc compile: --name '%s' is not a C identifier\n", eo.name);
+    return TMC_EXIT_USAGE;
+  }
+  tmc_cli_model m;
+  tmc_diag d;
+  tmc_plan plan;
+  tmc_emit_result res = {0};
+  tmc_diag_init(&d, NULL);
+  int rc = TMC_EXIT_OK;
+  if (tmc_cli_load(path, &m, &d) != TMC_OK ||
+      tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK ||
+      tmc_emit(&plan, &eo, &res, &d) != TMC_OK) {
+    rc = tmc_cli_report(&d);
+  } else {
+    size_t len = 0;
+    char *json = report_json(&plan, &res, eo.name, &opts, &len);
+    char name[128];
+    snprintf(name, sizeof name, "%s_report.json", eo.name);
+    bool ok = json != NULL && res.n_files < (int)(sizeof res.files / sizeof res.files[0]);
+    if (ok) {
+      tmc_emit_file *f = &res.files[res.n_files++];
+      f->name = strdup(name);
+      f->data = json;
+      f->size = len;
+      json = NULL;
+      ok = f->name != NULL;
+    }
+    free(json);
+    if (!ok) {
+      fprintf(stderr, "tmc compile: out of memory\n");
+      rc = TMC_EXIT_BAD_INPUT;
+    } else if (tmc_emit_write(&res, dir, &d) != TMC_OK) {
+      rc = tmc_cli_report(&d);
+    } else {
+      long long lb;
+      int32_t ls = largest_step(&plan, &lb);
+      printf("%s -> %s/%s.c: %d layers, %d files\n", m.graph.model_name, dir, eo.name,
+             plan.n_steps, res.n_files);
+      printf("arena (SRAM): %lld bytes (%s planner; lower bound %lld)\n",
+             (long long)plan.mem.arena_bytes, tmc_planner_name(plan.mem.planner),
+             (long long)plan.mem.lower_bound);
+      printf("flash constants: %zu bytes (weights %zu, layer parameters %zu)\n",
+             res.weights_bytes + res.params_bytes, res.weights_bytes, res.params_bytes);
+      if (ls >= 0)
+        printf("largest layer: op %d %s, %lld bytes of activations\n", plan.steps[ls].op,
+               m.graph.ops[plan.steps[ls].op].name, lb);
+    }
+  }
+  tmc_emit_free(&res);
+  tmc_cli_unload(&m);
+  return rc;
+}

@@ -1,0 +1,61 @@
+/* Growable text buffer (see buf.h). */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tmc_buf_init(tmc_buf *b) {
+  b->data = NULL;
+  b->len = b->cap = 0;
+  b->failed = false;
+}
+
+void tmc_buf_free(tmc_buf *b) {
+  free(b->data);
+  tmc_buf_init(b);
+}
+
+static bool reserve(tmc_buf *b, size_t extra) {
+  if (b->failed) return false;
+  if (extra < b->cap - b->len) return true;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap - b->len <= extra) {
+    if (cap > ((size_t)-1) / 2) {
+      b->failed = true;
+      return false;
+    }
+    cap *= 2;
+  }
+  char *p = realloc(b->data, cap);
+  if (p == NULL) {
+    b->failed = true;
+    return false;
+  }
+  b->data = p;
+  b->cap = cap;
+  return true;
+}
+
+void tmc_buf_write(tmc_buf *b, const void *data, size_t n) {
+  if (!reserve(b, n + 1)) return;
+  memcpy(b->data + b->len, data, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void tmc_buf_printf(tmc_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || !reserve(b, (size_t)n + 1)) {
+    b->failed = true;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
