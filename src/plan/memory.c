@@ -211,7 +211,8 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
         if (yb < 0 || yb == xb || L->b[yb].first != s) continue;
         int64_t delta = tmc_overlap_delta(plan, s, i, o);
         if (delta < 0) continue;
-        L->pairs[L->np++] = (pair){xb, yb, align_up(delta)};
+        L->pairs[L->np++] =
+            (pair){xb, yb, delta >= 0 ? align_up(delta) : -(-delta / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN)};
       }
     }
   }
@@ -250,6 +251,7 @@ static void floors(const layout *L, tmc_mem *m) {
         if (L->b[p->y].first != s) continue;
         int64_t sx = L->b[p->x].size, sy = L->b[p->y].size;
         int64_t sav = sy - p->delta < sx ? sy - p->delta : sx;
+        if (sav > sy) sav = sy;
         if (sav <= 0) continue;
         if (p->y == i) as_y += sav;
         if (p->x == i) as_x += sav;

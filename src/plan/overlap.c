@@ -7,7 +7,8 @@
  *   (output bytes written so far) - (offset of the lowest input byte still
  *   needed at that write).
  * Kernels with another order, or whose output is larger per element than
- * the input, get no rule (-1). Tests check each rule at its limit. */
+ * the input, get no rule (-1). A negative delta lets the output start above
+ * the input. Tests check each rule at its limit. */
 #include "plan.h"
 
 /* Element-wise: element i is read, then written (same element size). */
@@ -16,37 +17,71 @@ static int64_t elementwise(const tmc_tensor *x, const tmc_tensor *y) {
   return 0;
 }
 
-/* Raster-window kernels (pooling; convolutions whose loops go output pixel by
- * output pixel, all channels of a pixel before the next): at output pixel p
- * (in N,H,W order) the bytes written so far end at (p + 1) * C_out, and the
- * lowest input byte still needed is the first in-bounds tap of p's window.
- * pad_top/left as the kernel applies them. Channel-wise kernels need
- * C_in == C_out and equal element sizes. */
+/* How a raster-order windowed kernel interleaves reads and writes. */
+typedef enum window_order {
+  /* All channels of output pixel p are written while p's whole window is
+   * still being read (plain convolution, one output channel at a time):
+   * writes reach (p + 1) * C_out, input needed from start(p). */
+  WINDOW_PIXEL,
+  /* Channel c of pixel p is written once channel c of p's window is read
+   * (pooling, depthwise with multiplier 1; equal channel counts): writes
+   * reach p * C + c + 1, input needed from start(p) + c + 1. */
+  WINDOW_CHANNEL,
+  /* p's window is copied to scratch before any of p's outputs is written
+   * (packed convolution): writes reach (p + 1) * C_out, input needed from
+   * start(p + 1); nothing after the last pixel. */
+  WINDOW_COPIED
+} window_order;
+
+/* Start (bytes) of the first in-bounds tap of output pixel p's window. */
+static int64_t window_start(const tmc_dims4 *in, const tmc_dims4 *out, int32_t stride_h,
+                            int32_t stride_w, int32_t pad_top, int32_t pad_left, int64_t p) {
+  int64_t per_batch = (int64_t)out->h * out->w;
+  int64_t n = p / per_batch, oy = (p % per_batch) / out->w, ox = p % out->w;
+  int64_t row = (int64_t)in->w * in->c;
+  int64_t r = oy * stride_h - pad_top, c = ox * stride_w - pad_left;
+  if (r < 0) r = 0;
+  if (c < 0) c = 0;
+  if (c > in->w) c = in->w;
+  if (r >= in->h) return (n + 1) * in->h * row; /* the window is all padding */
+  return n * in->h * row + r * row + c * in->c;
+}
+
+/* Raster-window kernels (int8 in and out): delta is the largest excess of
+ * output bytes written over the offset of the lowest input byte still
+ * needed, over all write events (see window_order). */
 static int64_t raster_window(const tmc_dims4 *in, const tmc_dims4 *out, int32_t stride_h,
                              int32_t stride_w, int32_t pad_top, int32_t pad_left,
-                             int64_t in_elem, int64_t out_elem, bool channelwise) {
-  int64_t delta = 0;
-  int64_t in_row = (int64_t)in->w * in->c * in_elem, in_px = (int64_t)in->c * in_elem;
-  int64_t out_px = (int64_t)out->c * out_elem;
-  for (int32_t n = 0; n < out->n; n++)
-    for (int32_t oy = 0; oy < out->h; oy++) {
-      int64_t r = (int64_t)oy * stride_h - pad_top;
-      if (r < 0) r = 0;
-      if (r > in->h) r = in->h;
-      for (int32_t ox = 0; ox < out->w; ox++) {
-        int64_t c = (int64_t)ox * stride_w - pad_left;
-        if (c < 0) c = 0;
-        if (c > in->w) c = in->w;
-        int64_t p = ((int64_t)n * out->h + oy) * out->w + ox;
-        int64_t need = (int64_t)n * in->h * in_row + r * in_row + c * in_px;
-        if (r == in->h) need = ((int64_t)n + 1) * in->h * in_row; /* window all padding */
-        /* Channel-wise kernels (pooling) finish channel c of the window before
-         * writing channel c of the pixel: the write reaches p*C + c + 1 while
-         * the input is still needed from need + c + 1. */
-        int64_t d = channelwise ? p * out_px - need : (p + 1) * out_px - need;
-        if (d > delta) delta = d;
-      }
+                             window_order order) {
+  int64_t pixels = (int64_t)out->n * out->h * out->w, c_out = out->c;
+  int64_t in_bytes = (int64_t)in->n * in->h * in->w * in->c;
+  if (order == WINDOW_CHANNEL && in->c != out->c) return -1;
+  int64_t delta = -in_bytes; /* no constraint at all: any overlap works */
+  for (int64_t p = 0; p < pixels; p++) {
+    int64_t d;
+    if (order == WINDOW_COPIED) {
+      if (p + 1 >= pixels) break;
+      d = (p + 1) * c_out -
+          window_start(in, out, stride_h, stride_w, pad_top, pad_left, p + 1);
+    } else {
+      int64_t need = window_start(in, out, stride_h, stride_w, pad_top, pad_left, p);
+      d = (order == WINDOW_CHANNEL ? p : p + 1) * c_out - need;
     }
+    if (d > delta) delta = d;
+  }
+  return delta;
+}
+
+/* Fully connected, row by row: the fast path widens row b into scratch
+ * before writing its outputs (input needed from row b + 1); the plain path
+ * reads row b while writing it. */
+static int64_t fc_rows(int32_t rows, int32_t depth, int32_t units, bool copied) {
+  int64_t delta = -(int64_t)rows * depth;
+  for (int64_t b = 0; b < rows; b++) {
+    int64_t d = copied ? (b + 1 < rows ? (b + 1) * units - (b + 1) * depth : delta)
+                       : (b + 1) * units - b * depth;
+    if (d > delta) delta = d;
+  }
   return delta;
 }
 
@@ -65,10 +100,31 @@ int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) 
     case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
       /* The operand that is not broadcast is read at the output's index. */
       return (in_k <= 1 && x->elems == y->elems) ? elementwise(x, y) : -1;
-    case TMC_K_AVG_POOL: case TMC_K_MAX_POOL:
-      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, st->p.pool.stride_h,
-                                       st->p.pool.stride_w, st->p.pool.pad_top,
-                                       st->p.pool.pad_left, 1, 1, true)
+    case TMC_K_AVG_POOL: case TMC_K_MAX_POOL: {
+      const tmc_pool_params *q = &st->p.pool;
+      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
+                                       q->pad_top, q->pad_left, WINDOW_CHANNEL)
+                       : -1;
+    }
+    case TMC_K_CONV2D: {
+      /* Mirrors tmc_conv2d_s8's dispatch: packed (one group) or plain. */
+      const tmc_conv2d_params *q = &st->p.conv;
+      bool packed = q->packed_filter != NULL && st->in_dims.c == st->filter_dims.c;
+      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
+                                       q->pad_top, q->pad_left,
+                                       packed ? WINDOW_COPIED : WINDOW_PIXEL)
+                       : -1;
+    }
+    case TMC_K_DEPTHWISE_CONV2D: {
+      const tmc_depthwise_conv2d_params *q = &st->p.dw;
+      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
+                                       q->pad_top, q->pad_left,
+                                       q->depth_multiplier == 1 ? WINDOW_CHANNEL
+                                                                : WINDOW_PIXEL)
+                       : -1;
+    }
+    case TMC_K_FULLY_CONNECTED:
+      return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, st->p.fc.requant != NULL)
                        : -1;
     default:
       return -1;

@@ -246,8 +246,9 @@ static void test_expanding_conv(void **state) {
     assert_int_equal(mb->arena_bytes, Sx + Sy + k);
     assert_int_equal(mb->lower_bound, Sx + Sy + k);
   } else {
-    /* A correct rule cannot be below the raster bound, and the exact rule
-     * for a pixel-ordered 1x1 conv is 64,008. */
+    /* A correct rule cannot be below the raster bound: 64,008 for a
+     * pixel-ordered 1x1 conv, 63,960 (one pixel of 48 less) when each
+     * window is copied to scratch before the pixel's outputs are written. */
     assert_true(dc >= 64008 - 48);
     int64_t ad = pt_align(dc);
     int64_t span = ad + Sx > Sy ? ad + Sx : Sy;
@@ -256,7 +257,10 @@ static void test_expanding_conv(void **state) {
                   (long long)dc, (long long)mb->arena_bytes, (long long)span, (long long)k);
     assert_int_equal(mb->lower_bound, span + k);
     assert_int_equal(mb->arena_bytes, span + k);
-    if (dc <= 64008) assert_int_equal(mb->arena_bytes, 76808 + k);
+    /* The issue's figure: the two tensors need only about 76,800 bytes together
+     * (76,808 with a pixel-ordered kernel; 76,800 when the kernel copies each
+     * window to scratch before writing, delta 63,960). */
+    assert_true(mb->arena_bytes <= 76808 + k);
   }
 }
 
