@@ -39,7 +39,7 @@
 #include "base/status.h"
 #include "ir/build.h"
 #include "ir/graph.h"
-#include "reader/mini_json.h"
+#include "base/json_read.h"
 #include "reader/shared_models.h"
 #include "reader/tflite.h"
 
@@ -110,7 +110,7 @@ static int group_teardown(void **state) {
 
 /* Runs flatc on model_path and parses its JSON (Buffer.data arrays only
  * counted). NULL on failure, with the reason printed. */
-static mj_value *flatc_json(const char *model_path, tmc_arena *a) {
+static tmc_jvalue *flatc_json(const char *model_path, tmc_arena *a) {
   if (strchr(model_path, '\'') || strchr(g_flatc.dir, '\'')) {
     print_error("path with a quote: %s\n", model_path);
     return NULL;
@@ -136,7 +136,7 @@ static mj_value *flatc_json(const char *model_path, tmc_arena *a) {
   remove(json_path);
   static const char *const skip[] = {"data", NULL};
   char err[256];
-  mj_value *v = mj_parse((const char *)text, len, skip, a, err, sizeof err);
+  tmc_jvalue *v = tmc_json_parse((const char *)text, len, skip, a, err, sizeof err);
   if (v == NULL) print_error("%s: JSON: %s\n", json_path, err);
   free(text);
   return v;
@@ -173,40 +173,40 @@ static bool float_matches(double tmc, double json) {
 }
 
 static void cmp_int(cmp_ctx *c, const char *where, const char *field, long long tmc,
-                    const mj_value *obj, long long def) {
-  const mj_value *j = mj_get(obj, field);
+                    const tmc_jvalue *obj, long long def) {
+  const tmc_jvalue *j = tmc_json_get(obj, field);
   if (j == NULL) {
     if (tmc != def)
       mismatch(c, "%s: %s: tmc %lld, flatc omits it (default %lld)", where, field, tmc,
                def);
     return;
   }
-  if (j->type != MJ_NUMBER || !j->is_int || j->i != tmc)
+  if (j->type != TMC_JSON_NUMBER || !j->is_int || j->i != tmc)
     mismatch(c, "%s: %s: tmc %lld, flatc %s%g", where, field, tmc,
-             j->type == MJ_NUMBER ? "" : "(not an integer) ", j->num);
+             j->type == TMC_JSON_NUMBER ? "" : "(not an integer) ", j->num);
 }
 
 static void cmp_bool(cmp_ctx *c, const char *where, const char *field, bool tmc,
-                     const mj_value *obj, bool def) {
-  const mj_value *j = mj_get(obj, field);
-  bool v = j && j->type == MJ_BOOL ? j->b : def;
-  if (j && j->type != MJ_BOOL) mismatch(c, "%s: %s: flatc value is not a bool", where, field);
+                     const tmc_jvalue *obj, bool def) {
+  const tmc_jvalue *j = tmc_json_get(obj, field);
+  bool v = j && j->type == TMC_JSON_BOOL ? j->b : def;
+  if (j && j->type != TMC_JSON_BOOL) mismatch(c, "%s: %s: flatc value is not a bool", where, field);
   if (v != tmc) mismatch(c, "%s: %s: tmc %d, flatc %d", where, field, tmc, v);
 }
 
 static void cmp_string(cmp_ctx *c, const char *where, const char *field, const char *tmc,
-                       const mj_value *obj) {
-  const char *j = mj_str(obj, field, NULL);
+                       const tmc_jvalue *obj) {
+  const char *j = tmc_json_get_str(obj, field, NULL);
   if ((tmc == NULL) != (j == NULL) || (tmc && strcmp(tmc, j) != 0))
     mismatch(c, "%s: %s: tmc \"%s\", flatc \"%s\"", where, field, tmc ? tmc : "(none)",
              j ? j : "(none)");
 }
 
 static void cmp_ivec(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
-                     int32_t n, const mj_value *obj) {
-  const mj_value *j = mj_get(obj, field);
-  size_t jn = mj_len(j);
-  if (j && j->type != MJ_ARRAY) {
+                     int32_t n, const tmc_jvalue *obj) {
+  const tmc_jvalue *j = tmc_json_get(obj, field);
+  size_t jn = tmc_json_len(j);
+  if (j && j->type != TMC_JSON_ARRAY) {
     mismatch(c, "%s: %s: flatc value is not an array", where, field);
     return;
   }
@@ -215,8 +215,8 @@ static void cmp_ivec(cmp_ctx *c, const char *where, const char *field, const int
     return;
   }
   for (size_t i = 0; i < jn; i++) {
-    const mj_value *e = mj_at(j, i);
-    if (e == NULL || e->type != MJ_NUMBER || !e->is_int || e->i != v[i]) {
+    const tmc_jvalue *e = tmc_json_at(j, i);
+    if (e == NULL || e->type != TMC_JSON_NUMBER || !e->is_int || e->i != v[i]) {
       mismatch(c, "%s: %s[%zu]: tmc %d, flatc %g", where, field, i, v[i], e ? e->num : 0.0);
       return;
     }
@@ -224,16 +224,16 @@ static void cmp_ivec(cmp_ctx *c, const char *where, const char *field, const int
 }
 
 static void cmp_i64vec(cmp_ctx *c, const char *where, const char *field, const int64_t *v,
-                       int32_t n, const mj_value *obj) {
-  const mj_value *j = mj_get(obj, field);
-  size_t jn = mj_len(j);
+                       int32_t n, const tmc_jvalue *obj) {
+  const tmc_jvalue *j = tmc_json_get(obj, field);
+  size_t jn = tmc_json_len(j);
   if ((size_t)n != jn) {
     mismatch(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
     return;
   }
   for (size_t i = 0; i < jn; i++) {
-    const mj_value *e = mj_at(j, i);
-    if (e == NULL || e->type != MJ_NUMBER || !e->is_int || e->i != v[i]) {
+    const tmc_jvalue *e = tmc_json_at(j, i);
+    if (e == NULL || e->type != TMC_JSON_NUMBER || !e->is_int || e->i != v[i]) {
       mismatch(c, "%s: %s[%zu]: tmc %lld, flatc %g", where, field, i, (long long)v[i],
                e ? e->num : 0.0);
       return;
@@ -242,16 +242,16 @@ static void cmp_i64vec(cmp_ctx *c, const char *where, const char *field, const i
 }
 
 static void cmp_fvec(cmp_ctx *c, const char *where, const char *field, const float *v,
-                     int32_t n, const mj_value *obj) {
-  const mj_value *j = mj_get(obj, field);
-  size_t jn = mj_len(j);
+                     int32_t n, const tmc_jvalue *obj) {
+  const tmc_jvalue *j = tmc_json_get(obj, field);
+  size_t jn = tmc_json_len(j);
   if ((size_t)n != jn) {
     mismatch(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
     return;
   }
   for (size_t i = 0; i < jn; i++) {
-    const mj_value *e = mj_at(j, i);
-    if (e == NULL || e->type != MJ_NUMBER || !float_matches(v[i], e->num)) {
+    const tmc_jvalue *e = tmc_json_at(j, i);
+    if (e == NULL || e->type != TMC_JSON_NUMBER || !float_matches(v[i], e->num)) {
       mismatch(c, "%s: %s[%zu]: tmc %.9g, flatc %.9g", where, field, i, (double)v[i],
                e ? e->num : 0.0);
       return;
@@ -295,19 +295,19 @@ static int32_t enum_value(const char *field, const char *name) {
 
 /* Options fields, one comparer per options.def kind. */
 static void opt_I8(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
-                   const mj_value *jo, int def) {
-  const mj_value *j = mj_get(jo, field);
+                   const tmc_jvalue *jo, int def) {
+  const tmc_jvalue *j = tmc_json_get(jo, field);
   long long want;
   if (j == NULL) {
     want = def;
-  } else if (j->type == MJ_STRING) {
+  } else if (j->type == TMC_JSON_STRING) {
     want = enum_value(field, j->str);
     if (want < 0) {
       mismatch(c, "%s: options.%s: flatc \"%s\" is not a name tmc knows", where, field,
                j->str);
       return;
     }
-  } else if (j->type == MJ_NUMBER) {
+  } else if (j->type == TMC_JSON_NUMBER) {
     want = (long long)j->num;
   } else {
     mismatch(c, "%s: options.%s: unexpected flatc value", where, field);
@@ -316,31 +316,31 @@ static void opt_I8(cmp_ctx *c, const char *where, const char *field, const int32
   if (want != *v) mismatch(c, "%s: options.%s: tmc %d, flatc %lld", where, field, *v, want);
 }
 static void opt_I32(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
-                    const mj_value *jo, int def) {
+                    const tmc_jvalue *jo, int def) {
   cmp_int(c, where, field, *v, jo, def);
 }
 static void opt_BOOL(cmp_ctx *c, const char *where, const char *field, const bool *v,
-                     const mj_value *jo, int def) {
+                     const tmc_jvalue *jo, int def) {
   cmp_bool(c, where, field, *v, jo, def != 0);
 }
 static void opt_F32(cmp_ctx *c, const char *where, const char *field, const float *v,
-                    const mj_value *jo, int def) {
-  const mj_value *j = mj_get(jo, field);
-  double want = j && j->type == MJ_NUMBER ? j->num : def;
+                    const tmc_jvalue *jo, int def) {
+  const tmc_jvalue *j = tmc_json_get(jo, field);
+  double want = j && j->type == TMC_JSON_NUMBER ? j->num : def;
   if (!float_matches(*v, want))
     mismatch(c, "%s: options.%s: tmc %.9g, flatc %.9g", where, field, (double)*v, want);
 }
 static void opt_VI32(cmp_ctx *c, const char *where, const char *field, const tmc_ivec *v,
-                     const mj_value *jo, int def) {
+                     const tmc_jvalue *jo, int def) {
   (void)def;
   cmp_ivec(c, where, field, v->v, v->n, jo);
 }
 
 static void cmp_options(cmp_ctx *c, const char *where, const tmc_tfl_operator *op,
-                        const mj_value *jop) {
+                        const tmc_jvalue *jop) {
   const tmc_tfl_options *o = &op->options;
-  const char *jtype = mj_str(jop, "builtin_options_type", "NONE");
-  const mj_value *jo = mj_get(jop, "builtin_options");
+  const char *jtype = tmc_json_get_str(jop, "builtin_options_type", "NONE");
+  const tmc_jvalue *jo = tmc_json_get(jop, "builtin_options");
   if (o->type == 0) {
     if (strcmp(jtype, "NONE") != 0)
       mismatch(c, "%s: builtin_options_type: tmc none, flatc %s", where, jtype);
@@ -372,8 +372,8 @@ static void cmp_options(cmp_ctx *c, const char *where, const tmc_tfl_operator *o
 }
 
 static void cmp_quant(cmp_ctx *c, const char *where, const tmc_tfl_tensor *t,
-                      const mj_value *jt) {
-  const mj_value *jq = mj_get(jt, "quantization");
+                      const tmc_jvalue *jt) {
+  const tmc_jvalue *jq = tmc_json_get(jt, "quantization");
   if ((jq != NULL) != t->has_quant) {
     mismatch(c, "%s: quantization: tmc %s, flatc %s", where,
              t->has_quant ? "present" : "absent", jq ? "present" : "absent");
@@ -386,25 +386,25 @@ static void cmp_quant(cmp_ctx *c, const char *where, const tmc_tfl_tensor *t,
   cmp_fvec(c, where, "min", q->min, q->n_min, jq);
   cmp_fvec(c, where, "max", q->max, q->n_max, jq);
   cmp_int(c, where, "quantized_dimension", q->quantized_dimension, jq, 0);
-  const char *dt = mj_str(jq, "details_type", "NONE");
+  const char *dt = tmc_json_get_str(jq, "details_type", "NONE");
   if ((q->details_type == 0) != (strcmp(dt, "NONE") == 0))
     mismatch(c, "%s: quantization.details_type: tmc %u, flatc %s", where, q->details_type,
              dt);
 }
 
 static void cmp_tensor(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_tensor *t,
-                       const mj_value *jt) {
+                       const tmc_jvalue *jt) {
   char where[300];
   snprintf(where, sizeof where, "subgraph %u tensor %d '%s'", sg, i, t->name);
-  const char *jname = mj_str(jt, "name", "");
+  const char *jname = tmc_json_get_str(jt, "name", "");
   if (strcmp(t->name, jname) != 0)
     mismatch(c, "%s: name: tmc \"%s\", flatc \"%s\"", where, t->name, jname);
-  const char *jtype = mj_str(jt, "type", "?");
+  const char *jtype = tmc_json_get_str(jt, "type", "?");
   if (strcmp(tmc_tfl_type_name(t->type), jtype) != 0)
     mismatch(c, "%s: type: tmc %s (%d), flatc %s", where, tmc_tfl_type_name(t->type),
              t->type, jtype);
   cmp_ivec(c, where, "shape", t->shape.v, t->shape.n, jt);
-  if (t->has_shape_signature != (mj_get(jt, "shape_signature") != NULL))
+  if (t->has_shape_signature != (tmc_json_get(jt, "shape_signature") != NULL))
     mismatch(c, "%s: shape_signature presence differs", where);
   else if (t->has_shape_signature)
     cmp_ivec(c, where, "shape_signature", t->shape_signature.v, t->shape_signature.n, jt);
@@ -412,13 +412,13 @@ static void cmp_tensor(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_tensor 
   cmp_bool(c, where, "is_variable", t->is_variable, jt, false);
   cmp_bool(c, where, "has_rank", t->has_rank, jt, false);
   cmp_int(c, where, "external_buffer", t->external_buffer, jt, 0);
-  if (t->has_sparsity != (mj_get(jt, "sparsity") != NULL))
+  if (t->has_sparsity != (tmc_json_get(jt, "sparsity") != NULL))
     mismatch(c, "%s: sparsity presence differs", where);
   cmp_quant(c, where, t, jt);
 }
 
 static void cmp_operator(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_model *m,
-                         const tmc_tfl_operator *op, const mj_value *jop) {
+                         const tmc_tfl_operator *op, const tmc_jvalue *jop) {
   char where[300];
   const char *kind = op->opcode_index < (uint32_t)m->n_opcodes
                          ? tmc_tfl_builtin_name(m->opcodes[op->opcode_index].code)
@@ -428,26 +428,26 @@ static void cmp_operator(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_model
   cmp_ivec(c, where, "inputs", op->inputs.v, op->inputs.n, jop);
   cmp_ivec(c, where, "outputs", op->outputs.v, op->outputs.n, jop);
   cmp_ivec(c, where, "intermediates", op->intermediates.v, op->intermediates.n, jop);
-  const mj_value *jco = mj_get(jop, "custom_options");
-  if (op->custom_options.size != mj_len(jco))
+  const tmc_jvalue *jco = tmc_json_get(jop, "custom_options");
+  if (op->custom_options.size != tmc_json_len(jco))
     mismatch(c, "%s: custom_options: tmc %zu bytes, flatc %zu", where,
-             op->custom_options.size, mj_len(jco));
+             op->custom_options.size, tmc_json_len(jco));
   cmp_options(c, where, op, jop);
-  if (op->options.has_options2 != (mj_get(jop, "builtin_options_2") != NULL))
+  if (op->options.has_options2 != (tmc_json_get(jop, "builtin_options_2") != NULL))
     mismatch(c, "%s: builtin_options_2 presence differs", where);
 }
 
 /* Cross-checks everything tmc_tfl_read decoded against flatc's JSON. */
-static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const mj_value *j) {
+static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
   cmp_int(c, "model", "version", m->version, j, 0);
   cmp_string(c, "model", "description", m->description, j);
 
-  const mj_value *jocs = mj_get(j, "operator_codes");
-  if ((size_t)m->n_opcodes != mj_len(jocs))
-    mismatch(c, "operator_codes: tmc %d, flatc %zu", m->n_opcodes, mj_len(jocs));
-  for (int32_t i = 0; i < m->n_opcodes && (size_t)i < mj_len(jocs); i++) {
+  const tmc_jvalue *jocs = tmc_json_get(j, "operator_codes");
+  if ((size_t)m->n_opcodes != tmc_json_len(jocs))
+    mismatch(c, "operator_codes: tmc %d, flatc %zu", m->n_opcodes, tmc_json_len(jocs));
+  for (int32_t i = 0; i < m->n_opcodes && (size_t)i < tmc_json_len(jocs); i++) {
     const tmc_tfl_opcode *oc = &m->opcodes[i];
-    const mj_value *jo = mj_at(jocs, (size_t)i);
+    const tmc_jvalue *jo = tmc_json_at(jocs, (size_t)i);
     char where[64];
     snprintf(where, sizeof where, "operator code %d", i);
     cmp_int(c, where, "deprecated_builtin_code", oc->deprecated_builtin_code, jo, 0);
@@ -455,88 +455,88 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const mj_value *j) {
     cmp_string(c, where, "custom_code", oc->custom_code, jo);
     /* builtin_code is an enum: flatc prints its name (a number when the
      * schema has none). */
-    const mj_value *jb = mj_get(jo, "builtin_code");
+    const tmc_jvalue *jb = tmc_json_get(jo, "builtin_code");
     int32_t jcode = jb == NULL                 ? 0
-                    : jb->type == MJ_STRING    ? builtin_code_of(jb->str)
-                    : jb->type == MJ_NUMBER    ? (int32_t)jb->num
+                    : jb->type == TMC_JSON_STRING    ? builtin_code_of(jb->str)
+                    : jb->type == TMC_JSON_NUMBER    ? (int32_t)jb->num
                                                : -1;
     if (jcode != oc->builtin_code)
       mismatch(c, "%s: builtin_code: tmc %d, flatc %s (%d)", where, oc->builtin_code,
-               jb && jb->type == MJ_STRING ? jb->str : "?", jcode);
-    int32_t dep = (int32_t)mj_int(jo, "deprecated_builtin_code", 0);
+               jb && jb->type == TMC_JSON_STRING ? jb->str : "?", jcode);
+    int32_t dep = (int32_t)tmc_json_get_int(jo, "deprecated_builtin_code", 0);
     int32_t eff = jcode > dep ? jcode : dep;
     if (oc->code != eff)
       mismatch(c, "%s: effective code: tmc %d, flatc max(%d, %d)", where, oc->code, dep,
                jcode);
   }
 
-  const mj_value *jbufs = mj_get(j, "buffers");
-  if ((size_t)m->n_buffers != mj_len(jbufs))
-    mismatch(c, "buffers: tmc %d, flatc %zu", m->n_buffers, mj_len(jbufs));
-  for (int32_t i = 0; i < m->n_buffers && (size_t)i < mj_len(jbufs); i++) {
-    const mj_value *jb = mj_at(jbufs, (size_t)i);
+  const tmc_jvalue *jbufs = tmc_json_get(j, "buffers");
+  if ((size_t)m->n_buffers != tmc_json_len(jbufs))
+    mismatch(c, "buffers: tmc %d, flatc %zu", m->n_buffers, tmc_json_len(jbufs));
+  for (int32_t i = 0; i < m->n_buffers && (size_t)i < tmc_json_len(jbufs); i++) {
+    const tmc_jvalue *jb = tmc_json_at(jbufs, (size_t)i);
     char where[64];
     snprintf(where, sizeof where, "buffer %d", i);
-    size_t jn = mj_len(mj_get(jb, "data"));
+    size_t jn = tmc_json_len(tmc_json_get(jb, "data"));
     if (m->buffers[i].data.size != jn)
       mismatch(c, "%s: data: tmc %zu bytes, flatc %zu", where, m->buffers[i].data.size, jn);
     cmp_int(c, where, "offset", (long long)m->buffers[i].offset, jb, 0);
     cmp_int(c, where, "size", (long long)m->buffers[i].size, jb, 0);
   }
 
-  const mj_value *jsgs = mj_get(j, "subgraphs");
-  if ((size_t)m->n_subgraphs != mj_len(jsgs))
-    mismatch(c, "subgraphs: tmc %d, flatc %zu", m->n_subgraphs, mj_len(jsgs));
-  for (int32_t s = 0; s < m->n_subgraphs && (size_t)s < mj_len(jsgs); s++) {
+  const tmc_jvalue *jsgs = tmc_json_get(j, "subgraphs");
+  if ((size_t)m->n_subgraphs != tmc_json_len(jsgs))
+    mismatch(c, "subgraphs: tmc %d, flatc %zu", m->n_subgraphs, tmc_json_len(jsgs));
+  for (int32_t s = 0; s < m->n_subgraphs && (size_t)s < tmc_json_len(jsgs); s++) {
     const tmc_tfl_subgraph *sg = &m->subgraphs[s];
-    const mj_value *js = mj_at(jsgs, (size_t)s);
+    const tmc_jvalue *js = tmc_json_at(jsgs, (size_t)s);
     char where[64];
     snprintf(where, sizeof where, "subgraph %d", s);
     cmp_string(c, where, "name", sg->name, js);
     cmp_ivec(c, where, "inputs", sg->inputs.v, sg->inputs.n, js);
     cmp_ivec(c, where, "outputs", sg->outputs.v, sg->outputs.n, js);
-    const mj_value *jts = mj_get(js, "tensors");
-    if ((size_t)sg->n_tensors != mj_len(jts))
-      mismatch(c, "%s: tensors: tmc %d, flatc %zu", where, sg->n_tensors, mj_len(jts));
-    for (int32_t i = 0; i < sg->n_tensors && (size_t)i < mj_len(jts); i++)
-      cmp_tensor(c, (uint32_t)s, i, &sg->tensors[i], mj_at(jts, (size_t)i));
-    const mj_value *jops = mj_get(js, "operators");
-    if ((size_t)sg->n_operators != mj_len(jops))
-      mismatch(c, "%s: operators: tmc %d, flatc %zu", where, sg->n_operators, mj_len(jops));
-    for (int32_t i = 0; i < sg->n_operators && (size_t)i < mj_len(jops); i++)
-      cmp_operator(c, (uint32_t)s, i, m, &sg->operators[i], mj_at(jops, (size_t)i));
+    const tmc_jvalue *jts = tmc_json_get(js, "tensors");
+    if ((size_t)sg->n_tensors != tmc_json_len(jts))
+      mismatch(c, "%s: tensors: tmc %d, flatc %zu", where, sg->n_tensors, tmc_json_len(jts));
+    for (int32_t i = 0; i < sg->n_tensors && (size_t)i < tmc_json_len(jts); i++)
+      cmp_tensor(c, (uint32_t)s, i, &sg->tensors[i], tmc_json_at(jts, (size_t)i));
+    const tmc_jvalue *jops = tmc_json_get(js, "operators");
+    if ((size_t)sg->n_operators != tmc_json_len(jops))
+      mismatch(c, "%s: operators: tmc %d, flatc %zu", where, sg->n_operators, tmc_json_len(jops));
+    for (int32_t i = 0; i < sg->n_operators && (size_t)i < tmc_json_len(jops); i++)
+      cmp_operator(c, (uint32_t)s, i, m, &sg->operators[i], tmc_json_at(jops, (size_t)i));
   }
 
-  const mj_value *jmd = mj_get(j, "metadata");
-  if ((size_t)m->n_metadata != mj_len(jmd))
-    mismatch(c, "metadata: tmc %d, flatc %zu", m->n_metadata, mj_len(jmd));
-  for (int32_t i = 0; i < m->n_metadata && (size_t)i < mj_len(jmd); i++) {
+  const tmc_jvalue *jmd = tmc_json_get(j, "metadata");
+  if ((size_t)m->n_metadata != tmc_json_len(jmd))
+    mismatch(c, "metadata: tmc %d, flatc %zu", m->n_metadata, tmc_json_len(jmd));
+  for (int32_t i = 0; i < m->n_metadata && (size_t)i < tmc_json_len(jmd); i++) {
     char where[64];
     snprintf(where, sizeof where, "metadata %d", i);
-    cmp_string(c, where, "name", m->metadata[i].name, mj_at(jmd, (size_t)i));
-    cmp_int(c, where, "buffer", m->metadata[i].buffer, mj_at(jmd, (size_t)i), 0);
+    cmp_string(c, where, "name", m->metadata[i].name, tmc_json_at(jmd, (size_t)i));
+    cmp_int(c, where, "buffer", m->metadata[i].buffer, tmc_json_at(jmd, (size_t)i), 0);
   }
-  const mj_value *jsig = mj_get(j, "signature_defs");
-  if ((size_t)m->n_signatures != mj_len(jsig))
-    mismatch(c, "signature_defs: tmc %d, flatc %zu", m->n_signatures, mj_len(jsig));
-  for (int32_t i = 0; i < m->n_signatures && (size_t)i < mj_len(jsig); i++) {
+  const tmc_jvalue *jsig = tmc_json_get(j, "signature_defs");
+  if ((size_t)m->n_signatures != tmc_json_len(jsig))
+    mismatch(c, "signature_defs: tmc %d, flatc %zu", m->n_signatures, tmc_json_len(jsig));
+  for (int32_t i = 0; i < m->n_signatures && (size_t)i < tmc_json_len(jsig); i++) {
     const tmc_tfl_signature *sd = &m->signatures[i];
-    const mj_value *js = mj_at(jsig, (size_t)i);
+    const tmc_jvalue *js = tmc_json_at(jsig, (size_t)i);
     char where[64];
     snprintf(where, sizeof where, "signature %d", i);
     cmp_string(c, where, "signature_key", sd->key, js);
     cmp_int(c, where, "subgraph_index", sd->subgraph_index, js, 0);
-    const mj_value *jin = mj_get(js, "inputs"), *jout = mj_get(js, "outputs");
-    if ((size_t)sd->n_inputs != mj_len(jin) || (size_t)sd->n_outputs != mj_len(jout))
+    const tmc_jvalue *jin = tmc_json_get(js, "inputs"), *jout = tmc_json_get(js, "outputs");
+    if ((size_t)sd->n_inputs != tmc_json_len(jin) || (size_t)sd->n_outputs != tmc_json_len(jout))
       mismatch(c, "%s: %d inputs and %d outputs, flatc %zu and %zu", where, sd->n_inputs,
-               sd->n_outputs, mj_len(jin), mj_len(jout));
-    for (int32_t k = 0; k < sd->n_inputs && (size_t)k < mj_len(jin); k++) {
-      cmp_string(c, where, "inputs.name", sd->inputs[k].name, mj_at(jin, (size_t)k));
-      cmp_int(c, where, "tensor_index", sd->inputs[k].tensor_index, mj_at(jin, (size_t)k), 0);
+               sd->n_outputs, tmc_json_len(jin), tmc_json_len(jout));
+    for (int32_t k = 0; k < sd->n_inputs && (size_t)k < tmc_json_len(jin); k++) {
+      cmp_string(c, where, "inputs.name", sd->inputs[k].name, tmc_json_at(jin, (size_t)k));
+      cmp_int(c, where, "tensor_index", sd->inputs[k].tensor_index, tmc_json_at(jin, (size_t)k), 0);
     }
-    for (int32_t k = 0; k < sd->n_outputs && (size_t)k < mj_len(jout); k++) {
-      cmp_string(c, where, "outputs.name", sd->outputs[k].name, mj_at(jout, (size_t)k));
-      cmp_int(c, where, "tensor_index", sd->outputs[k].tensor_index, mj_at(jout, (size_t)k),
+    for (int32_t k = 0; k < sd->n_outputs && (size_t)k < tmc_json_len(jout); k++) {
+      cmp_string(c, where, "outputs.name", sd->outputs[k].name, tmc_json_at(jout, (size_t)k));
+      cmp_int(c, where, "tensor_index", sd->outputs[k].tensor_index, tmc_json_at(jout, (size_t)k),
               0);
     }
   }
@@ -564,7 +564,7 @@ static int check_against_flatc(const char *path) {
   if (s != TMC_OK) {
     mismatch(&c, "tmc_tfl_read failed: %s (%s)", d.msg, tmc_status_str(s));
   } else {
-    mj_value *j = flatc_json(path, &ja);
+    tmc_jvalue *j = flatc_json(path, &ja);
     if (j == NULL)
       mismatch(&c, "no flatc JSON");
     else
@@ -607,26 +607,26 @@ static void test_mini_json(void **state) {
       "\"o\": {\"data\": [1,2,3,[4]], \"k\": false}, \"big\": -9007199254740993}";
   static const char *const skip_keys[] = {"data", NULL};
   char err[128];
-  mj_value *v = mj_parse(text, sizeof text - 1, skip_keys, &a, err, sizeof err);
+  tmc_jvalue *v = tmc_json_parse(text, sizeof text - 1, skip_keys, &a, err, sizeof err);
   assert_non_null(v);
-  assert_int_equal(mj_len(mj_get(v, "a")), 5);
-  assert_int_equal(mj_at(mj_get(v, "a"), 1)->i, -2);
-  assert_true(mj_at(mj_get(v, "a"), 1)->is_int);
-  assert_false(mj_at(mj_get(v, "a"), 2)->is_int);
-  assert_true(mj_at(mj_get(v, "a"), 2)->num == 35.0);
-  assert_true(mj_at(mj_get(v, "a"), 3)->b);
-  assert_int_equal(mj_at(mj_get(v, "a"), 4)->type, MJ_NULL);
-  assert_string_equal(mj_str(v, "s", ""), "x\xc3\xa9\n\"");
-  const mj_value *data = mj_get(mj_get(v, "o"), "data");
+  assert_int_equal(tmc_json_len(tmc_json_get(v, "a")), 5);
+  assert_int_equal(tmc_json_at(tmc_json_get(v, "a"), 1)->i, -2);
+  assert_true(tmc_json_at(tmc_json_get(v, "a"), 1)->is_int);
+  assert_false(tmc_json_at(tmc_json_get(v, "a"), 2)->is_int);
+  assert_true(tmc_json_at(tmc_json_get(v, "a"), 2)->num == 35.0);
+  assert_true(tmc_json_at(tmc_json_get(v, "a"), 3)->b);
+  assert_int_equal(tmc_json_at(tmc_json_get(v, "a"), 4)->type, TMC_JSON_NULL);
+  assert_string_equal(tmc_json_get_str(v, "s", ""), "x\xc3\xa9\n\"");
+  const tmc_jvalue *data = tmc_json_get(tmc_json_get(v, "o"), "data");
   assert_true(data->skipped);
-  assert_int_equal(mj_len(data), 4);
-  assert_false(mj_bool(mj_get(v, "o"), "k", true));
-  assert_int_equal(mj_int(v, "big", 0), -9007199254740993LL);
+  assert_int_equal(tmc_json_len(data), 4);
+  assert_false(tmc_json_get_bool(tmc_json_get(v, "o"), "k", true));
+  assert_int_equal(tmc_json_get_int(v, "big", 0), -9007199254740993LL);
   /* Syntax errors are reported, not crashed on. */
   static const char *const bad[] = {"{", "[1,]", "{\"a\" 1}", "\"abc", "[1 2]", "tru",
                                     "{} x", "[\"\\q\"]", "-", ""};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    assert_null(mj_parse(bad[i], strlen(bad[i]), NULL, &a, err, sizeof err));
+    assert_null(tmc_json_parse(bad[i], strlen(bad[i]), NULL, &a, err, sizeof err));
     assert_true(err[0] != '\0');
   }
   tmc_arena_free(&a);

@@ -1,6 +1,6 @@
-/* mini_json: recursive-descent JSON parser (RFC 8259 values; no comments,
+/* json_read: recursive-descent JSON parser (RFC 8259 values; no comments,
  * no trailing commas), for tests. */
-#include "mini_json.h"
+#include "base/json_read.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,12 +26,12 @@ static int line_of(const parser *ps) {
   return line;
 }
 
-static mj_value *fail(parser *ps, const char *fmt, ...)
+static tmc_jvalue *fail(parser *ps, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-static mj_value *fail(parser *ps, const char *fmt, ...) {
+static tmc_jvalue *fail(parser *ps, const char *fmt, ...) {
   if (ps->failed) return NULL;
   ps->failed = true;
   char what[200];
@@ -49,8 +49,8 @@ static void skip_ws(parser *ps) {
     ps->p++;
 }
 
-static mj_value *new_value(parser *ps, mj_type t) {
-  mj_value *v = tmc_arena_alloc(ps->a, sizeof *v);
+static tmc_jvalue *new_value(parser *ps, tmc_jtype t) {
+  tmc_jvalue *v = tmc_arena_alloc(ps->a, sizeof *v);
   if (v == NULL) return fail(ps, "out of memory");
   v->type = t;
   return v;
@@ -181,10 +181,10 @@ static const char *parse_string(parser *ps, bool store) {
   return store ? out : "";
 }
 
-static mj_value *parse_value(parser *ps, bool store);
+static tmc_jvalue *parse_value(parser *ps, bool store);
 
 /* What a value inside a skipped one parses to (nothing is stored). */
-static mj_value unstored = {.type = MJ_NULL, .skipped = true};
+static tmc_jvalue unstored = {.type = TMC_JSON_NULL, .skipped = true};
 
 static bool is_skip_key(const parser *ps, const char *key) {
   if (ps->skip_keys == NULL) return false;
@@ -211,8 +211,8 @@ static bool plist_push(plist *l, void *p) {
   return true;
 }
 
-static mj_value *parse_array(parser *ps, bool store) {
-  mj_value *v = store ? new_value(ps, MJ_ARRAY) : NULL;
+static tmc_jvalue *parse_array(parser *ps, bool store) {
+  tmc_jvalue *v = store ? new_value(ps, TMC_JSON_ARRAY) : NULL;
   if (store && v == NULL) return NULL;
   plist items = {0};
   ps->p++; /* [ */
@@ -222,7 +222,7 @@ static mj_value *parse_array(parser *ps, bool store) {
     ps->p++;
   } else {
     for (;;) {
-      mj_value *item = parse_value(ps, store);
+      tmc_jvalue *item = parse_value(ps, store);
       if (ps->failed) break;
       count++;
       if (store && !plist_push(&items, item)) {
@@ -249,7 +249,7 @@ static mj_value *parse_array(parser *ps, bool store) {
   if (!store) {
     free(items.v);
     /* Only the element count of a skipped array is kept. */
-    mj_value *r = new_value(ps, MJ_ARRAY);
+    tmc_jvalue *r = new_value(ps, TMC_JSON_ARRAY);
     if (r) {
       r->n = count;
       r->skipped = true;
@@ -267,8 +267,8 @@ static mj_value *parse_array(parser *ps, bool store) {
   return v;
 }
 
-static mj_value *parse_object(parser *ps, bool store) {
-  mj_value *v = store ? new_value(ps, MJ_OBJECT) : NULL;
+static tmc_jvalue *parse_object(parser *ps, bool store) {
+  tmc_jvalue *v = store ? new_value(ps, TMC_JSON_OBJECT) : NULL;
   if (store && v == NULL) return NULL;
   plist keys = {0}, vals = {0};
   ps->p++; /* { */
@@ -288,7 +288,7 @@ static mj_value *parse_object(parser *ps, bool store) {
       }
       ps->p++;
       bool keep = store && !is_skip_key(ps, key);
-      mj_value *val = parse_value(ps, keep);
+      tmc_jvalue *val = parse_value(ps, keep);
       if (ps->failed) break;
       count++;
       if (store && (!plist_push(&keys, (void *)key) || !plist_push(&vals, val))) {
@@ -312,7 +312,7 @@ static mj_value *parse_object(parser *ps, bool store) {
     free(keys.v);
     free(vals.v);
     if (ps->failed) return NULL;
-    mj_value *r = new_value(ps, MJ_OBJECT);
+    tmc_jvalue *r = new_value(ps, TMC_JSON_OBJECT);
     if (r) {
       r->n = count;
       r->skipped = true;
@@ -335,7 +335,7 @@ static mj_value *parse_object(parser *ps, bool store) {
   return v;
 }
 
-static mj_value *parse_number(parser *ps, bool store) {
+static tmc_jvalue *parse_number(parser *ps, bool store) {
   const char *s = ps->p;
   bool is_int = true;
   if (ps->p < ps->end && *ps->p == '-') ps->p++;
@@ -361,7 +361,7 @@ static mj_value *parse_number(parser *ps, bool store) {
   double d = strtod(buf, &endp);
   if (*endp != '\0') return fail(ps, "bad number '%s'", buf);
   if (!store) return &unstored;
-  mj_value *v = new_value(ps, MJ_NUMBER);
+  tmc_jvalue *v = new_value(ps, TMC_JSON_NUMBER);
   if (v == NULL) return NULL;
   v->num = d;
   v->is_int = is_int;
@@ -373,11 +373,11 @@ static mj_value *parse_number(parser *ps, bool store) {
   return v;
 }
 
-static mj_value *parse_value(parser *ps, bool store) {
+static tmc_jvalue *parse_value(parser *ps, bool store) {
   skip_ws(ps);
   if (ps->p >= ps->end) return fail(ps, "unexpected end of text");
   if (++ps->depth > MJ_MAX_DEPTH) return fail(ps, "nested too deeply");
-  mj_value *v = NULL;
+  tmc_jvalue *v = NULL;
   char c = *ps->p;
   if (c == '{') {
     v = parse_object(ps, store);
@@ -386,16 +386,16 @@ static mj_value *parse_value(parser *ps, bool store) {
   } else if (c == '"') {
     const char *s = parse_string(ps, store);
     if (!ps->failed) {
-      v = store ? new_value(ps, MJ_STRING) : &unstored;
+      v = store ? new_value(ps, TMC_JSON_STRING) : &unstored;
       if (v && store) v->str = s;
     }
   } else if (literal(ps, "true")) {
-    v = store ? new_value(ps, MJ_BOOL) : &unstored;
+    v = store ? new_value(ps, TMC_JSON_BOOL) : &unstored;
     if (v && store) v->b = true;
   } else if (literal(ps, "false")) {
-    v = store ? new_value(ps, MJ_BOOL) : &unstored;
+    v = store ? new_value(ps, TMC_JSON_BOOL) : &unstored;
   } else if (literal(ps, "null")) {
-    v = store ? new_value(ps, MJ_NULL) : &unstored;
+    v = store ? new_value(ps, TMC_JSON_NULL) : &unstored;
   } else {
     v = parse_number(ps, store);
   }
@@ -403,50 +403,50 @@ static mj_value *parse_value(parser *ps, bool store) {
   return ps->failed ? NULL : v;
 }
 
-mj_value *mj_parse(const char *text, size_t len, const char *const *skip_keys,
+tmc_jvalue *tmc_json_parse(const char *text, size_t len, const char *const *skip_keys,
                    tmc_arena *a, char *err, size_t err_size) {
   parser ps = {text, text + len, text, skip_keys, a, err, err_size, false, 0};
   if (err && err_size) err[0] = '\0';
-  mj_value *v = parse_value(&ps, true);
+  tmc_jvalue *v = parse_value(&ps, true);
   if (ps.failed) return NULL;
   skip_ws(&ps);
   if (ps.p != ps.end) return fail(&ps, "text after the JSON value");
   return v;
 }
 
-const mj_value *mj_get(const mj_value *v, const char *key) {
-  if (v == NULL || v->type != MJ_OBJECT || v->members == NULL) return NULL;
+const tmc_jvalue *tmc_json_get(const tmc_jvalue *v, const char *key) {
+  if (v == NULL || v->type != TMC_JSON_OBJECT || v->members == NULL) return NULL;
   for (size_t i = 0; i < v->n; i++)
     if (strcmp(v->members[i].key, key) == 0) return v->members[i].value;
   return NULL;
 }
 
-const mj_value *mj_at(const mj_value *v, size_t i) {
-  if (v == NULL || v->type != MJ_ARRAY || v->items == NULL || i >= v->n) return NULL;
+const tmc_jvalue *tmc_json_at(const tmc_jvalue *v, size_t i) {
+  if (v == NULL || v->type != TMC_JSON_ARRAY || v->items == NULL || i >= v->n) return NULL;
   return v->items[i];
 }
 
-size_t mj_len(const mj_value *v) {
-  return v && (v->type == MJ_ARRAY || v->type == MJ_OBJECT) ? v->n : 0;
+size_t tmc_json_len(const tmc_jvalue *v) {
+  return v && (v->type == TMC_JSON_ARRAY || v->type == TMC_JSON_OBJECT) ? v->n : 0;
 }
 
-long long mj_int(const mj_value *v, const char *key, long long def) {
-  const mj_value *x = mj_get(v, key);
-  if (x == NULL || x->type != MJ_NUMBER) return def;
+long long tmc_json_get_int(const tmc_jvalue *v, const char *key, long long def) {
+  const tmc_jvalue *x = tmc_json_get(v, key);
+  if (x == NULL || x->type != TMC_JSON_NUMBER) return def;
   return x->is_int ? x->i : (long long)x->num;
 }
 
-double mj_num(const mj_value *v, const char *key, double def) {
-  const mj_value *x = mj_get(v, key);
-  return x && x->type == MJ_NUMBER ? x->num : def;
+double tmc_json_get_num(const tmc_jvalue *v, const char *key, double def) {
+  const tmc_jvalue *x = tmc_json_get(v, key);
+  return x && x->type == TMC_JSON_NUMBER ? x->num : def;
 }
 
-const char *mj_str(const mj_value *v, const char *key, const char *def) {
-  const mj_value *x = mj_get(v, key);
-  return x && x->type == MJ_STRING ? x->str : def;
+const char *tmc_json_get_str(const tmc_jvalue *v, const char *key, const char *def) {
+  const tmc_jvalue *x = tmc_json_get(v, key);
+  return x && x->type == TMC_JSON_STRING ? x->str : def;
 }
 
-bool mj_bool(const mj_value *v, const char *key, bool def) {
-  const mj_value *x = mj_get(v, key);
-  return x && x->type == MJ_BOOL ? x->b : def;
+bool tmc_json_get_bool(const tmc_jvalue *v, const char *key, bool def) {
+  const tmc_jvalue *x = tmc_json_get(v, key);
+  return x && x->type == TMC_JSON_BOOL ? x->b : def;
 }
