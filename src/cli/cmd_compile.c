@@ -14,6 +14,7 @@
 static const char compile_usage[] =
     "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
     "                   [--planner best|first-fit] [--profile] [--main]\n"
+    "                   [--detect CONFIG.json]\n"
     "\n"
     "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
     "the kernels the model uses and NAME_report.json; nothing is left in DIR on\n"
@@ -23,7 +24,9 @@ static const char compile_usage[] =
     "  --io int8     int8 inputs and outputs (drop the float edges)\n"
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
     "  --profile     call NAME_profile() around each layer; NAME_layers[]\n"
-    "  --main        also main.c and a Makefile: 'make -C DIR' builds DIR/NAME_run\n";
+    "  --main        also main.c and a Makefile: 'make -C DIR' builds DIR/NAME_run\n"
+    "  --detect CFG  add NAME_detect(): YOLO decoding and NMS of the heads in CFG\n"
+    "                (TinyEngine's detection config)\n";
 
 /* The largest layer by activation bytes (inputs + outputs + scratch). */
 static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
@@ -73,7 +76,10 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
 int tmc_cmd_compile(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
   tmc_plan_options opts = {0};
-  tmc_emit_options eo = {"model", false, false};
+  tmc_emit_options eo = {"model", false, false, NULL};
+  const char *detect = NULL;
+  tmc_detect_config cfg;
+  int32_t keep[TMC_DETECT_MAX_HEADS];
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r;
@@ -82,6 +88,12 @@ int tmc_cmd_compile(int argc, char **argv) {
       return TMC_EXIT_OK;
     } else if ((r = tmc_cli_plan_option("compile", argc, argv, &i, &opts)) != 0) {
       if (r < 0) return TMC_EXIT_USAGE;
+    } else if (!strcmp(a, "--detect")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tmc compile: --detect needs a file\n\n%s", compile_usage);
+        return TMC_EXIT_USAGE;
+      }
+      detect = argv[++i];
     } else if (!strcmp(a, "-o") || !strcmp(a, "--name")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tmc compile: %s needs a value\n\n%s", a, compile_usage);
@@ -117,8 +129,15 @@ int tmc_cmd_compile(int argc, char **argv) {
   tmc_emit_result res = {0};
   tmc_diag_init(&d, NULL);
   int rc = TMC_EXIT_OK;
-  if (tmc_cli_load(path, &m, &d) != TMC_OK ||
-      tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK ||
+  bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
+  if (loaded && detect) {
+    loaded = tmc_cli_load_detect(detect, &m, &cfg, &d) == TMC_OK;
+    tmc_detect_tensors(&cfg, keep);
+    opts.n_keep = cfg.n_heads;
+    opts.keep = keep;
+    eo.detect = &cfg;
+  }
+  if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK ||
       tmc_emit(&plan, &eo, &res, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else {

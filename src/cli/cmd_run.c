@@ -12,10 +12,12 @@
 #include "cli.h"
 #include "host/run.h"
 #include "load.h"
+#include "plan/detect.h"
 
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
     "               [--planner best|first-fit] [--limit BYTES]\n"
+    "               [--detect CONFIG.json [--score S] [--nms-iou T]]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
     "  --input FILE  raw little-endian bytes of one model input (repeat, in input\n"
@@ -25,7 +27,11 @@ static const char run_usage[] =
     "  --io int8     drop the float QUANTIZE/DEQUANTIZE at the model's edges: int8\n"
     "                inputs and outputs (their scale and zero point are printed)\n"
     "  --planner P   best (default) or first-fit arena layout\n"
-    "  --limit N     fail when the arena needs more than N bytes\n";
+    "  --limit N     fail when the arena needs more than N bytes\n"
+    "  --detect CFG  YOLO post-processing of the heads in CFG (TinyEngine's\n"
+    "                detection config): prints the boxes\n"
+    "  --score S     detection score threshold (default 0.3)\n"
+    "  --nms-iou T   IoU above which NMS suppresses a box (default 0.45)\n";
 
 /* The 32-bit LCG of the golden input pattern (../shared/golden/README.md). */
 static uint8_t next_byte(uint32_t *x) {
@@ -199,11 +205,29 @@ static void print_summary(const tmc_plan *plan, uint8_t *arena) {
   }
 }
 
+/* Runs the YOLO post-processing on the arena and prints the boxes. */
+static void print_boxes(const tmc_detect_config *cfg, const tmc_plan *plan, uint8_t *arena,
+                        float score, float nms_iou) {
+  tmc_yolo_head heads[TMC_DETECT_MAX_HEADS];
+  tmc_box boxes[100];
+  tmc_detect_bind(cfg, plan, arena, heads);
+  int n = tmc_yolo_detect(heads, cfg->n_heads, score, nms_iou, boxes, 100);
+  printf("detections (score >= %g, NMS IoU %g): %d\n", (double)score, (double)nms_iou, n);
+  for (int i = 0; i < n; i++)
+    printf("  class %d score %.4f box [%.1f, %.1f, %.1f, %.1f]\n", boxes[i].cls,
+           (double)boxes[i].score, (double)boxes[i].x1, (double)boxes[i].y1,
+           (double)boxes[i].x2, (double)boxes[i].y2);
+}
+
 int tmc_cmd_run(int argc, char **argv) {
   const char *path = NULL, *out = NULL;
   char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
   int n_inputs = 0, have_seed = 0, rc, r;
   tmc_plan_options opts = {0};
+  const char *detect = NULL;
+  float score = 0.3f, nms_iou = 0.45f;
+  tmc_detect_config cfg;
+  int32_t keep[TMC_DETECT_MAX_HEADS];
   unsigned long seed = 0;
   if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
   for (int i = 0; i < argc; i++) {
@@ -222,6 +246,23 @@ int tmc_cmd_run(int argc, char **argv) {
       fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
       free(inputs);
       return TMC_EXIT_USAGE;
+    } else if ((!strcmp(a, "--detect") || !strcmp(a, "--score") || !strcmp(a, "--nms-iou")) &&
+               i + 1 >= argc) {
+      fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
+      free(inputs);
+      return TMC_EXIT_USAGE;
+    } else if (!strcmp(a, "--detect")) {
+      detect = argv[++i];
+    } else if (!strcmp(a, "--score") || !strcmp(a, "--nms-iou")) {
+      char *end;
+      const char *v = argv[++i];
+      double x = strtod(v, &end);
+      if (*end || !(x >= 0 && x <= 1)) {
+        fprintf(stderr, "tmc run: %s '%s' is not a number in [0, 1]\n", a, v);
+        free(inputs);
+        return TMC_EXIT_USAGE;
+      }
+      *(a[2] == 's' ? &score : &nms_iou) = (float)x;
     } else if (!strcmp(a, "--input")) {
       inputs[n_inputs++] = argv[++i];
     } else if (!strcmp(a, "--out")) {
@@ -261,8 +302,14 @@ int tmc_cmd_run(int argc, char **argv) {
   tmc_plan plan;
   uint8_t *arena = NULL;
   tmc_diag_init(&d, NULL);
-  if (tmc_cli_load(path, &m, &d) != TMC_OK ||
-      tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
+  bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
+  if (loaded && detect) {
+    loaded = tmc_cli_load_detect(detect, &m, &cfg, &d) == TMC_OK;
+    tmc_detect_tensors(&cfg, keep);
+    opts.n_keep = cfg.n_heads;
+    opts.keep = keep;
+  }
+  if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else if ((arena = calloc(1, (size_t)plan.mem.arena_bytes + 1)) == NULL) {
     fprintf(stderr, "tmc run: cannot allocate the %lld-byte arena\n",
@@ -275,6 +322,7 @@ int tmc_cmd_run(int argc, char **argv) {
       tmc_host_invoke(&plan, arena, NULL, NULL);
       rc = write_outputs(&plan, arena, out);
       if (rc == TMC_EXIT_OK) print_summary(&plan, arena);
+      if (rc == TMC_EXIT_OK && detect) print_boxes(&cfg, &plan, arena, score, nms_iou);
     }
   }
   free(arena);

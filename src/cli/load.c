@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "base/limits.h"
 #include "ir/build.h"
+#include "plan/detect.h"
 
 tmc_status tmc_cli_load(const char *path, tmc_cli_model *m, tmc_diag *d) {
   m->bytes = NULL;
@@ -20,4 +21,15 @@ void tmc_cli_unload(tmc_cli_model *m) {
   tmc_arena_free(&m->arena);
   free(m->bytes);
   m->bytes = NULL;
+}
+
+tmc_status tmc_cli_load_detect(const char *path, tmc_cli_model *m,
+                               struct tmc_detect_config *cfg, tmc_diag *d) {
+  uint8_t *text;
+  size_t len;
+  TMC_TRY(tmc_file_read(path, 1 << 20, &text, &len, d));
+  tmc_status s = tmc_detect_parse((const char *)text, len, &m->arena, cfg, d);
+  free(text);
+  if (s != TMC_OK) return s;
+  return tmc_detect_check(cfg, &m->graph, d);
 }

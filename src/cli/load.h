@@ -21,4 +21,10 @@ typedef struct tmc_cli_model {
 tmc_status tmc_cli_load(const char *path, tmc_cli_model *m, tmc_diag *d);
 void tmc_cli_unload(tmc_cli_model *m);
 
+/* Reads a detection config (TinyEngine's JSON) and checks it against the
+ * loaded model's graph. */
+struct tmc_detect_config;
+tmc_status tmc_cli_load_detect(const char *path, tmc_cli_model *m,
+                               struct tmc_detect_config *cfg, tmc_diag *d);
+
 #endif

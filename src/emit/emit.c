@@ -574,6 +574,7 @@ static void emit_header(emitter *e) {
                  " * file to get a static arena %s_arena. */\n",
                  e->n, g->model_name, e->up, e->n, e->n, e->n, e->up, e->n);
   tmc_buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", e->up, e->up);
+  if (e->o->detect) tmc_buf_printf(h, "#include \"detect.h\"\n\n");
   tmc_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   tmc_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", e->up, (long long)e->plan->mem.arena_bytes);
   tmc_buf_printf(h, "#define %s_ARENA_ALIGN 4\n", e->up);
@@ -588,6 +589,16 @@ static void emit_header(emitter *e) {
                  e->n);
   tmc_buf_printf(h, "/* Runs the model in arena; returns a %s_status. */\nint %s_invoke(void *arena);\n",
                  e->n, e->n);
+  if (e->o->detect) {
+    tmc_buf_printf(h, "\n/* YOLO post-processing of the detection heads after %s_invoke: decodes\n"
+                   " * boxes (input pixels), keeps those with score >= score_threshold, applies\n"
+                   " * per-class NMS (suppressing IoU > nms_iou), writes at most max_boxes,\n"
+                   " * best first, and returns their number. */\n"
+                   "typedef tmc_box %s_box;\n"
+                   "int %s_detect(const void *arena, %s_box *boxes, int max_boxes,\n"
+                   "              float score_threshold, float nms_iou);\n", e->n, e->n, e->n,
+                   e->n);
+  }
   if (e->o->profile) {
     tmc_buf_printf(h, "\n/* Profiling: defined by the user, called before (phase 0) and after\n"
                    " * (phase 1) each layer. */\n"
@@ -600,6 +611,40 @@ static void emit_header(emitter *e) {
   tmc_buf_printf(h, "\n#ifdef %s_DEFAULT_ARENA\n_Alignas(8) unsigned char %s_arena[%s_ARENA_BYTES];\n"
                  "#endif\n", e->up, e->n, e->up);
   tmc_buf_printf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+}
+
+/* ---- NAME_detect ------------------------------------------------------------ */
+
+static void emit_detect(emitter *e, tmc_buf *c) {
+  const tmc_detect_config *cfg = e->o->detect;
+  for (int i = 0; i < cfg->n_heads; i++) {
+    const tmc_detect_head *h = &cfg->heads[i];
+    tmc_buf_printf(c, "\nstatic const float %s_anchors%d[%d] = {", e->n, i, 2 * h->num_anchors);
+    for (int k = 0; k < 2 * h->num_anchors; k++)
+      tmc_buf_printf(c, k ? ", %af" : "%af", (double)h->anchors[k]);
+    tmc_buf_printf(c, "};\n");
+  }
+  tmc_buf_printf(c, "\nint %s_detect(const void *arena, %s_box *boxes, int max_boxes,\n"
+                 "              float score_threshold, float nms_iou) {\n"
+                 "  const unsigned char *const a = (const unsigned char *)arena;\n"
+                 "  tmc_yolo_head heads[%d];\n"
+                 "  if (a == NULL || boxes == NULL || max_boxes <= 0) return 0;\n",
+                 e->n, e->n, cfg->n_heads);
+  for (int i = 0; i < cfg->n_heads; i++) {
+    const tmc_detect_head *h = &cfg->heads[i];
+    const tmc_tensor *t = &e->g->tensors[h->tensor];
+    tmc_buf_printf(c, "  heads[%d].data = (const int8_t *)(a + %lld); /* tensor %d '%s' */\n"
+                   "  heads[%d].h = %d;\n  heads[%d].w = %d;\n"
+                   "  heads[%d].num_anchors = %d;\n  heads[%d].num_class = %d;\n"
+                   "  heads[%d].anchors = %s_anchors%d;\n  heads[%d].stride = %af;\n"
+                   "  heads[%d].scale = %af;\n  heads[%d].zero_point = %d;\n",
+                   i, (long long)e->plan->mem.offset[e->plan->alias_of[h->tensor]], t->id,
+                   t->name, i, t->dims[1], i, t->dims[2], i, h->num_anchors, i, h->num_class,
+                   i, e->n, i, i, (double)h->stride, i, (double)t->q.scale[0], i,
+                   t->q.zero_point[0]);
+  }
+  tmc_buf_printf(c, "  return tmc_yolo_detect(heads, %d, score_threshold, nms_iou, boxes, "
+                 "max_boxes);\n}\n", cfg->n_heads);
 }
 
 /* ---- NAME.c ----------------------------------------------------------------- */
@@ -648,6 +693,7 @@ static tmc_status emit_source(emitter *e, tmc_diag *d) {
                  e->up);
   if (e->body.data) tmc_buf_write(c, e->body.data, e->body.len);
   tmc_buf_printf(c, "  return %s_OK;\n}\n", e->up);
+  if (e->o->detect) emit_detect(e, c);
   return TMC_OK;
 }
 
@@ -694,6 +740,15 @@ static void emit_main(emitter *e, tmc_buf *m) {
   for (int k = 0; k < e->g->n_outputs; k++)
     tmc_buf_printf(m, "  if (write_output(argv[argc - 1], %d, %s_output%d(%s_arena), "
                    "%s_OUTPUT%d_BYTES)) return 1;\n", k, n, k, n, N, k);
+  if (e->o->detect)
+    tmc_buf_printf(m, "  {\n    %s_box boxes[100];\n    int i, n = %s_detect(%s_arena, boxes, 100, "
+                   "0.3f, 0.45f);\n"
+                   "    printf(\"detections (score >= 0.3, NMS IoU 0.45): %%d\\n\", n);\n"
+                   "    for (i = 0; i < n; i++)\n"
+                   "      printf(\"  class %%d score %%.4f box [%%.1f, %%.1f, %%.1f, %%.1f]\\n\", "
+                   "(int)boxes[i].cls,\n             (double)boxes[i].score, (double)boxes[i].x1, "
+                   "(double)boxes[i].y1,\n             (double)boxes[i].x2, (double)boxes[i].y2);\n"
+                   "  }\n", e->n, e->n, e->n);
   if (e->o->profile)
     tmc_buf_printf(m, "  {\n    int i;\n    double total = 0;\n"
                    "    printf(\"%%5s  %%-24s %%12s %%10s\\n\", \"layer\", \"op\", \"MACs\", \"ms\");\n"
@@ -796,6 +851,10 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   static const char *const headers[] = {"kernels.h", "requant.h", "kutil.h", "fixedpoint.h"};
   for (size_t i = 0; ok && i < sizeof headers / sizeof headers[0]; i++) {
     const tmc_source *src = tmc_source_find(headers[i]);
+    ok = src && add_file(out, src->name, src->data, src->size);
+  }
+  for (size_t i = 0; ok && opts->detect && i < 2; i++) {
+    const tmc_source *src = tmc_source_find(i ? "detect.c" : "detect.h");
     ok = src && add_file(out, src->name, src->data, src->size);
   }
   for (int k = 0; ok && k < TMC_KERNEL_COUNT; k++) {

@@ -10,12 +10,14 @@
 #include <stdbool.h>
 
 #include "base/status.h"
+#include "plan/detect.h"
 #include "plan/plan.h"
 
 typedef struct tmc_emit_options {
   const char *name; /* C identifier prefixing every symbol ("model") */
   bool profile;     /* call NAME_profile() around each layer; NAME_layers[] */
   bool main;        /* also main.c and a Makefile building NAME_run */
+  const tmc_detect_config *detect; /* add NAME_detect() for these heads */
 } tmc_emit_options;
 
 typedef struct tmc_emit_file {

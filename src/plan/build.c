@@ -10,6 +10,13 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
   TMC_TRY(tmc_pass_fold_pad(g, d));
   TMC_TRY(tmc_graph_check_supported(g, d));
   TMC_TRY(tmc_plan_lower(g, a, plan, d));
+  if (opts) {
+    for (int32_t i = 0; i < opts->n_keep; i++)
+      if (opts->keep[i] < 0 || opts->keep[i] >= g->n_tensors)
+        return tmc_fail(d, TMC_ERR_USAGE, "tensor %d to keep does not exist", opts->keep[i]);
+    plan->n_keep = opts->n_keep;
+    plan->keep = opts->keep;
+  }
   return tmc_plan_memory(plan, opts ? opts->planner : TMC_PLANNER_BEST,
                          opts ? opts->limit : 0, a, d);
 }

@@ -174,6 +174,10 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     if (x->is_output) last[r] = last_step;
     if (x->is_input && last[r] < 0) last[r] = 0;
   }
+  for (int32_t k = 0; k < plan->n_keep; k++) {
+    int32_t r = plan->alias_of[plan->keep[k]];
+    if (!g->tensors[r].is_const && last[r] >= 0) last[r] = last_step;
+  }
   /* Emit in order of first use; at one step, tensors then scratch. */
   m->n_blocks = 0;
   for (int32_t s = 0; s <= last_step; s++) {

@@ -113,6 +113,8 @@ typedef struct tmc_plan {
   int32_t n_steps;
   tmc_step *steps;
   int32_t *alias_of;     /* per tensor id: the tensor whose bytes it views, or itself */
+  int32_t n_keep;        /* tensors kept alive to the end (e.g. detection heads) */
+  const int32_t *keep;
   tmc_mem mem;
 } tmc_plan;
 
@@ -142,6 +144,8 @@ typedef struct tmc_plan_options {
   bool io_int8;        /* drop the float QUANTIZE/DEQUANTIZE edges (tmc_pass_io_int8) */
   tmc_planner planner; /* TMC_PLANNER_BEST by default */
   int64_t limit;       /* arena bytes allowed; 0 for no limit */
+  int32_t n_keep;      /* activations to keep until the invoke returns */
+  const int32_t *keep;
 } tmc_plan_options;
 
 /* Passes, the supported-op check, lowering and memory layout: everything
