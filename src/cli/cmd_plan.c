@@ -6,10 +6,12 @@
 #include "base/file.h"
 #include "cli.h"
 #include "load.h"
+#include "plan/patch.h"
 #include "plan/report.h"
 
 static const char plan_usage[] =
     "usage: tmc plan MODEL [--io int8] [--planner best|first-fit] [--limit BYTES]\n"
+    "                [--patch none|auto|SPLIT:RxC]\n"
     "                [--json FILE|-] [--svg FILE]\n"
     "\n"
     "Lays out every activation and scratch buffer in one arena and prints its\n"
@@ -19,8 +21,37 @@ static const char plan_usage[] =
     "  --planner P   best (default: overlaps, several orders) or first-fit\n"
     "                (TinyEngine's baseline: whole tensors, lowest free offset)\n"
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
+    "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
+    "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
     "  --json FILE   write the plan as JSON ('-' for standard output)\n"
     "  --svg FILE    draw the arena over time\n";
+
+static void print_patches(const tmc_plan *plan, const tmc_patch_report *rep) {
+  const tmc_patch *p = plan->patch;
+  if (rep->evaluated) {
+    printf("patch search: %d configurations; layer by layer %lld bytes\n", rep->evaluated,
+           (long long)rep->layerwise.arena_bytes);
+    printf("  %8s %6s %12s %12s %10s\n", "split op", "grid", "arena", "stage bufs",
+           "extra MACs");
+    for (int i = 0; i < rep->n; i++) {
+      const tmc_patch_option *o = &rep->best[i];
+      printf("  %8d %3dx%-2d %12lld%s %12lld %9.1f%%\n", o->split_op, o->rows, o->cols,
+             (long long)o->arena_bytes, o->planned ? " " : "~", (long long)o->region_bytes,
+             o->extra_macs_pct);
+    }
+    printf("  (~: estimated from the floors; the others planned)\n");
+  }
+  if (p)
+    printf("patches: ops up to %d run on a %dx%d grid (%lld bytes of stage buffers), "
+           "recomputing %.1f%% more MACs in the stage (%lld vs %lld)\n",
+           plan->steps[p->split_step].op, p->rows, p->cols, (long long)p->region_bytes,
+           p->layer_macs ? 100.0 * (double)(p->patch_macs - p->layer_macs) /
+                               (double)p->layer_macs
+                         : 0.0,
+           (long long)p->patch_macs, (long long)p->layer_macs);
+  else if (rep->evaluated)
+    printf("patches: none (no configuration lowers the arena)\n");
+}
 
 static void print_text(const tmc_plan *plan) {
   const tmc_mem *m = &plan->mem;
@@ -45,6 +76,9 @@ static void print_text(const tmc_plan *plan) {
 int tmc_cmd_plan(int argc, char **argv) {
   const char *path = NULL, *json = NULL, *svg = NULL;
   tmc_plan_options opts = {0};
+  tmc_patch_report rep;
+  memset(&rep, 0, sizeof rep);
+  opts.patch_report = &rep;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r;
@@ -96,10 +130,14 @@ int tmc_cmd_plan(int argc, char **argv) {
         tmc_json_bool(&j, "io_int8", opts.io_int8);
         tmc_json_int(&j, "limit", opts.limit);
         tmc_plan_json(&plan, &j, "plan");
+        tmc_plan_patch_json(&plan, &rep, &j);
         tmc_json_end_object(&j);
       }
       if (svg) tmc_plan_svg(&plan, sv.f);
-      if (!to_stdout) print_text(&plan);
+      if (!to_stdout) {
+        print_patches(&plan, &rep);
+        print_text(&plan);
+      }
     }
     if (tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK ||
         tmc_out_close(&sv, rc == TMC_EXIT_OK, &d) != TMC_OK)

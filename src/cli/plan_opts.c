@@ -1,15 +1,18 @@
-/* Options shared by the commands that build a plan (run, plan, later
- * compile): --io, --planner, --limit. */
+/* Options shared by the commands that build a plan (run, plan, compile):
+ * --io, --planner, --limit, --patch. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "plan/patch.h"
 
 int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
                         tmc_plan_options *opts) {
   const char *a = argv[*i];
-  if (strcmp(a, "--io") && strcmp(a, "--planner") && strcmp(a, "--limit")) return 0;
+  if (strcmp(a, "--io") && strcmp(a, "--planner") && strcmp(a, "--limit") &&
+      strcmp(a, "--patch"))
+    return 0;
   if (*i + 1 >= argc) {
     fprintf(stderr, "tmc %s: %s needs a value\n", cmd, a);
     return -1;
@@ -21,6 +24,17 @@ int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
       return -1;
     }
     opts->io_int8 = !strcmp(v, "int8");
+  } else if (!strcmp(a, "--patch")) {
+    tmc_patch_request r;
+    if (!tmc_patch_parse(v, &r)) {
+      fprintf(stderr, "tmc %s: --patch takes none, auto or SPLIT:RxC (e.g. 5:2x2), not '%s'\n",
+              cmd, v);
+      return -1;
+    }
+    opts->patch_mode = (int)r.mode;
+    opts->patch_op = r.split_op;
+    opts->patch_rows = r.rows;
+    opts->patch_cols = r.cols;
   } else if (!strcmp(a, "--planner")) {
     if (!strcmp(v, "best"))
       opts->planner = TMC_PLANNER_BEST;

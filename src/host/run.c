@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "plan/patch.h"
+
 uint8_t *tmc_host_tensor(const tmc_plan *plan, uint8_t *arena, int32_t t) {
   if (t < 0 || t >= plan->g->n_tensors) return NULL;
   const tmc_tensor *x = &plan->g->tensors[t];
@@ -11,12 +13,58 @@ uint8_t *tmc_host_tensor(const tmc_plan *plan, uint8_t *arena, int32_t t) {
   return arena + plan->mem.offset[t];
 }
 
-static void run_step(const tmc_plan *plan, int32_t s, uint8_t *arena) {
-  const tmc_step *st = &plan->steps[s];
+/* Where a step's operands are: the arena as planned, or, for a step of the
+ * patch stage, the stage's local buffers (local != NULL). */
+typedef struct exec {
+  const tmc_plan *plan;
+  uint8_t *arena;
+  uint8_t *local; /* the patch stage's region, or NULL */
+} exec;
+
+static uint8_t *operand(const exec *x, int32_t t) {
+  if (x->local && t >= 0 && x->plan->patch->local_off[t] >= 0)
+    return x->local + x->plan->patch->local_off[t];
+  return tmc_host_tensor(x->plan, x->arena, t);
+}
+
+/* A stage step's parameters for one patch: local shapes and padding. */
+static void localize(tmc_step *st, const tmc_patch_geom *ge) {
+  int64_t n = (int64_t)ge->out_dims.h * ge->out_dims.w * ge->out_dims.c;
+  st->in_dims = ge->in_dims;
+  st->out_dims = ge->out_dims;
+  switch (st->kernel) {
+    case TMC_K_CONV2D:
+      st->p.conv.pad_top = ge->pad_top;
+      st->p.conv.pad_bottom = ge->pad_bottom;
+      st->p.conv.pad_left = ge->pad_left;
+      st->p.conv.pad_right = ge->pad_right;
+      break;
+    case TMC_K_DEPTHWISE_CONV2D:
+      st->p.dw.pad_top = ge->pad_top;
+      st->p.dw.pad_bottom = ge->pad_bottom;
+      st->p.dw.pad_left = ge->pad_left;
+      st->p.dw.pad_right = ge->pad_right;
+      break;
+    case TMC_K_AVG_POOL:
+    case TMC_K_MAX_POOL:
+      st->p.pool.pad_top = ge->pad_top;
+      st->p.pool.pad_bottom = ge->pad_bottom;
+      st->p.pool.pad_left = ge->pad_left;
+      st->p.pool.pad_right = ge->pad_right;
+      break;
+    default: /* element-wise: equal shapes, one flat dimension */
+      st->size = (int32_t)n;
+      st->bcast.rank = 1;
+      st->bcast.dims[0] = (int32_t)n;
+      st->bcast.stride1[0] = st->bcast.stride2[0] = 1;
+      break;
+  }
+}
+
+static void run_step(const exec *x, const tmc_step *st, void *scratch) {
   const tmc_kernel_params *p = &st->p;
-#define IN(k) ((const int8_t *)tmc_host_tensor(plan, arena, st->in[k]))
-#define OUT(k) ((int8_t *)tmc_host_tensor(plan, arena, st->out[k]))
-  void *scratch = plan->mem.scratch_off[s] >= 0 ? arena + plan->mem.scratch_off[s] : NULL;
+#define IN(k) ((const int8_t *)operand(x, st->in[k]))
+#define OUT(k) ((int8_t *)operand(x, st->out[k]))
   switch (st->kernel) {
     case TMC_K_CONV2D:
       tmc_conv2d_s8(&p->conv, &st->in_dims, IN(0), &st->filter_dims, st->weights, st->bias,
@@ -136,9 +184,40 @@ static void run_step(const tmc_plan *plan, int32_t s, uint8_t *arena) {
 #undef OUT
 }
 
+/* The patch stage: per patch, gather the input region, run the stage's
+ * steps on local buffers with the patch's shapes and padding, scatter the
+ * split tensor's region. */
+static void run_patches(const tmc_plan *plan, uint8_t *arena) {
+  const tmc_patch *pt = plan->patch;
+  const tmc_graph *g = plan->g;
+  const int32_t nt = g->n_tensors, ns = pt->split_step + 1;
+  exec x = {plan, arena, arena + plan->mem.patch_off};
+  const tmc_tensor *in = &g->tensors[pt->input_tensor], *out = &g->tensors[pt->split_tensor];
+  for (int32_t pi = 0; pi < pt->n_patches; pi++) {
+    const tmc_region *reg = &pt->regions[(size_t)pi * nt];
+    tmc_patch_gather(tmc_host_tensor(plan, arena, in->id), in, &reg[in->id],
+                     x.local + pt->local_off[in->id]);
+    for (int32_t s = 0; s < ns; s++) {
+      tmc_step st = plan->steps[s];
+      localize(&st, &pt->geom[(size_t)pi * ns + s]);
+      run_step(&x, &st, pt->scratch_off[s] >= 0 ? x.local + pt->scratch_off[s] : NULL);
+    }
+    tmc_patch_scatter(tmc_host_tensor(plan, arena, out->id), out, &reg[out->id],
+                      x.local + pt->local_off[out->id]);
+  }
+}
+
 void tmc_host_invoke(const tmc_plan *plan, uint8_t *arena, tmc_host_hook hook, void *ctx) {
-  for (int32_t s = 0; s < plan->n_steps; s++) {
-    run_step(plan, s, arena);
+  exec x = {plan, arena, NULL};
+  int32_t s = 0;
+  if (plan->patch) {
+    run_patches(plan, arena);
+    s = plan->patch->split_step + 1;
+    if (hook) hook(ctx, plan, s - 1, arena);
+  }
+  for (; s < plan->n_steps; s++) {
+    run_step(&x, &plan->steps[s],
+             plan->mem.scratch_off[s] >= 0 ? arena + plan->mem.scratch_off[s] : NULL);
     if (hook) hook(ctx, plan, s, arena);
   }
 }

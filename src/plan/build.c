@@ -1,6 +1,7 @@
 /* The whole front end after reading: passes, the supported-op check, the
  * lowering and the memory layout. */
 #include "passes/passes.h"
+#include "patch.h"
 #include "plan.h"
 
 tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena *a,
@@ -17,6 +18,20 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
     plan->n_keep = opts->n_keep;
     plan->keep = opts->keep;
   }
-  return tmc_plan_memory(plan, opts ? opts->planner : TMC_PLANNER_BEST,
-                         opts ? opts->limit : 0, a, d);
+  tmc_planner planner = opts ? opts->planner : TMC_PLANNER_BEST;
+  int64_t limit = opts ? opts->limit : 0;
+  if (opts && opts->patch_mode == TMC_PATCH_AUTO) {
+    tmc_patch_report local, *rep = opts->patch_report ? opts->patch_report : &local;
+    return tmc_patch_search(plan, planner, limit, a, rep, d);
+  }
+  if (opts && opts->patch_mode == TMC_PATCH_FORCE) {
+    int32_t s = -1;
+    for (int32_t i = 0; i < plan->n_steps; i++)
+      if (plan->steps[i].op == opts->patch_op) s = i;
+    if (s < 0)
+      return tmc_fail(d, TMC_ERR_USAGE, "--patch: op %d is not executed (no such op, or "
+                      "folded, a view or removed)", opts->patch_op);
+    TMC_TRY(tmc_patch_build(plan, s, opts->patch_rows, opts->patch_cols, a, &plan->patch, d));
+  }
+  return tmc_plan_memory(plan, planner, limit, a, d);
 }

@@ -157,19 +157,15 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
     p->multiplier = mult;
     p->shift = shift;
     if (p->depth_multiplier == 1 &&
-        st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) { /* packed path */
-      int16_t *pw = alloc(l, tmc_depthwise_conv2d_s8_packed_count(&st->filter_dims),
-                          sizeof *pw);
+        st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) { /* fast path */
       int32_t *fb = alloc(l, (size_t)cout, sizeof *fb);
       tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
-      if (pw == NULL || fb == NULL || rq == NULL) return TMC_ERR_NOMEM;
-      tmc_depthwise_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
-      tmc_depthwise_conv2d_s8_fold_bias(&st->filter_dims, st->weights, st->bias,
-                                        p->input_offset, fb);
-      if (tmc_requant_prepare(cout, mult, shift, 1, fb,
+      if (fb == NULL || rq == NULL) return TMC_ERR_NOMEM;
+      if (tmc_depthwise_conv2d_s8_fold_bias(&st->filter_dims, st->weights, st->bias,
+                                            p->input_offset, fb) == 0 &&
+          tmc_requant_prepare(cout, mult, shift, 1, fb,
                               tmc_depthwise_conv2d_s8_acc_bound(&st->filter_dims),
                               rq) == 0) {
-        p->packed_filter = pw;
         p->requant = rq;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
       }
@@ -191,18 +187,15 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
     p->act_max = hi;
     p->multiplier = mult;
     p->shift = shift;
-    st->scratch_bytes = tmc_conv2d_s8_scratch_bytes(&st->in_dims, &st->filter_dims,
-                                                    &st->out_dims);
-    if (st->filter_dims.c == st->in_dims.c) { /* one group: packed path */
-      int16_t *pw = alloc(l, tmc_conv2d_s8_packed_count(&st->filter_dims), sizeof *pw);
+    if (st->filter_dims.c == st->in_dims.c) { /* one group: fast path */
       tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
-      if (pw == NULL || rq == NULL) return TMC_ERR_NOMEM;
-      tmc_conv2d_s8_pack(&st->filter_dims, st->weights, pw);
+      if (rq == NULL) return TMC_ERR_NOMEM;
       if (tmc_requant_prepare(cout, mult, shift, 1, st->bias,
                               tmc_conv2d_s8_acc_bound(&st->filter_dims, p->input_offset),
                               rq) == 0) {
-        p->packed_filter = pw;
         p->requant = rq;
+        st->scratch_bytes = tmc_conv2d_s8_scratch_bytes(&st->in_dims, &st->filter_dims,
+                                                        &st->out_dims);
       }
     }
   }

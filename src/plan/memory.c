@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "patch.h"
 #include "plan.h"
 
 typedef struct pair {
@@ -136,6 +137,43 @@ static int by_key(const void *a, const void *b) {
   return x->index < y->index ? -1 : x->index > y->index; /* blocks are in first-use order */
 }
 
+/* Places L's blocks with every order the planner tries and keeps the
+ * smallest arena (offsets in L->b). */
+static tmc_status best_layout(layout *L, tmc_planner planner, tmc_arena *a, int64_t *arena_bytes,
+                              tmc_diag *d) {
+  int32_t *order = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *order, d, "placement");
+  keyed *keys = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *keys, d, "placement");
+  int64_t *best_off = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *best_off, d, "placement");
+  int64_t *cand = tmc_arena_array_d(a, (size_t)L->nb * 3 + 2 * (size_t)L->np + 2, sizeof *cand,
+                                    d, "placement");
+  bool *placed = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *placed, d, "placement");
+  if (!order || !keys || !best_off || !cand || !placed) return d->status;
+  int64_t best = -1;
+  int kinds = planner == TMC_PLANNER_FIRST_FIT ? 1 : ORDER_COUNT;
+  for (int k = 0; k < kinds; k++) {
+    for (int32_t i = 0; i < L->nb; i++) keys[i] = (keyed){order_key(L, (order_kind)k, i), i};
+    qsort(keys, (size_t)L->nb, sizeof *keys, by_key);
+    for (int32_t i = 0; i < L->nb; i++) order[i] = keys[i].index;
+    int64_t arena = place(L, order, planner != TMC_PLANNER_FIRST_FIT, cand, placed);
+    if (best < 0 || arena < best) {
+      best = arena;
+      for (int32_t i = 0; i < L->nb; i++) best_off[i] = L->b[i].offset;
+    }
+  }
+  for (int32_t i = 0; i < L->nb; i++) L->b[i].offset = best_off[i];
+  *arena_bytes = best < 0 ? 0 : best;
+  return TMC_OK;
+}
+
+static tmc_status build_conflicts(layout *L, tmc_arena *a, tmc_diag *d);
+
+tmc_status tmc_place_blocks(tmc_block *blocks, int32_t n, tmc_planner planner, tmc_arena *a,
+                            int64_t *arena_bytes, tmc_diag *d) {
+  layout L = {NULL, blocks, n, NULL, 0, NULL};
+  TMC_TRY(build_conflicts(&L, a, d));
+  return best_layout(&L, planner, a, arena_bytes, d);
+}
+
 /* Step 1: blocks in order of first use (tensors before scratch at a step). */
 static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   const tmc_graph *g = plan->g;
@@ -152,13 +190,19 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     last[t] = -1;
     m->block_of[t] = -1;
   }
+  const tmc_patch *patch = plan->patch;
+  int32_t stage_end = patch ? patch->split_step : -1;
   for (int32_t s = 0; s < ns; s++) {
     const tmc_step *st = &plan->steps[s];
     for (int k = 0; k < st->n_in + st->n_out; k++) {
       int32_t t = k < st->n_in ? st->in[k] : st->out[k - st->n_in];
       if (t < 0 || g->tensors[t].is_const) continue;
       int32_t r = plan->alias_of[t];
-      if (s < first[r]) first[r] = s;
+      /* Inside the patch stage only the stage's input and the split tensor
+       * (written patch by patch from the start) are whole tensors. */
+      if (s <= stage_end && r != patch->input_tensor && r != patch->split_tensor) continue;
+      int32_t f = patch && r == patch->split_tensor ? 0 : s;
+      if (f < first[r]) first[r] = f;
       if (s > last[r]) last[r] = s;
     }
   }
@@ -174,6 +218,10 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     if (x->is_output) last[r] = last_step;
     if (x->is_input && last[r] < 0) last[r] = 0;
   }
+  if (patch) { /* every patch gathers from the stage's input */
+    int32_t r = plan->alias_of[patch->input_tensor];
+    if (last[r] < stage_end) last[r] = stage_end;
+  }
   for (int32_t k = 0; k < plan->n_keep; k++) {
     int32_t r = plan->alias_of[plan->keep[k]];
     if (!g->tensors[r].is_const && last[r] >= 0) last[r] = last_step;
@@ -186,7 +234,9 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
         m->block_of[t] = m->n_blocks;
         m->blocks[m->n_blocks++] = (tmc_block){t, -1, first[t], last[t], align_up(size[t]), 0};
       }
-    if (s < ns && plan->steps[s].scratch_bytes > 0)
+    if (s == 0 && patch)
+      m->blocks[m->n_blocks++] = (tmc_block){-1, -1, 0, stage_end, align_up(patch->region_bytes), 0};
+    if (s < ns && s > stage_end && plan->steps[s].scratch_bytes > 0)
       m->blocks[m->n_blocks++] =
           (tmc_block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
   }
@@ -204,7 +254,8 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
   L->pairs = tmc_arena_array_d(a, (size_t)cap + 1, sizeof *L->pairs, d, "overlap pairs");
   if (L->pairs == NULL) return d->status;
   L->np = 0;
-  for (int32_t s = 0; s < plan->n_steps; s++) {
+  int32_t stage_end = plan->patch ? plan->patch->split_step : -1;
+  for (int32_t s = stage_end + 1; s < plan->n_steps; s++) {
     const tmc_step *st = &plan->steps[s];
     for (int i = 0; i < st->n_in; i++) {
       if (st->in[i] < 0) continue;
@@ -283,9 +334,12 @@ static tmc_status limit_error(const tmc_plan *plan, int64_t limit, tmc_diag *d) 
       const tmc_tensor *t = &plan->g->tensors[b->tensor];
       tmc_diag_append(d, "\n  tensor %d '%s': %lld bytes at offset %lld", t->id, t->name,
                       (long long)b->size, (long long)b->offset);
-    } else {
+    } else if (b->step >= 0) {
       tmc_diag_append(d, "\n  scratch of op %d: %lld bytes at offset %lld",
                       plan->steps[b->step].op, (long long)b->size, (long long)b->offset);
+    } else {
+      tmc_diag_append(d, "\n  patch stage buffers: %lld bytes at offset %lld",
+                      (long long)b->size, (long long)b->offset);
     }
   }
   tmc_diag_append(d, "\n(lower bound for this schedule: %lld bytes)",
@@ -304,27 +358,7 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
   TMC_TRY(build_conflicts(&L, a, d));
   floors(&L, m);
 
-  int32_t *order = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *order, d, "placement");
-  keyed *keys = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *keys, d, "placement");
-  int64_t *best_off = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *best_off, d, "placement");
-  int64_t *cand = tmc_arena_array_d(a, (size_t)L.nb * 3 + 2 * (size_t)L.np + 2, sizeof *cand,
-                                    d, "placement");
-  bool *placed = tmc_arena_array_d(a, (size_t)L.nb + 1, sizeof *placed, d, "placement");
-  if (!order || !keys || !best_off || !cand || !placed) return d->status;
-  int64_t best = -1;
-  int kinds = planner == TMC_PLANNER_FIRST_FIT ? 1 : ORDER_COUNT;
-  for (int k = 0; k < kinds; k++) {
-    for (int32_t i = 0; i < L.nb; i++) keys[i] = (keyed){order_key(&L, (order_kind)k, i), i};
-    qsort(keys, (size_t)L.nb, sizeof *keys, by_key);
-    for (int32_t i = 0; i < L.nb; i++) order[i] = keys[i].index;
-    int64_t arena = place(&L, order, planner != TMC_PLANNER_FIRST_FIT, cand, placed);
-    if (best < 0 || arena < best) {
-      best = arena;
-      for (int32_t i = 0; i < L.nb; i++) best_off[i] = L.b[i].offset;
-    }
-  }
-  for (int32_t i = 0; i < L.nb; i++) L.b[i].offset = best_off[i];
-  m->arena_bytes = best < 0 ? 0 : best;
+  TMC_TRY(best_layout(&L, planner, a, &m->arena_bytes, d));
 
   /* Step 5. */
   m->offset = tmc_arena_array_d(a, (size_t)g->n_tensors + 1, sizeof *m->offset, d, "offsets");
@@ -334,8 +368,14 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
   for (int32_t t = 0; t < g->n_tensors; t++)
     m->offset[t] = m->block_of[t] >= 0 ? m->blocks[m->block_of[t]].offset : -1;
   for (int32_t s = 0; s < plan->n_steps; s++) m->scratch_off[s] = -1;
-  for (int32_t i = 0; i < L.nb; i++)
-    if (L.b[i].tensor < 0) m->scratch_off[L.b[i].step] = L.b[i].offset;
+  m->patch_off = -1;
+  for (int32_t i = 0; i < L.nb; i++) {
+    if (L.b[i].tensor >= 0) continue;
+    if (L.b[i].step >= 0)
+      m->scratch_off[L.b[i].step] = L.b[i].offset;
+    else
+      m->patch_off = L.b[i].offset;
+  }
   m->peak_step = 0;
   int64_t peak = -1;
   for (int32_t s = 0; s < plan->n_steps; s++) {

@@ -27,9 +27,11 @@ typedef enum window_order {
    * (pooling, depthwise with multiplier 1; equal channel counts): writes
    * reach p * C + c + 1, input needed from start(p) + c + 1. */
   WINDOW_CHANNEL,
-  /* p's window is copied to scratch before any of p's outputs is written
-   * (packed convolution): writes reach (p + 1) * C_out, input needed from
-   * start(p + 1); nothing after the last pixel. */
+  /* Pixels go in groups of G = TMC_CONV2D_PIXELS (raster order, a group may
+   * span rows and batches); all windows of a group are copied to scratch
+   * before any of its outputs is written (fast convolution): after the
+   * group starting at q, writes reach (q + G) * C_out, input needed from
+   * start(q + G); nothing after the last group. */
   WINDOW_COPIED
 } window_order;
 
@@ -60,9 +62,10 @@ static int64_t raster_window(const tmc_dims4 *in, const tmc_dims4 *out, int32_t 
   for (int64_t p = 0; p < pixels; p++) {
     int64_t d;
     if (order == WINDOW_COPIED) {
-      if (p + 1 >= pixels) break;
-      d = (p + 1) * c_out -
-          window_start(in, out, stride_h, stride_w, pad_top, pad_left, p + 1);
+      if (p % TMC_CONV2D_PIXELS != 0) continue;
+      if (p + TMC_CONV2D_PIXELS >= pixels) break;
+      d = (p + TMC_CONV2D_PIXELS) * c_out -
+          window_start(in, out, stride_h, stride_w, pad_top, pad_left, p + TMC_CONV2D_PIXELS);
     } else {
       int64_t need = window_start(in, out, stride_h, stride_w, pad_top, pad_left, p);
       d = (order == WINDOW_CHANNEL ? p : p + 1) * c_out - need;
@@ -107,12 +110,12 @@ int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) 
                        : -1;
     }
     case TMC_K_CONV2D: {
-      /* Mirrors tmc_conv2d_s8's dispatch: packed (one group) or plain. */
+      /* Mirrors tmc_conv2d_s8's dispatch: fast (one group) or plain. */
       const tmc_conv2d_params *q = &st->p.conv;
-      bool packed = q->packed_filter != NULL && st->in_dims.c == st->filter_dims.c;
+      bool fast = q->requant != NULL && st->in_dims.c == st->filter_dims.c;
       return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
                                        q->pad_top, q->pad_left,
-                                       packed ? WINDOW_COPIED : WINDOW_PIXEL)
+                                       fast ? WINDOW_COPIED : WINDOW_PIXEL)
                        : -1;
     }
     case TMC_K_DEPTHWISE_CONV2D: {

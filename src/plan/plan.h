@@ -81,7 +81,8 @@ typedef struct tmc_step {
  * inputs where the kernel's loop order allows it (tmc_overlap_delta). */
 typedef struct tmc_block {
   int32_t tensor;        /* group root tensor id, or -1 for scratch */
-  int32_t step;          /* scratch: its step; tensors: -1 */
+  int32_t step;          /* scratch: its step; tensors: -1; the patch stage's
+                          * region: tensor and step both -1 */
   int32_t first, last;   /* steps during which it must hold its bytes */
   int64_t size;          /* bytes, rounded up to TMC_PLAN_ALIGN */
   int64_t offset;
@@ -106,7 +107,10 @@ typedef struct tmc_mem {
    * without any overlap and with every overlap rule applied. */
   int64_t bound_no_overlap, lower_bound;
   int32_t peak_step;     /* the step where the placed arena is fullest */
+  int64_t patch_off;     /* offset of the patch stage's region, -1 without */
 } tmc_mem;
+
+typedef struct tmc_patch tmc_patch; /* patch.h */
 
 typedef struct tmc_plan {
   const tmc_graph *g;
@@ -115,6 +119,7 @@ typedef struct tmc_plan {
   int32_t *alias_of;     /* per tensor id: the tensor whose bytes it views, or itself */
   int32_t n_keep;        /* tensors kept alive to the end (e.g. detection heads) */
   const int32_t *keep;
+  tmc_patch *patch;      /* the patch stage, or NULL (layer by layer) */
   tmc_mem mem;
 } tmc_plan;
 
@@ -128,6 +133,10 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_
  * live there. */
 tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
                            tmc_arena *a, tmc_diag *d);
+
+/* Places blocks (no overlaps) at offsets; *arena_bytes gets the size. */
+tmc_status tmc_place_blocks(tmc_block *blocks, int32_t n, tmc_planner planner, tmc_arena *a,
+                            int64_t *arena_bytes, tmc_diag *d);
 
 /* Minimum distance (bytes) by which step s's output out_k must start below
  * its input in_k when the two share bytes (o_in - o_out >= delta), from the
@@ -146,6 +155,11 @@ typedef struct tmc_plan_options {
   int64_t limit;       /* arena bytes allowed; 0 for no limit */
   int32_t n_keep;      /* activations to keep until the invoke returns */
   const int32_t *keep;
+  /* Patch-based inference: 0 none, 1 auto, 2 forced at patch_op with a
+   * patch_rows x patch_cols grid (tmc_patch_request in patch.h). */
+  int patch_mode;
+  int32_t patch_op, patch_rows, patch_cols;
+  struct tmc_patch_report *patch_report; /* filled by auto when not NULL */
 } tmc_plan_options;
 
 /* Passes, the supported-op check, lowering and memory layout: everything

@@ -1,6 +1,8 @@
 /* Plan reports: JSON and SVG (see report.h). */
 #include "report.h"
 
+#include "patch.h"
+
 #include <string.h>
 
 const char *tmc_planner_name(tmc_planner p) {
@@ -10,6 +12,9 @@ const char *tmc_planner_name(tmc_planner p) {
 void tmc_block_label(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n) {
   if (b->tensor >= 0) {
     snprintf(buf, n, "%s", plan->g->tensors[b->tensor].name);
+  } else if (b->step < 0) {
+    snprintf(buf, n, "patch stage (%dx%d patches, split at op %d)", plan->patch->rows,
+             plan->patch->cols, plan->steps[plan->patch->split_step].op);
   } else {
     const tmc_op *op = &plan->g->ops[plan->steps[b->step].op];
     snprintf(buf, n, "scratch of op %d %s", op->id, op->name);
@@ -144,4 +149,46 @@ void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
           "text-anchor=\"end\">lower bound</text>\n", left, ly, left + width, ly,
           left + width - 4, ly - 4);
   fprintf(f, "</svg>\n");
+}
+
+static void option_json(tmc_json *j, const tmc_patch_option *o) {
+  tmc_json_begin_object(j, NULL);
+  tmc_json_int(j, "split_op", o->split_op);
+  tmc_json_int(j, "rows", o->rows);
+  tmc_json_int(j, "cols", o->cols);
+  tmc_json_int(j, "arena_bytes", o->arena_bytes);
+  tmc_json_bool(j, "planned", o->planned);
+  tmc_json_int(j, "region_bytes", o->region_bytes);
+  tmc_json_double(j, "extra_macs_pct", o->extra_macs_pct);
+  tmc_json_end_object(j);
+}
+
+void tmc_plan_patch_json(const tmc_plan *plan, const tmc_patch_report *rep, tmc_json *j) {
+  const tmc_patch *p = plan->patch;
+  if (p == NULL) {
+    tmc_json_string(j, "patch", NULL);
+  } else {
+    tmc_json_begin_object(j, "patch");
+    tmc_json_int(j, "split_op", plan->steps[p->split_step].op);
+    tmc_json_int(j, "rows", p->rows);
+    tmc_json_int(j, "cols", p->cols);
+    tmc_json_int(j, "stage_ops", p->split_step + 1);
+    tmc_json_int(j, "region_bytes", p->region_bytes);
+    tmc_json_int(j, "region_offset", plan->mem.patch_off);
+    tmc_json_int(j, "layer_macs", p->layer_macs);
+    tmc_json_int(j, "patch_macs", p->patch_macs);
+    tmc_json_double(j, "extra_macs_pct",
+                    p->layer_macs ? 100.0 * (double)(p->patch_macs - p->layer_macs) /
+                                        (double)p->layer_macs
+                                  : 0.0);
+    tmc_json_end_object(j);
+  }
+  if (rep == NULL || rep->evaluated == 0) return;
+  tmc_json_begin_object(j, "patch_search");
+  tmc_json_int(j, "evaluated", rep->evaluated);
+  tmc_json_int(j, "layerwise_arena_bytes", rep->layerwise.arena_bytes);
+  tmc_json_begin_array(j, "best");
+  for (int i = 0; i < rep->n; i++) option_json(j, &rep->best[i]);
+  tmc_json_end_array(j);
+  tmc_json_end_object(j);
 }

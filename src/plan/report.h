@@ -21,4 +21,10 @@ void tmc_plan_json(const tmc_plan *plan, tmc_json *j, const char *key);
 
 void tmc_plan_svg(const tmc_plan *plan, FILE *f);
 
+struct tmc_patch_report;
+/* The patch stage (or null) under "patch", and with a search report the
+ * configurations compared under "patch_search". */
+void tmc_plan_patch_json(const tmc_plan *plan, const struct tmc_patch_report *rep,
+                         tmc_json *j);
+
 #endif

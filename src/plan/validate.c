@@ -5,6 +5,7 @@
  * overlap rule allows. */
 #include <stdio.h>
 
+#include "patch.h"
 #include "plan.h"
 
 /* The overlap rule between blocks x (input) and y (output), or -1. */
@@ -13,6 +14,7 @@ static int64_t pair_delta(const tmc_plan *plan, int32_t xb, int32_t yb) {
   const tmc_block *x = &m->blocks[xb], *y = &m->blocks[yb];
   if (x->tensor < 0 || y->tensor < 0 || x->last != y->first) return -1;
   int32_t s = y->first;
+  if (plan->patch && s <= plan->patch->split_step) return -1; /* patches write locally */
   const tmc_step *st = &plan->steps[s];
   for (int i = 0; i < st->n_in; i++) {
     if (st->in[i] < 0 || m->block_of[st->in[i]] != xb) continue;
@@ -28,8 +30,10 @@ static int64_t pair_delta(const tmc_plan *plan, int32_t xb, int32_t yb) {
 static const char *block_name(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n) {
   if (b->tensor >= 0)
     snprintf(buf, n, "tensor %d '%s'", b->tensor, plan->g->tensors[b->tensor].name);
-  else
+  else if (b->step >= 0)
     snprintf(buf, n, "scratch of op %d", plan->steps[b->step].op);
+  else
+    snprintf(buf, n, "patch stage buffers");
   return buf;
 }
 

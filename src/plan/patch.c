@@ -1,0 +1,344 @@
+/* The patch stage (see patch.h). Steps of tmc_patch_build:
+ * 1. check the stage: every step a kernel that can run on a region (window
+ *    ops, element-wise ops on equal shapes), one external input, every stage
+ *    tensor but the split one used only inside the stage;
+ * 2. per patch, trace regions backwards from the patch's rectangle of the
+ *    split tensor: a window op needs rows [y0*s - pad, (y1-1)*s - pad +
+ *    (k-1)*d + 1) of its input, clamped to the tensor; a tensor read by
+ *    several steps needs the union; an element-wise op needs exactly its
+ *    output's region (a branch needing more is refused);
+ * 3. per patch and step, local shapes and padding: the kernel's window
+ *    origin in local rows is oy*s - (pad + in.y0 - out.y0*s);
+ * 4. local buffers (largest region over patches) and scratch, placed in one
+ *    stage region; the MACs the patches recompute. */
+#include "patch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool tmc_patch_parse(const char *s, tmc_patch_request *r) {
+  memset(r, 0, sizeof *r);
+  if (!strcmp(s, "none")) return true;
+  if (!strcmp(s, "auto")) {
+    r->mode = TMC_PATCH_AUTO;
+    return true;
+  }
+  char tail;
+  if (sscanf(s, "%d:%dx%d%c", &r->split_op, &r->rows, &r->cols, &tail) != 3 ||
+      r->split_op < 0 || r->rows < 1 || r->cols < 1 || r->rows > 64 || r->cols > 64)
+    return false;
+  r->mode = TMC_PATCH_FORCE;
+  return true;
+}
+
+static bool region_empty(const tmc_region *r) { return r->y1 <= r->y0 || r->x1 <= r->x0; }
+
+static void region_union(tmc_region *a, const tmc_region *b) {
+  if (region_empty(b)) return;
+  if (region_empty(a)) {
+    *a = *b;
+    return;
+  }
+  if (b->y0 < a->y0) a->y0 = b->y0;
+  if (b->x0 < a->x0) a->x0 = b->x0;
+  if (b->y1 > a->y1) a->y1 = b->y1;
+  if (b->x1 > a->x1) a->x1 = b->x1;
+}
+
+static bool region_equal(const tmc_region *a, const tmc_region *b) {
+  return a->y0 == b->y0 && a->y1 == b->y1 && a->x0 == b->x0 && a->x1 == b->x1;
+}
+
+/* Window geometry of a step's kernel: false for element-wise kernels. */
+typedef struct window {
+  int32_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+} window;
+
+static bool step_window(const tmc_step *st, window *w) {
+  switch (st->kernel) {
+    case TMC_K_CONV2D: {
+      const tmc_conv2d_params *p = &st->p.conv;
+      *w = (window){st->filter_dims.h, st->filter_dims.w, p->stride_h, p->stride_w,
+                    p->dilation_h, p->dilation_w, p->pad_top, p->pad_left, p->pad_bottom,
+                    p->pad_right};
+      return true;
+    }
+    case TMC_K_DEPTHWISE_CONV2D: {
+      const tmc_depthwise_conv2d_params *p = &st->p.dw;
+      *w = (window){st->filter_dims.h, st->filter_dims.w, p->stride_h, p->stride_w,
+                    p->dilation_h, p->dilation_w, p->pad_top, p->pad_left, p->pad_bottom,
+                    p->pad_right};
+      return true;
+    }
+    case TMC_K_AVG_POOL:
+    case TMC_K_MAX_POOL: {
+      const tmc_pool_params *p = &st->p.pool;
+      *w = (window){p->filter_h, p->filter_w, p->stride_h, p->stride_w, 1, 1, p->pad_top,
+                    p->pad_left, p->pad_bottom, p->pad_right};
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+static bool elementwise_kernel(tmc_kernel k) {
+  switch (k) {
+    case TMC_K_RELU: case TMC_K_CLAMP: case TMC_K_LEAKY_RELU: case TMC_K_REQUANTIZE:
+    case TMC_K_QUANTIZE_F32: case TMC_K_LOGISTIC: case TMC_K_TANH: case TMC_K_HARD_SWISH:
+    case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/* Activation inputs a stage step reads spatially (the kernel's data inputs). */
+static int data_inputs(const tmc_step *st) {
+  switch (st->kernel) {
+    case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+static tmc_status stage_fail(tmc_diag *d, const tmc_plan *plan, int32_t split, int32_t s,
+                             const char *why) {
+  const tmc_op *so = &plan->g->ops[plan->steps[split].op];
+  if (s < 0)
+    return tmc_fail(d, TMC_ERR_UNSUPPORTED, "patches split at op %d %s: %s", so->id, so->name,
+                    why);
+  const tmc_op *op = &plan->g->ops[plan->steps[s].op];
+  return tmc_fail(d, TMC_ERR_UNSUPPORTED, "patches split at op %d %s: op %d %s %s", so->id,
+                  so->name, op->id, op->name, why);
+}
+
+static bool nhwc1(const tmc_tensor *t) { return t->rank == 4 && t->dims[0] == 1; }
+
+/* Step 1. */
+static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, tmc_diag *d) {
+  const tmc_graph *g = plan->g;
+  *input = -1;
+  for (int32_t s = 0; s <= S; s++) {
+    const tmc_step *st = &plan->steps[s];
+    window w;
+    if (!step_window(st, &w) && !elementwise_kernel(st->kernel))
+      return stage_fail(d, plan, S, s, "cannot run patch by patch");
+    if (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))
+      return stage_fail(d, plan, S, s, "does not write one 4-D tensor of batch 1");
+    const tmc_tensor *y = &g->tensors[st->out[0]];
+    for (int k = 0; k < data_inputs(st); k++) {
+      const tmc_tensor *x = &g->tensors[st->in[k]];
+      if (x->is_const || !nhwc1(x))
+        return stage_fail(d, plan, S, s, "reads a constant or a tensor that is not 4-D");
+      if (!step_window(st, &w) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))
+        return stage_fail(d, plan, S, s, "broadcasts");
+      if (plan->alias_of[x->id] != x->id)
+        return stage_fail(d, plan, S, s, "reads a view");
+      bool inside = false;
+      for (int32_t q = 0; q < s; q++) inside |= plan->steps[q].out[0] == x->id;
+      if (!inside) {
+        if (*input >= 0 && *input != x->id)
+          return stage_fail(d, plan, S, s, "reads a second tensor from outside the stage");
+        *input = x->id;
+      }
+    }
+    /* Stage tensors other than the split one must die inside the stage. */
+    if (s < S) {
+      if (y->is_output) return stage_fail(d, plan, S, s, "writes a graph output");
+      for (int32_t t = 0; t < g->n_tensors; t++)
+        if (t != y->id && plan->alias_of[t] == y->id)
+          return stage_fail(d, plan, S, s, "output is viewed by a later op");
+      for (int32_t q = S + 1; q < plan->n_steps; q++)
+        for (int k = 0; k < plan->steps[q].n_in; k++)
+          if (plan->steps[q].in[k] == y->id)
+            return stage_fail(d, plan, S, s, "output is needed after the split");
+    }
+  }
+  if (*input < 0) return stage_fail(d, plan, S, -1, "the stage reads no input");
+  for (int32_t k = 0; k < plan->n_keep; k++)
+    for (int32_t s = 0; s < S; s++)
+      if (plan->alias_of[plan->keep[k]] == plan->steps[s].out[0])
+        return stage_fail(d, plan, S, s, "output must be kept to the end");
+  return TMC_OK;
+}
+
+/* Rows (or columns) of the input a window needs for output [o0, o1). */
+static void window_need(int32_t o0, int32_t o1, int32_t k, int32_t s, int32_t dil, int32_t pad,
+                        int32_t size, int32_t *i0, int32_t *i1) {
+  int64_t a = (int64_t)o0 * s - pad, b = (int64_t)(o1 - 1) * s - pad + (int64_t)(k - 1) * dil + 1;
+  if (a < 0) a = 0;
+  if (b > size) b = size;
+  if (b < a) b = a;
+  *i0 = (int32_t)a;
+  *i1 = (int32_t)b;
+}
+
+static int64_t region_bytes(const tmc_tensor *t, const tmc_region *r) {
+  return (int64_t)(r->y1 - r->y0) * (r->x1 - r->x0) * t->dims[3] *
+         (int64_t)tmc_dtype_size(t->type);
+}
+
+static tmc_dims4 local_dims(const tmc_tensor *t, const tmc_region *r) {
+  tmc_dims4 dd = {1, r->y1 - r->y0, r->x1 - r->x0, t->dims[3]};
+  return dd;
+}
+
+static int64_t step_macs(const tmc_step *st, const tmc_dims4 *out) {
+  int64_t px = (int64_t)out->n * out->h * out->w;
+  if (st->kernel == TMC_K_CONV2D)
+    return px * out->c * st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
+  if (st->kernel == TMC_K_DEPTHWISE_CONV2D)
+    return px * out->c * st->filter_dims.h * st->filter_dims.w;
+  return 0;
+}
+
+tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_arena *a,
+                           tmc_patch **out, tmc_diag *d) {
+  const tmc_graph *g = plan->g;
+  const int32_t nt = g->n_tensors, ns = S + 1;
+  *out = NULL;
+  if (S < 0 || S >= plan->n_steps) return tmc_fail(d, TMC_ERR_USAGE, "no such split step");
+  int32_t input;
+  TMC_TRY(check_stage(plan, S, &input, d));
+  const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
+  if (R > split->dims[1] || C > split->dims[2])
+    return stage_fail(d, plan, S, -1, "the grid is finer than the split tensor");
+  tmc_patch *p = tmc_arena_alloc(a, sizeof *p);
+  int32_t np = R * C;
+  if (p == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory planning patches");
+  p->split_step = S;
+  p->rows = R;
+  p->cols = C;
+  p->n_patches = np;
+  p->input_tensor = input;
+  p->split_tensor = split->id;
+  p->regions = tmc_arena_array_d(a, (size_t)np * nt, sizeof *p->regions, d, "patch regions");
+  p->geom = tmc_arena_array_d(a, (size_t)np * ns, sizeof *p->geom, d, "patch geometry");
+  p->local_off = tmc_arena_array_d(a, (size_t)nt, sizeof *p->local_off, d, "patch buffers");
+  p->scratch_off = tmc_arena_array_d(a, (size_t)ns, sizeof *p->scratch_off, d, "patch scratch");
+  int64_t *size = tmc_arena_array_d(a, (size_t)nt, sizeof *size, d, "patch buffers");
+  if (!p->regions || !p->geom || !p->local_off || !p->scratch_off || !size) return d->status;
+
+  /* Step 2. Regions start empty (y0 = y1 = 0 from the zeroed arena). */
+  for (int32_t pi = 0; pi < np; pi++) {
+    tmc_region *reg = &p->regions[(size_t)pi * nt];
+    int32_t r = pi / C, c = pi % C;
+    tmc_region rect = {(int32_t)((int64_t)r * split->dims[1] / R),
+                       (int32_t)((int64_t)(r + 1) * split->dims[1] / R),
+                       (int32_t)((int64_t)c * split->dims[2] / C),
+                       (int32_t)((int64_t)(c + 1) * split->dims[2] / C)};
+    reg[split->id] = rect;
+    for (int32_t s = S; s >= 0; s--) {
+      const tmc_step *st = &plan->steps[s];
+      const tmc_region *ro = &reg[st->out[0]];
+      window w;
+      bool win = step_window(st, &w);
+      for (int k = 0; k < data_inputs(st); k++) {
+        const tmc_tensor *x = &g->tensors[st->in[k]];
+        tmc_region need = *ro;
+        if (win) {
+          window_need(ro->y0, ro->y1, w.kh, w.sh, w.dh, w.pt, x->dims[1], &need.y0, &need.y1);
+          window_need(ro->x0, ro->x1, w.kw, w.sw, w.dw, w.pl, x->dims[2], &need.x0, &need.x1);
+        }
+        region_union(&reg[x->id], &need);
+      }
+    }
+    /* Element-wise steps need their inputs exactly over their output. */
+    for (int32_t s = 0; s <= S; s++) {
+      const tmc_step *st = &plan->steps[s];
+      window w;
+      if (step_window(st, &w)) continue;
+      for (int k = 0; k < data_inputs(st); k++)
+        if (!region_equal(&reg[st->in[k]], &reg[st->out[0]]))
+          return stage_fail(d, plan, S, s, "reads a tensor needed over a larger region by "
+                            "another op (a branch inside the stage)");
+    }
+    /* Step 3. */
+    for (int32_t s = 0; s <= S; s++) {
+      const tmc_step *st = &plan->steps[s];
+      const tmc_tensor *x = &g->tensors[st->in[0]], *y = &g->tensors[st->out[0]];
+      const tmc_region *ri = &reg[x->id], *ro = &reg[y->id];
+      tmc_patch_geom *ge = &p->geom[(size_t)pi * ns + s];
+      window w;
+      ge->in_dims = local_dims(x, ri);
+      ge->out_dims = local_dims(y, ro);
+      if (step_window(st, &w)) {
+        ge->pad_top = w.pt + ri->y0 - ro->y0 * w.sh;
+        ge->pad_left = w.pl + ri->x0 - ro->x0 * w.sw;
+        /* Rows the last window reaches past the local input (informational). */
+        ge->pad_bottom = (ge->out_dims.h - 1) * w.sh - ge->pad_top + (w.kh - 1) * w.dh + 1 -
+                         ge->in_dims.h;
+        ge->pad_right = (ge->out_dims.w - 1) * w.sw - ge->pad_left + (w.kw - 1) * w.dw + 1 -
+                        ge->in_dims.w;
+      }
+      p->patch_macs += step_macs(st, &ge->out_dims);
+    }
+    for (int32_t t = 0; t < nt; t++) {
+      int64_t b = region_empty(&reg[t]) ? 0 : region_bytes(&g->tensors[t], &reg[t]);
+      if (b > size[t]) size[t] = b;
+    }
+  }
+  for (int32_t s = 0; s <= S; s++) p->layer_macs += step_macs(&plan->steps[s], &plan->steps[s].out_dims);
+
+  /* Step 4: local buffers and scratch as blocks over the stage's steps. */
+  tmc_block *blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *blocks, d, "blocks");
+  int32_t *first = tmc_arena_array_d(a, (size_t)nt, sizeof *first, d, "blocks");
+  int32_t *last = tmc_arena_array_d(a, (size_t)nt, sizeof *last, d, "blocks");
+  if (!blocks || !first || !last) return d->status;
+  for (int32_t t = 0; t < nt; t++) {
+    first[t] = INT32_MAX;
+    last[t] = -1;
+    p->local_off[t] = -1;
+  }
+  for (int32_t s = 0; s <= S; s++) {
+    const tmc_step *st = &plan->steps[s];
+    for (int k = 0; k < data_inputs(st) + 1; k++) {
+      int32_t t = k < data_inputs(st) ? st->in[k] : st->out[0];
+      int32_t f = t == input ? 0 : s;
+      if (f < first[t]) first[t] = f;
+      if (s > last[t]) last[t] = s;
+    }
+  }
+  int32_t nb = 0;
+  for (int32_t t = 0; t < nt; t++)
+    if (last[t] >= 0 && size[t] > 0)
+      blocks[nb++] = (tmc_block){t, -1, first[t], last[t],
+                                 (size[t] + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN,
+                                 0};
+  for (int32_t s = 0; s <= S; s++) {
+    p->scratch_off[s] = -1;
+    if (plan->steps[s].scratch_bytes > 0)
+      blocks[nb++] = (tmc_block){-1, s, s, s,
+                                 ((int64_t)plan->steps[s].scratch_bytes + TMC_PLAN_ALIGN - 1) /
+                                     TMC_PLAN_ALIGN * TMC_PLAN_ALIGN,
+                                 0};
+  }
+  TMC_TRY(tmc_place_blocks(blocks, nb, TMC_PLANNER_BEST, a, &p->region_bytes, d));
+  for (int32_t i = 0; i < nb; i++) {
+    if (blocks[i].tensor >= 0)
+      p->local_off[blocks[i].tensor] = blocks[i].offset;
+    else
+      p->scratch_off[blocks[i].step] = blocks[i].offset;
+  }
+  *out = p;
+  return TMC_OK;
+}
+
+void tmc_patch_gather(const uint8_t *whole, const tmc_tensor *t, const tmc_region *r,
+                      uint8_t *local) {
+  size_t px = (size_t)t->dims[3] * tmc_dtype_size(t->type);
+  size_t row = (size_t)(r->x1 - r->x0) * px;
+  for (int32_t y = r->y0; y < r->y1; y++, local += row)
+    memcpy(local, whole + ((size_t)y * t->dims[2] + r->x0) * px, row);
+}
+
+void tmc_patch_scatter(uint8_t *whole, const tmc_tensor *t, const tmc_region *r,
+                       const uint8_t *local) {
+  size_t px = (size_t)t->dims[3] * tmc_dtype_size(t->type);
+  size_t row = (size_t)(r->x1 - r->x0) * px;
+  for (int32_t y = r->y0; y < r->y1; y++, local += row)
+    memcpy(whole + ((size_t)y * t->dims[2] + r->x0) * px, local, row);
+}

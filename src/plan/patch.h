@@ -1,0 +1,89 @@
+/* Patch-based inference (MCUNetV2): the first steps of the plan, up to and
+ * including a split step, run patch by patch over an R x C grid of the split
+ * step's output, so their large activations never exist whole. Each patch's
+ * receptive field is traced back through the stage (halo and the
+ * whole-tensor layer's border padding included); kernels run on patch-local
+ * buffers with per-patch explicit padding, so the arithmetic is exactly the
+ * whole-tensor one. The stage's local buffers share one region of the arena,
+ * reused by every patch. */
+#ifndef TMC_PLAN_PATCH_H
+#define TMC_PLAN_PATCH_H
+
+#include "plan.h"
+
+/* Rows [y0, y1) and columns [x0, x1) of a 4-D NHWC tensor (batch 1). */
+typedef struct tmc_region {
+  int32_t y0, y1, x0, x1;
+} tmc_region;
+
+/* One stage step in one patch: local shapes and padding for its kernel. */
+typedef struct tmc_patch_geom {
+  tmc_dims4 in_dims, out_dims;
+  int32_t pad_top, pad_bottom, pad_left, pad_right; /* may be negative */
+} tmc_patch_geom;
+
+struct tmc_patch {
+  int32_t split_step;   /* the stage is steps 0..split_step */
+  int32_t rows, cols, n_patches;
+  int32_t input_tensor; /* the whole tensor the stage reads (a graph input) */
+  int32_t split_tensor; /* the whole tensor the stage writes, patch by patch */
+  tmc_region *regions;  /* [n_patches][n_tensors]: each stage tensor's region */
+  tmc_patch_geom *geom; /* [n_patches][split_step + 1] */
+  int64_t *local_off;   /* per tensor id: offset of its local buffer in the
+                           stage region, -1 when it has none */
+  int64_t *scratch_off; /* per stage step: its scratch in the stage region */
+  int64_t region_bytes; /* the stage region (all local buffers and scratch) */
+  int64_t layer_macs, patch_macs; /* MACs of the stage: whole tensors, patches */
+};
+
+/* "none", "auto" or "SPLIT:RxC" (SPLIT an op index of the model). */
+typedef struct tmc_patch_request {
+  enum { TMC_PATCH_NONE, TMC_PATCH_AUTO, TMC_PATCH_FORCE } mode;
+  int32_t split_op, rows, cols;
+} tmc_patch_request;
+
+/* Parses a --patch value; false when malformed. */
+bool tmc_patch_parse(const char *s, tmc_patch_request *r);
+
+/* Builds the patch stage for a split step and grid, or fails with the
+ * reason (an op that cannot run patch by patch, a branch inside the stage,
+ * a grid finer than the split tensor...). */
+tmc_status tmc_patch_build(tmc_plan *plan, int32_t split_step, int32_t rows, int32_t cols,
+                           tmc_arena *a, tmc_patch **out, tmc_diag *d);
+
+/* One configuration the search evaluated. */
+typedef struct tmc_patch_option {
+  int32_t split_op, rows, cols; /* split_op -1: layer by layer */
+  int64_t arena_bytes;          /* planned (the chosen few) or estimated */
+  int64_t region_bytes;         /* the patch stage's buffers */
+  double extra_macs_pct;        /* recomputation: patch MACs over layer MACs - 1 */
+  bool planned;                 /* arena_bytes is a real plan, not an estimate */
+} tmc_patch_option;
+
+#define TMC_PATCH_REPORT 6
+
+typedef struct tmc_patch_report {
+  int n;                                  /* options below, best first */
+  tmc_patch_option best[TMC_PATCH_REPORT];
+  tmc_patch_option layerwise;
+  int evaluated;                          /* configurations tried */
+} tmc_patch_report;
+
+/* --patch auto: tries every split step and grid (1x1 ... 8x8), estimates
+ * each one's arena from the floors (the stage's buffers plus what is live
+ * beside them, and the rest of the network), plans the most promising
+ * exactly and keeps the smallest arena; ties go to the least recomputation.
+ * With limit > 0, the least-recompute configuration that fits. Never picks
+ * patches that do not lower the peak (plan->patch stays NULL then). Leaves
+ * plan->patch set (or NULL) and the memory planned. */
+tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, tmc_arena *a,
+                            tmc_patch_report *report, tmc_diag *d);
+
+/* Copies a region of a whole NHWC tensor into a dense local buffer, and
+ * back. */
+void tmc_patch_gather(const uint8_t *whole, const tmc_tensor *t, const tmc_region *r,
+                      uint8_t *local);
+void tmc_patch_scatter(uint8_t *whole, const tmc_tensor *t, const tmc_region *r,
+                       const uint8_t *local);
+
+#endif
