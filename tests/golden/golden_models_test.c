@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "golden_util.h"
+#include "plan/patch.h"
 
 #define MAX_LINES 1024
 
@@ -116,13 +117,23 @@ static int compare_file(const char *path, const uint8_t *got, size_t n, const ch
   return bad;
 }
 
-static void run_model(const char *name, bool io_int8) {
+/* Patch configurations the golden runs cover besides layer by layer. */
+typedef struct patch_cfg {
+  int mode;            /* TMC_PATCH_NONE, _AUTO or _FORCE */
+  int32_t op, rows, cols;
+} patch_cfg;
+
+static void run_model_patch(const char *name, bool io_int8, patch_cfg pc) {
   const char *shared = golden_shared_dir();
   if (shared == NULL) skip();
   char path[1024];
   snprintf(path, sizeof path, "%s/models/%s.tflite", shared, name);
   golden_model m;
   tmc_plan_options opts = {.io_int8 = io_int8};
+  opts.patch_mode = pc.mode;
+  opts.patch_op = pc.op;
+  opts.patch_rows = pc.rows;
+  opts.patch_cols = pc.cols;
   if (golden_load(&m, path, &opts) != 0) fail_msg("%s", m.diag.msg);
   const tmc_graph *g = &m.graph;
   int failures = 0;
@@ -154,10 +165,16 @@ static void run_model(const char *name, bool io_int8) {
     }
     /* Every hashed tensor that tmc materialises must have been compared. */
     int unchecked = 0;
+    /* Inside a patch stage only the split tensor exists whole. */
+    bool *in_stage = calloc((size_t)g->n_ops + 1, sizeof *in_stage);
+    assert_non_null(in_stage);
+    if (m.plan.patch)
+      for (int32_t s = 0; s < m.plan.patch->split_step; s++) in_stage[m.plan.steps[s].op] = true;
     for (int i = 0; i < e.n; i++)
-      if (!e.checked[i] && tmc_op_runs(&g->ops[e.op[i]]) && g->ops[e.op[i]].kind != TMC_OP_RESHAPE &&
+      if (!e.checked[i] && tmc_op_runs(&g->ops[e.op[i]]) && !in_stage[e.op[i]] && g->ops[e.op[i]].kind != TMC_OP_RESHAPE &&
           g->ops[e.op[i]].kind != TMC_OP_SQUEEZE)
         unchecked++;
+    free(in_stage);
     if (unchecked) {
       print_error("%s seed %d: %d intermediate tensors were not compared\n", name, seed,
                   unchecked);
@@ -184,11 +201,52 @@ static void run_model(const char *name, bool io_int8) {
       failures += compare_file(path, hs.kept[k], (size_t)g->tensors[hs.keep[k]].bytes, what);
     }
     for (int k = 0; k < hs.n_keep; k++) free(hs.kept[k]);
-    print_message("%s%s seed %d: %d intermediate tensors compared\n", name,
-                  io_int8 ? " (--io int8)" : "", seed, hs.compared);
+    if (m.plan.patch)
+      print_message("%s%s patches %dx%d split at op %d, seed %d: %d intermediate tensors "
+                    "compared\n", name, io_int8 ? " (--io int8)" : "", m.plan.patch->rows,
+                    m.plan.patch->cols, m.plan.steps[m.plan.patch->split_step].op, seed,
+                    hs.compared);
+    else
+      print_message("%s%s seed %d: %d intermediate tensors compared\n", name,
+                    io_int8 ? " (--io int8)" : "", seed, hs.compared);
   }
   golden_free(&m);
   assert_int_equal(failures, 0);
+}
+
+static void run_model(const char *name, bool io_int8) {
+  patch_cfg none = {TMC_PATCH_NONE, 0, 0, 0};
+  run_model_patch(name, io_int8, none);
+}
+
+/* --patch auto, and forced splits with uneven grids that do not divide the
+ * split tensor, float and int8 I/O. */
+static void run_patches(const char *name, const patch_cfg *forced, int n_forced) {
+  patch_cfg automatic = {TMC_PATCH_AUTO, 0, 0, 0};
+  run_model_patch(name, false, automatic);
+  run_model_patch(name, true, automatic);
+  for (int i = 0; i < n_forced; i++) run_model_patch(name, i % 2 == 0, forced[i]);
+}
+
+static void test_vww_patches(void **state) {
+  (void)state;
+  const patch_cfg f[] = {{TMC_PATCH_FORCE, 7, 3, 3}, {TMC_PATCH_FORCE, 8, 2, 5},
+                         {TMC_PATCH_FORCE, 4, 7, 3}, {TMC_PATCH_FORCE, 2, 1, 1}};
+  run_patches("vww", f, 4);
+}
+static void test_mcunetv2_large_patches(void **state) {
+  (void)state;
+  const patch_cfg f[] = {{TMC_PATCH_FORCE, 11, 3, 5}, {TMC_PATCH_FORCE, 6, 4, 4}};
+  run_patches("mcunetv2_large", f, 2);
+}
+static void test_detection_patches(void **state) {
+  (void)state;
+  const patch_cfg f[] = {{TMC_PATCH_FORCE, 5, 5, 3}, {TMC_PATCH_FORCE, 3, 2, 2}};
+  run_patches("detection", f, 2);
+}
+static void test_lenet_patches(void **state) {
+  (void)state;
+  run_patches("lenet", NULL, 0);
 }
 
 static void test_vww(void **state) { (void)state; run_model("vww", false); }
@@ -213,6 +271,10 @@ int main(void) {
       cmocka_unit_test(test_mcunetv2_large_int8),
       cmocka_unit_test(test_detection_int8),
       cmocka_unit_test(test_lenet_int8),
+      cmocka_unit_test(test_vww_patches),
+      cmocka_unit_test(test_mcunetv2_large_patches),
+      cmocka_unit_test(test_detection_patches),
+      cmocka_unit_test(test_lenet_patches),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
