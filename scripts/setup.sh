@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(cmake make gcc)
 if [ "${1:-}" = "--tests" ]; then
-  pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind)
+  pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi)
 fi
 
 missing=()

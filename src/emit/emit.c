@@ -32,6 +32,7 @@ typedef struct emitter {
   tmc_buf decl;      /* extern declarations of weights, for NAME.c */
   tmc_buf arrays;    /* per-layer constant arrays, for NAME.c */
   tmc_buf body;      /* the statements of NAME_invoke */
+  bool *const_done;  /* per tensor: its constant array is written */
   bool used[TMC_KERNEL_COUNT];
   size_t weights_bytes, params_bytes;
 } emitter;
@@ -95,33 +96,31 @@ static void i32_params(emitter *e, const char *name, const int32_t *v, size_t n)
 /* ---- tensors -------------------------------------------------------------- */
 
 /* The C expression for tensor t: an arena address or a constant array. */
+/* The array of a constant tensor, written to NAME_weights.c the first time a
+ * kernel call refers to it (so only constants a kernel reads take flash). */
+static void const_array(emitter *e, int32_t t) {
+  if (e->const_done[t]) return;
+  const tmc_tensor *x = &e->g->tensors[t];
+  char name[96];
+  e->const_done[t] = true;
+  snprintf(name, sizeof name, "%s_t%d", e->n, t);
+  if (x->type == TMC_I32)
+    weight_array(e, "int32_t", name, (size_t)x->elems, get_le32, x->data, 4);
+  else if (x->type == TMC_I8)
+    weight_array(e, "int8_t", name, (size_t)x->elems, get_i8, x->data, 1);
+  else
+    weight_array(e, "uint8_t", name, (size_t)x->bytes, get_u8, x->data, 1);
+}
+
 static const char *tensor_expr(emitter *e, int32_t t, char *buf, size_t n) {
   const tmc_tensor *x = &e->g->tensors[t];
   if (!x->is_const) {
     snprintf(buf, n, "(a + %lld)", (long long)e->plan->mem.offset[t]);
     return buf;
   }
+  const_array(e, t);
   snprintf(buf, n, "%s_t%d", e->n, t);
   return buf;
-}
-
-/* Emits the constant operand arrays a step reads through tensor_expr. */
-static void const_operands(emitter *e, const tmc_step *st, bool *done) {
-  for (int k = 0; k < st->n_in; k++) {
-    int32_t t = st->in[k];
-    if (t < 0 || done[t]) continue;
-    const tmc_tensor *x = &e->g->tensors[t];
-    if (!x->is_const) continue;
-    done[t] = true;
-    char name[96];
-    snprintf(name, sizeof name, "%s_t%d", e->n, t);
-    if (x->type == TMC_I32)
-      weight_array(e, "int32_t", name, (size_t)x->elems, get_le32, x->data, 4);
-    else if (x->type == TMC_I8)
-      weight_array(e, "int8_t", name, (size_t)x->elems, get_i8, x->data, 1);
-    else
-      weight_array(e, "uint8_t", name, (size_t)x->bytes, get_u8, x->data, 1);
-  }
 }
 
 static void dims4(tmc_buf *b, const char *name, const tmc_dims4 *d) {
@@ -143,7 +142,11 @@ static void conv_arrays(emitter *e, const tmc_step *st, int32_t cout, const int3
                         size_t n_packed, const tmc_requant_ch *rq, size_t n_rq) {
   char name[96];
   int op = st->op;
-  if (packed) {
+  bool conv = st->kernel == TMC_K_CONV2D || st->kernel == TMC_K_DEPTHWISE_CONV2D;
+  if (conv) {
+    /* CONV_2D / DEPTHWISE_CONV_2D read the weights (and the plain path the
+     * bias) from the tensors' own arrays (const_array) */
+  } else if (packed) {
     snprintf(name, sizeof name, "%s_op%d_wp", e->n, op);
     weight_array(e, "int16_t", name, n_packed, get_i16, packed, 2);
   } else {
@@ -154,7 +157,7 @@ static void conv_arrays(emitter *e, const tmc_step *st, int32_t cout, const int3
     snprintf(name, sizeof name, "%s_op%d_w", e->n, op);
     weight_array(e, "int8_t", name, nw, get_i8, st->weights, 1);
   }
-  if (st->bias && !rq) {
+  if (st->bias && !rq && !conv) {
     snprintf(name, sizeof name, "%s_op%d_b", e->n, op);
     weight_array(e, "int32_t", name, (size_t)cout, get_i32, st->bias, 4);
   }
@@ -177,7 +180,7 @@ static const char *arr(emitter *e, int op, const char *what, bool present, char 
   return buf;
 }
 
-static void emit_step(emitter *e, int32_t s, bool *done) {
+static void emit_step(emitter *e, int32_t s) {
   const tmc_step *st = &e->plan->steps[s];
   const tmc_kernel_params *p = &st->p;
   const tmc_op *op = &e->g->ops[st->op];
@@ -185,10 +188,12 @@ static void emit_step(emitter *e, int32_t s, bool *done) {
   char in0[96], in1[96], out0[96], scratch[64], b1[96], b2[96], b3[96], b4[96];
   int id = st->op;
   e->used[st->kernel] = true;
-  const_operands(e, st, done);
   int32_t x0 = st->kernel == TMC_K_TRANSPOSE_CONV ? 2 : st->kernel == TMC_K_SPLIT ? 1 : 0;
   tensor_expr(e, st->in[x0], in0, sizeof in0);
-  if (st->n_in > 1 && st->in[1] >= 0) tensor_expr(e, st->in[1], in1, sizeof in1);
+  in1[0] = '\0';
+  if (st->kernel == TMC_K_ADD || st->kernel == TMC_K_SUB || st->kernel == TMC_K_MUL ||
+      st->kernel == TMC_K_MAXIMUM || st->kernel == TMC_K_MINIMUM)
+    tensor_expr(e, st->in[1], in1, sizeof in1);
   tensor_expr(e, st->out[0], out0, sizeof out0);
   if (e->plan->mem.scratch_off[s] >= 0)
     snprintf(scratch, sizeof scratch, "(a + %lld)", (long long)e->plan->mem.scratch_off[s]);
@@ -197,18 +202,13 @@ static void emit_step(emitter *e, int32_t s, bool *done) {
 
   /* Arrays the params point to come before the block that uses them. */
   switch (st->kernel) {
-    case TMC_K_CONV2D:
+    case TMC_K_CONV2D: /* the model's int8 weights, read in place by both paths */
       conv_arrays(e, st, st->out_dims.c, p->conv.multiplier, p->conv.shift,
-                  (size_t)st->out_dims.c, p->conv.packed_filter,
-                  p->conv.packed_filter ? tmc_conv2d_s8_packed_count(&st->filter_dims) : 0,
-                  p->conv.requant, (size_t)st->out_dims.c);
+                  (size_t)st->out_dims.c, NULL, 0, p->conv.requant, (size_t)st->out_dims.c);
       break;
     case TMC_K_DEPTHWISE_CONV2D:
       conv_arrays(e, st, st->out_dims.c, p->dw.multiplier, p->dw.shift,
-                  (size_t)st->out_dims.c, p->dw.packed_filter,
-                  p->dw.packed_filter ? tmc_depthwise_conv2d_s8_packed_count(&st->filter_dims)
-                                      : 0,
-                  p->dw.requant, (size_t)st->out_dims.c);
+                  (size_t)st->out_dims.c, NULL, 0, p->dw.requant, (size_t)st->out_dims.c);
       break;
     case TMC_K_FULLY_CONNECTED:
       conv_arrays(e, st, st->units, p->fc.multiplier, p->fc.shift,
@@ -219,6 +219,14 @@ static void emit_step(emitter *e, int32_t s, bool *done) {
       conv_arrays(e, st, st->out_dims.c, p->tconv.multiplier, p->tconv.shift,
                   (size_t)st->out_dims.c, NULL, 0, NULL, 0);
       break;
+    case TMC_K_RESIZE_NEAREST: {
+      char name[96];
+      snprintf(name, sizeof name, "%s_op%d_sy", e->n, id);
+      i32_params(e, name, p->nearest.src_y, (size_t)st->out_dims.h);
+      snprintf(name, sizeof name, "%s_op%d_sx", e->n, id);
+      i32_params(e, name, p->nearest.src_x, (size_t)st->out_dims.w);
+      break;
+    }
     case TMC_K_CONCATENATION:
     case TMC_K_SPLIT: {
       char name[96];
@@ -244,40 +252,37 @@ static void emit_step(emitter *e, int32_t s, bool *done) {
     case TMC_K_CONV2D: {
       const tmc_conv2d_params *q = &p->conv;
       tmc_buf_printf(c, "    static const tmc_conv2d_params p = {%d, %d, %d, %d, %d, %d, %d, "
-                     "%d, %d, %d, %d, %d, %s, %s, %s, %s};\n", q->stride_h, q->stride_w,
+                     "%d, %d, %d, %d, %d, %s, %s, %s};\n", q->stride_h, q->stride_w,
                      q->dilation_h, q->dilation_w, q->pad_top, q->pad_bottom, q->pad_left,
                      q->pad_right, q->input_offset, q->output_offset, q->act_min, q->act_max,
                      arr(e, id, "mult", !q->requant, b1, sizeof b1),
                      arr(e, id, "shift", !q->requant, b2, sizeof b2),
-                     arr(e, id, "wp", q->packed_filter != NULL, b3, sizeof b3),
                      arr(e, id, "rq", q->requant != NULL, b4, sizeof b4));
       dims4(c, "in", &st->in_dims);
       dims4(c, "f", &st->filter_dims);
       dims4(c, "out", &st->out_dims);
       tmc_buf_printf(c, "    tmc_conv2d_s8(&p, &in, %s%s, &f, %s, %s, &out, %s%s, %s);\n", I8,
-                     in0, q->packed_filter ? "NULL" : arr(e, id, "w", true, b1, sizeof b1),
-                     st->bias && !q->requant ? arr(e, id, "b", true, b2, sizeof b2) : "NULL",
+                     in0, tensor_expr(e, st->in[1], b1, sizeof b1),
+                     st->bias && !q->requant ? tensor_expr(e, st->in[2], b2, sizeof b2) : "NULL",
                      O8, out0, scratch);
       break;
     }
     case TMC_K_DEPTHWISE_CONV2D: {
       const tmc_depthwise_conv2d_params *q = &p->dw;
       tmc_buf_printf(c, "    static const tmc_depthwise_conv2d_params p = {%d, %d, %d, %d, "
-                     "%d, %d, %d, %d, %d, %d, %d, %d, %d, %s, %s, %s, %s};\n", q->stride_h,
+                     "%d, %d, %d, %d, %d, %d, %d, %d, %d, %s, %s, %s};\n", q->stride_h,
                      q->stride_w, q->dilation_h, q->dilation_w, q->pad_top, q->pad_bottom,
                      q->pad_left, q->pad_right, q->depth_multiplier, q->input_offset,
                      q->output_offset, q->act_min, q->act_max,
                      arr(e, id, "mult", !q->requant, b1, sizeof b1),
                      arr(e, id, "shift", !q->requant, b2, sizeof b2),
-                     arr(e, id, "wp", q->packed_filter != NULL, b3, sizeof b3),
                      arr(e, id, "rq", q->requant != NULL, b4, sizeof b4));
       dims4(c, "in", &st->in_dims);
       dims4(c, "f", &st->filter_dims);
       dims4(c, "out", &st->out_dims);
       tmc_buf_printf(c, "    tmc_depthwise_conv2d_s8(&p, &in, %s%s, &f, %s, %s, &out, %s%s, "
-                     "%s);\n", I8, in0,
-                     q->packed_filter ? "NULL" : arr(e, id, "w", true, b1, sizeof b1),
-                     st->bias && !q->requant ? arr(e, id, "b", true, b2, sizeof b2) : "NULL",
+                     "%s);\n", I8, in0, tensor_expr(e, st->in[1], b1, sizeof b1),
+                     st->bias && !q->requant ? tensor_expr(e, st->in[2], b2, sizeof b2) : "NULL",
                      O8, out0, scratch);
       break;
     }
@@ -467,8 +472,12 @@ static void emit_step(emitter *e, int32_t s, bool *done) {
     }
     case TMC_K_RESIZE_NEAREST:
     case TMC_K_RESIZE_BILINEAR:
-      tmc_buf_printf(c, "    static const tmc_resize_params p = {%d, %d};\n",
-                     p->resize.align_corners, p->resize.half_pixel_centers);
+      if (st->kernel == TMC_K_RESIZE_NEAREST)
+        tmc_buf_printf(c, "    static const tmc_resize_nearest_params p = {%s_op%d_sy, "
+                       "%s_op%d_sx};\n", e->n, id, e->n, id);
+      else
+        tmc_buf_printf(c, "    static const tmc_resize_params p = {%d, %d};\n",
+                       p->resize.align_corners, p->resize.half_pixel_centers);
       dims4(c, "in", &st->in_dims);
       dims4(c, "out", &st->out_dims);
       tmc_buf_printf(c, "    %s(&p, &in, %s%s, &out, %s%s);\n", tmc_kernel_name(st->kernel), I8,
@@ -653,7 +662,9 @@ static tmc_status emit_source(emitter *e, tmc_diag *d) {
   const tmc_graph *g = e->g;
   bool *done = calloc((size_t)g->n_tensors + 1, sizeof *done);
   if (done == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory generating code");
-  for (int32_t s = 0; s < e->plan->n_steps; s++) emit_step(e, s, done);
+  e->const_done = done;
+  for (int32_t s = 0; s < e->plan->n_steps; s++) emit_step(e, s);
+  e->const_done = NULL;
   free(done);
   tmc_buf *c = &e->c;
   tmc_buf_printf(c, "/* %s.c: generated by tmc from %s. Do not edit.\n"
@@ -915,6 +926,7 @@ tmc_status tmc_emit_write(const tmc_emit_result *r, const char *dir, tmc_diag *d
       break;
     }
   }
+  int renamed = 0;
   for (int i = 0; tmp && path && i < written; i++) {
     snprintf(tmp, cap, "%s/.%s.tmc-tmp", dir, r->files[i].name);
     snprintf(path, cap, "%s/%s", dir, r->files[i].name);
@@ -923,7 +935,14 @@ tmc_status tmc_emit_write(const tmc_emit_result *r, const char *dir, tmc_diag *d
     } else if (rename(tmp, path) != 0) {
       s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
       remove(tmp);
+    } else {
+      renamed++;
     }
+  }
+  /* A rename that failed half-way: take back the files already in place. */
+  for (int i = 0; s != TMC_OK && tmp && path && i < renamed; i++) {
+    snprintf(path, cap, "%s/%s", dir, r->files[i].name);
+    remove(path);
   }
   free(tmp);
   free(path);

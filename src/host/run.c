@@ -151,7 +151,7 @@ static void run_step(const exec *x, const tmc_step *st, void *scratch) {
       tmc_pad_s8(&p->pad, IN(0), OUT(0));
       break;
     case TMC_K_RESIZE_NEAREST:
-      tmc_resize_nearest_s8(&p->resize, &st->in_dims, IN(0), &st->out_dims, OUT(0));
+      tmc_resize_nearest_s8(&p->nearest, &st->in_dims, IN(0), &st->out_dims, OUT(0));
       break;
     case TMC_K_RESIZE_BILINEAR:
       tmc_resize_bilinear_s8(&p->resize, &st->in_dims, IN(0), &st->out_dims, OUT(0));

@@ -3,27 +3,52 @@
  * inside the input, + bias, per-channel requantization, + output offset,
  * activation clamp. Explicit per-side padding; grouped filters supported.
  *
- * Packed path (one group, p->packed_filter set): per output pixel, the
- * window is widened into an int16 row of the scratch (x + input_offset;
- * taps outside the input are 0, so they add nothing, as in the reference;
- * zero tail up to a multiple of 8), then each group of 4 output channels is
- * 4 dot products of that row with int16 filter rows: one loop over a
- * multiple of 8 that compilers vectorize (x86: pmaddwd). Integer sums in any
- * order are the same, so the result is the reference's bit for bit. */
+ * Fast path (one group, p->requant set): the weights are the model's own
+ * int8 OHWI bytes, read in place (nothing re-laid out, no extra flash).
+ * Output pixels go in raster order in groups of TMC_CONV2D_PIXELS (4): each
+ * pixel's window is widened into an int16 row of the scratch (x +
+ * input_offset; taps outside the input are 0, so they add nothing, as in
+ * the reference; zero tail up to a multiple of TMC_CONV_KPAD), then each
+ * filter row (K = kh*kw*in_c int8 weights) is read once for the whole
+ * group: every widened weight meets 4 window rows (8 with two filter rows
+ * per pass, TMC_CONV_PAIRS), in a loop over a multiple of 16 that compilers
+ * vectorize (x86: pmaddwd), so the cost of widening the int8 weights is
+ * shared. A filter row's dot product runs over the padded length, reading
+ * up to TMC_CONV_KPAD - 1 bytes of the next row, which meet the zeros of
+ * the window's tail and add nothing; the last rows, where that would leave
+ * the filter array, stop at K and take the remainder one term at a time.
+ * Integer sums in any order are the same, so the result is the reference's
+ * bit for bit. */
 #include "kernels.h"
 #include "kutil.h"
 #include "requant.h"
 
-static int32_t packed_depth(const tmc_dims4 *filter) {
-  return (filter->h * filter->w * filter->c + 7) & ~7;
-}
+/* Vector targets: window rows padded to a multiple of 16 int16 (the vector
+ * loop of conv_dot then covers whole rows) and two filter rows per pass (8
+ * accumulators fit in 16 vector registers). Scalar targets: no padding and
+ * one row per pass (8 scalar accumulators plus 6 pointers would spill on a
+ * 16-register core). tmc_conv2d_s8_scratch_bytes assumes the largest
+ * padding, so a host compiler sizes the scratch for any target. */
+#if defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE) || \
+    defined(__wasm_simd128__) || defined(__riscv_vector) || defined(__ALTIVEC__)
+#define TMC_CONV_KPAD 16
+#define TMC_CONV_PAIRS 1
+#else
+#define TMC_CONV_KPAD 1
+#define TMC_CONV_PAIRS 0
+#endif
+
+static int32_t pad_depth(int32_t k, int32_t to) { return (k + to - 1) / to * to; }
 
 size_t tmc_conv2d_s8_scratch_bytes(const tmc_dims4 *input,
                                    const tmc_dims4 *filter,
                                    const tmc_dims4 *output) {
-  (void)output;
+  const int64_t pixels = (int64_t)output->n * output->h * output->w;
+  const int64_t rows = pixels < TMC_CONV2D_PIXELS ? pixels : TMC_CONV2D_PIXELS;
   if (filter->c != input->c) return 0; /* grouped: plain path */
-  return (size_t)packed_depth(filter) * sizeof(int16_t);
+  return (size_t)rows *
+         (size_t)pad_depth(filter->h * filter->w * filter->c, 16) *
+         sizeof(int16_t);
 }
 
 static inline void zero_s16(int16_t *d, int32_t n) {
@@ -31,22 +56,31 @@ static inline void zero_s16(int16_t *d, int32_t n) {
   for (i = 0; i < n; ++i) d[i] = 0;
 }
 
-/* acc[j] = sum over k < len of w[j*stride + k] * x[k], j < 4; len is a
- * multiple of 8 (the mask tells the compiler so: no scalar epilogue). */
-static inline void dot4_s16(const int16_t *restrict w, size_t stride,
-                            const int16_t *restrict x, size_t len,
+/* acc[i] = sum over k < len of w[k] * x_i[k], i < 4: the first len & ~15
+ * terms in a loop compilers vectorize (the mask tells them the count is a
+ * multiple of 16: no scalar epilogue), the rest one by one. */
+static inline void conv_dot(const int8_t *restrict w,
+                            const int16_t *restrict x0,
+                            const int16_t *restrict x1,
+                            const int16_t *restrict x2,
+                            const int16_t *restrict x3, size_t len,
                             int32_t *restrict acc) {
-  const int16_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride,
-                *w3 = w2 + stride;
-  const size_t n = len & ~(size_t)7;
+  const size_t n = len & ~(size_t)15;
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   size_t k;
   for (k = 0; k < n; ++k) {
-    const int32_t xv = x[k];
-    s0 += w0[k] * xv;
-    s1 += w1[k] * xv;
-    s2 += w2[k] * xv;
-    s3 += w3[k] * xv;
+    const int32_t wv = w[k];
+    s0 += wv * x0[k];
+    s1 += wv * x1[k];
+    s2 += wv * x2[k];
+    s3 += wv * x3[k];
+  }
+  for (; k < len; ++k) {
+    const int32_t wv = w[k];
+    s0 += wv * x0[k];
+    s1 += wv * x1[k];
+    s2 += wv * x2[k];
+    s3 += wv * x3[k];
   }
   acc[0] = s0;
   acc[1] = s1;
@@ -54,21 +88,58 @@ static inline void dot4_s16(const int16_t *restrict w, size_t stride,
   acc[3] = s3;
 }
 
-/* The window of output pixel (b, oy, ox) as int16 x + off, zero-padded. */
+/* conv_dot for two filter rows, w and w + ws (acc[0..3], acc[4..7]), over
+ * len terms, a multiple of 16 (the vector loop alone). */
+static inline void conv_dot2(const int8_t *restrict w, size_t ws,
+                             const int16_t *restrict x0,
+                             const int16_t *restrict x1,
+                             const int16_t *restrict x2,
+                             const int16_t *restrict x3, size_t len,
+                             int32_t *restrict acc) {
+  const int8_t *v = w + ws;
+  const size_t n = len & ~(size_t)15; /* == len; tells the compiler */
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  size_t k;
+  for (k = 0; k < n; ++k) {
+    const int32_t wa = w[k], wb = v[k];
+    s0 += wa * x0[k];
+    s1 += wa * x1[k];
+    s2 += wa * x2[k];
+    s3 += wa * x3[k];
+    t0 += wb * x0[k];
+    t1 += wb * x1[k];
+    t2 += wb * x2[k];
+    t3 += wb * x3[k];
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+  acc[4] = t0;
+  acc[5] = t1;
+  acc[6] = t2;
+  acc[7] = t3;
+}
+
+/* The window of output pixel (oy, ox) of batch xb as int16 x + off, zero
+ * for taps outside the input and up to kp. */
 static void im2col_row(const tmc_conv2d_params *p, const tmc_dims4 *in,
-                       const int8_t *xb, const tmc_dims4 *f, int32_t iy0,
-                       int32_t ky0, int32_t ky1, int32_t ix0, int32_t kx0,
-                       int32_t kx1, int16_t *d) {
+                       const int8_t *xb, const tmc_dims4 *f, int32_t oy,
+                       int32_t ox, int32_t kp, int16_t *d) {
   const int32_t c = in->c, off = p->input_offset, row_n = f->w * c;
   const int32_t k = f->h * row_n;
-  int32_t ky, kx;
+  const int32_t iy0 = oy * p->stride_h - p->pad_top;
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  int32_t ky0, ky1, kx0, kx1, ky, kx;
+  tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
+  tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
   if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w &&
       p->dilation_w == 1) { /* interior: kh contiguous runs */
     const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c;
     const size_t row_step = (size_t)p->dilation_h * in->w * c;
     for (ky = 0; ky < f->h; ++ky, d += row_n, row += row_step)
       tmc_widen_s8(d, row, row_n, off);
-    if (packed_depth(f) > k) zero_s16(d, packed_depth(f) - k);
+    zero_s16(d, kp - k);
     return;
   }
   for (ky = 0; ky < f->h; ++ky, d += row_n) {
@@ -94,46 +165,102 @@ static void im2col_row(const tmc_conv2d_params *p, const tmc_dims4 *in,
       }
     }
   }
-  zero_s16(d, packed_depth(f) - k);
+  zero_s16(d, kp - k);
 }
 
-static void conv_packed(const tmc_conv2d_params *p, const tmc_dims4 *in,
-                        const int8_t *x, const tmc_dims4 *f,
-                        const tmc_dims4 *out, int8_t *y, int16_t *xs) {
-  const int32_t oc_n = out->c, kd = packed_depth(f);
-  const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
-                hi = p->act_max - out_off;
-  const tmc_requant_ch *rq = p->requant;
-  int32_t b, oy, ox, oc;
-  for (b = 0; b < out->n; ++b) {
-    const int8_t *xb = x + (size_t)b * in->h * in->w * in->c;
-    for (oy = 0; oy < out->h; ++oy) {
-      const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      int32_t ky0, ky1;
-      tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
-      for (ox = 0; ox < out->w; ++ox) {
-        const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        const int16_t *w = p->packed_filter;
-        int32_t kx0, kx1;
-        tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
-        im2col_row(p, in, xb, f, iy0, ky0, ky1, ix0, kx0, kx1, xs);
-        for (oc = 0; oc + 4 <= oc_n; oc += 4, w += 4 * (size_t)kd) {
-          int32_t acc[4];
-          dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
-          y[oc] = tmc_requant_s8(&rq[oc], acc[0], out_off, lo, hi);
-          y[oc + 1] = tmc_requant_s8(&rq[oc + 1], acc[1], out_off, lo, hi);
-          y[oc + 2] = tmc_requant_s8(&rq[oc + 2], acc[2], out_off, lo, hi);
-          y[oc + 3] = tmc_requant_s8(&rq[oc + 3], acc[3], out_off, lo, hi);
+/* tmc_requant_s8 with the fields of a tmc_requant_ch as values. */
+static inline int8_t requant_s8(int32_t acc, int64_t m, int64_t th,
+                                int64_t rp, int64_t rn, int32_t sh,
+                                int32_t out_off, int32_t lo, int32_t hi) {
+  const int64_t t = acc * m;
+  int32_t v = (int32_t)((t + (t < th ? rn : rp)) >> sh);
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)(v + out_off);
+}
+
+/* y[i * step] = the requantized acc[i], i < 4, all of one channel; r's
+ * fields are read once (the int8 stores could alias them for the
+ * compiler). */
+static inline void requant4(const tmc_requant_ch *r, const int32_t *acc,
+                            int32_t out_off, int32_t lo, int32_t hi,
+                            int8_t *y, size_t step) {
+  const int64_t m = r->multiplier, th = r->threshold, rp = r->round_pos,
+                rn = r->round_neg;
+  const int32_t sh = r->total_shift;
+  y[0] = requant_s8(acc[0], m, th, rp, rn, sh, out_off, lo, hi);
+  y[step] = requant_s8(acc[1], m, th, rp, rn, sh, out_off, lo, hi);
+  y[2 * step] = requant_s8(acc[2], m, th, rp, rn, sh, out_off, lo, hi);
+  y[3 * step] = requant_s8(acc[3], m, th, rp, rn, sh, out_off, lo, hi);
+}
+
+/* All output channels of np <= 4 pixels whose windows are x[0..3] (x[i]
+ * for i >= np is a valid row whose results are dropped), to
+ * y[i * oc_n + oc]. With TMC_CONV_PAIRS, full groups take filter rows in
+ * pairs while both may run kp terms (conv_dot2: each widened weight serves
+ * 8 products); then single rows. */
+static void conv_pixels(const int8_t *w, int32_t k, int32_t kp,
+                        int32_t oc_n, int32_t oc_full,
+                        const int16_t *const *x, int32_t np,
+                        const tmc_requant_ch *rq, int32_t out_off,
+                        int32_t lo, int32_t hi, int8_t *y) {
+  const int16_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  const size_t step = (size_t)oc_n;
+  int32_t oc = 0, i;
+  if (TMC_CONV_PAIRS && np == 4)
+    for (; oc + 2 <= oc_full; oc += 2, w += 2 * (size_t)k) {
+      int32_t acc[8];
+      conv_dot2(w, (size_t)k, x0, x1, x2, x3, (size_t)kp, acc);
+      requant4(&rq[oc], acc, out_off, lo, hi, y + oc, step);
+      requant4(&rq[oc + 1], acc + 4, out_off, lo, hi, y + oc + 1, step);
+    }
+  for (; oc < oc_n; ++oc, w += k) {
+    int32_t acc[4];
+    conv_dot(w, x0, x1, x2, x3, (size_t)(oc < oc_full ? kp : k), acc);
+    if (np == 4) {
+      requant4(&rq[oc], acc, out_off, lo, hi, y + oc, step);
+    } else {
+      for (i = 0; i < np; ++i)
+        y[(size_t)i * step + oc] =
+            tmc_requant_s8(&rq[oc], acc[i], out_off, lo, hi);
+    }
+  }
+}
+
+static void conv_fast(const tmc_conv2d_params *p, const tmc_dims4 *in,
+                      const int8_t *x, const tmc_dims4 *f, const int8_t *w,
+                      const tmc_dims4 *out, int8_t *y, int16_t *xs) {
+  const int32_t k = f->h * f->w * f->c, kp = pad_depth(k, TMC_CONV_KPAD);
+  const int32_t oc_n = out->c;
+  const size_t in_batch = (size_t)in->h * in->w * in->c;
+  const size_t pixels = (size_t)out->n * out->h * out->w;
+  const size_t w_n = (size_t)oc_n * (size_t)k;
+  /* rows oc < oc_full can run kp terms from their start inside w */
+  const int32_t oc_full =
+      w_n >= (size_t)kp ? (int32_t)((w_n - (size_t)kp) / (size_t)k) + 1 : 0;
+  int32_t b = 0, oy = 0, ox = 0, i;
+  size_t p0;
+  for (p0 = 0; p0 < pixels; p0 += TMC_CONV2D_PIXELS) {
+    const int32_t np = pixels - p0 < TMC_CONV2D_PIXELS
+                           ? (int32_t)(pixels - p0)
+                           : TMC_CONV2D_PIXELS;
+    const int16_t *r[TMC_CONV2D_PIXELS];
+    for (i = 0; i < TMC_CONV2D_PIXELS; ++i) /* missing pixels: row 0 */
+      r[i] = xs + (size_t)(i < np ? i : 0) * (size_t)kp;
+    for (i = 0; i < np; ++i) {
+      im2col_row(p, in, x + (size_t)b * in_batch, f, oy, ox, kp,
+                 xs + (size_t)i * (size_t)kp);
+      if (++ox == out->w) {
+        ox = 0;
+        if (++oy == out->h) {
+          oy = 0;
+          ++b;
         }
-        if (oc < oc_n) { /* last 1..3 channels: rows padded to 4 */
-          int32_t acc[4], j;
-          dot4_s16(w, (size_t)kd, xs, (size_t)kd, acc);
-          for (j = 0; oc + j < oc_n; ++j)
-            y[oc + j] = tmc_requant_s8(&rq[oc + j], acc[j], out_off, lo, hi);
-        }
-        y += oc_n;
       }
     }
+    conv_pixels(w, k, kp, oc_n, oc_full, r, np, p->requant, p->output_offset,
+                p->act_min - p->output_offset, p->act_max - p->output_offset,
+                y + p0 * (size_t)oc_n);
   }
 }
 
@@ -180,8 +307,8 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *in,
   const int32_t off = p->input_offset;
   int32_t b, oy, ox, oc;
 
-  if (p->packed_filter != NULL && groups == 1) {
-    conv_packed(p, in, x, f, out, y, (int16_t *)scratch);
+  if (p->requant != NULL && groups == 1) {
+    conv_fast(p, in, x, f, w, out, y, (int16_t *)scratch);
     return;
   }
 

@@ -3,19 +3,20 @@
  * oc = ic * depth_multiplier + m accumulates w[ky][kx][oc] * (x[ic] + offset)
  * over in-bounds taps, + bias, per-channel requantization, clamp.
  *
- * Packed path (depth_multiplier 1, at most TMC_DW_MAX_TAPS taps,
- * p->packed_filter set; layout and folding in kernels.h):
+ * Fast path (depth_multiplier 1, at most TMC_DW_MAX_TAPS taps, p->requant
+ * set; folding in kernels.h): the weights are the model's own int8 1HWC
+ * bytes, read in place.
  * - The input offset is folded into the bias at compile time
  *   (bias + offset * sum of the channel's weights, an exact int32 value or
  *   the plain path is used), so every tap adds w * x. Taps outside the
  *   input read a row of the input zero point kept in the scratch: there
  *   w * zp = -offset * w cancels that tap's share of the folded term,
  *   which is exactly the reference's skipping of the tap.
- * - The packed weights are negated: -w in [-127, 128] times x in
- *   [-128, 127] lies in [-16384, 16256], so the sum of two such products
- *   fits in int16. Taps are taken in pairs, their two products summed in
- *   16 bits, widened once and subtracted from the int32 accumulator, which
- *   so holds sum(w * x).
+ * - The filter holds no -128 (tmc_depthwise_conv2d_s8_fold_bias refuses
+ *   it; TFLite's symmetric weights lie in [-127, 127]): w * x then lies in
+ *   [-16256, 16256], so the sum of two such products fits in int16. Taps
+ *   are taken in pairs, their two products summed in 16 bits, widened once
+ *   and added to the int32 accumulator.
  * - Per output pixel, a table of tap pointers (input or zero-point row) is
  *   built once; channels go in blocks of 16, then 8, then single channels,
  *   with channel-innermost loops of constant length that compilers
@@ -31,41 +32,40 @@ size_t tmc_depthwise_conv2d_s8_scratch_bytes(const tmc_dims4 *input) {
 
 /* Output channels [c, c + n) of one output pixel; n is a constant after
  * inlining (16, 8 or 1). taps[t]: channel 0 of tap t's input pixel; w:
- * packed (negated) weights [taps][c_n]. lo, hi: activation range minus the
- * output offset. */
+ * the weights [taps][c_n]. lo, hi: activation range minus the output
+ * offset. */
 static inline void dw_block(const int8_t *const *taps, int32_t nt,
-                            const int16_t *w, size_t c_n,
+                            const int8_t *w, size_t c_n,
                             const tmc_requant_ch *rq, int32_t out_off,
                             int32_t lo, int32_t hi, size_t c, int32_t n,
                             int8_t *yp) {
   int32_t acc[16];
   int32_t t, j;
-  const int16_t *wt = w + c;
+  const int8_t *wt = w + c;
   for (j = 0; j < n; ++j) acc[j] = 0;
   for (t = 0; t + 2 <= nt; t += 2, wt += 2 * c_n) {
     const int8_t *xa = taps[t] + c, *xb = taps[t + 1] + c;
-    const int16_t *wa = wt, *wb = wt + c_n;
+    const int8_t *wa = wt, *wb = wt + c_n;
     for (j = 0; j < n; ++j)
-      acc[j] -= (int16_t)(wa[j] * xa[j] + wb[j] * xb[j]);
+      acc[j] += (int16_t)(wa[j] * xa[j] + wb[j] * xb[j]);
   }
   if (t < nt) {
     const int8_t *xa = taps[t] + c;
-    for (j = 0; j < n; ++j) acc[j] -= (int16_t)(wt[j] * xa[j]);
+    for (j = 0; j < n; ++j) acc[j] += wt[j] * xa[j];
   }
   for (j = 0; j < n; ++j)
     yp[c + j] = tmc_requant_s8(&rq[c + j], acc[j], out_off, lo, hi);
 }
 
-static void dw_packed(const tmc_depthwise_conv2d_params *p,
-                      const tmc_dims4 *in, const int8_t *x,
-                      const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y,
-                      int8_t *zrow) {
+static void dw_fast(const tmc_depthwise_conv2d_params *p,
+                    const tmc_dims4 *in, const int8_t *x, const tmc_dims4 *f,
+                    const int8_t *w, const tmc_dims4 *out, int8_t *y,
+                    int8_t *zrow) {
   const size_t c_n = (size_t)in->c;
   const int32_t nt = f->h * f->w;
   const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
                 hi = p->act_max - out_off;
   const tmc_requant_ch *rq = p->requant;
-  const int16_t *w = p->packed_filter;
   const size_t x_row = (size_t)p->dilation_h * in->w * c_n;
   const size_t x_col = (size_t)p->dilation_w * c_n;
   const int8_t *taps[TMC_DW_MAX_TAPS];
@@ -117,9 +117,8 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
   const int32_t dm = p->depth_multiplier, off = p->input_offset;
   const int32_t oc_n = out->c;
   int32_t b, oy, ox, ic, m;
-  if (p->packed_filter != NULL && dm == 1 &&
-      f->h * f->w <= TMC_DW_MAX_TAPS) {
-    dw_packed(p, in, x, f, out, y, (int8_t *)scratch);
+  if (p->requant != NULL && dm == 1 && f->h * f->w <= TMC_DW_MAX_TAPS) {
+    dw_fast(p, in, x, f, w, out, y, (int8_t *)scratch);
     return;
   }
   for (b = 0; b < out->n; ++b) {

@@ -50,7 +50,7 @@ typedef struct {
 
 /* ---- CONV_2D ------------------------------------------------------------ */
 /* Per-output-channel requantization, precomputed at compile time by
- * tmc_requant_prepare (quant_util.h) for the packed conv / depthwise / FC
+ * tmc_requant_prepare (quant_util.h) for the fast conv / depthwise / FC
  * paths: bias, TFLite's MultiplyByQuantizedMultiplier (double rounding,
  * shift s) and the left shift folded into one 64-bit multiply, compare,
  * add and shift. With l = max(s, 0), r = max(-s, 0), Q = q * 2^l and
@@ -94,20 +94,17 @@ static inline int8_t tmc_requant_s8(const tmc_requant_ch *r, int32_t acc,
   return (int8_t)(v + out_off);
 }
 
-/* Packed layouts (built at compile time by the tmc_*_pack functions in
- * quant_util.h; the kernels take them through the params' packed_filter and
- * requant fields, and then ignore filter_data, bias, multiplier and shift):
- * - CONV_2D (one group): int16 rows [round_up(out_c, 4)][round_up(K, 8)],
- *   K = kh*kw*in_c in OHWI order, zero-filled padding. The kernel widens
- *   each pixel's window (x + input_offset, zeros for taps outside the
- *   input) into an int16 scratch row and takes dot products with 4 filter
- *   rows at a time, a loop compilers vectorize (pmaddwd on x86).
- * - DEPTHWISE_CONV_2D (depth_multiplier 1): int16 -w [kh][kw][c]
- *   (negated), requant bias = bias + input_offset * sum over taps of w.
- * FULLY_CONNECTED keeps its int8 weights (each is used once per row) and
- * only takes requant. */
+/* Fast paths (the params' requant set; the kernels then ignore bias,
+ * multiplier and shift): CONV_2D (one group), DEPTHWISE_CONV_2D
+ * (depth_multiplier 1) and FULLY_CONNECTED all read the model's own int8
+ * weights, as they are; only the per-channel requant table is computed at
+ * compile time. CONV_2D widens each output pixel's window (x +
+ * input_offset, zeros for taps outside the input) into an int16 scratch row
+ * and reads each filter row once per group of TMC_CONV2D_PIXELS pixels;
+ * DEPTHWISE_CONV_2D folds the input offset into the requant bias
+ * (tmc_depthwise_conv2d_s8_fold_bias). */
 
-/* Shared by the packed paths and their prepare functions: d[i] =
+/* Shared by the fast paths and their prepare functions: d[i] =
  * (int16_t)(s[i] + off), i < n, in blocks of 16 and 8 (loops of
  * constant length compilers turn into vector instructions), then single
  * elements. */
@@ -138,18 +135,24 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_c] per output channel */
   const int32_t *shift;      /* [out_c] per output channel */
-  /* Packed path (both set, or both NULL for the plain path): filter from
-   * tmc_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare. */
-  const int16_t *packed_filter;
+  /* Fast path when set (one group only): requant[out_c] from
+   * tmc_requant_prepare with the bias and tmc_conv2d_s8_acc_bound; NULL:
+   * plain path. */
   const tmc_requant_ch *requant;
 } tmc_conv2d_params;
+
+/* Output pixels the fast path computes together (raster order; all their
+ * windows are copied to the scratch before any of their outputs is
+ * written: the planner's overlap rule depends on it). Fixed at 4. */
+#define TMC_CONV2D_PIXELS 4
 
 /* Grouped convolution when filter->c < input->c (groups = in.c / filter.c,
  * out.c / groups filters per group), as TFLite's reference. bias may be NULL.
  * Accumulates in int32 (the compiler checks kh*kw*in_c*255*128 < 2^31).
- * The packed path needs one group and scratch of
- * tmc_conv2d_s8_scratch_bytes (one int16 im2col row, 2-byte aligned); the
- * plain path needs none. */
+ * filter_data (OHWI int8) is always needed. The fast path needs one group
+ * and scratch of tmc_conv2d_s8_scratch_bytes (min(TMC_CONV2D_PIXELS,
+ * output pixels) int16 im2col rows of kh*kw*in_c rounded up to 16, 2-byte
+ * aligned); it ignores bias. The plain path needs no scratch. */
 size_t tmc_conv2d_s8_scratch_bytes(const tmc_dims4 *input,
                                    const tmc_dims4 *filter,
                                    const tmc_dims4 *output);
@@ -169,21 +172,21 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out_c] */
   const int32_t *shift;      /* [out_c] */
-  /* Packed path (both set, or both NULL for the plain path): filter from
-   * tmc_depthwise_conv2d_s8_pack, requant[out_c] from tmc_requant_prepare
-   * with the bias from tmc_depthwise_conv2d_s8_fold_bias. Taken when
-   * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise the
-   * plain path runs on filter_data, bias, multiplier and shift. */
-  const int16_t *packed_filter;
+  /* Fast path when set: requant[out_c] from tmc_requant_prepare with the
+   * bias from tmc_depthwise_conv2d_s8_fold_bias (which refuses filters
+   * holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken when
+   * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise (or
+   * when NULL) the plain path runs on bias, multiplier and shift. */
   const tmc_requant_ch *requant;
 } tmc_depthwise_conv2d_params;
 
-#define TMC_DW_MAX_TAPS 64 /* packed path: kh * kw at most (stack table) */
+#define TMC_DW_MAX_TAPS 64 /* fast path: kh * kw at most (stack table) */
 
 /* Output channel oc = ic * depth_multiplier + m reads input channel ic and
- * filter[0][ky][kx][oc]. bias may be NULL. The packed path needs
- * tmc_depthwise_conv2d_s8_scratch_bytes of scratch (in.c bytes: a row of
- * the input zero point); the plain path none. */
+ * filter[0][ky][kx][oc] (filter_data, 1HWC int8, always needed). bias may
+ * be NULL. The fast path needs tmc_depthwise_conv2d_s8_scratch_bytes of
+ * scratch (in.c bytes: a row of the input zero point) and ignores bias;
+ * the plain path needs none. */
 size_t tmc_depthwise_conv2d_s8_scratch_bytes(const tmc_dims4 *input);
 void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                              const tmc_dims4 *input, const int8_t *input_data,
@@ -454,8 +457,16 @@ typedef struct {
   int32_t half_pixel_centers;
 } tmc_resize_params;
 
-/* Source index as TFLite's GetNearestNeighbor (float arithmetic). */
-void tmc_resize_nearest_s8(const tmc_resize_params *p, const tmc_dims4 *input,
+/* Nearest neighbour: the source row of each output row and the source
+ * column of each output column, computed at compile time exactly as
+ * TFLite's GetNearestNeighbor (in float) by tmc_resize_nearest_prepare, so
+ * the kernel itself is integer-only. */
+typedef struct {
+  const int32_t *src_y; /* [out.h] */
+  const int32_t *src_x; /* [out.w] */
+} tmc_resize_nearest_params;
+
+void tmc_resize_nearest_s8(const tmc_resize_nearest_params *p, const tmc_dims4 *input,
                            const int8_t *input_data, const tmc_dims4 *output,
                            int8_t *output_data);
 /* TFLite ResizeBilinearInteger (10-bit fixed-point weights). */

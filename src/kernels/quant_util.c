@@ -508,42 +508,6 @@ int64_t tmc_fully_connected_s8_acc_bound(int32_t accum_depth,
   return (int64_t)accum_depth * w * max_abs_x(input_offset);
 }
 
-size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter) {
-  const size_t k = (size_t)filter->h * filter->w * filter->c;
-  return (size_t)((filter->n + 3) & ~3) * ((k + 7) & ~(size_t)7);
-}
-
-void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
-                        int16_t *packed) {
-  const int32_t k = filter->h * filter->w * filter->c;
-  const int32_t kd = (k + 7) & ~7;
-  const int32_t rows = (filter->n + 3) & ~3;
-  int32_t o;
-  for (o = 0; o < rows; ++o) {
-    int16_t *d = packed + (size_t)o * kd;
-    int32_t i = 0;
-    if (o < filter->n) {
-      tmc_widen_s8(d, filter_data + (size_t)o * k, k, 0);
-      i = k;
-    }
-    for (; i < kd; ++i) d[i] = 0;
-  }
-}
-
-size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter) {
-  return (size_t)filter->h * filter->w * filter->c;
-}
-
-/* Loops in blocks of 16 (constant length: vectorized at -O2), then single
- * elements; separate functions so the pointers are known not to alias. */
-static void neg_widen_s8(int16_t *restrict d, const int8_t *restrict s,
-                         int32_t n) {
-  int32_t i = 0, j;
-  for (; i + 16 <= n; i += 16)
-    for (j = 0; j < 16; ++j) d[i + j] = (int16_t)-s[i + j];
-  for (; i < n; ++i) d[i] = (int16_t)-s[i];
-}
-
 /* sum[c] += w[c], c < n. */
 static void add_row_s8(int32_t *restrict sum, const int8_t *restrict w,
                        int32_t n) {
@@ -553,19 +517,16 @@ static void add_row_s8(int32_t *restrict sum, const int8_t *restrict w,
   for (; i < n; ++i) sum[i] += w[i];
 }
 
-void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
-                                  const int8_t *filter_data,
-                                  int16_t *packed) {
-  neg_widen_s8(packed, filter_data,
-               (int32_t)tmc_depthwise_conv2d_s8_packed_count(filter));
-}
-
-void tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
-                                       const int8_t *filter_data,
-                                       const int32_t *bias,
-                                       int32_t input_offset, int32_t *out) {
+int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
+                                      const int8_t *filter_data,
+                                      const int32_t *bias,
+                                      int32_t input_offset, int32_t *out) {
   const int32_t c_n = filter->c, taps = filter->h * filter->w;
+  const size_t n = (size_t)taps * (size_t)c_n;
   int32_t c, t;
+  size_t i;
+  for (i = 0; i < n; ++i)
+    if (filter_data[i] == -128) return -1;
   for (c = 0; c < c_n; ++c) out[c] = 0;
   for (t = 0; t < taps; ++t)
     add_row_s8(out, filter_data + (size_t)t * c_n, c_n);
@@ -576,5 +537,22 @@ void tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
                       (int64_t)out[c] * input_offset;
     out[c] = v > INT32_MAX ? INT32_MAX
                            : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+  }
+  return 0;
+}
+
+void tmc_resize_nearest_prepare(int32_t in_size, int32_t out_size, int align_corners,
+                                int half_pixel_centers, int32_t *src) {
+  const float scale = (align_corners && out_size > 1)
+                          ? (float)(in_size - 1) / (float)(out_size - 1)
+                          : (float)in_size / (float)out_size;
+  const float offset = half_pixel_centers ? 0.5f : 0.0f;
+  int32_t i;
+  for (i = 0; i < out_size; ++i) {
+    const float s = ((float)i + offset) * scale;
+    int32_t r = align_corners ? (int32_t)roundf(s) : (int32_t)floorf(s);
+    if (r > in_size - 1) r = in_size - 1;
+    if (half_pixel_centers && r < 0) r = 0;
+    src[i] = r;
   }
 }

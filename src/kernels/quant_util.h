@@ -140,7 +140,7 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
                               int32_t end_mask, int32_t shrink_axis_mask,
                               int offset, tmc_strided_slice_params *p);
 
-/* ---- packed conv / depthwise / FC (layouts in kernels.h) -------------- */
+/* ---- fast conv / depthwise / FC paths (kernels.h) ---------------------- */
 
 /* Per-channel requantization constants (tmc_requant_ch) for channels
  * outputs: multiplier[c] / shift[c] (per_channel) or [0] for all, bias[c]
@@ -155,10 +155,10 @@ int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
                         const int32_t *bias, int64_t acc_bound,
                         tmc_requant_ch *out);
 
-/* Bounds on the accumulators the packed / fast paths hand to requant:
- * taps * 128 * max|x + input_offset| (conv), taps * 128 * 128 (packed
- * depthwise: raw x, offset folded into the bias), depth * max|w +
- * filter_offset| * max|x + input_offset| (FC). */
+/* Bounds on the accumulators the fast paths hand to requant:
+ * taps * 128 * max|x + input_offset| (conv), taps * 128 * 128 (depthwise:
+ * raw x, offset folded into the bias), depth * max|w + filter_offset| *
+ * max|x + input_offset| (FC). */
 int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
                                 int32_t input_offset);
 int64_t tmc_depthwise_conv2d_s8_acc_bound(const tmc_dims4 *filter);
@@ -166,22 +166,19 @@ int64_t tmc_fully_connected_s8_acc_bound(int32_t accum_depth,
                                          int32_t input_offset,
                                          int32_t filter_offset);
 
-/* Packed CONV_2D filter (one group): int16 count of the layout, then the
- * layout itself from OHWI int8 weights. */
-size_t tmc_conv2d_s8_packed_count(const tmc_dims4 *filter);
-void tmc_conv2d_s8_pack(const tmc_dims4 *filter, const int8_t *filter_data,
-                        int16_t *packed);
+/* The fast DEPTHWISE_CONV_2D's requantization bias: out[c] = bias[c] (0 if
+ * NULL) + input_offset * sum over taps of w[c], saturated to int32
+ * (tmc_requant_prepare then refuses it); pass out to tmc_requant_prepare.
+ * -1 (out unset: the plain path must be used) when a weight is -128, which
+ * the kernel's 16-bit sums of two products cannot hold. */
+int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
+                                      const int8_t *filter_data,
+                                      const int32_t *bias,
+                                      int32_t input_offset, int32_t *out);
 
-/* Packed DEPTHWISE_CONV_2D filter (depth_multiplier 1): int16 -w. */
-size_t tmc_depthwise_conv2d_s8_packed_count(const tmc_dims4 *filter);
-void tmc_depthwise_conv2d_s8_pack(const tmc_dims4 *filter,
-                                  const int8_t *filter_data, int16_t *packed);
-/* Its requantization bias: out[c] = bias[c] (0 if NULL) + input_offset *
- * sum over taps of w[c], saturated to int32 (tmc_requant_prepare then
- * refuses it); pass out to tmc_requant_prepare. */
-void tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
-                                       const int8_t *filter_data,
-                                       const int32_t *bias,
-                                       int32_t input_offset, int32_t *out);
+/* RESIZE_NEAREST_NEIGHBOR source indices (TFLite's GetNearestNeighbor, in
+ * float): src[i] for i < out_size, along one axis. */
+void tmc_resize_nearest_prepare(int32_t in_size, int32_t out_size, int align_corners,
+                                int half_pixel_centers, int32_t *src);
 
 #endif /* TMC_KERNELS_QUANT_UTIL_H */

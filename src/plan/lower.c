@@ -519,6 +519,18 @@ static tmc_status lower_layout(lowerer *l, const tmc_op *op, tmc_step *st) {
                                                       : TMC_K_RESIZE_NEAREST;
       st->in_dims = dims4(x);
       st->out_dims = dims4(y);
+      if (st->kernel == TMC_K_RESIZE_NEAREST) {
+        int32_t *sy = alloc(l, (size_t)y->dims[1], sizeof *sy);
+        int32_t *sx = alloc(l, (size_t)y->dims[2], sizeof *sx);
+        if (sy == NULL || sx == NULL) return TMC_ERR_NOMEM;
+        tmc_resize_nearest_prepare(x->dims[1], y->dims[1], op->attr.resize.align_corners,
+                                   op->attr.resize.half_pixel_centers, sy);
+        tmc_resize_nearest_prepare(x->dims[2], y->dims[2], op->attr.resize.align_corners,
+                                   op->attr.resize.half_pixel_centers, sx);
+        st->p.nearest.src_y = sy;
+        st->p.nearest.src_x = sx;
+        return TMC_OK;
+      }
       st->p.resize.align_corners = op->attr.resize.align_corners;
       st->p.resize.half_pixel_centers = op->attr.resize.half_pixel_centers;
       return TMC_OK;

@@ -49,7 +49,8 @@ typedef union tmc_kernel_params {
   tmc_requantize_params requantize;
   tmc_dequantize_params dequantize;
   tmc_pad_params pad;
-  tmc_resize_params resize;
+  tmc_resize_params resize;            /* bilinear */
+  tmc_resize_nearest_params nearest;
   tmc_concat_params concat;
   tmc_transpose_params transpose;
   tmc_strided_slice_params slice;

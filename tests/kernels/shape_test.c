@@ -301,7 +301,13 @@ static void test_resize(void **state) {
                                            p.half_pixel_centers);
             want[i++] = x[(((size_t)b * in.h + iy) * in.w + ix) * in.c + c];
           }
-    tmc_resize_nearest_s8(&p, &in, x, &out, y);
+    {
+      int32_t sy[15], sx[15];
+      tmc_resize_nearest_params np = {sy, sx};
+      tmc_resize_nearest_prepare(in.h, out.h, p.align_corners, p.half_pixel_centers, sy);
+      tmc_resize_nearest_prepare(in.w, out.w, p.align_corners, p.half_pixel_centers, sx);
+      tmc_resize_nearest_s8(&np, &in, x, &out, y);
+    }
     if (kt_diff("resize_nearest", y, want, i)) fail();
     /* bilinear: float interpolation with TFLite's source coordinates */
     i = 0;

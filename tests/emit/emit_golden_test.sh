@@ -1,0 +1,226 @@
+#!/bin/sh
+# emit_golden_test.sh CASE TMC SHARED: the generated C of the shared models,
+# built with its own Makefile and run, against the TFLite Micro goldens in
+# SHARED/golden, byte for byte. Run by CTest (tests/emit/CMakeLists.txt, one
+# test per case, label golden). Exits 0 on success, 1 on failure (saying
+# what), 77 (CTest's skip) when SHARED or a model is absent.
+#
+# Every build uses the generated Makefile's default CFLAGS (checked to hold
+# -std=c11 -Wall -Wextra -Werror -pedantic) with CC=gcc and, when present,
+# CC=clang; NAME_run runs on every golden seed (1, 2, 3).
+#
+# Cases:
+#   vww | mcunetv2_large | detection | lenet
+#       tmc compile --main --name M, float I/O: seed<S>.input.bin gives
+#       seed<S>.output<k>.bin; --io int8: seed<S>.input.int8.bin gives
+#       seed<S>.output<k>.int8.bin; both with gcc and clang. vww also with
+#       --planner first-fit (gcc). Checks NAME_invoke has one
+#       "/* op N KIND -> [shape][, M MACs] */" comment per layer.
+#   profile
+#       --profile --main builds of the four models (lenet and mcunetv2_large
+#       with float I/O, vww and detection --io int8; gcc): outputs still
+#       match the goldens and NAME_run prints the per-layer table, one row
+#       per layer, and a total.
+#   detect_main
+#       detection --detect detection_config.json --main (--io int8 and float
+#       I/O, gcc): outputs match, and the boxes NAME_run prints equal those
+#       of 'tmc run --detect' on the same input.
+set -u
+
+case_name=${1:?case}
+tmc=${2:?path of tmc}
+shared=${3:?shared folder}
+
+tmp="${TMPDIR:-/tmp}/tmc_emit_golden.$$"
+rm -rf "$tmp"
+mkdir -p "$tmp" || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+# The generated Makefile's defaults, not the caller's environment.
+unset CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
+
+fail() {
+  echo "FAIL [$case_name]: $*" >&2
+  for f in out err; do
+    if [ -s "$tmp/$f" ]; then
+      echo "--- $f (first 40 lines):" >&2
+      head -n 40 "$tmp/$f" >&2
+    fi
+  done
+  exit 1
+}
+
+skip() {
+  echo "SKIP [$case_name]: $*"
+  exit 77
+}
+
+[ -d "$shared/golden" ] || skip "$shared/golden is absent"
+
+compilers="gcc"
+command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
+command -v clang >/dev/null 2>&1 && compilers="gcc clang"
+
+# compile DIR NAME MODEL ARGS...: tmc compile MODEL -o DIR --name NAME --main ARGS
+compile() {
+  c_dir=$1
+  c_name=$2
+  c_model=$3
+  shift 3
+  [ -f "$shared/models/$c_model.tflite" ] || skip "$shared/models/$c_model.tflite is absent"
+  "$tmc" compile "$shared/models/$c_model.tflite" -o "$c_dir" --name "$c_name" --main "$@" \
+    >"$tmp/out" 2>"$tmp/err" || fail "tmc compile $c_model -o $c_dir --name $c_name $* failed"
+  [ -f "$c_dir/Makefile" ] || fail "no Makefile in $c_dir"
+  for flag in -std=c11 -Wall -Wextra -Werror -pedantic; do
+    grep -E "^CFLAGS .*(^|[ ])$flag([ ]|\$)" "$c_dir/Makefile" >/dev/null ||
+      fail "the generated Makefile's CFLAGS lack $flag"
+  done
+}
+
+# build DIR NAME CC: make -C DIR with CC; DIR/NAME_run must exist.
+build() {
+  rm -f "$1/$2_run"
+  make -s -B -C "$1" CC="$3" >"$tmp/out" 2>"$tmp/err" || fail "make -C $1 CC=$3 failed"
+  [ -s "$tmp/err" ] && fail "make -C $1 CC=$3 printed warnings or errors"
+  [ -x "$1/$2_run" ] || fail "make -C $1 CC=$3 did not build $2_run"
+}
+
+# outputs MODEL: how many golden outputs the model has.
+outputs() {
+  o_n=0
+  while [ -f "$shared/golden/$1/seed1.output$o_n.bin" ]; do o_n=$((o_n + 1)); done
+  [ "$o_n" -gt 0 ] || fail "no golden outputs for $1"
+  echo "$o_n"
+}
+
+# check_seeds DIR NAME MODEL IO [WHAT]: runs DIR/NAME_run on seeds 1..3 (IO:
+# float or int8) and compares every output with the golden.
+check_seeds() {
+  cs_n=$(outputs "$3")
+  cs_in=""
+  cs_out=""
+  if [ "$4" = int8 ]; then
+    cs_in=".int8"
+    cs_out=".int8"
+  fi
+  for seed in 1 2 3; do
+    cs_input="$shared/golden/$3/seed$seed.input$cs_in.bin"
+    [ -f "$cs_input" ] || fail "$cs_input is absent"
+    rm -rf "$tmp/o"
+    mkdir "$tmp/o"
+    "$1/$2_run" "$cs_input" "$tmp/o" >"$tmp/out" 2>"$tmp/err" ||
+      fail "$2_run on seed $seed ($4 I/O${5:+, $5}) exited non-zero"
+    k=0
+    while [ "$k" -lt "$cs_n" ]; do
+      cs_want="$shared/golden/$3/seed$seed.output$k$cs_out.bin"
+      [ -f "$tmp/o/output$k.bin" ] || fail "$2_run wrote no output$k.bin (seed $seed, $4 I/O)"
+      cmp "$tmp/o/output$k.bin" "$cs_want" >"$tmp/cmp" 2>&1 ||
+        fail "$3 seed $seed output $k ($4 I/O${5:+, $5}) differs from $cs_want: $(cat "$tmp/cmp")"
+      k=$((k + 1))
+    done
+    [ -f "$tmp/o/output$cs_n.bin" ] && fail "$2_run wrote more outputs than the golden has"
+  done
+}
+
+# layer_comments DIR NAME: one "/* op N KIND -> [shape][, M MACs] */" comment
+# per layer ("N layers" in tmc compile's first output line).
+layer_comments() {
+  lc_n=$(sed -n 's/.*: \([0-9][0-9]*\) layers, .*/\1/p' "$tmp/out" | head -n 1)
+  [ -n "$lc_n" ] || fail "tmc compile did not print the number of layers"
+  lc_c=$(sed -n "/^int $2_invoke(void \*arena)/,/^}/p" "$1/$2.c" |
+    grep -c -E '^ */\* op [0-9]+ [A-Z_0-9]+ -> \[[0-9,]+\](, [0-9]+ MACs)? \*/$')
+  [ "$lc_c" -eq "$lc_n" ] ||
+    fail "$2_invoke has $lc_c layer comments '/* op N KIND -> [shape][, M MACs] */', expected $lc_n"
+}
+
+case "$case_name" in
+  vww | mcunetv2_large | detection | lenet)
+    m=$case_name
+    for io in float int8; do
+      d="$tmp/$m-$io"
+      if [ "$io" = int8 ]; then
+        compile "$d" "$m" "$m" --io int8
+      else
+        compile "$d" "$m" "$m"
+      fi
+      layer_comments "$d" "$m"
+      for cc in $compilers; do
+        build "$d" "$m" "$cc"
+        check_seeds "$d" "$m" "$m" "$io" "$cc"
+      done
+      rm -rf "$d"
+    done
+    if [ "$m" = vww ]; then
+      d="$tmp/$m-first-fit"
+      compile "$d" net "$m" --io int8 --planner first-fit
+      build "$d" net gcc
+      check_seeds "$d" net "$m" int8 "first-fit"
+    fi
+    ;;
+  profile)
+    for spec in lenet:float vww:int8 detection:int8 mcunetv2_large:float; do
+      m=${spec%%:*}
+      io=${spec#*:}
+      d="$tmp/$m-profile"
+      if [ "$io" = int8 ]; then
+        compile "$d" "p_$m" "$m" --profile --io int8
+      else
+        compile "$d" "p_$m" "$m" --profile
+      fi
+      layers=$(sed -n 's/.*: \([0-9][0-9]*\) layers, .*/\1/p' "$tmp/out" | head -n 1)
+      grep -q "p_${m}_layers" "$d/p_$m.c" || fail "$m: no p_${m}_layers[] in p_$m.c"
+      grep -q "p_${m}_profile" "$d/p_$m.h" || fail "$m: no p_${m}_profile hook in p_$m.h"
+      build "$d" "p_$m" gcc
+      check_seeds "$d" "p_$m" "$m" "$io" "--profile"
+      # The table: a header, one row per layer "index OP MACs ms", a total.
+      grep -q -E '^ *layer +op +MACs' "$tmp/out" || fail "$m --profile: no table header"
+      rows=$(grep -c -E '^ *[0-9]+ +[A-Z_0-9]+ +[0-9]+ +[0-9.]+$' "$tmp/out")
+      [ "$rows" -eq "$layers" ] || fail "$m --profile: $rows table rows, expected $layers"
+      grep -q -E '^total [0-9.]+ ms' "$tmp/out" || fail "$m --profile: no total line"
+      echo "--- $m (--profile, $io I/O), first rows of the table:"
+      head -n 6 "$tmp/out"
+      rm -rf "$d"
+    done
+    ;;
+  detect_main)
+    cfg="$shared/models/detection_config.json"
+    [ -f "$cfg" ] || skip "$cfg is absent"
+    for io in int8 float; do
+      d="$tmp/det-$io"
+      if [ "$io" = int8 ]; then
+        compile "$d" det detection --io int8 --detect "$cfg"
+        io_flag="--io int8"
+        sfx=".int8"
+      else
+        compile "$d" det detection --detect "$cfg"
+        io_flag=""
+        sfx=""
+      fi
+      grep -q 'det_detect(' "$d/det.h" || fail "no det_detect() in det.h"
+      [ -f "$d/detect.c" ] || fail "--detect: detect.c was not copied"
+      build "$d" det gcc
+      check_seeds "$d" det detection "$io" "--detect"
+      for seed in 1 2 3; do
+        in="$shared/golden/detection/seed$seed.input$sfx.bin"
+        "$d/det_run" "$in" "$tmp/o" >"$tmp/gen" 2>&1 || fail "det_run seed $seed failed"
+        # shellcheck disable=SC2086
+        "$tmc" run "$shared/models/detection.tflite" $io_flag --input "$in" --out "$tmp/o2" \
+          --detect "$cfg" >"$tmp/host" 2>&1 || fail "tmc run --detect seed $seed failed"
+        grep -E '^detections|^  class ' "$tmp/gen" >"$tmp/gen.boxes"
+        grep -E '^detections|^  class ' "$tmp/host" >"$tmp/host.boxes"
+        [ -s "$tmp/host.boxes" ] || fail "tmc run --detect printed no detections line"
+        cmp -s "$tmp/gen.boxes" "$tmp/host.boxes" ||
+          fail "seed $seed ($io I/O): det_run's boxes differ from tmc run --detect's:
+$(diff "$tmp/gen.boxes" "$tmp/host.boxes")"
+        echo "seed $seed ($io I/O): $(head -n 1 "$tmp/gen.boxes")"
+      done
+      rm -rf "$d"
+    done
+    ;;
+  *)
+    echo "emit_golden_test.sh: unknown case '$case_name'" >&2
+    exit 1
+    ;;
+esac
+exit 0

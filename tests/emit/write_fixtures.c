@@ -1,0 +1,133 @@
+/* emit_write_fixtures DIR: writes the single-op fixture models of
+ * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
+ * case (each compiled with --main, built, and run against 'tmc run').
+ * Supported: conv_*, dw_*, fc_*, add_*; unsupported (tmc compile must fail
+ * with a named error): unsupported_lstm, unsupported_custom. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/file.h"
+#include "base/status.h"
+#include "fixtures/op_fixtures.h"
+#include "reader/tflite_write.h"
+
+static int failures;
+
+static void save(const char *dir, const char *name, tmc_status s, tmc_tfl_model *m,
+                 tmc_diag *d) {
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+  if (s == TMC_OK) s = tmc_tfl_write(m, &bytes, &len, d);
+  if (s == TMC_OK) s = tmc_file_write_atomic(path, bytes, len, d);
+  if (s != TMC_OK) {
+    fprintf(stderr, "emit_write_fixtures: %s: %s\n", name, d->msg);
+    failures++;
+  }
+  free(bytes);
+}
+
+/* The builder call first (it sets m), then the write. */
+#define SAVE(name, call)          \
+  do {                            \
+    tmc_status s_ = (call);       \
+    save(dir, name, s_, m, &d);   \
+  } while (0)
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: emit_write_fixtures DIR\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  tmc_arena a;
+  tmc_diag d;
+  tmc_tfl_model *m = NULL;
+  tmc_arena_init(&a);
+  tmc_diag_init(&d, "fixture");
+
+  tmc_fx_conv c;
+  tmc_fx_conv_defaults(&c);
+  SAVE("conv_default", tmc_fx_conv2d(&a, &c, &m, &d));
+  tmc_fx_conv_defaults(&c);
+  c.in_h = 9;
+  c.in_w = 7;
+  c.in_c = 5;
+  c.out_c = 6;
+  c.stride_h = 2;
+  c.stride_w = 2;
+  c.padding = TMC_TFL_PAD_VALID;
+  c.act = TMC_TFL_ACT_RELU6;
+  c.in_zp = 7;
+  c.out_zp = -3;
+  c.seed = 11;
+  SAVE("conv_stride2_valid_relu6", tmc_fx_conv2d(&a, &c, &m, &d));
+  tmc_fx_conv_defaults(&c);
+  c.k_h = 1;
+  c.k_w = 1;
+  c.in_c = 16;
+  c.out_c = 8;
+  c.per_tensor = true;
+  c.no_bias = true;
+  c.seed = 12;
+  SAVE("conv_1x1_per_tensor_no_bias", tmc_fx_conv2d(&a, &c, &m, &d));
+  tmc_fx_conv_defaults(&c);
+  c.in_h = 10;
+  c.in_w = 10;
+  c.dilation_h = 2;
+  c.dilation_w = 2;
+  c.act = TMC_TFL_ACT_RELU;
+  c.seed = 13;
+  SAVE("conv_dilated_relu", tmc_fx_conv2d(&a, &c, &m, &d));
+
+  tmc_fx_conv_defaults(&c);
+  SAVE("dw_default", tmc_fx_depthwise_conv2d(&a, &c, &m, &d));
+  tmc_fx_conv_defaults(&c);
+  c.in_c = 4;
+  c.depth_multiplier = 2;
+  c.stride_h = 2;
+  c.stride_w = 1;
+  c.k_h = 5;
+  c.k_w = 3;
+  c.act = TMC_TFL_ACT_RELU6;
+  c.in_zp = -20;
+  c.seed = 14;
+  SAVE("dw_mult2_stride", tmc_fx_depthwise_conv2d(&a, &c, &m, &d));
+
+  tmc_fx_fc f;
+  tmc_fx_fc_defaults(&f);
+  SAVE("fc_default", tmc_fx_fully_connected(&a, &f, &m, &d));
+  tmc_fx_fc_defaults(&f);
+  f.batch = 3;
+  f.in = 37;
+  f.out = 11;
+  f.per_channel = true;
+  f.act = TMC_TFL_ACT_RELU;
+  f.in_zp = 5;
+  f.out_zp = -9;
+  f.seed = 15;
+  SAVE("fc_batch3_per_channel_relu", tmc_fx_fully_connected(&a, &f, &m, &d));
+
+  tmc_fx_add ad;
+  tmc_fx_add_defaults(&ad);
+  SAVE("add_default", tmc_fx_add_model(&a, &ad, &m, &d));
+  tmc_fx_add_defaults(&ad);
+  ad.rank_b = 4;
+  ad.shape_b[0] = 1;
+  ad.shape_b[1] = 1;
+  ad.shape_b[2] = 1;
+  ad.shape_b[3] = 8;
+  ad.b_const = true;
+  ad.act = TMC_TFL_ACT_RELU6;
+  ad.seed = 16;
+  SAVE("add_broadcast_const", tmc_fx_add_model(&a, &ad, &m, &d));
+
+  SAVE("unsupported_lstm", tmc_fx_lstm(&a, 1, 4, 3, &m, &d));
+  SAVE("unsupported_custom", tmc_fx_custom(&a, "MyCustomOp", 8, NULL, 0, &m, &d));
+
+  tmc_arena_free(&a);
+  return failures ? 1 : 0;
+}
