@@ -20,6 +20,7 @@
 #include "base/le.h"
 #include "buf.h"
 #include "kernels/quant_util.h"
+#include "plan/patch.h"
 #include "sources.h"
 
 typedef struct emitter {
@@ -33,6 +34,7 @@ typedef struct emitter {
   tmc_buf arrays;    /* per-layer constant arrays, for NAME.c */
   tmc_buf body;      /* the statements of NAME_invoke */
   bool *const_done;  /* per tensor: its constant array is written */
+  bool patching;     /* emitting a step of the patch stage (inside its loop) */
   bool used[TMC_KERNEL_COUNT];
   size_t weights_bytes, params_bytes;
 } emitter;
@@ -114,6 +116,10 @@ static void const_array(emitter *e, int32_t t) {
 
 static const char *tensor_expr(emitter *e, int32_t t, char *buf, size_t n) {
   const tmc_tensor *x = &e->g->tensors[t];
+  if (e->patching && e->plan->patch->local_off[t] >= 0) {
+    snprintf(buf, n, "(L + %lld)", (long long)e->plan->patch->local_off[t]);
+    return buf;
+  }
   if (!x->is_const) {
     snprintf(buf, n, "(a + %lld)", (long long)e->plan->mem.offset[t]);
     return buf;
@@ -126,6 +132,24 @@ static const char *tensor_expr(emitter *e, int32_t t, char *buf, size_t n) {
 static void dims4(tmc_buf *b, const char *name, const tmc_dims4 *d) {
   tmc_buf_printf(b, "    static const tmc_dims4 %s = {%d, %d, %d, %d};\n", name, d->n, d->h,
                  d->w, d->c);
+}
+
+/* The input or output shape of a step: constant, or in the patch stage read
+ * from the patch's geometry row G = {in h, in w, out h, out w, pads...}. */
+static void dims_io(const emitter *e, tmc_buf *b, bool out, const tmc_dims4 *d) {
+  if (!e->patching)
+    dims4(b, out ? "out" : "in", d);
+  else
+    tmc_buf_printf(b, "    const tmc_dims4 %s = {1, G[%d], G[%d], %d};\n", out ? "out" : "in",
+                   out ? 2 : 0, out ? 3 : 1, d->c);
+}
+
+/* In the patch stage: a copy of the step's params with the patch's padding. */
+static const char *patch_params(const emitter *e, tmc_buf *b, const char *type) {
+  if (!e->patching) return "&p";
+  tmc_buf_printf(b, "    %s q = p;\n    q.pad_top = G[4];\n    q.pad_bottom = G[5];\n"
+                 "    q.pad_left = G[6];\n    q.pad_right = G[7];\n", type);
+  return "&q";
 }
 
 static void int_list(tmc_buf *b, const int32_t *v, int n) {
@@ -195,10 +219,18 @@ static void emit_step(emitter *e, int32_t s) {
       st->kernel == TMC_K_MAXIMUM || st->kernel == TMC_K_MINIMUM)
     tensor_expr(e, st->in[1], in1, sizeof in1);
   tensor_expr(e, st->out[0], out0, sizeof out0);
-  if (e->plan->mem.scratch_off[s] >= 0)
+  if (e->patching && e->plan->patch->scratch_off[s] >= 0)
+    snprintf(scratch, sizeof scratch, "(L + %lld)", (long long)e->plan->patch->scratch_off[s]);
+  else if (!e->patching && e->plan->mem.scratch_off[s] >= 0)
     snprintf(scratch, sizeof scratch, "(a + %lld)", (long long)e->plan->mem.scratch_off[s]);
   else
     snprintf(scratch, sizeof scratch, "NULL");
+  /* Element count of element-wise kernels: constant, or per patch. */
+  char size[64];
+  if (e->patching)
+    snprintf(size, sizeof size, "G[2] * G[3] * %d", e->g->tensors[st->out[0]].dims[3]);
+  else
+    snprintf(size, sizeof size, "%d", st->size);
 
   /* Arrays the params point to come before the block that uses them. */
   switch (st->kernel) {
@@ -244,8 +276,9 @@ static void emit_step(emitter *e, int32_t s) {
   long long macs = (long long)tmc_op_macs(e->g, op);
   tmc_buf_printf(c, "]%s", macs ? "" : " */\n");
   if (macs) tmc_buf_printf(c, ", %lld MACs */\n", macs);
-  if (e->o->profile) tmc_buf_printf(c, "  %s_profile(%d, \"%s\", %lluu, 0);\n", e->n, s,
-                                    op->name, (unsigned long long)macs);
+  if (e->o->profile && !e->patching)
+    tmc_buf_printf(c, "  %s_profile(%d, \"%s\", %lluu, 0);\n", e->n, s, op->name,
+                   (unsigned long long)macs);
   tmc_buf_printf(c, "  {\n");
   const char *I8 = "(const int8_t *)", *O8 = "(int8_t *)";
   switch (st->kernel) {
@@ -258,10 +291,11 @@ static void emit_step(emitter *e, int32_t s) {
                      arr(e, id, "mult", !q->requant, b1, sizeof b1),
                      arr(e, id, "shift", !q->requant, b2, sizeof b2),
                      arr(e, id, "rq", q->requant != NULL, b4, sizeof b4));
-      dims4(c, "in", &st->in_dims);
+      dims_io(e, c, false, &st->in_dims);
       dims4(c, "f", &st->filter_dims);
-      dims4(c, "out", &st->out_dims);
-      tmc_buf_printf(c, "    tmc_conv2d_s8(&p, &in, %s%s, &f, %s, %s, &out, %s%s, %s);\n", I8,
+      dims_io(e, c, true, &st->out_dims);
+      const char *P = patch_params(e, c, "tmc_conv2d_params");
+      tmc_buf_printf(c, "    tmc_conv2d_s8(%s, &in, %s%s, &f, %s, %s, &out, %s%s, %s);\n", P, I8,
                      in0, tensor_expr(e, st->in[1], b1, sizeof b1),
                      st->bias && !q->requant ? tensor_expr(e, st->in[2], b2, sizeof b2) : "NULL",
                      O8, out0, scratch);
@@ -277,11 +311,12 @@ static void emit_step(emitter *e, int32_t s) {
                      arr(e, id, "mult", !q->requant, b1, sizeof b1),
                      arr(e, id, "shift", !q->requant, b2, sizeof b2),
                      arr(e, id, "rq", q->requant != NULL, b4, sizeof b4));
-      dims4(c, "in", &st->in_dims);
+      dims_io(e, c, false, &st->in_dims);
       dims4(c, "f", &st->filter_dims);
-      dims4(c, "out", &st->out_dims);
-      tmc_buf_printf(c, "    tmc_depthwise_conv2d_s8(&p, &in, %s%s, &f, %s, %s, &out, %s%s, "
-                     "%s);\n", I8, in0, tensor_expr(e, st->in[1], b1, sizeof b1),
+      dims_io(e, c, true, &st->out_dims);
+      const char *P = patch_params(e, c, "tmc_depthwise_conv2d_params");
+      tmc_buf_printf(c, "    tmc_depthwise_conv2d_s8(%s, &in, %s%s, &f, %s, %s, &out, %s%s, "
+                     "%s);\n", P, I8, in0, tensor_expr(e, st->in[1], b1, sizeof b1),
                      st->bias && !q->requant ? tensor_expr(e, st->in[2], b2, sizeof b2) : "NULL",
                      O8, out0, scratch);
       break;
@@ -309,9 +344,9 @@ static void emit_step(emitter *e, int32_t s) {
                      q->output_offset, q->act_min, q->act_max,
                      arr(e, id, "mult", true, b1, sizeof b1),
                      arr(e, id, "shift", true, b2, sizeof b2));
-      dims4(c, "in", &st->in_dims);
+      dims_io(e, c, false, &st->in_dims);
       dims4(c, "f", &st->filter_dims);
-      dims4(c, "out", &st->out_dims);
+      dims_io(e, c, true, &st->out_dims);
       tmc_buf_printf(c, "    tmc_transpose_conv_s8(&p, &in, %s%s, &f, %s, %s, &out, %s%s, "
                      "%s);\n", I8, in0, arr(e, id, "w", true, b1, sizeof b1),
                      st->bias ? arr(e, id, "b", true, b2, sizeof b2) : "NULL", O8, out0,
@@ -338,13 +373,17 @@ static void emit_step(emitter *e, int32_t s) {
                        q->output_multiplier, q->output_shift, q->act_min, q->act_max);
       }
       const tmc_broadcast *bc = &st->bcast;
-      tmc_buf_printf(c, "    static const tmc_broadcast b = {%d, ", bc->rank);
-      int_list(c, bc->dims, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, bc->stride1, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, bc->stride2, TMC_MAX_DIMS);
-      tmc_buf_printf(c, "};\n");
+      if (e->patching) { /* equal shapes in the stage: one flat dimension */
+        tmc_buf_printf(c, "    const tmc_broadcast b = {1, {%s}, {1}, {1}};\n", size);
+      } else {
+        tmc_buf_printf(c, "    static const tmc_broadcast b = {%d, ", bc->rank);
+        int_list(c, bc->dims, TMC_MAX_DIMS);
+        tmc_buf_printf(c, ", ");
+        int_list(c, bc->stride1, TMC_MAX_DIMS);
+        tmc_buf_printf(c, ", ");
+        int_list(c, bc->stride2, TMC_MAX_DIMS);
+        tmc_buf_printf(c, "};\n");
+      }
       bool has_p = st->kernel != TMC_K_MAXIMUM && st->kernel != TMC_K_MINIMUM;
       tmc_buf_printf(c, "    %s(%sb, %s%s, %s%s, %s%s);\n", tmc_kernel_name(st->kernel),
                      has_p ? "&p, &" : "&", I8, in0, I8, in1, O8, out0);
@@ -357,10 +396,11 @@ static void emit_step(emitter *e, int32_t s) {
                      "%d, %d, %d};\n", q->stride_h, q->stride_w, q->filter_h, q->filter_w,
                      q->pad_top, q->pad_bottom, q->pad_left, q->pad_right, q->act_min,
                      q->act_max);
-      dims4(c, "in", &st->in_dims);
-      dims4(c, "out", &st->out_dims);
-      tmc_buf_printf(c, "    %s(&p, &in, %s%s, &out, %s%s);\n", tmc_kernel_name(st->kernel),
-                     I8, in0, O8, out0);
+      dims_io(e, c, false, &st->in_dims);
+      dims_io(e, c, true, &st->out_dims);
+      const char *P = patch_params(e, c, "tmc_pool_params");
+      tmc_buf_printf(c, "    %s(%s, &in, %s%s, &out, %s%s);\n", tmc_kernel_name(st->kernel),
+                     P, I8, in0, O8, out0);
       break;
     }
     case TMC_K_MEAN: {
@@ -404,7 +444,7 @@ static void emit_step(emitter *e, int32_t s) {
       tmc_buf_printf(c, "    static const tmc_sigmoid_params p = {%d, %d, %d, %d};\n",
                      p->sigmoid.input_zero_point, p->sigmoid.input_range_radius,
                      p->sigmoid.input_multiplier, p->sigmoid.input_left_shift);
-      tmc_buf_printf(c, "    %s(&p, %d, %s%s, %s%s);\n", tmc_kernel_name(st->kernel), st->size,
+      tmc_buf_printf(c, "    %s(&p, %s, %s%s, %s%s);\n", tmc_kernel_name(st->kernel), size,
                      I8, in0, O8, out0);
       break;
     case TMC_K_HARD_SWISH: {
@@ -413,7 +453,7 @@ static void emit_step(emitter *e, int32_t s) {
                      q->input_zero_point, q->output_zero_point,
                      q->output_multiplier_fixedpoint_int16, q->output_multiplier_exponent,
                      q->reluish_multiplier_fixedpoint_int16, q->reluish_multiplier_exponent);
-      tmc_buf_printf(c, "    tmc_hard_swish_s8(&p, %d, %s%s, %s%s);\n", st->size, I8, in0, O8,
+      tmc_buf_printf(c, "    tmc_hard_swish_s8(&p, %s, %s%s, %s%s);\n", size, I8, in0, O8,
                      out0);
       break;
     }
@@ -422,33 +462,33 @@ static void emit_step(emitter *e, int32_t s) {
       tmc_buf_printf(c, "    static const tmc_relu_params p = {%d, %d, %d, %d, %d, %d};\n",
                      q->input_zero_point, q->output_zero_point, q->multiplier, q->shift,
                      q->act_min, q->act_max);
-      tmc_buf_printf(c, "    tmc_relu_s8(&p, %d, %s%s, %s%s);\n", st->size, I8, in0, O8, out0);
+      tmc_buf_printf(c, "    tmc_relu_s8(&p, %s, %s%s, %s%s);\n", size, I8, in0, O8, out0);
       break;
     }
     case TMC_K_CLAMP:
-      tmc_buf_printf(c, "    tmc_clamp_s8(%d, %d, %d, %s%s, %s%s);\n", p->clamp.lo, p->clamp.hi,
-                     st->size, I8, in0, O8, out0);
+      tmc_buf_printf(c, "    tmc_clamp_s8(%d, %d, %s, %s%s, %s%s);\n", p->clamp.lo, p->clamp.hi,
+                     size, I8, in0, O8, out0);
       break;
     case TMC_K_LEAKY_RELU: {
       const tmc_leaky_relu_params *q = &p->leaky;
       tmc_buf_printf(c, "    static const tmc_leaky_relu_params p = {%d, %d, %d, %d, %d, %d};\n",
                      q->input_zero_point, q->output_zero_point, q->multiplier_identity,
                      q->shift_identity, q->multiplier_alpha, q->shift_alpha);
-      tmc_buf_printf(c, "    tmc_leaky_relu_s8(&p, %d, %s%s, %s%s);\n", st->size, I8, in0, O8,
+      tmc_buf_printf(c, "    tmc_leaky_relu_s8(&p, %s, %s%s, %s%s);\n", size, I8, in0, O8,
                      out0);
       break;
     }
     case TMC_K_QUANTIZE_F32:
       tmc_buf_printf(c, "    static const tmc_quantize_params p = {%af, %d};\n",
                      (double)p->quantize.scale, p->quantize.zero_point);
-      tmc_buf_printf(c, "    tmc_quantize_f32_s8(&p, %d, (const float *)(const void *)%s, "
-                     "%s%s);\n", st->size, in0, O8, out0);
+      tmc_buf_printf(c, "    tmc_quantize_f32_s8(&p, %s, (const float *)(const void *)%s, "
+                     "%s%s);\n", size, in0, O8, out0);
       break;
     case TMC_K_REQUANTIZE: {
       const tmc_requantize_params *q = &p->requantize;
       tmc_buf_printf(c, "    static const tmc_requantize_params p = {%d, %d, %d, %d};\n",
                      q->input_zero_point, q->output_zero_point, q->multiplier, q->shift);
-      tmc_buf_printf(c, "    tmc_requantize_s8(&p, %d, %s%s, %s%s);\n", st->size, I8, in0, O8,
+      tmc_buf_printf(c, "    tmc_requantize_s8(&p, %s, %s%s, %s%s);\n", size, I8, in0, O8,
                      out0);
       break;
     }
@@ -478,8 +518,8 @@ static void emit_step(emitter *e, int32_t s) {
       else
         tmc_buf_printf(c, "    static const tmc_resize_params p = {%d, %d};\n",
                        p->resize.align_corners, p->resize.half_pixel_centers);
-      dims4(c, "in", &st->in_dims);
-      dims4(c, "out", &st->out_dims);
+      dims_io(e, c, false, &st->in_dims);
+      dims_io(e, c, true, &st->out_dims);
       tmc_buf_printf(c, "    %s(&p, &in, %s%s, &out, %s%s);\n", tmc_kernel_name(st->kernel), I8,
                      in0, O8, out0);
       break;
@@ -530,8 +570,9 @@ static void emit_step(emitter *e, int32_t s) {
       break;
   }
   tmc_buf_printf(c, "  }\n");
-  if (e->o->profile) tmc_buf_printf(c, "  %s_profile(%d, \"%s\", %lluu, 1);\n", e->n, s,
-                                    op->name, (unsigned long long)macs);
+  if (e->o->profile && !e->patching)
+    tmc_buf_printf(c, "  %s_profile(%d, \"%s\", %lluu, 1);\n", e->n, s, op->name,
+                   (unsigned long long)macs);
 }
 
 /* ---- NAME.h ----------------------------------------------------------------- */
@@ -622,6 +663,91 @@ static void emit_header(emitter *e) {
   tmc_buf_printf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
+/* ---- the patch stage -------------------------------------------------------- */
+
+/* A region table: {y0, y1, x0, x1} of one tensor per patch. */
+static void region_table(emitter *e, const char *what, int32_t t) {
+  const tmc_patch *pt = e->plan->patch;
+  tmc_buf_printf(&e->arrays, "static const int32_t %s_%s[%d][4] = {\n", e->n, what,
+                 pt->n_patches);
+  for (int32_t pi = 0; pi < pt->n_patches; pi++) {
+    const tmc_region *r = &pt->regions[(size_t)pi * e->g->n_tensors + t];
+    tmc_buf_printf(&e->arrays, "  {%d, %d, %d, %d},\n", r->y0, r->y1, r->x0, r->x1);
+  }
+  tmc_buf_printf(&e->arrays, "};\n");
+  e->params_bytes += (size_t)pt->n_patches * 16;
+}
+
+/* Emits the stage: tables, then one loop over the patches running the
+ * stage's steps on the local buffers. Returns the first step after it. */
+static int32_t emit_patch_stage(emitter *e) {
+  const tmc_patch *pt = e->plan->patch;
+  const tmc_graph *g = e->g;
+  const int32_t ns = pt->split_step + 1;
+  const tmc_tensor *in = &g->tensors[pt->input_tensor], *out = &g->tensors[pt->split_tensor];
+  tmc_buf *c = &e->body;
+  for (int32_t s = 0; s < ns; s++) {
+    tmc_buf_printf(&e->arrays, "static const int32_t %s_pg%d[%d][8] = {\n", e->n, s,
+                   pt->n_patches);
+    for (int32_t pi = 0; pi < pt->n_patches; pi++) {
+      const tmc_patch_geom *ge = &pt->geom[(size_t)pi * ns + s];
+      tmc_buf_printf(&e->arrays, "  {%d, %d, %d, %d, %d, %d, %d, %d},\n", ge->in_dims.h,
+                     ge->in_dims.w, ge->out_dims.h, ge->out_dims.w, ge->pad_top,
+                     ge->pad_bottom, ge->pad_left, ge->pad_right);
+    }
+    tmc_buf_printf(&e->arrays, "};\n");
+    e->params_bytes += (size_t)pt->n_patches * 32;
+  }
+  region_table(e, "pin", in->id);
+  region_table(e, "pout", out->id);
+  tmc_buf_printf(&e->arrays, "\n/* Copies rows of bytes between strided buffers. */\n"
+                 "static void %s_rows(unsigned char *dst, size_t dst_stride, "
+                 "const unsigned char *src,\n    size_t src_stride, int32_t rows, size_t bytes) {\n"
+                 "  for (; rows > 0; rows--, dst += dst_stride, src += src_stride)\n"
+                 "    memcpy(dst, src, bytes);\n}\n", e->n);
+  long long px_in = (long long)in->dims[3] * (long long)tmc_dtype_size(in->type);
+  long long px_out = (long long)out->dims[3] * (long long)tmc_dtype_size(out->type);
+  tmc_buf_printf(c, "\n  /* patch stage: ops %d..%d run patch by patch, %dx%d patches of tensor "
+                 "%d '%s'\n   * (%lld MACs instead of %lld); their buffers share %lld bytes at "
+                 "offset %lld */\n", e->plan->steps[0].op, e->plan->steps[pt->split_step].op,
+                 pt->rows, pt->cols, out->id, out->name, (long long)pt->patch_macs,
+                 (long long)pt->layer_macs, (long long)pt->region_bytes,
+                 (long long)e->plan->mem.patch_off);
+  if (e->o->profile)
+    tmc_buf_printf(c, "  %s_profile(%d, \"PATCH_STAGE\", %lluu, 0);\n", e->n, pt->split_step,
+                   (unsigned long long)pt->patch_macs);
+  tmc_buf_printf(c, "  {\n    unsigned char *const L = a + %lld;\n    int pi;\n"
+                 "    for (pi = 0; pi < %d; pi++) {\n", (long long)e->plan->mem.patch_off,
+                 pt->n_patches);
+  /* Gather the input region into its local buffer. */
+  tmc_buf_printf(c, "      const int32_t *R = %s_pin[pi];\n"
+                 "      %s_rows(L + %lld, (size_t)(R[3] - R[2]) * %lldu,\n"
+                 "          a + %lld + ((size_t)R[0] * %d + (size_t)R[2]) * %lldu, %lldu, "
+                 "(int32_t)(R[1] - R[0]),\n          (size_t)(R[3] - R[2]) * %lldu);\n",
+                 e->n, e->n, (long long)pt->local_off[in->id], px_in,
+                 (long long)e->plan->mem.offset[e->plan->alias_of[in->id]], in->dims[2], px_in,
+                 (long long)in->dims[2] * px_in, px_in);
+  e->patching = true;
+  for (int32_t s = 0; s < ns; s++) {
+    tmc_buf_printf(c, "      {\n      const int32_t *G = %s_pg%d[pi];\n", e->n, s);
+    emit_step(e, s);
+    tmc_buf_printf(c, "      }\n");
+  }
+  e->patching = false;
+  /* Scatter the split tensor's region. */
+  tmc_buf_printf(c, "      R = %s_pout[pi];\n"
+                 "      %s_rows(a + %lld + ((size_t)R[0] * %d + (size_t)R[2]) * %lldu, %lldu,\n"
+                 "          L + %lld, (size_t)(R[3] - R[2]) * %lldu, (int32_t)(R[1] - R[0]),\n"
+                 "          (size_t)(R[3] - R[2]) * %lldu);\n    }\n  }\n",
+                 e->n, e->n, (long long)e->plan->mem.offset[e->plan->alias_of[out->id]],
+                 out->dims[2], px_out, (long long)out->dims[2] * px_out,
+                 (long long)pt->local_off[out->id], px_out, px_out);
+  if (e->o->profile)
+    tmc_buf_printf(c, "  %s_profile(%d, \"PATCH_STAGE\", %lluu, 1);\n", e->n, pt->split_step,
+                   (unsigned long long)pt->patch_macs);
+  return ns;
+}
+
 /* ---- NAME_detect ------------------------------------------------------------ */
 
 static void emit_detect(emitter *e, tmc_buf *c) {
@@ -663,7 +789,8 @@ static tmc_status emit_source(emitter *e, tmc_diag *d) {
   bool *done = calloc((size_t)g->n_tensors + 1, sizeof *done);
   if (done == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory generating code");
   e->const_done = done;
-  for (int32_t s = 0; s < e->plan->n_steps; s++) emit_step(e, s);
+  int32_t first = e->plan->patch ? emit_patch_stage(e) : 0;
+  for (int32_t s = first; s < e->plan->n_steps; s++) emit_step(e, s);
   e->const_done = NULL;
   free(done);
   tmc_buf *c = &e->c;

@@ -135,6 +135,27 @@ layer_comments() {
 }
 
 case "$case_name" in
+  patches)
+    # Patch-based inference in the generated C: --patch auto and a forced
+    # uneven grid per model, float and int8 I/O, every seed.
+    for spec in vww:auto vww:7:3x3 mcunetv2_large:auto mcunetv2_large:11:3x5 \
+                detection:auto detection:5:5x3 lenet:auto; do
+      m=${spec%%:*}
+      pc=${spec#*:}
+      for io in float int8; do
+        d="$tmp/$m-patch-$io"
+        if [ "$io" = int8 ]; then
+          compile "$d" net "$m" --io int8 --patch "$pc"
+        else
+          compile "$d" net "$m" --patch "$pc"
+        fi
+        layer_comments "$d" net
+        build "$d" net gcc
+        check_seeds "$d" net "$m" "$io" "--patch $pc"
+        rm -rf "$d"
+      done
+    done
+    ;;
   vww | mcunetv2_large | detection | lenet)
     m=$case_name
     for io in float int8; do
