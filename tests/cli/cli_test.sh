@@ -40,44 +40,7 @@ case_name=${1:?case}
 tmc=${2:?path of tmc}
 shift 2
 
-tmp="${TMPDIR:-/tmp}/tmc_cli_test.$$"
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-  echo "FAIL [$case_name]: $*" >&2
-  for f in out err; do
-    if [ -s "$tmp/$f" ]; then
-      echo "--- std$f (first 40 lines):" >&2
-      head -n 40 "$tmp/$f" >&2
-    fi
-  done
-  exit 1
-}
-
-skip() {
-  echo "SKIP [$case_name]: $*"
-  exit 77
-}
-
-# run WANT_RC ARGS...: runs tmc with ARGS, stdout/stderr to $tmp/out, $tmp/err.
-# (POSIX sh has no local variables: helpers use names prefixed with their own.)
-run() {
-  run_want=$1
-  shift
-  "$tmc" "$@" >"$tmp/out" 2>"$tmp/err"
-  run_rc=$?
-  [ "$run_rc" -eq "$run_want" ] || fail "'tmc $*' exited $run_rc, expected $run_want"
-}
-
-out_has() { grep -F -q -e "$1" "$tmp/out" || fail "stdout lacks '$1'"; }
-err_has() { grep -F -q -e "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
-out_empty() { [ ! -s "$tmp/out" ] || fail "stdout is not empty"; }
-err_empty() { [ ! -s "$tmp/err" ] || fail "stderr is not empty"; }
-
-need_file() { [ -f "$1" ] || skip "$1 is absent"; }
+. "$(dirname "$0")/../testlib.sh"
 
 # op_rows: "index kind" for each row of the op table in $tmp/out.
 op_rows() {

@@ -60,30 +60,10 @@ case_name=${1:?case}
 tmc=${2:?path of tmc}
 arg=${3:-}
 
-tmp="${TMPDIR:-/tmp}/tmc_emit_cli.$$"
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
+. "$(dirname "$0")/../testlib.sh"
 unset CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
 
 STRICT="-std=c11 -Wall -Wextra -Werror -pedantic"
-
-fail() {
-  echo "FAIL [$case_name]: $*" >&2
-  for f in out err; do
-    if [ -s "$tmp/$f" ]; then
-      echo "--- std$f (first 40 lines):" >&2
-      head -n 40 "$tmp/$f" >&2
-    fi
-  done
-  exit 1
-}
-
-skip() {
-  echo "SKIP [$case_name]: $*"
-  exit 77
-}
 
 # note_fail MESSAGE: a failure that lets the case go on to report the rest
 # (the case ends with 'exit $failed').
@@ -93,17 +73,6 @@ note_fail() {
   failed=1
 }
 
-# run WANT_RC ARGS...: tmc ARGS, stdout/stderr to $tmp/out, $tmp/err.
-run() {
-  run_want=$1
-  shift
-  "$tmc" "$@" >"$tmp/out" 2>"$tmp/err"
-  run_rc=$?
-  [ "$run_rc" -eq "$run_want" ] || fail "'tmc $*' exited $run_rc, expected $run_want"
-}
-
-out_has() { grep -F -q -e "$1" "$tmp/out" || fail "stdout lacks '$1'"; }
-err_has() { grep -F -q -e "$1" "$tmp/err" || fail "stderr lacks '$1'"; }
 
 need_file() { [ -f "$1" ] || skip "$1 is absent"; }
 

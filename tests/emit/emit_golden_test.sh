@@ -31,30 +31,10 @@ case_name=${1:?case}
 tmc=${2:?path of tmc}
 shared=${3:?shared folder}
 
-tmp="${TMPDIR:-/tmp}/tmc_emit_golden.$$"
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
+. "$(dirname "$0")/../testlib.sh"
 
 # The generated Makefile's defaults, not the caller's environment.
 unset CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
-
-fail() {
-  echo "FAIL [$case_name]: $*" >&2
-  for f in out err; do
-    if [ -s "$tmp/$f" ]; then
-      echo "--- $f (first 40 lines):" >&2
-      head -n 40 "$tmp/$f" >&2
-    fi
-  done
-  exit 1
-}
-
-skip() {
-  echo "SKIP [$case_name]: $*"
-  exit 77
-}
 
 [ -d "$shared/golden" ] || skip "$shared/golden is absent"
 

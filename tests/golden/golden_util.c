@@ -2,35 +2,17 @@
 #include "golden_util.h"
 
 #include "ir/build.h"
+#include "reader/shared_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-const char *golden_shared_dir(void) {
-  const char *d = getenv("TMC_SHARED_DIR");
-  struct stat st;
-  if (d == NULL || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) return NULL;
-  return d;
-}
+const char *golden_shared_dir(void) { return tt_shared_dir(); }
 
 uint8_t *golden_read(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  size_t cap = 1 << 16, n = 0, k;
-  uint8_t *buf = malloc(cap);
-  while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += k;
-    if (n == cap) {
-      uint8_t *nb = realloc(buf, cap *= 2);
-      if (nb == NULL) free(buf);
-      buf = nb;
-    }
-  }
-  fclose(f);
-  *len = n;
-  return buf;
+  uint8_t *bytes;
+  return tt_read_file(path, &bytes, len) ? bytes : NULL;
 }
 
 int golden_load(golden_model *m, const char *path, const tmc_plan_options *opts) {
