@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/json.h"
 #include "cli.h"
@@ -47,9 +48,63 @@ static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
   return best;
 }
 
+/* Code bytes of the generated C for a Cortex-M7, measured when Debian's
+ * arm-none-eabi-gcc is on the PATH: the .text sections of NAME.c and the kernels
+ * compiled with -Os (NAME_weights.c holds only data; main.c is a host
+ * program). -1 when no compiler is at hand or a step fails. */
+static long long measure_code(const tmc_emit_result *res, const char *name) {
+  if (system("command -v arm-none-eabi-gcc >/dev/null 2>&1 && "
+             "command -v arm-none-eabi-size >/dev/null 2>&1") != 0)
+    return -1;
+  char dir[] = "/tmp/tmc-code-XXXXXX";
+  if (mkdtemp(dir) == NULL) return -1;
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  long long text = -1;
+  char weights[160], cmd[4096];
+  snprintf(weights, sizeof weights, "%s_weights.c", name);
+  if (tmc_emit_write(res, dir, &d) == TMC_OK) {
+    size_t n = (size_t)snprintf(cmd, sizeof cmd, "cd %s && arm-none-eabi-gcc -mcpu=cortex-m7 "
+                                "-mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -std=c11 -Os "
+                                "-ffunction-sections -c", dir);
+    for (int i = 0; i < res->n_files && n < sizeof cmd; i++) {
+      const char *f = res->files[i].name;
+      size_t len = strlen(f);
+      if (len < 2 || strcmp(f + len - 2, ".c") || !strcmp(f, weights) || !strcmp(f, "main.c"))
+        continue;
+      n += (size_t)snprintf(cmd + n, sizeof cmd - n, " %s", f);
+    }
+    if (n < sizeof cmd - 64) {
+      snprintf(cmd + n, sizeof cmd - n, " 2>/dev/null && arm-none-eabi-size -A *.o");
+      FILE *p = popen(cmd, "r");
+      char line[512], sec[256];
+      long long size;
+      text = 0;
+      /* Sum the .text sections only (size's "text" column includes .rodata,
+       * which holds the layer parameters counted as constants). */
+      while (p && fgets(line, sizeof line, p))
+        if (sscanf(line, "%255s %lld", sec, &size) == 2 && strncmp(sec, ".text", 5) == 0)
+          text += size;
+      if (p == NULL || pclose(p) != 0) text = -1;
+    }
+  }
+  for (int i = 0; i < res->n_files; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, res->files[i].name);
+    remove(path);
+    size_t len = strlen(path);
+    if (len > 2 && !strcmp(path + len - 2, ".c")) {
+      path[len - 1] = 'o';
+      remove(path);
+    }
+  }
+  rmdir(dir);
+  return text;
+}
+
 /* NAME_report.json in memory. */
 static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const char *name,
-                         const tmc_plan_options *opts, size_t *len) {
+                         const tmc_plan_options *opts, long long code, size_t *len) {
   char *data = NULL;
   FILE *f = open_memstream(&data, len);
   if (f == NULL) return NULL;
@@ -63,6 +118,11 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
   tmc_json_int(&j, "weights_bytes", (long long)r->weights_bytes);
   tmc_json_int(&j, "params_bytes", (long long)r->params_bytes);
   tmc_json_int(&j, "constants_bytes", (long long)(r->weights_bytes + r->params_bytes));
+  if (code >= 0) {
+    tmc_json_int(&j, "code_bytes", code);
+    tmc_json_string(&j, "code_measured_with",
+                    "arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -Os (text of NAME.c and kernels)");
+  }
   tmc_json_end_object(&j);
   tmc_plan_json(plan, &j, "plan");
   tmc_json_end_object(&j);
@@ -142,7 +202,8 @@ int tmc_cmd_compile(int argc, char **argv) {
     rc = tmc_cli_report(&d);
   } else {
     size_t len = 0;
-    char *json = report_json(&plan, &res, eo.name, &opts, &len);
+    long long code = measure_code(&res, eo.name);
+    char *json = report_json(&plan, &res, eo.name, &opts, code, &len);
     char name[128];
     snprintf(name, sizeof name, "%s_report.json", eo.name);
     bool ok = json != NULL && res.n_files < (int)(sizeof res.files / sizeof res.files[0]);
@@ -170,6 +231,9 @@ int tmc_cmd_compile(int argc, char **argv) {
              (long long)plan.mem.lower_bound);
       printf("flash constants: %zu bytes (weights %zu, layer parameters %zu)\n",
              res.weights_bytes + res.params_bytes, res.weights_bytes, res.params_bytes);
+      if (code >= 0)
+        printf("flash code: %lld bytes (Cortex-M7, -Os; flash in all %lld bytes)\n", code,
+               code + (long long)(res.weights_bytes + res.params_bytes));
       if (ls >= 0)
         printf("largest layer: op %d %s, %lld bytes of activations\n", plan.steps[ls].op,
                m.graph.ops[plan.steps[ls].op].name, lb);
