@@ -36,34 +36,40 @@ static tmc_status check_pos(tmc_diag *d, const tmc_op *op, const char *what, int
   return v >= 1 ? TMC_OK : bad(d, op, what, v, ">= 1");
 }
 
+/* Window attributes of CONV_2D and DEPTHWISE_CONV_2D options (two option
+ * tables with the same field names). */
+#define conv_attr(d, op, c, p) conv_attr_fields(d, op, (c)->padding,                 \
+                                                (c)->fused_activation_function,       \
+                                                (c)->stride_h, (c)->stride_w,         \
+                                                (c)->dilation_h_factor,               \
+                                                (c)->dilation_w_factor, p)
+
+static tmc_status conv_attr_fields(tmc_diag *d, tmc_op *op, int32_t padding, int32_t act,
+                                   int32_t stride_h, int32_t stride_w, int32_t dil_h,
+                                   int32_t dil_w, tmc_op_attr *p) {
+  TMC_TRY(check_padding(d, op, padding, &p->conv.padding));
+  TMC_TRY(check_act(d, op, act, &p->conv.act));
+  p->conv.stride_h = stride_h;
+  p->conv.stride_w = stride_w;
+  p->conv.dilation_h = dil_h;
+  p->conv.dilation_w = dil_w;
+  return TMC_OK;
+}
+
 tmc_status tmc_ir_set_attrs(const tmc_graph *g, tmc_op *op, const tmc_tfl_options *o,
                              tmc_arena *a, tmc_diag *d) {
   (void)g;
   (void)a;
   tmc_op_attr *p = &op->attr;
   switch (op->kind) {
-    case TMC_OP_CONV_2D: {
-      const tmc_tfl_conv2d *c = &o->u.conv2d;
-      TMC_TRY(check_padding(d, op, c->padding, &p->conv.padding));
-      TMC_TRY(check_act(d, op, c->fused_activation_function, &p->conv.act));
-      p->conv.stride_h = c->stride_h;
-      p->conv.stride_w = c->stride_w;
-      p->conv.dilation_h = c->dilation_h_factor;
-      p->conv.dilation_w = c->dilation_w_factor;
+    case TMC_OP_CONV_2D:
+      TMC_TRY(conv_attr(d, op, &o->u.conv2d, p));
       p->conv.depth_multiplier = 1;
       break;
-    }
-    case TMC_OP_DEPTHWISE_CONV_2D: {
-      const tmc_tfl_depthwise_conv2d *c = &o->u.depthwise_conv2d;
-      TMC_TRY(check_padding(d, op, c->padding, &p->conv.padding));
-      TMC_TRY(check_act(d, op, c->fused_activation_function, &p->conv.act));
-      p->conv.stride_h = c->stride_h;
-      p->conv.stride_w = c->stride_w;
-      p->conv.dilation_h = c->dilation_h_factor;
-      p->conv.dilation_w = c->dilation_w_factor;
-      p->conv.depth_multiplier = c->depth_multiplier;
+    case TMC_OP_DEPTHWISE_CONV_2D:
+      TMC_TRY(conv_attr(d, op, &o->u.depthwise_conv2d, p));
+      p->conv.depth_multiplier = o->u.depthwise_conv2d.depth_multiplier;
       break;
-    }
     case TMC_OP_TRANSPOSE_CONV: {
       const tmc_tfl_transpose_conv *c = &o->u.transpose_conv;
       TMC_TRY(check_padding(d, op, c->padding, &p->conv.padding));

@@ -109,6 +109,26 @@ static tmc_status conv_quant(lowerer *l, const tmc_op *op, const tmc_tensor *x,
   return TMC_OK;
 }
 
+/* The fields CONV_2D and DEPTHWISE_CONV_2D params share (a macro: two
+ * distinct struct types with the same member names). */
+#define CONV_FIELDS(p)                                                       \
+  do {                                                                       \
+    (p)->stride_h = c->stride_h;                                             \
+    (p)->stride_w = c->stride_w;                                             \
+    (p)->dilation_h = c->dilation_h;                                         \
+    (p)->dilation_w = c->dilation_w;                                         \
+    (p)->pad_top = wh.before;                                                \
+    (p)->pad_bottom = wh.after;                                              \
+    (p)->pad_left = ww.before;                                               \
+    (p)->pad_right = ww.after;                                               \
+    (p)->input_offset = -zp_of(x);                                           \
+    (p)->output_offset = zp_of(y);                                           \
+    (p)->act_min = lo;                                                       \
+    (p)->act_max = hi;                                                       \
+    (p)->multiplier = mult;                                                  \
+    (p)->shift = shift;                                                      \
+  } while (0)
+
 static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   bool dw = op->kind == TMC_OP_DEPTHWISE_CONV_2D;
@@ -141,21 +161,8 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
   if (dw) {
     st->kernel = TMC_K_DEPTHWISE_CONV2D;
     tmc_depthwise_conv2d_params *p = &st->p.dw;
-    p->stride_h = c->stride_h;
-    p->stride_w = c->stride_w;
-    p->dilation_h = c->dilation_h;
-    p->dilation_w = c->dilation_w;
-    p->pad_top = wh.before;
-    p->pad_bottom = wh.after;
-    p->pad_left = ww.before;
-    p->pad_right = ww.after;
+    CONV_FIELDS(p);
     p->depth_multiplier = cout / x->dims[3];
-    p->input_offset = -zp_of(x);
-    p->output_offset = zp_of(y);
-    p->act_min = lo;
-    p->act_max = hi;
-    p->multiplier = mult;
-    p->shift = shift;
     if (p->depth_multiplier == 1 &&
         st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) { /* fast path */
       int32_t *fb = alloc(l, (size_t)cout, sizeof *fb);
@@ -173,20 +180,7 @@ static tmc_status lower_conv(lowerer *l, const tmc_op *op, tmc_step *st) {
   } else {
     st->kernel = TMC_K_CONV2D;
     tmc_conv2d_params *p = &st->p.conv;
-    p->stride_h = c->stride_h;
-    p->stride_w = c->stride_w;
-    p->dilation_h = c->dilation_h;
-    p->dilation_w = c->dilation_w;
-    p->pad_top = wh.before;
-    p->pad_bottom = wh.after;
-    p->pad_left = ww.before;
-    p->pad_right = ww.after;
-    p->input_offset = -zp_of(x);
-    p->output_offset = zp_of(y);
-    p->act_min = lo;
-    p->act_max = hi;
-    p->multiplier = mult;
-    p->shift = shift;
+    CONV_FIELDS(p);
     if (st->filter_dims.c == st->in_dims.c) { /* one group: fast path */
       tmc_requant_ch *rq = alloc(l, (size_t)cout, sizeof *rq);
       if (rq == NULL) return TMC_ERR_NOMEM;
