@@ -36,26 +36,6 @@
 
 #define MAX_REPORTED 10
 
-typedef struct ctx {
-  const char *model;
-  int problems;
-} ctx;
-
-static void problem(ctx *c, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void problem(ctx *c, const char *fmt, ...) {
-  if (c->problems++ >= MAX_REPORTED) return;
-  char what[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
-  va_end(ap);
-  print_error("%s: %s\n", c->model, what);
-}
-
 static bool op_reads(const tmc_op *op, int32_t t) {
   for (int k = 0; k < op->n_in; k++)
     if (op->in[k] == t) return true;
@@ -74,131 +54,131 @@ static bool in_list(const int32_t *v, int32_t n, int32_t t) {
   return false;
 }
 
-static void check_tensor_vs_reader(ctx *c, const tmc_tfl_model *m, const tmc_tensor *t,
+static void check_tensor_vs_reader(tt_report *c, const tmc_tfl_model *m, const tmc_tensor *t,
                                    const tmc_tfl_tensor *r) {
   if (strcmp(t->name, r->name) != 0)
-    problem(c, "tensor %d: name '%s', reader '%s'", t->id, t->name, r->name);
+    tt_problem(c, "tensor %d: name '%s', reader '%s'", t->id, t->name, r->name);
   if ((int32_t)t->type != r->type)
-    problem(c, "tensor %d '%s': type %d, reader %d", t->id, t->name, t->type, r->type);
+    tt_problem(c, "tensor %d '%s': type %d, reader %d", t->id, t->name, t->type, r->type);
   if (t->rank != r->shape.n) {
-    problem(c, "tensor %d '%s': rank %d, reader %d", t->id, t->name, t->rank, r->shape.n);
+    tt_problem(c, "tensor %d '%s': rank %d, reader %d", t->id, t->name, t->rank, r->shape.n);
     return;
   }
   int64_t elems = 1;
   for (int k = 0; k < t->rank; k++) {
     if (t->dims[k] != r->shape.v[k])
-      problem(c, "tensor %d '%s': dim %d is %d, reader %d", t->id, t->name, k, t->dims[k],
+      tt_problem(c, "tensor %d '%s': dim %d is %d, reader %d", t->id, t->name, k, t->dims[k],
               r->shape.v[k]);
     elems *= r->shape.v[k];
   }
   if (t->elems != elems)
-    problem(c, "tensor %d '%s': %lld elements, expected %lld", t->id, t->name,
+    tt_problem(c, "tensor %d '%s': %lld elements, expected %lld", t->id, t->name,
             (long long)t->elems, (long long)elems);
   if (t->bytes != elems * (int64_t)tmc_tfl_type_size(r->type))
-    problem(c, "tensor %d '%s': %lld bytes", t->id, t->name, (long long)t->bytes);
+    tt_problem(c, "tensor %d '%s': %lld bytes", t->id, t->name, (long long)t->bytes);
   const tmc_tfl_buffer *b = r->buffer < (uint32_t)m->n_buffers ? &m->buffers[r->buffer] : NULL;
   bool has_data = r->buffer > 0 && b && b->data.size > 0;
   if (t->is_const != has_data || (has_data && t->data != b->data.data))
-    problem(c, "tensor %d '%s': constant %d, data %p, reader buffer %u", t->id, t->name,
+    tt_problem(c, "tensor %d '%s': constant %d, data %p, reader buffer %u", t->id, t->name,
             t->is_const, (const void *)t->data, r->buffer);
   int32_t nq = r->has_quant ? r->quant.n_scale : 0;
   if (t->q.n != nq) {
-    problem(c, "tensor %d '%s': %d scales, reader %d", t->id, t->name, t->q.n, nq);
+    tt_problem(c, "tensor %d '%s': %d scales, reader %d", t->id, t->name, t->q.n, nq);
     return;
   }
   for (int32_t k = 0; k < nq; k++)
     if (t->q.scale[k] != r->quant.scale[k] || t->q.zero_point[k] != r->quant.zero_point[k])
-      problem(c, "tensor %d '%s': quantization %d differs", t->id, t->name, k);
+      tt_problem(c, "tensor %d '%s': quantization %d differs", t->id, t->name, k);
   if (nq > 1 && t->q.axis != r->quant.quantized_dimension)
-    problem(c, "tensor %d '%s': axis %d, reader %d", t->id, t->name, t->q.axis,
+    tt_problem(c, "tensor %d '%s': axis %d, reader %d", t->id, t->name, t->q.axis,
             r->quant.quantized_dimension);
 }
 
-static void check_graph(ctx *c, const tmc_tfl_model *m, const tmc_graph *g) {
+static void check_graph(tt_report *c, const tmc_tfl_model *m, const tmc_graph *g) {
   const tmc_tfl_subgraph *sg = &m->subgraphs[0];
   if (g->n_tensors != sg->n_tensors || g->n_ops != sg->n_operators)
-    problem(c, "%d tensors and %d ops, reader %d and %d", g->n_tensors, g->n_ops,
+    tt_problem(c, "%d tensors and %d ops, reader %d and %d", g->n_tensors, g->n_ops,
             sg->n_tensors, sg->n_operators);
   if (g->n_inputs != sg->inputs.n || g->n_outputs != sg->outputs.n) {
-    problem(c, "%d inputs and %d outputs, reader %d and %d", g->n_inputs, g->n_outputs,
+    tt_problem(c, "%d inputs and %d outputs, reader %d and %d", g->n_inputs, g->n_outputs,
             sg->inputs.n, sg->outputs.n);
     return;
   }
   for (int32_t i = 0; i < g->n_inputs; i++)
-    if (g->inputs[i] != sg->inputs.v[i]) problem(c, "input %d differs", i);
+    if (g->inputs[i] != sg->inputs.v[i]) tt_problem(c, "input %d differs", i);
   for (int32_t i = 0; i < g->n_outputs; i++)
-    if (g->outputs[i] != sg->outputs.v[i]) problem(c, "output %d differs", i);
+    if (g->outputs[i] != sg->outputs.v[i]) tt_problem(c, "output %d differs", i);
 
   for (int32_t i = 0; i < g->n_ops; i++) {
     const tmc_op *op = &g->ops[i];
-    if (op->id != i) problem(c, "op %d has id %d", i, op->id);
+    if (op->id != i) tt_problem(c, "op %d has id %d", i, op->id);
     for (int k = 0; k < op->n_in; k++) {
       int32_t t = op->in[k];
       if (t < -1 || t >= g->n_tensors) {
-        problem(c, "op %d input %d is %d", i, k, t);
+        tt_problem(c, "op %d input %d is %d", i, k, t);
         continue;
       }
       if (t < 0) continue;
       const tmc_tensor *x = &g->tensors[t];
       if (!in_list(x->consumers, x->n_consumers, i))
-        problem(c, "op %d reads tensor %d '%s', which does not list it", i, t, x->name);
+        tt_problem(c, "op %d reads tensor %d '%s', which does not list it", i, t, x->name);
     }
     for (int k = 0; k < op->n_out; k++) {
       int32_t t = op->out[k];
       if (t < 0 || t >= g->n_tensors) {
-        problem(c, "op %d output %d is %d", i, k, t);
+        tt_problem(c, "op %d output %d is %d", i, k, t);
         continue;
       }
       if (g->tensors[t].producer != i)
-        problem(c, "op %d writes tensor %d '%s', whose producer is %d", i, t,
+        tt_problem(c, "op %d writes tensor %d '%s', whose producer is %d", i, t,
                 g->tensors[t].name, g->tensors[t].producer);
     }
   }
 
   for (int32_t t = 0; t < g->n_tensors; t++) {
     const tmc_tensor *x = &g->tensors[t];
-    if (x->id != t) problem(c, "tensor %d has id %d", t, x->id);
+    if (x->id != t) tt_problem(c, "tensor %d has id %d", t, x->id);
     check_tensor_vs_reader(c, m, x, &sg->tensors[t]);
     if (x->is_input != in_list(g->inputs, g->n_inputs, t))
-      problem(c, "tensor %d '%s': is_input %d", t, x->name, x->is_input);
+      tt_problem(c, "tensor %d '%s': is_input %d", t, x->name, x->is_input);
     if (x->is_output != in_list(g->outputs, g->n_outputs, t))
-      problem(c, "tensor %d '%s': is_output %d", t, x->name, x->is_output);
+      tt_problem(c, "tensor %d '%s': is_output %d", t, x->name, x->is_output);
     /* Consumers: increasing, each reads x, and every reader is listed. */
     int32_t readers = 0;
     for (int32_t i = 0; i < g->n_ops; i++) readers += op_reads(&g->ops[i], t);
     if (x->n_consumers != readers)
-      problem(c, "tensor %d '%s': %d consumers, %d ops read it", t, x->name, x->n_consumers,
+      tt_problem(c, "tensor %d '%s': %d consumers, %d ops read it", t, x->name, x->n_consumers,
               readers);
     for (int32_t k = 0; k < x->n_consumers; k++) {
       int32_t op = x->consumers[k];
       if (op < 0 || op >= g->n_ops || !op_reads(&g->ops[op], t))
-        problem(c, "tensor %d '%s': consumer %d (op %d) does not read it", t, x->name, k, op);
+        tt_problem(c, "tensor %d '%s': consumer %d (op %d) does not read it", t, x->name, k, op);
       if (k > 0 && x->consumers[k - 1] >= op)
-        problem(c, "tensor %d '%s': consumers not in execution order (%d then %d)", t,
+        tt_problem(c, "tensor %d '%s': consumers not in execution order (%d then %d)", t,
                 x->name, x->consumers[k - 1], op);
       if (x->producer >= op)
-        problem(c, "tensor %d '%s': produced by op %d, read by op %d", t, x->name,
+        tt_problem(c, "tensor %d '%s': produced by op %d, read by op %d", t, x->name,
                 x->producer, op);
     }
     /* Producer. */
     if (x->producer >= 0) {
       if (x->producer >= g->n_ops || !op_writes(&g->ops[x->producer], t))
-        problem(c, "tensor %d '%s': producer %d does not write it", t, x->name, x->producer);
+        tt_problem(c, "tensor %d '%s': producer %d does not write it", t, x->name, x->producer);
       if (x->is_const || x->is_input)
-        problem(c, "tensor %d '%s': constant or graph input with producer %d", t, x->name,
+        tt_problem(c, "tensor %d '%s': constant or graph input with producer %d", t, x->name,
                 x->producer);
       int32_t writers = 0;
       for (int32_t i = 0; i < g->n_ops; i++) writers += op_writes(&g->ops[i], t);
-      if (writers != 1) problem(c, "tensor %d '%s': written by %d ops", t, x->name, writers);
+      if (writers != 1) tt_problem(c, "tensor %d '%s': written by %d ops", t, x->name, writers);
     } else if (x->producer != -1) {
-      problem(c, "tensor %d '%s': producer %d", t, x->name, x->producer);
+      tt_problem(c, "tensor %d '%s': producer %d", t, x->name, x->producer);
     }
     /* Every activation used is produced or fed in. */
     bool used = x->n_consumers > 0 || x->is_output;
     if (used && !x->is_const && !x->is_variable && x->producer < 0 && !x->is_input)
-      problem(c, "tensor %d '%s': activation read but neither produced nor an input", t,
+      tt_problem(c, "tensor %d '%s': activation read but neither produced nor an input", t,
               x->name);
-    if (x->is_const && x->data == NULL) problem(c, "tensor %d '%s': constant without data", t, x->name);
+    if (x->is_const && x->data == NULL) tt_problem(c, "tensor %d '%s': constant without data", t, x->name);
   }
 }
 
@@ -207,12 +187,12 @@ static void check_graph(ctx *c, const tmc_tfl_model *m, const tmc_graph *g) {
 static int check_model(const char *path) {
   char stem[256];
   tt_stem(path, stem, sizeof stem);
-  ctx c = {stem, 0};
+  tt_report c = {stem, 0, MAX_REPORTED};
   uint8_t *bytes;
   size_t len;
   if (!tt_read_file(path, &bytes, &len)) {
-    problem(&c, "cannot read %s", path);
-    return c.problems;
+    tt_problem(&c, "cannot read %s", path);
+    return c.count;
   }
   tmc_arena a;
   tmc_arena_init(&a);
@@ -223,12 +203,12 @@ static int check_model(const char *path) {
   tmc_status s = tmc_tfl_read(bytes, len, &a, &m, &d);
   if (s == TMC_OK) s = tmc_graph_from_tflite(&m, stem, &a, &g, &d);
   if (s != TMC_OK) {
-    problem(&c, "%s (%s)", d.msg, tmc_status_str(s));
+    tt_problem(&c, "%s (%s)", d.msg, tmc_status_str(s));
   } else {
     check_graph(&c, &m, &g);
     tmc_diag_init(&d, stem);
     s = tmc_graph_check_supported(&g, &d);
-    if (s != TMC_OK) problem(&c, "check_supported: %s", d.msg);
+    if (s != TMC_OK) tt_problem(&c, "check_supported: %s", d.msg);
     /* tmc_graph_load gives the same graph. */
     tmc_arena a2;
     tmc_arena_init(&a2);
@@ -236,14 +216,14 @@ static int check_model(const char *path) {
     tmc_diag_init(&d, stem);
     s = tmc_graph_load(bytes, len, stem, &a2, &g2, &d);
     if (s != TMC_OK || g2.n_ops != g.n_ops || g2.n_tensors != g.n_tensors)
-      problem(&c, "tmc_graph_load differs: %s", d.msg);
+      tt_problem(&c, "tmc_graph_load differs: %s", d.msg);
     tmc_arena_free(&a2);
   }
-  if (c.problems > MAX_REPORTED)
-    print_error("%s: %d problems in all\n", stem, c.problems);
+  if (c.count > MAX_REPORTED)
+    print_error("%s: %d problems in all\n", stem, c.count);
   tmc_arena_free(&a);
   free(bytes);
-  return c.problems;
+  return c.count;
 }
 
 #define REQUIRE_SHARED()                                         \

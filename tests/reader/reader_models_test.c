@@ -146,113 +146,93 @@ static tmc_jvalue *flatc_json(const char *model_path, tmc_arena *a) {
 
 #define MAX_REPORTED 20
 
-typedef struct cmp_ctx {
-  const char *model;
-  int mismatches;
-} cmp_ctx;
-
-static void mismatch(cmp_ctx *c, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void mismatch(cmp_ctx *c, const char *fmt, ...) {
-  if (c->mismatches++ >= MAX_REPORTED) return;
-  char what[600];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
-  va_end(ap);
-  print_error("%s: %s\n", c->model, what);
-}
-
 /* flatc prints floats in fixed notation with 6 decimals. */
 static bool float_matches(double tmc, double json) {
   if (isnan(tmc) || isnan(json)) return isnan(tmc) && isnan(json);
   return fabs(tmc - json) <= 5.0001e-7 + 1e-7 * fabs(json);
 }
 
-static void cmp_int(cmp_ctx *c, const char *where, const char *field, long long tmc,
+static void cmp_int(tt_report *c, const char *where, const char *field, long long tmc,
                     const tmc_jvalue *obj, long long def) {
   const tmc_jvalue *j = tmc_json_get(obj, field);
   if (j == NULL) {
     if (tmc != def)
-      mismatch(c, "%s: %s: tmc %lld, flatc omits it (default %lld)", where, field, tmc,
+      tt_problem(c, "%s: %s: tmc %lld, flatc omits it (default %lld)", where, field, tmc,
                def);
     return;
   }
   if (j->type != TMC_JSON_NUMBER || !j->is_int || j->i != tmc)
-    mismatch(c, "%s: %s: tmc %lld, flatc %s%g", where, field, tmc,
+    tt_problem(c, "%s: %s: tmc %lld, flatc %s%g", where, field, tmc,
              j->type == TMC_JSON_NUMBER ? "" : "(not an integer) ", j->num);
 }
 
-static void cmp_bool(cmp_ctx *c, const char *where, const char *field, bool tmc,
+static void cmp_bool(tt_report *c, const char *where, const char *field, bool tmc,
                      const tmc_jvalue *obj, bool def) {
   const tmc_jvalue *j = tmc_json_get(obj, field);
   bool v = j && j->type == TMC_JSON_BOOL ? j->b : def;
-  if (j && j->type != TMC_JSON_BOOL) mismatch(c, "%s: %s: flatc value is not a bool", where, field);
-  if (v != tmc) mismatch(c, "%s: %s: tmc %d, flatc %d", where, field, tmc, v);
+  if (j && j->type != TMC_JSON_BOOL) tt_problem(c, "%s: %s: flatc value is not a bool", where, field);
+  if (v != tmc) tt_problem(c, "%s: %s: tmc %d, flatc %d", where, field, tmc, v);
 }
 
-static void cmp_string(cmp_ctx *c, const char *where, const char *field, const char *tmc,
+static void cmp_string(tt_report *c, const char *where, const char *field, const char *tmc,
                        const tmc_jvalue *obj) {
   const char *j = tmc_json_get_str(obj, field, NULL);
   if ((tmc == NULL) != (j == NULL) || (tmc && strcmp(tmc, j) != 0))
-    mismatch(c, "%s: %s: tmc \"%s\", flatc \"%s\"", where, field, tmc ? tmc : "(none)",
+    tt_problem(c, "%s: %s: tmc \"%s\", flatc \"%s\"", where, field, tmc ? tmc : "(none)",
              j ? j : "(none)");
 }
 
-static void cmp_ivec(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
+static void cmp_ivec(tt_report *c, const char *where, const char *field, const int32_t *v,
                      int32_t n, const tmc_jvalue *obj) {
   const tmc_jvalue *j = tmc_json_get(obj, field);
   size_t jn = tmc_json_len(j);
   if (j && j->type != TMC_JSON_ARRAY) {
-    mismatch(c, "%s: %s: flatc value is not an array", where, field);
+    tt_problem(c, "%s: %s: flatc value is not an array", where, field);
     return;
   }
   if ((size_t)n != jn) {
-    mismatch(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
+    tt_problem(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
     return;
   }
   for (size_t i = 0; i < jn; i++) {
     const tmc_jvalue *e = tmc_json_at(j, i);
     if (e == NULL || e->type != TMC_JSON_NUMBER || !e->is_int || e->i != v[i]) {
-      mismatch(c, "%s: %s[%zu]: tmc %d, flatc %g", where, field, i, v[i], e ? e->num : 0.0);
+      tt_problem(c, "%s: %s[%zu]: tmc %d, flatc %g", where, field, i, v[i], e ? e->num : 0.0);
       return;
     }
   }
 }
 
-static void cmp_i64vec(cmp_ctx *c, const char *where, const char *field, const int64_t *v,
+static void cmp_i64vec(tt_report *c, const char *where, const char *field, const int64_t *v,
                        int32_t n, const tmc_jvalue *obj) {
   const tmc_jvalue *j = tmc_json_get(obj, field);
   size_t jn = tmc_json_len(j);
   if ((size_t)n != jn) {
-    mismatch(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
+    tt_problem(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
     return;
   }
   for (size_t i = 0; i < jn; i++) {
     const tmc_jvalue *e = tmc_json_at(j, i);
     if (e == NULL || e->type != TMC_JSON_NUMBER || !e->is_int || e->i != v[i]) {
-      mismatch(c, "%s: %s[%zu]: tmc %lld, flatc %g", where, field, i, (long long)v[i],
+      tt_problem(c, "%s: %s[%zu]: tmc %lld, flatc %g", where, field, i, (long long)v[i],
                e ? e->num : 0.0);
       return;
     }
   }
 }
 
-static void cmp_fvec(cmp_ctx *c, const char *where, const char *field, const float *v,
+static void cmp_fvec(tt_report *c, const char *where, const char *field, const float *v,
                      int32_t n, const tmc_jvalue *obj) {
   const tmc_jvalue *j = tmc_json_get(obj, field);
   size_t jn = tmc_json_len(j);
   if ((size_t)n != jn) {
-    mismatch(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
+    tt_problem(c, "%s: %s: tmc %d elements, flatc %zu", where, field, n, jn);
     return;
   }
   for (size_t i = 0; i < jn; i++) {
     const tmc_jvalue *e = tmc_json_at(j, i);
     if (e == NULL || e->type != TMC_JSON_NUMBER || !float_matches(v[i], e->num)) {
-      mismatch(c, "%s: %s[%zu]: tmc %.9g, flatc %.9g", where, field, i, (double)v[i],
+      tt_problem(c, "%s: %s[%zu]: tmc %.9g, flatc %.9g", where, field, i, (double)v[i],
                e ? e->num : 0.0);
       return;
     }
@@ -294,7 +274,7 @@ static int32_t enum_value(const char *field, const char *name) {
 }
 
 /* Options fields, one comparer per options.def kind. */
-static void opt_I8(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
+static void opt_I8(tt_report *c, const char *where, const char *field, const int32_t *v,
                    const tmc_jvalue *jo, int def) {
   const tmc_jvalue *j = tmc_json_get(jo, field);
   long long want;
@@ -303,51 +283,51 @@ static void opt_I8(cmp_ctx *c, const char *where, const char *field, const int32
   } else if (j->type == TMC_JSON_STRING) {
     want = enum_value(field, j->str);
     if (want < 0) {
-      mismatch(c, "%s: options.%s: flatc \"%s\" is not a name tmc knows", where, field,
+      tt_problem(c, "%s: options.%s: flatc \"%s\" is not a name tmc knows", where, field,
                j->str);
       return;
     }
   } else if (j->type == TMC_JSON_NUMBER) {
     want = (long long)j->num;
   } else {
-    mismatch(c, "%s: options.%s: unexpected flatc value", where, field);
+    tt_problem(c, "%s: options.%s: unexpected flatc value", where, field);
     return;
   }
-  if (want != *v) mismatch(c, "%s: options.%s: tmc %d, flatc %lld", where, field, *v, want);
+  if (want != *v) tt_problem(c, "%s: options.%s: tmc %d, flatc %lld", where, field, *v, want);
 }
-static void opt_I32(cmp_ctx *c, const char *where, const char *field, const int32_t *v,
+static void opt_I32(tt_report *c, const char *where, const char *field, const int32_t *v,
                     const tmc_jvalue *jo, int def) {
   cmp_int(c, where, field, *v, jo, def);
 }
-static void opt_BOOL(cmp_ctx *c, const char *where, const char *field, const bool *v,
+static void opt_BOOL(tt_report *c, const char *where, const char *field, const bool *v,
                      const tmc_jvalue *jo, int def) {
   cmp_bool(c, where, field, *v, jo, def != 0);
 }
-static void opt_F32(cmp_ctx *c, const char *where, const char *field, const float *v,
+static void opt_F32(tt_report *c, const char *where, const char *field, const float *v,
                     const tmc_jvalue *jo, int def) {
   const tmc_jvalue *j = tmc_json_get(jo, field);
   double want = j && j->type == TMC_JSON_NUMBER ? j->num : def;
   if (!float_matches(*v, want))
-    mismatch(c, "%s: options.%s: tmc %.9g, flatc %.9g", where, field, (double)*v, want);
+    tt_problem(c, "%s: options.%s: tmc %.9g, flatc %.9g", where, field, (double)*v, want);
 }
-static void opt_VI32(cmp_ctx *c, const char *where, const char *field, const tmc_ivec *v,
+static void opt_VI32(tt_report *c, const char *where, const char *field, const tmc_ivec *v,
                      const tmc_jvalue *jo, int def) {
   (void)def;
   cmp_ivec(c, where, field, v->v, v->n, jo);
 }
 
-static void cmp_options(cmp_ctx *c, const char *where, const tmc_tfl_operator *op,
+static void cmp_options(tt_report *c, const char *where, const tmc_tfl_operator *op,
                         const tmc_jvalue *jop) {
   const tmc_tfl_options *o = &op->options;
   const char *jtype = tmc_json_get_str(jop, "builtin_options_type", "NONE");
   const tmc_jvalue *jo = tmc_json_get(jop, "builtin_options");
   if (o->type == 0) {
     if (strcmp(jtype, "NONE") != 0)
-      mismatch(c, "%s: builtin_options_type: tmc none, flatc %s", where, jtype);
+      tt_problem(c, "%s: builtin_options_type: tmc none, flatc %s", where, jtype);
     return;
   }
   if (!strcmp(jtype, "NONE"))
-    mismatch(c, "%s: builtin_options_type: tmc %u, flatc NONE", where, o->type);
+    tt_problem(c, "%s: builtin_options_type: tmc %u, flatc NONE", where, o->type);
   switch (o->type) {
 #define TMC_TFL_F(id, kind, name, def) opt_##kind(c, where, #name, &x->name, jo, def);
 #define TMC_TFL_OPT(t, Table, member, fields)                                        \
@@ -355,8 +335,8 @@ static void cmp_options(cmp_ctx *c, const char *where, const tmc_tfl_operator *o
     const tmc_tfl_##member *x = &o->u.member;                                         \
     (void)x;                                                                          \
     if (strcmp(jtype, #Table) != 0)                                                   \
-      mismatch(c, "%s: builtin_options_type: tmc %s, flatc %s", where, #Table, jtype); \
-    if (!o->decoded) mismatch(c, "%s: %s not decoded", where, #Table);                \
+      tt_problem(c, "%s: builtin_options_type: tmc %s, flatc %s", where, #Table, jtype); \
+    if (!o->decoded) tt_problem(c, "%s: %s not decoded", where, #Table);                \
     if (jo) {                                                                         \
       fields                                                                          \
     }                                                                                 \
@@ -366,16 +346,16 @@ static void cmp_options(cmp_ctx *c, const char *where, const tmc_tfl_operator *o
 #undef TMC_TFL_OPT
 #undef TMC_TFL_F
     default:
-      if (o->decoded) mismatch(c, "%s: options type %u marked decoded", where, o->type);
+      if (o->decoded) tt_problem(c, "%s: options type %u marked decoded", where, o->type);
       break;
   }
 }
 
-static void cmp_quant(cmp_ctx *c, const char *where, const tmc_tfl_tensor *t,
+static void cmp_quant(tt_report *c, const char *where, const tmc_tfl_tensor *t,
                       const tmc_jvalue *jt) {
   const tmc_jvalue *jq = tmc_json_get(jt, "quantization");
   if ((jq != NULL) != t->has_quant) {
-    mismatch(c, "%s: quantization: tmc %s, flatc %s", where,
+    tt_problem(c, "%s: quantization: tmc %s, flatc %s", where,
              t->has_quant ? "present" : "absent", jq ? "present" : "absent");
     return;
   }
@@ -388,24 +368,24 @@ static void cmp_quant(cmp_ctx *c, const char *where, const tmc_tfl_tensor *t,
   cmp_int(c, where, "quantized_dimension", q->quantized_dimension, jq, 0);
   const char *dt = tmc_json_get_str(jq, "details_type", "NONE");
   if ((q->details_type == 0) != (strcmp(dt, "NONE") == 0))
-    mismatch(c, "%s: quantization.details_type: tmc %u, flatc %s", where, q->details_type,
+    tt_problem(c, "%s: quantization.details_type: tmc %u, flatc %s", where, q->details_type,
              dt);
 }
 
-static void cmp_tensor(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_tensor *t,
+static void cmp_tensor(tt_report *c, uint32_t sg, int32_t i, const tmc_tfl_tensor *t,
                        const tmc_jvalue *jt) {
   char where[300];
   snprintf(where, sizeof where, "subgraph %u tensor %d '%s'", sg, i, t->name);
   const char *jname = tmc_json_get_str(jt, "name", "");
   if (strcmp(t->name, jname) != 0)
-    mismatch(c, "%s: name: tmc \"%s\", flatc \"%s\"", where, t->name, jname);
+    tt_problem(c, "%s: name: tmc \"%s\", flatc \"%s\"", where, t->name, jname);
   const char *jtype = tmc_json_get_str(jt, "type", "?");
   if (strcmp(tmc_tfl_type_name(t->type), jtype) != 0)
-    mismatch(c, "%s: type: tmc %s (%d), flatc %s", where, tmc_tfl_type_name(t->type),
+    tt_problem(c, "%s: type: tmc %s (%d), flatc %s", where, tmc_tfl_type_name(t->type),
              t->type, jtype);
   cmp_ivec(c, where, "shape", t->shape.v, t->shape.n, jt);
   if (t->has_shape_signature != (tmc_json_get(jt, "shape_signature") != NULL))
-    mismatch(c, "%s: shape_signature presence differs", where);
+    tt_problem(c, "%s: shape_signature presence differs", where);
   else if (t->has_shape_signature)
     cmp_ivec(c, where, "shape_signature", t->shape_signature.v, t->shape_signature.n, jt);
   cmp_int(c, where, "buffer", t->buffer, jt, 0);
@@ -413,11 +393,11 @@ static void cmp_tensor(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_tensor 
   cmp_bool(c, where, "has_rank", t->has_rank, jt, false);
   cmp_int(c, where, "external_buffer", t->external_buffer, jt, 0);
   if (t->has_sparsity != (tmc_json_get(jt, "sparsity") != NULL))
-    mismatch(c, "%s: sparsity presence differs", where);
+    tt_problem(c, "%s: sparsity presence differs", where);
   cmp_quant(c, where, t, jt);
 }
 
-static void cmp_operator(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_model *m,
+static void cmp_operator(tt_report *c, uint32_t sg, int32_t i, const tmc_tfl_model *m,
                          const tmc_tfl_operator *op, const tmc_jvalue *jop) {
   char where[300];
   const char *kind = op->opcode_index < (uint32_t)m->n_opcodes
@@ -430,21 +410,21 @@ static void cmp_operator(cmp_ctx *c, uint32_t sg, int32_t i, const tmc_tfl_model
   cmp_ivec(c, where, "intermediates", op->intermediates.v, op->intermediates.n, jop);
   const tmc_jvalue *jco = tmc_json_get(jop, "custom_options");
   if (op->custom_options.size != tmc_json_len(jco))
-    mismatch(c, "%s: custom_options: tmc %zu bytes, flatc %zu", where,
+    tt_problem(c, "%s: custom_options: tmc %zu bytes, flatc %zu", where,
              op->custom_options.size, tmc_json_len(jco));
   cmp_options(c, where, op, jop);
   if (op->options.has_options2 != (tmc_json_get(jop, "builtin_options_2") != NULL))
-    mismatch(c, "%s: builtin_options_2 presence differs", where);
+    tt_problem(c, "%s: builtin_options_2 presence differs", where);
 }
 
 /* Cross-checks everything tmc_tfl_read decoded against flatc's JSON. */
-static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
+static void cmp_model(tt_report *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
   cmp_int(c, "model", "version", m->version, j, 0);
   cmp_string(c, "model", "description", m->description, j);
 
   const tmc_jvalue *jocs = tmc_json_get(j, "operator_codes");
   if ((size_t)m->n_opcodes != tmc_json_len(jocs))
-    mismatch(c, "operator_codes: tmc %d, flatc %zu", m->n_opcodes, tmc_json_len(jocs));
+    tt_problem(c, "operator_codes: tmc %d, flatc %zu", m->n_opcodes, tmc_json_len(jocs));
   for (int32_t i = 0; i < m->n_opcodes && (size_t)i < tmc_json_len(jocs); i++) {
     const tmc_tfl_opcode *oc = &m->opcodes[i];
     const tmc_jvalue *jo = tmc_json_at(jocs, (size_t)i);
@@ -461,32 +441,32 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
                     : jb->type == TMC_JSON_NUMBER    ? (int32_t)jb->num
                                                : -1;
     if (jcode != oc->builtin_code)
-      mismatch(c, "%s: builtin_code: tmc %d, flatc %s (%d)", where, oc->builtin_code,
+      tt_problem(c, "%s: builtin_code: tmc %d, flatc %s (%d)", where, oc->builtin_code,
                jb && jb->type == TMC_JSON_STRING ? jb->str : "?", jcode);
     int32_t dep = (int32_t)tmc_json_get_int(jo, "deprecated_builtin_code", 0);
     int32_t eff = jcode > dep ? jcode : dep;
     if (oc->code != eff)
-      mismatch(c, "%s: effective code: tmc %d, flatc max(%d, %d)", where, oc->code, dep,
+      tt_problem(c, "%s: effective code: tmc %d, flatc max(%d, %d)", where, oc->code, dep,
                jcode);
   }
 
   const tmc_jvalue *jbufs = tmc_json_get(j, "buffers");
   if ((size_t)m->n_buffers != tmc_json_len(jbufs))
-    mismatch(c, "buffers: tmc %d, flatc %zu", m->n_buffers, tmc_json_len(jbufs));
+    tt_problem(c, "buffers: tmc %d, flatc %zu", m->n_buffers, tmc_json_len(jbufs));
   for (int32_t i = 0; i < m->n_buffers && (size_t)i < tmc_json_len(jbufs); i++) {
     const tmc_jvalue *jb = tmc_json_at(jbufs, (size_t)i);
     char where[64];
     snprintf(where, sizeof where, "buffer %d", i);
     size_t jn = tmc_json_len(tmc_json_get(jb, "data"));
     if (m->buffers[i].data.size != jn)
-      mismatch(c, "%s: data: tmc %zu bytes, flatc %zu", where, m->buffers[i].data.size, jn);
+      tt_problem(c, "%s: data: tmc %zu bytes, flatc %zu", where, m->buffers[i].data.size, jn);
     cmp_int(c, where, "offset", (long long)m->buffers[i].offset, jb, 0);
     cmp_int(c, where, "size", (long long)m->buffers[i].size, jb, 0);
   }
 
   const tmc_jvalue *jsgs = tmc_json_get(j, "subgraphs");
   if ((size_t)m->n_subgraphs != tmc_json_len(jsgs))
-    mismatch(c, "subgraphs: tmc %d, flatc %zu", m->n_subgraphs, tmc_json_len(jsgs));
+    tt_problem(c, "subgraphs: tmc %d, flatc %zu", m->n_subgraphs, tmc_json_len(jsgs));
   for (int32_t s = 0; s < m->n_subgraphs && (size_t)s < tmc_json_len(jsgs); s++) {
     const tmc_tfl_subgraph *sg = &m->subgraphs[s];
     const tmc_jvalue *js = tmc_json_at(jsgs, (size_t)s);
@@ -497,19 +477,19 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
     cmp_ivec(c, where, "outputs", sg->outputs.v, sg->outputs.n, js);
     const tmc_jvalue *jts = tmc_json_get(js, "tensors");
     if ((size_t)sg->n_tensors != tmc_json_len(jts))
-      mismatch(c, "%s: tensors: tmc %d, flatc %zu", where, sg->n_tensors, tmc_json_len(jts));
+      tt_problem(c, "%s: tensors: tmc %d, flatc %zu", where, sg->n_tensors, tmc_json_len(jts));
     for (int32_t i = 0; i < sg->n_tensors && (size_t)i < tmc_json_len(jts); i++)
       cmp_tensor(c, (uint32_t)s, i, &sg->tensors[i], tmc_json_at(jts, (size_t)i));
     const tmc_jvalue *jops = tmc_json_get(js, "operators");
     if ((size_t)sg->n_operators != tmc_json_len(jops))
-      mismatch(c, "%s: operators: tmc %d, flatc %zu", where, sg->n_operators, tmc_json_len(jops));
+      tt_problem(c, "%s: operators: tmc %d, flatc %zu", where, sg->n_operators, tmc_json_len(jops));
     for (int32_t i = 0; i < sg->n_operators && (size_t)i < tmc_json_len(jops); i++)
       cmp_operator(c, (uint32_t)s, i, m, &sg->operators[i], tmc_json_at(jops, (size_t)i));
   }
 
   const tmc_jvalue *jmd = tmc_json_get(j, "metadata");
   if ((size_t)m->n_metadata != tmc_json_len(jmd))
-    mismatch(c, "metadata: tmc %d, flatc %zu", m->n_metadata, tmc_json_len(jmd));
+    tt_problem(c, "metadata: tmc %d, flatc %zu", m->n_metadata, tmc_json_len(jmd));
   for (int32_t i = 0; i < m->n_metadata && (size_t)i < tmc_json_len(jmd); i++) {
     char where[64];
     snprintf(where, sizeof where, "metadata %d", i);
@@ -518,7 +498,7 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
   }
   const tmc_jvalue *jsig = tmc_json_get(j, "signature_defs");
   if ((size_t)m->n_signatures != tmc_json_len(jsig))
-    mismatch(c, "signature_defs: tmc %d, flatc %zu", m->n_signatures, tmc_json_len(jsig));
+    tt_problem(c, "signature_defs: tmc %d, flatc %zu", m->n_signatures, tmc_json_len(jsig));
   for (int32_t i = 0; i < m->n_signatures && (size_t)i < tmc_json_len(jsig); i++) {
     const tmc_tfl_signature *sd = &m->signatures[i];
     const tmc_jvalue *js = tmc_json_at(jsig, (size_t)i);
@@ -528,7 +508,7 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
     cmp_int(c, where, "subgraph_index", sd->subgraph_index, js, 0);
     const tmc_jvalue *jin = tmc_json_get(js, "inputs"), *jout = tmc_json_get(js, "outputs");
     if ((size_t)sd->n_inputs != tmc_json_len(jin) || (size_t)sd->n_outputs != tmc_json_len(jout))
-      mismatch(c, "%s: %d inputs and %d outputs, flatc %zu and %zu", where, sd->n_inputs,
+      tt_problem(c, "%s: %d inputs and %d outputs, flatc %zu and %zu", where, sd->n_inputs,
                sd->n_outputs, tmc_json_len(jin), tmc_json_len(jout));
     for (int32_t k = 0; k < sd->n_inputs && (size_t)k < tmc_json_len(jin); k++) {
       cmp_string(c, where, "inputs.name", sd->inputs[k].name, tmc_json_at(jin, (size_t)k));
@@ -547,12 +527,12 @@ static void cmp_model(cmp_ctx *c, const tmc_tfl_model *m, const tmc_jvalue *j) {
 static int check_against_flatc(const char *path) {
   char stem[256];
   tt_stem(path, stem, sizeof stem);
-  cmp_ctx c = {stem, 0};
+  tt_report c = {stem, 0, MAX_REPORTED};
   uint8_t *bytes;
   size_t len;
   if (!tt_read_file(path, &bytes, &len)) {
-    mismatch(&c, "cannot read %s", path);
-    return c.mismatches;
+    tt_problem(&c, "cannot read %s", path);
+    return c.count;
   }
   tmc_arena a, ja;
   tmc_arena_init(&a);
@@ -562,21 +542,21 @@ static int check_against_flatc(const char *path) {
   tmc_diag_init(&d, stem);
   tmc_status s = tmc_tfl_read(bytes, len, &a, &m, &d);
   if (s != TMC_OK) {
-    mismatch(&c, "tmc_tfl_read failed: %s (%s)", d.msg, tmc_status_str(s));
+    tt_problem(&c, "tmc_tfl_read failed: %s (%s)", d.msg, tmc_status_str(s));
   } else {
     tmc_jvalue *j = flatc_json(path, &ja);
     if (j == NULL)
-      mismatch(&c, "no flatc JSON");
+      tt_problem(&c, "no flatc JSON");
     else
       cmp_model(&c, &m, j);
   }
-  if (c.mismatches > MAX_REPORTED)
-    print_error("%s: %d mismatches in all (first %d shown)\n", stem, c.mismatches,
+  if (c.count > MAX_REPORTED)
+    print_error("%s: %d mismatches in all (first %d shown)\n", stem, c.count,
                 MAX_REPORTED);
   tmc_arena_free(&a);
   tmc_arena_free(&ja);
   free(bytes);
-  return c.mismatches;
+  return c.count;
 }
 
 #define REQUIRE_SHARED()                                        \

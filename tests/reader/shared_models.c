@@ -3,6 +3,7 @@
 #include "shared_models.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,14 @@ void tt_stem(const char *path, char *buf, size_t n) {
   snprintf(buf, n, "%s", s);
   size_t l = strlen(buf);
   if (l > 7 && strcmp(buf + l - 7, ".tflite") == 0) buf[l - 7] = '\0';
+}
+
+void tt_problem(tt_report *r, const char *fmt, ...) {
+  if (r->count++ >= r->max) return;
+  char what[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s: %s\n", r->model, what);
 }

@@ -30,4 +30,17 @@ bool tt_read_file(const char *path, uint8_t **bytes, size_t *len);
 /* The last path component without ".tflite". */
 void tt_stem(const char *path, char *buf, size_t n);
 
+/* A model's problems: counted, the first `max` printed (stderr). */
+typedef struct tt_report {
+  const char *model;
+  int count;
+  int max;
+} tt_report;
+
+void tt_problem(tt_report *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 #endif
