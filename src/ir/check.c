@@ -255,6 +255,22 @@ static bool foldable(tmc_op_kind kind) {
   }
 }
 
+/* Whether t will be a constant once the folding pass has run: written by an
+ * op the pass evaluates whose inputs are constants or will be (SHAPE needs
+ * only a static shape). Bounded depth: these chains are short. */
+static bool computed_from_constants(const tmc_graph *g, const tmc_tensor *t, int depth) {
+  if (t->is_const) return true;
+  if (t->producer < 0 || depth > 16) return false;
+  const tmc_op *op = &g->ops[t->producer];
+  if (!foldable(op->kind)) return false;
+  if (op->kind == TMC_OP_SHAPE) return true;
+  for (int k = 0; k < op->n_in; k++) {
+    const tmc_tensor *x = tmc_op_input(g, op, k);
+    if (x == NULL || !computed_from_constants(g, x, depth + 1)) return false;
+  }
+  return true;
+}
+
 /* Element types tmc computes in: int8 activations, float32 at the edges. */
 static const char *type_problem(const tmc_graph *g, const tmc_op *op) {
   (void)g;
@@ -387,7 +403,7 @@ tmc_status tmc_ir_check_op(const tmc_graph *g, tmc_op *op, tmc_arena *a, tmc_dia
   for (int k = 0; k < op->n_in && !op->unsupported; k++) {
     const tmc_tensor *t = tmc_op_input(g, op, k);
     if (t && param_input(op->kind, k) && !t->is_const &&
-        !(op->kind == TMC_OP_RESHAPE && k == 1))
+        !(op->kind == TMC_OP_RESHAPE && k == 1) && !computed_from_constants(g, t, 0))
       op->unsupported = "a shape, axis or padding input is not constant";
   }
   if (!op->unsupported) op->unsupported = type_problem(g, op);

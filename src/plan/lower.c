@@ -567,7 +567,28 @@ static tmc_status lower_layout(lowerer *l, const tmc_op *op, tmc_step *st) {
   }
 }
 
+/* Inputs a kernel's parameters are read from at compile time (axes,
+ * paddings, permutations, slice bounds): they must be constants by now. */
+static tmc_status params_constant(lowerer *l, const tmc_op *op) {
+  int first = 1, last = 1;
+  switch (op->kind) {
+    case TMC_OP_MEAN: case TMC_OP_PAD: case TMC_OP_TRANSPOSE: break;
+    case TMC_OP_PADV2: last = 2; break;
+    case TMC_OP_STRIDED_SLICE: last = 3; break;
+    case TMC_OP_SPLIT: first = last = 0; break;
+    default: return TMC_OK;
+  }
+  for (int k = first; k <= last && k < op->n_in; k++) {
+    const tmc_tensor *t = tmc_op_input(l->g, op, k);
+    if (t == NULL || !t->is_const)
+      return fail(l, op, "input %d must be a constant (tensor %d '%s' is computed at run "
+                  "time)", k, t ? t->id : -1, t ? t->name : "");
+  }
+  return TMC_OK;
+}
+
 static tmc_status lower_op(lowerer *l, const tmc_op *op, tmc_step *st) {
+  TMC_TRY(params_constant(l, op));
   switch (op->kind) {
     case TMC_OP_CONV_2D:
     case TMC_OP_DEPTHWISE_CONV_2D:
