@@ -158,6 +158,14 @@ static void int_list(tmc_buf *b, const int32_t *v, int n) {
   tmc_buf_printf(b, "}");
 }
 
+/* Several TMC_MAX_DIMS arrays of a params initialiser, comma-separated. */
+static void dim_lists(tmc_buf *b, int n, const int32_t *const *lists) {
+  for (int i = 0; i < n; i++) {
+    if (i) tmc_buf_printf(b, ", ");
+    int_list(b, lists[i], TMC_MAX_DIMS);
+  }
+}
+
 /* ---- one step ------------------------------------------------------------- */
 
 /* The weights (and packed data) of conv-like steps, named NAME_opN_*. */
@@ -377,11 +385,7 @@ static void emit_step(emitter *e, int32_t s) {
         tmc_buf_printf(c, "    const tmc_broadcast b = {1, {%s}, {1}, {1}};\n", size);
       } else {
         tmc_buf_printf(c, "    static const tmc_broadcast b = {%d, ", bc->rank);
-        int_list(c, bc->dims, TMC_MAX_DIMS);
-        tmc_buf_printf(c, ", ");
-        int_list(c, bc->stride1, TMC_MAX_DIMS);
-        tmc_buf_printf(c, ", ");
-        int_list(c, bc->stride2, TMC_MAX_DIMS);
+        dim_lists(c, 3, (const int32_t *const[]){bc->dims, bc->stride1, bc->stride2});
         tmc_buf_printf(c, "};\n");
       }
       bool has_p = st->kernel != TMC_K_MAXIMUM && st->kernel != TMC_K_MINIMUM;
@@ -406,9 +410,7 @@ static void emit_step(emitter *e, int32_t s) {
     case TMC_K_MEAN: {
       const tmc_mean_params *q = &p->mean;
       tmc_buf_printf(c, "    static const tmc_mean_params p = {%d, ", q->rank);
-      int_list(c, q->dims, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->reduce, TMC_MAX_DIMS);
+      dim_lists(c, 2, (const int32_t *const[]){q->dims, q->reduce});
       tmc_buf_printf(c, ", %d, %d, %d, %d, %d};\n", q->input_zero_point, q->output_zero_point,
                      q->num_elements, q->multiplier, q->shift);
       tmc_buf_printf(c, "    tmc_mean_s8(&p, %s%s, %s%s);\n", I8, in0, O8, out0);
@@ -501,11 +503,7 @@ static void emit_step(emitter *e, int32_t s) {
     case TMC_K_PAD: {
       const tmc_pad_params *q = &p->pad;
       tmc_buf_printf(c, "    static const tmc_pad_params p = {%d, ", q->rank);
-      int_list(c, q->in_dims, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->before, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->after, TMC_MAX_DIMS);
+      dim_lists(c, 3, (const int32_t *const[]){q->in_dims, q->before, q->after});
       tmc_buf_printf(c, ", %d};\n", q->pad_value);
       tmc_buf_printf(c, "    tmc_pad_s8(&p, %s%s, %s%s);\n", I8, in0, O8, out0);
       break;
@@ -544,22 +542,14 @@ static void emit_step(emitter *e, int32_t s) {
     case TMC_K_TRANSPOSE: {
       const tmc_transpose_params *q = &p->transpose;
       tmc_buf_printf(c, "    static const tmc_transpose_params p = {%d, ", q->rank);
-      int_list(c, q->in_dims, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->perm, TMC_MAX_DIMS);
+      dim_lists(c, 2, (const int32_t *const[]){q->in_dims, q->perm});
       tmc_buf_printf(c, "};\n    tmc_transpose_s8(&p, %s%s, %s%s);\n", I8, in0, O8, out0);
       break;
     }
     case TMC_K_STRIDED_SLICE: {
       const tmc_strided_slice_params *q = &p->slice;
       tmc_buf_printf(c, "    static const tmc_strided_slice_params p = {%d, ", q->rank);
-      int_list(c, q->in_dims, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->begin, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->stride, TMC_MAX_DIMS);
-      tmc_buf_printf(c, ", ");
-      int_list(c, q->count, TMC_MAX_DIMS);
+      dim_lists(c, 4, (const int32_t *const[]){q->in_dims, q->begin, q->stride, q->count});
       tmc_buf_printf(c, "};\n    tmc_strided_slice_s8(&p, %s%s, %s%s);\n", I8, in0, O8, out0);
       break;
     }
