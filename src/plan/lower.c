@@ -33,14 +33,35 @@ static tmc_status fail(lowerer *l, const tmc_op *op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+static tmc_status unsupported(lowerer *l, const tmc_op *op, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
-static tmc_status fail(lowerer *l, const tmc_op *op, const char *fmt, ...) {
+static tmc_status report(lowerer *l, tmc_status code, const tmc_op *op, const char *fmt,
+                         va_list ap) {
   char what[400];
+  vsnprintf(what, sizeof what, fmt, ap);
+  return tmc_fail(l->d, code, "op %d %s: %s", op->id, op->name, what);
+}
+
+/* A model TFLite itself refuses (malformed): TMC_ERR_MODEL. */
+static tmc_status fail(lowerer *l, const tmc_op *op, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
+  tmc_status s = report(l, TMC_ERR_MODEL, op, fmt, ap);
   va_end(ap);
-  return tmc_fail(l->d, TMC_ERR_UNSUPPORTED, "op %d %s: %s", op->id, op->name, what);
+  return s;
+}
+
+/* A valid model tmc cannot compile: TMC_ERR_UNSUPPORTED. */
+static tmc_status unsupported(lowerer *l, const tmc_op *op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  tmc_status s = report(l, TMC_ERR_UNSUPPORTED, op, fmt, ap);
+  va_end(ap);
+  return s;
 }
 
 static void *alloc(lowerer *l, size_t n, size_t size) {
@@ -84,7 +105,7 @@ static const int32_t *const_i32(lowerer *l, const tmc_tensor *t) {
 static tmc_status act_range(lowerer *l, const tmc_op *op, tmc_act act,
                             const tmc_tensor *y, int32_t *lo, int32_t *hi) {
   if (act > TMC_FUSED_RELU6)
-    return fail(l, op, "fused activation %s is not supported", tmc_act_name(act));
+    return unsupported(l, op, "fused activation %s is not supported", tmc_act_name(act));
   tmc_activation_range_s8((int)act, scale_of(y), zp_of(y), lo, hi);
   return TMC_OK;
 }
@@ -416,7 +437,7 @@ static tmc_status lower_unary(lowerer *l, const tmc_op *op, tmc_step *st) {
       tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha, &st->p.leaky);
       return TMC_OK;
     default:
-      return fail(l, op, "no kernel");
+      return unsupported(l, op, "no kernel");
   }
 }
 
@@ -496,7 +517,7 @@ static tmc_status lower_parts(lowerer *l, const tmc_op *op, tmc_step *st) {
   st->p.concat.outer = (int32_t)prod(whole->dims, 0, (int32_t)axis);
   st->p.concat.part_size = part;
   if (!split && op->attr.axis.act != TMC_FUSED_NONE)
-    return fail(l, op, "fused activation on CONCATENATION is not supported");
+    return unsupported(l, op, "fused activation on CONCATENATION is not supported");
   return TMC_OK;
 }
 
@@ -563,7 +584,7 @@ static tmc_status lower_layout(lowerer *l, const tmc_op *op, tmc_step *st) {
       return TMC_OK;
     }
     default:
-      return fail(l, op, "no kernel");
+      return unsupported(l, op, "no kernel");
   }
 }
 
@@ -581,7 +602,7 @@ static tmc_status params_constant(lowerer *l, const tmc_op *op) {
   for (int k = first; k <= last && k < op->n_in; k++) {
     const tmc_tensor *t = tmc_op_input(l->g, op, k);
     if (t == NULL || !t->is_const)
-      return fail(l, op, "input %d must be a constant (tensor %d '%s' is computed at run "
+      return unsupported(l, op, "input %d must be a constant (tensor %d '%s' is computed at run "
                   "time)", k, t ? t->id : -1, t ? t->name : "");
   }
   return TMC_OK;
@@ -616,7 +637,7 @@ static tmc_status lower_op(lowerer *l, const tmc_op *op, tmc_step *st) {
     case TMC_OP_RELU: case TMC_OP_RELU6: case TMC_OP_LEAKY_RELU:
       return lower_unary(l, op, st);
     default:
-      return fail(l, op, "needs constant inputs to be evaluated at compile time");
+      return unsupported(l, op, "needs constant inputs to be evaluated at compile time");
   }
 }
 
