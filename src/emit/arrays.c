@@ -13,13 +13,12 @@
 void tmc_emit_int_array(emitter *e, tmc_buf *b, const char *type, const char *name, size_t n,
                       long long (*get)(const void *, size_t), const void *src,
                       bool is_static) {
-  tmc_buf_printf(b, "%sconst %s %s[%zu] = {", is_static ? "static " : "", type, name,
-                 n ? n : 1);
+  tmc_buf_printf(b, "%s%s_WEIGHTS_ATTR const %s %s[%zu] = {", is_static ? "static " : "",
+                 e->up, type, name, n ? n : 1);
   for (size_t i = 0; i < n; i++)
     tmc_buf_printf(b, "%s%lld,", i % 16 ? " " : "\n  ", get(src, i));
   if (n == 0) tmc_buf_printf(b, "0");
   tmc_buf_printf(b, "\n};\n");
-  (void)e;
 }
 
 long long tmc_emit_get_i8(const void *p, size_t i) { return ((const int8_t *)p)[i]; }
@@ -40,7 +39,8 @@ void tmc_emit_weight_array(emitter *e, const char *type, const char *name, size_
 }
 
 void tmc_emit_requant_array(emitter *e, const char *name, const tmc_requant_ch *r, size_t n) {
-  tmc_buf_printf(&e->arrays, "static const tmc_requant_ch %s[%zu] = {\n", name, n);
+  tmc_buf_printf(&e->arrays, "static %s_WEIGHTS_ATTR const tmc_requant_ch %s[%zu] = {\n",
+                 e->up, name, n);
   for (size_t i = 0; i < n; i++)
     tmc_buf_printf(&e->arrays, "  {%lldLL, %lldLL, %lldLL, %lldLL, %d, %d},\n",
                    (long long)r[i].multiplier, (long long)r[i].threshold,

@@ -57,6 +57,10 @@ void tmc_emit_header(emitter *e) {
   tmc_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   tmc_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", e->up, (long long)e->plan->mem.arena_bytes);
   tmc_buf_printf(h, "#define %s_ARENA_ALIGN 4\n", e->up);
+  tmc_buf_printf(h, "\n/* Placed before every weight array and parameter table (flash): define it\n"
+                 " * (e.g. as __attribute__((section(\".ext_flash\"), aligned(16)))) before\n"
+                 " * this header is included to place them; empty by default. */\n"
+                 "#ifndef %s_WEIGHTS_ATTR\n#define %s_WEIGHTS_ATTR\n#endif\n\n", e->up, e->up);
   tmc_buf_printf(h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", e->up,
                  g->n_inputs, e->up, g->n_outputs);
   tmc_buf_printf(h, "#define %s_NUM_LAYERS %d\n", e->up, e->plan->n_steps);
