@@ -3,8 +3,10 @@
 #include "emitter.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "base/le.h"
+#include "plan/kernel_desc.h"
 #include "plan/patch.h"
 
 /* ---- const arrays ------------------------------------------------------- */
@@ -38,14 +40,28 @@ void tmc_emit_weight_array(emitter *e, const char *type, const char *name, size_
   e->weights_bytes += n * elem_bytes;
 }
 
+/* Positional initialisers in the order of the field list (the struct's
+ * declaration order): one line per channel. */
 void tmc_emit_requant_array(emitter *e, const char *name, const tmc_requant_ch *r, size_t n) {
   tmc_buf_printf(&e->arrays, "static %s_WEIGHTS_ATTR const tmc_requant_ch %s[%zu] = {\n",
                  e->up, name, n);
-  for (size_t i = 0; i < n; i++)
-    tmc_buf_printf(&e->arrays, "  {%lldLL, %lldLL, %lldLL, %lldLL, %d, %d},\n",
-                   (long long)r[i].multiplier, (long long)r[i].threshold,
-                   (long long)r[i].round_pos, (long long)r[i].round_neg, r[i].total_shift,
-                   r[i].reserved);
+  for (size_t i = 0; i < n; i++) {
+    tmc_buf_printf(&e->arrays, "  {");
+    for (const tmc_field *f = tmc_requant_ch_fields; f->name; f++) {
+      const char *at = (const char *)&r[i] + f->offset;
+      if (f != tmc_requant_ch_fields) tmc_buf_printf(&e->arrays, ", ");
+      if (f->kind == TMC_FK_I64) {
+        int64_t v;
+        memcpy(&v, at, sizeof v);
+        tmc_buf_printf(&e->arrays, "%lldLL", (long long)v);
+      } else {
+        int32_t v;
+        memcpy(&v, at, sizeof v);
+        tmc_buf_printf(&e->arrays, "%d", v);
+      }
+    }
+    tmc_buf_printf(&e->arrays, "},\n");
+  }
   tmc_buf_printf(&e->arrays, "};\n");
   e->params_bytes += n * sizeof *r;
 }

@@ -19,8 +19,7 @@
 
 #include "base/le.h"
 #include "emitter.h"
-#include "kernels/quant_util.h"
-#include "plan/patch.h"
+#include "plan/kernel_desc.h"
 #include "sources.h"
 
 bool tmc_emit_valid_name(const char *s) {
@@ -38,12 +37,6 @@ const tmc_source *tmc_source_find(const char *name) {
     if (strcmp(s->name, name) == 0) return s;
   return NULL;
 }
-
-static const char *const kernel_file[] = {
-#define TMC_KERNEL(en, fn, file) file,
-#include "plan/kernel.def"
-#undef TMC_KERNEL
-};
 
 static bool add_file(tmc_emit_result *r, const char *name, const void *data, size_t size) {
   if (r->n_files >= (int)(sizeof r->files / sizeof r->files[0])) return false;
@@ -120,11 +113,11 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
     ok = src && add_file(out, src->name, src->data, src->size);
   }
   for (int k = 0; ok && k < TMC_KERNEL_COUNT; k++) {
-    if (!e.used[k] || kernel_file[k][0] == '\0') continue;
+    if (!e.used[k] || tmc_kernel_descs[k].file[0] == '\0') continue;
     bool dup = false;
-    for (int j = 0; j < k; j++) dup |= e.used[j] && strcmp(kernel_file[j], kernel_file[k]) == 0;
+    for (int j = 0; j < k; j++) dup |= e.used[j] && strcmp(tmc_kernel_descs[j].file, tmc_kernel_descs[k].file) == 0;
     if (dup) continue;
-    const tmc_source *src = tmc_source_find(kernel_file[k]);
+    const tmc_source *src = tmc_source_find(tmc_kernel_descs[k].file);
     ok = src && add_file(out, src->name, src->data, src->size);
   }
   if (ok && opts->main) {

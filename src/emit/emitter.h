@@ -25,6 +25,7 @@ typedef struct emitter {
   bool *const_done;  /* per tensor: its constant array is written */
   bool patching;     /* emitting a step of the patch stage (inside its loop) */
   bool used[TMC_KERNEL_COUNT];
+  const char *bug;   /* an inconsistency of the plan found while printing */
   size_t weights_bytes, params_bytes;
 } emitter;
 

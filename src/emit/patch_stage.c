@@ -48,11 +48,12 @@ int32_t tmc_emit_patch_stage(emitter *e) {
   long long px_in = (long long)in->dims[3] * (long long)tmc_dtype_size(in->type);
   long long px_out = (long long)out->dims[3] * (long long)tmc_dtype_size(out->type);
   tmc_buf_printf(c, "\n  /* patch stage: ops %d..%d run patch by patch, %dx%d patches of tensor "
-                 "%d '%s'\n   * (%lld MACs instead of %lld); their buffers share %lld bytes at "
-                 "offset %lld */\n", e->plan->steps[0].op, e->plan->steps[pt->split_step].op,
-                 pt->rows, pt->cols, out->id, out->name, (long long)pt->patch_macs,
-                 (long long)pt->layer_macs, (long long)pt->region_bytes,
-                 (long long)e->plan->mem.patch_off);
+                 "%d '", e->plan->steps[0].op, e->plan->steps[pt->split_step].op, pt->rows,
+                 pt->cols, out->id);
+  tmc_buf_comment(c, out->name, 80);
+  tmc_buf_printf(c, "'\n   * (%lld MACs instead of %lld); their buffers share %lld bytes at "
+                 "offset %lld */\n", (long long)pt->patch_macs, (long long)pt->layer_macs,
+                 (long long)pt->region_bytes, (long long)e->plan->mem.patch_off);
   if (e->o->profile)
     tmc_buf_printf(c, "  %s_profile(%d, \"PATCH_STAGE\", %lluu, 0);\n", e->n, pt->split_step,
                    (unsigned long long)pt->patch_macs);

@@ -15,19 +15,16 @@
 #include "kernels/kernels.h"
 
 typedef enum tmc_kernel {
-#define TMC_KERNEL(e, fn, file) TMC_K_##e,
-#include "kernel.def"
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args) TMC_K_##e,
+#include "kernels.def"
 #undef TMC_KERNEL
   TMC_KERNEL_COUNT
 } tmc_kernel;
 
 const char *tmc_kernel_name(tmc_kernel k);
 
-/* Float softmax over the last dim, as TFLite's reference computes it. */
-typedef struct tmc_softmax_f32_params {
-  float beta;
-} tmc_softmax_f32_params;
-
+/* A step's parameters: one member per params type of kernels.def (each
+ * kernel reads the member its descriptor names, at the union's address). */
 typedef union tmc_kernel_params {
   tmc_conv2d_params conv;
   tmc_depthwise_conv2d_params dw;
@@ -43,7 +40,7 @@ typedef union tmc_kernel_params {
   tmc_sigmoid_params sigmoid;
   tmc_hard_swish_params hard_swish;
   tmc_relu_params relu;
-  struct { int32_t lo, hi; } clamp;
+  tmc_clamp_params clamp;
   tmc_leaky_relu_params leaky;
   tmc_quantize_params quantize;
   tmc_requantize_params requantize;
@@ -56,6 +53,22 @@ typedef union tmc_kernel_params {
   tmc_strided_slice_params slice;
 } tmc_kernel_params;
 
+/* The raster window of a TMC_KF_WINDOW step (kernel size, stride, dilation,
+ * explicit padding per side), as the lowering computed it. */
+typedef struct tmc_step_window {
+  int32_t kh, kw, sh, sw, dh, dw;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;
+} tmc_step_window;
+
+/* A table a params pointer field refers to, with its element count (the
+ * code generator prints it as a const array). */
+typedef struct tmc_step_array {
+  const void *data;
+  int32_t n;
+} tmc_step_array;
+
+#define TMC_STEP_ARRAYS 4
+
 typedef struct tmc_step {
   int32_t op;           /* the graph op this step computes */
   tmc_kernel kernel;
@@ -66,13 +79,17 @@ typedef struct tmc_step {
   int32_t size;         /* element count (element-wise kernels, COPY bytes) */
   int32_t outer, depth; /* softmax rows / row length; FC batches / depth */
   int32_t units;        /* FC output depth */
-  /* Constant operands (in the model or the compile arena). */
+  /* Constant operands (in the model or the compile arena); bias is NULL
+   * when the kernel does not read it (fast paths fold it into requant). */
   const int8_t *weights;
   const int32_t *bias;
   /* Activation operands, as tensor ids (placed by the memory plan). */
   int32_t n_in, n_out;
   const int32_t *in, *out;
   size_t scratch_bytes; /* from the kernel's _scratch_bytes() query */
+  tmc_step_window win;  /* TMC_KF_WINDOW kernels */
+  int32_t n_arrays;     /* the tables the params point to */
+  tmc_step_array arrays[TMC_STEP_ARRAYS];
 } tmc_step;
 
 /* Memory. Every activation (a group of a tensor and its views) and every

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
-#include "kernels/quant_util.h"
+#include "plan/quant.h"
 #include "ktest.h"
 
 static size_t count(int32_t r, const int32_t *d) {

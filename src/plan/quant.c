@@ -1,12 +1,12 @@
-/* quant_util.c - host-side precomputation of kernel parameters, mirroring
+/* quant.c - host-side precomputation of kernel parameters, mirroring
  * TFLite's quantization_util.cc and TFLM's Prepare() functions. Float vs
  * double matters for bit-exactness: each helper states which TFLM uses. */
-#include "quant_util.h"
+#include "quant.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "requant.h"
+#include "kernels/requant.h"
 
 /* TfLiteRound(double) = std::round: half away from zero. */
 static double round_away(double x) { return round(x); }
@@ -116,30 +116,6 @@ void tmc_activation_range_s8(int activation, float output_scale,
   }
   *act_min = lo;
   *act_max = hi;
-}
-
-int32_t tmc_conv_output_size(int same, int32_t in, int32_t filter,
-                             int32_t stride, int32_t dilation) {
-  const int32_t eff = (filter - 1) * dilation + 1;
-  if (same) return (in + stride - 1) / stride;
-  return (in - eff + stride) / stride;
-}
-
-void tmc_conv_padding(int32_t in, int32_t filter, int32_t stride,
-                      int32_t dilation, int32_t out, int32_t *before,
-                      int32_t *after) {
-  const int32_t eff = (filter - 1) * dilation + 1;
-  int32_t total = (out - 1) * stride + eff - in;
-  if (total < 0) total = 0;
-  *before = total / 2;
-  *after = total - total / 2;
-}
-
-void tmc_transpose_conv_padding(int same, int32_t out, int32_t filter,
-                                int32_t stride, int32_t *before,
-                                int32_t *after) {
-  const int32_t conv_out = tmc_conv_output_size(same, out, filter, stride, 1);
-  tmc_conv_padding(out, filter, stride, 1, conv_out, before, after);
 }
 
 int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
@@ -370,13 +346,12 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
   p->act_max = 127;
 }
 
-void tmc_relu6_prepare(float input_scale, int32_t input_zp, int32_t *lo,
-                       int32_t *hi) {
+void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
   /* TFLM FloatToQuantizedType<int8_t>(6.0f, scale, zp). */
   const float r = roundf(6.0f / input_scale) + (float)input_zp;
   int32_t six = r > 127.0f ? 127 : (r < -128.0f ? -128 : (int32_t)r);
-  *lo = input_zp;
-  *hi = six;
+  p->lo = input_zp;
+  p->hi = six;
 }
 
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
