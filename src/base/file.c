@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
@@ -82,6 +83,89 @@ tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
   }
   free(tmp);
   return TMC_OK;
+}
+
+/* dir/.NAME.PID.SUFFIX, or dir/NAME when suffix is NULL, into buf. */
+static void set_path(char *buf, size_t cap, const char *dir, const char *name,
+                     const char *suffix) {
+  if (suffix)
+    snprintf(buf, cap, "%s/.%s.%ld.%s", dir, name, (long)getpid(), suffix);
+  else
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static bool plain_name(const char *s) {
+  return s && s[0] && strchr(s, '/') == NULL && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, tmc_diag *d) {
+  size_t longest = 0;
+  for (int i = 0; i < n; i++) {
+    if (!plain_name(files[i].name))
+      return tmc_fail(d, TMC_ERR_USAGE, "bad output file name '%s'",
+                      files[i].name ? files[i].name : "");
+    size_t len = strlen(files[i].name);
+    if (len > longest) longest = len;
+  }
+  bool created = mkdir(dir, 0777) == 0;
+  if (!created && errno != EEXIST)
+    return tmc_fail(d, TMC_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
+  size_t cap = strlen(dir) + longest + 48;
+  char *tmp = malloc(cap), *path = malloc(cap), *old = malloc(cap);
+  /* Per file: 0 nothing yet, 1 temporary written, 2 renamed into place,
+   * 3 renamed with the previous file kept as a hard link (the backup). */
+  unsigned char *state = calloc((size_t)n + 1, 1);
+  tmc_status s = TMC_OK;
+  if (tmp == NULL || path == NULL || old == NULL || state == NULL)
+    s = tmc_fail(d, TMC_ERR_NOMEM, "out of memory writing into '%s'", dir);
+  for (int i = 0; s == TMC_OK && i < n; i++) {
+    set_path(tmp, cap, dir, files[i].name, "tmc-tmp");
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL) {
+      s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s/%s': %s", dir, files[i].name,
+                   strerror(errno));
+      break;
+    }
+    state[i] = 1;
+    int ok = files[i].size == 0 || fwrite(files[i].data, 1, files[i].size, f) == files[i].size;
+    ok = fflush(f) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+      s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s/%s': %s", dir, files[i].name,
+                   strerror(errno));
+  }
+  for (int i = 0; s == TMC_OK && i < n; i++) {
+    set_path(tmp, cap, dir, files[i].name, "tmc-tmp");
+    set_path(path, cap, dir, files[i].name, NULL);
+    set_path(old, cap, dir, files[i].name, "tmc-old");
+    remove(old); /* a stale backup of an earlier run with this pid */
+    bool kept = link(path, old) == 0; /* fails when there is no previous file */
+    if (rename(tmp, path) != 0) {
+      s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+      if (kept) remove(old);
+      break;
+    }
+    state[i] = kept ? 3 : 2;
+  }
+  for (int i = 0; state && tmp && path && old && i < n; i++) {
+    set_path(tmp, cap, dir, files[i].name, "tmc-tmp");
+    set_path(path, cap, dir, files[i].name, NULL);
+    set_path(old, cap, dir, files[i].name, "tmc-old");
+    if (state[i] == 1) {
+      remove(tmp);
+    } else if (state[i] == 3) {
+      if (s == TMC_OK) remove(old);
+      else rename(old, path); /* the previous file back in place */
+    } else if (state[i] == 2 && s != TMC_OK) {
+      remove(path);
+    }
+  }
+  if (s != TMC_OK && created) rmdir(dir); /* only when empty */
+  free(state);
+  free(tmp);
+  free(path);
+  free(old);
+  return s;
 }
 
 tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d) {

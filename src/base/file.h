@@ -19,6 +19,23 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
 tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
                                  tmc_diag *d);
 
+/* One file of a set written together by tmc_write_files. */
+typedef struct tmc_named_data {
+  const char *name; /* file name inside the folder: no '/', not "." or ".." */
+  const void *data;
+  size_t size;
+} tmc_named_data;
+
+/* Writes n files into dir as one unit. dir is created when missing (only its
+ * last component). Each file is written and flushed under a temporary name
+ * in dir (".NAME.PID.tmc-tmp"); only when all are, they are renamed over
+ * their final names. On any failure nothing of this call remains: the
+ * temporary files are removed, files already renamed are taken back (one
+ * that replaced an older file gives the old one back when the folder allows
+ * hard links, else it is removed) and dir is removed again if this call
+ * created it. The message names the file that failed. */
+tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, tmc_diag *d);
+
 /* An output file written under a temporary name in the same folder and
  * renamed over its final name only when tmc_out_close commits it; "-" means
  * stdout. Nothing half-written is ever left under the final name. */

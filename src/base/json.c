@@ -3,34 +3,28 @@
 
 #include <math.h>
 
+#include "utf8.h"
+
 void tmc_json_init(tmc_json *j, FILE *f) {
   j->f = f;
   j->depth = 0;
   j->need_comma[0] = false;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
-static int utf8_len(const unsigned char *p) {
-  int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-          : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-  if (n == 2 && p[0] < 0xc2) return 0; /* overlong */
-  for (int i = 1; i < n; i++)
-    if ((p[i] & 0xc0) != 0x80) return 0;
-  return n;
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped; bytes that
- * are not valid UTF-8 (model names are arbitrary bytes) become U+FFFD. */
+/* A JSON string: quotes, backslashes and control bytes (and DEL) escaped;
+ * each byte that does not start a well-formed UTF-8 sequence (model names
+ * are arbitrary bytes) becomes U+FFFD, so the output is always valid JSON
+ * in valid UTF-8. */
 static void put_string(FILE *f, const char *s) {
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    int n = utf8_len(p);
+    int n = tmc_utf8_len(p);
     if (n == 0) {
       fputs("\\ufffd", f);
       p++;
     } else if (*p == '"' || *p == '\\') {
       fprintf(f, "\\%c", *p++);
-    } else if (*p < 0x20) {
+    } else if (*p < 0x20 || *p == 0x7f) {
       fprintf(f, "\\u%04x", *p++);
     } else {
       fwrite(p, 1, (size_t)n, f);

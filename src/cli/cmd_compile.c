@@ -4,30 +4,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/json.h"
 #include "cli.h"
 #include "emit/emit.h"
 #include "load.h"
+#include "measure.h"
 #include "plan/report.h"
 
 static const char compile_usage[] =
     "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
     "                   [--planner best|first-fit] [--profile] [--main]\n"
-    "                   [--detect CONFIG.json]\n"
+    "                   [--detect CONFIG.json] [--measure-code]\n"
     "\n"
     "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
-    "the kernels the model uses and NAME_report.json; nothing is left in DIR on\n"
-    "error. 'cc -c DIR/*.c' needs nothing else.\n"
+    "the kernels the model uses (NAME_conv2d.c, NAME_kernels.h, ...), a\n"
+    "CMakeLists.txt (static library NAME) and NAME_report.json; nothing is left\n"
+    "in DIR on error. 'cc -c DIR/*.c' needs nothing else. Every file and symbol\n"
+    "carries NAME, so models compiled with different names link together.\n"
     "  -o DIR        output folder (created if missing)\n"
-    "  --name NAME   C identifier prefixing every symbol (default: model)\n"
+    "  --name NAME   C identifier prefixing every symbol (default: model; not\n"
+    "                'tmc' or beginning with 'tmc_': the kernels' prefix)\n"
     "  --io int8     int8 inputs and outputs (drop the float edges)\n"
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
     "  --profile     call NAME_profile() around each layer; NAME_layers[]\n"
-    "  --main        also main.c and a Makefile: 'make -C DIR' builds DIR/NAME_run\n"
+    "  --main        also NAME_main.c and a Makefile: 'make -C DIR' builds\n"
+    "                DIR/NAME_run (and a NAME_run target in CMakeLists.txt)\n"
     "  --detect CFG  add NAME_detect(): YOLO decoding and NMS of the heads in CFG\n"
-    "                (TinyEngine's detection config)\n";
+    "                (TinyEngine's detection config)\n"
+    "  --measure-code  build the generated C for a Cortex-M7 with the\n"
+    "                arm-none-eabi-gcc on the PATH: code bytes (-Os) and the\n"
+    "                stack of NAME_invoke (deepest call chain, -O0/-O2/-O3/-Os)\n"
+    "                go into NAME.h and the report, with the compiler's version.\n"
+    "                Without it the output depends on the model and options only,\n"
+    "                and NAME.h gives a static stack bound.\n";
 
 /* The largest layer by activation bytes (inputs + outputs + scratch). */
 static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
@@ -48,63 +58,31 @@ static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
   return best;
 }
 
-/* Code bytes of the generated C for a Cortex-M7, measured when Debian's
- * arm-none-eabi-gcc is on the PATH: the .text sections of NAME.c and the kernels
- * compiled with -Os (NAME_weights.c holds only data; main.c is a host
- * program). -1 when no compiler is at hand or a step fails. */
-static long long measure_code(const tmc_emit_result *res, const char *name) {
-  if (system("command -v arm-none-eabi-gcc >/dev/null 2>&1 && "
-             "command -v arm-none-eabi-size >/dev/null 2>&1") != 0)
-    return -1;
-  char dir[] = "/tmp/tmc-code-XXXXXX";
-  if (mkdtemp(dir) == NULL) return -1;
-  tmc_diag d;
-  tmc_diag_init(&d, NULL);
-  long long text = -1;
-  char weights[160], cmd[4096];
-  snprintf(weights, sizeof weights, "%s_weights.c", name);
-  if (tmc_emit_write(res, dir, &d) == TMC_OK) {
-    size_t n = (size_t)snprintf(cmd, sizeof cmd, "cd %s && arm-none-eabi-gcc -mcpu=cortex-m7 "
-                                "-mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -std=c11 -Os "
-                                "-ffunction-sections -c", dir);
-    for (int i = 0; i < res->n_files && n < sizeof cmd; i++) {
-      const char *f = res->files[i].name;
-      size_t len = strlen(f);
-      if (len < 2 || strcmp(f + len - 2, ".c") || !strcmp(f, weights) || !strcmp(f, "main.c"))
-        continue;
-      n += (size_t)snprintf(cmd + n, sizeof cmd - n, " %s", f);
-    }
-    if (n < sizeof cmd - 64) {
-      snprintf(cmd + n, sizeof cmd - n, " 2>/dev/null && arm-none-eabi-size -A *.o");
-      FILE *p = popen(cmd, "r");
-      char line[512], sec[256];
-      long long size;
-      text = 0;
-      /* Sum the .text sections only (size's "text" column includes .rodata,
-       * which holds the layer parameters counted as constants). */
-      while (p && fgets(line, sizeof line, p))
-        if (sscanf(line, "%255s %lld", sec, &size) == 2 && strncmp(sec, ".text", 5) == 0)
-          text += size;
-      if (p == NULL || pclose(p) != 0) text = -1;
-    }
+/* The files in memory; with --measure-code measured, then generated again
+ * with the measured stack in NAME.h. */
+static tmc_status generate(const tmc_plan *plan, tmc_emit_options *eo, bool measure,
+                           tmc_code_measure *mc, tmc_emit_stack *stack, tmc_emit_result *res,
+                           tmc_diag *d) {
+  TMC_TRY(tmc_emit(plan, eo, res, d));
+  if (!measure) return TMC_OK;
+  TMC_TRY(tmc_measure_code(res, eo->name, eo->detect != NULL, mc, d));
+  if (!mc->stack_ok) {
+    fprintf(stderr, "tmc compile: --measure-code: the stack has no bound (%s); %s.h keeps "
+            "the static one\n", mc->stack_why, eo->name);
+    return TMC_OK;
   }
-  for (int i = 0; i < res->n_files; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, res->files[i].name);
-    remove(path);
-    size_t len = strlen(path);
-    if (len > 2 && !strcmp(path + len - 2, ".c")) {
-      path[len - 1] = 'o';
-      remove(path);
-    }
-  }
-  rmdir(dir);
-  return text;
+  stack->invoke_bytes = mc->invoke_max;
+  stack->detect_bytes = mc->detect_max;
+  stack->how = mc->how;
+  eo->stack = stack;
+  tmc_emit_free(res);
+  return tmc_emit(plan, eo, res, d);
 }
 
 /* NAME_report.json in memory. */
 static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const char *name,
-                         const tmc_plan_options *opts, long long code, size_t *len) {
+                         const tmc_plan_options *opts, const tmc_code_measure *mc,
+                         size_t *len) {
   char *data = NULL;
   FILE *f = open_memstream(&data, len);
   if (f == NULL) return NULL;
@@ -118,10 +96,31 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
   tmc_json_int(&j, "weights_bytes", (long long)r->weights_bytes);
   tmc_json_int(&j, "params_bytes", (long long)r->params_bytes);
   tmc_json_int(&j, "constants_bytes", (long long)(r->weights_bytes + r->params_bytes));
-  if (code >= 0) {
-    tmc_json_int(&j, "code_bytes", code);
-    tmc_json_string(&j, "code_measured_with",
-                    "arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -Os (text of NAME.c and kernels)");
+  if (mc) tmc_json_int(&j, "code_bytes", mc->code_bytes);
+  tmc_json_end_object(&j);
+  if (mc) {
+    tmc_json_begin_object(&j, "code_measurement");
+    tmc_json_string(&j, "compiler", mc->compiler);
+    tmc_json_string(&j, "flags", TMC_MEASURE_CPU " " TMC_MEASURE_CODE_FLAGS);
+    tmc_json_string(&j, "what", ".text of NAME.c and the kernels");
+    tmc_json_end_object(&j);
+  }
+  tmc_json_begin_object(&j, "stack");
+  tmc_json_int(&j, "invoke_bytes", r->stack_bytes);
+  if (r->detect_stack_bytes >= 0) tmc_json_int(&j, "detect_bytes", r->detect_stack_bytes);
+  bool measured = mc && mc->stack_ok;
+  tmc_json_string(&j, "method", measured ? "measured (--measure-code)" : "static bound");
+  if (measured) {
+    tmc_json_string(&j, "compiler", mc->compiler);
+    tmc_json_string(&j, "flags", TMC_MEASURE_CPU " -std=c11 -fcallgraph-info=su");
+    tmc_json_begin_object(&j, "invoke_bytes_by_level");
+    for (int l = 0; l < TMC_MEASURE_LEVELS; l++)
+      tmc_json_int(&j, tmc_measure_levels[l], mc->invoke_stack[l]);
+    tmc_json_end_object(&j);
+    tmc_json_string(&j, "deepest_chain", mc->chain);
+    tmc_json_int(&j, "libc_call_bytes", TMC_MEASURE_LIBC_STACK);
+  } else {
+    tmc_json_string(&j, "target", "32-bit Arm Cortex-M, any -O level (see NAME.h)");
   }
   tmc_json_end_object(&j);
   tmc_plan_json(plan, &j, "plan");
@@ -136,7 +135,8 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
 int tmc_cmd_compile(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
   tmc_plan_options opts = {0};
-  tmc_emit_options eo = {"model", false, false, NULL};
+  tmc_emit_options eo = {"model", false, false, NULL, NULL};
+  bool measure = false;
   const char *detect = NULL;
   tmc_detect_config cfg;
   int32_t keep[TMC_DETECT_MAX_HEADS];
@@ -164,6 +164,8 @@ int tmc_cmd_compile(int argc, char **argv) {
       eo.profile = true;
     } else if (!strcmp(a, "--main")) {
       eo.main = true;
+    } else if (!strcmp(a, "--measure-code")) {
+      measure = true;
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "tmc compile: unknown option '%s'\n\n%s", a, compile_usage);
       return TMC_EXIT_USAGE;
@@ -187,23 +189,21 @@ int tmc_cmd_compile(int argc, char **argv) {
   tmc_diag d;
   tmc_plan plan;
   tmc_emit_result res = {0};
+  tmc_code_measure mc;
+  tmc_emit_stack stack;
   tmc_diag_init(&d, NULL);
   int rc = TMC_EXIT_OK;
   bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
   if (loaded && detect) {
-    loaded = tmc_cli_load_detect(detect, &m, &cfg, &d) == TMC_OK;
-    tmc_detect_tensors(&cfg, keep);
-    opts.n_keep = cfg.n_heads;
-    opts.keep = keep;
+    loaded = tmc_cli_load_detect(detect, &m, &cfg, keep, &opts, &d) == TMC_OK;
     eo.detect = &cfg;
   }
   if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK ||
-      tmc_emit(&plan, &eo, &res, &d) != TMC_OK) {
+      generate(&plan, &eo, measure, &mc, &stack, &res, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else {
     size_t len = 0;
-    long long code = measure_code(&res, eo.name);
-    char *json = report_json(&plan, &res, eo.name, &opts, code, &len);
+    char *json = report_json(&plan, &res, eo.name, &opts, measure ? &mc : NULL, &len);
     char name[128];
     snprintf(name, sizeof name, "%s_report.json", eo.name);
     bool ok = json != NULL && res.n_files < (int)(sizeof res.files / sizeof res.files[0]);
@@ -231,9 +231,13 @@ int tmc_cmd_compile(int argc, char **argv) {
              (long long)plan.mem.lower_bound);
       printf("flash constants: %zu bytes (weights %zu, layer parameters %zu)\n",
              res.weights_bytes + res.params_bytes, res.weights_bytes, res.params_bytes);
-      if (code >= 0)
-        printf("flash code: %lld bytes (Cortex-M7, -Os; flash in all %lld bytes)\n", code,
-               code + (long long)(res.weights_bytes + res.params_bytes));
+      if (measure)
+        printf("flash code: %lld bytes (Cortex-M7, -Os, %s; flash in all %lld bytes)\n",
+               mc.code_bytes, mc.compiler,
+               mc.code_bytes + (long long)(res.weights_bytes + res.params_bytes));
+      printf("stack: %lld bytes for %s_invoke (%s)\n", res.stack_bytes, eo.name,
+             eo.stack ? "measured" : "static bound for Cortex-M");
+      if (eo.stack) printf("  deepest chain: %s\n", mc.chain);
       if (ls >= 0)
         printf("largest layer: op %d %s, %lld bytes of activations\n", plan.steps[ls].op,
                m.graph.ops[plan.steps[ls].op].name, lb);

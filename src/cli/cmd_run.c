@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/file.h"
 #include "cli.h"
@@ -116,43 +115,29 @@ static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n
   return TMC_EXIT_OK;
 }
 
-/* Writes every output under a temporary name, then renames them all, so a
- * failure leaves nothing half-written. */
+/* Writes DIR/output<k>.bin, all or none (tmc_write_files). */
 static int write_outputs(const tmc_plan *plan, uint8_t *arena, const char *dir) {
   const tmc_graph *g = plan->g;
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "tmc run: cannot create '%s': %s\n", dir, strerror(errno));
-    return TMC_EXIT_BAD_INPUT;
+  tmc_named_data *files = calloc((size_t)g->n_outputs + 1, sizeof *files);
+  char (*names)[32] = calloc((size_t)g->n_outputs + 1, sizeof *names);
+  int rc = TMC_EXIT_OK;
+  if (files == NULL || names == NULL) {
+    fprintf(stderr, "tmc run: out of memory\n");
+    rc = TMC_EXIT_BAD_INPUT;
   }
-  size_t cap = strlen(dir) + 64;
-  int rc = TMC_EXIT_OK, written = 0;
-  char *path = malloc(cap), *tmp = malloc(cap);
-  if (path == NULL || tmp == NULL) rc = TMC_EXIT_BAD_INPUT;
-  for (int k = 0; k < g->n_outputs && rc == TMC_EXIT_OK; k++, written++) {
+  for (int k = 0; rc == TMC_EXIT_OK && k < g->n_outputs; k++) {
     const tmc_tensor *t = &g->tensors[g->outputs[k]];
-    snprintf(tmp, cap, "%s/.output%d.bin.tmp", dir, k);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f != NULL;
-    if (ok) ok = fwrite(tmc_host_tensor(plan, arena, t->id), 1, (size_t)t->bytes, f) ==
-                 (size_t)t->bytes;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok) {
-      fprintf(stderr, "tmc run: cannot write '%s': %s\n", tmp, strerror(errno));
-      rc = TMC_EXIT_BAD_INPUT;
-    }
+    snprintf(names[k], sizeof names[k], "output%d.bin", k);
+    files[k].name = names[k];
+    files[k].data = tmc_host_tensor(plan, arena, t->id);
+    files[k].size = (size_t)t->bytes;
   }
-  for (int k = 0; k < written && path && tmp; k++) {
-    snprintf(tmp, cap, "%s/.output%d.bin.tmp", dir, k);
-    snprintf(path, cap, "%s/output%d.bin", dir, k);
-    if (rc != TMC_EXIT_OK) {
-      remove(tmp);
-    } else if (rename(tmp, path) != 0) {
-      fprintf(stderr, "tmc run: cannot write '%s': %s\n", path, strerror(errno));
-      rc = TMC_EXIT_BAD_INPUT;
-    }
-  }
-  free(path);
-  free(tmp);
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  if (rc == TMC_EXIT_OK && tmc_write_files(dir, files, g->n_outputs, &d) != TMC_OK)
+    rc = tmc_cli_report(&d);
+  free(files);
+  free(names);
   return rc;
 }
 
@@ -304,10 +289,7 @@ int tmc_cmd_run(int argc, char **argv) {
   tmc_diag_init(&d, NULL);
   bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
   if (loaded && detect) {
-    loaded = tmc_cli_load_detect(detect, &m, &cfg, &d) == TMC_OK;
-    tmc_detect_tensors(&cfg, keep);
-    opts.n_keep = cfg.n_heads;
-    opts.keep = keep;
+    loaded = tmc_cli_load_detect(detect, &m, &cfg, keep, &opts, &d) == TMC_OK;
   }
   if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);

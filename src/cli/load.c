@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/file.h"
 #include "base/limits.h"
@@ -24,12 +25,21 @@ void tmc_cli_unload(tmc_cli_model *m) {
 }
 
 tmc_status tmc_cli_load_detect(const char *path, tmc_cli_model *m,
-                               struct tmc_detect_config *cfg, tmc_diag *d) {
+                               struct tmc_detect_config *cfg, int32_t *keep,
+                               struct tmc_plan_options *opts, tmc_diag *d) {
+  memset(cfg, 0, sizeof *cfg);
   uint8_t *text;
   size_t len;
   TMC_TRY(tmc_file_read(path, 1 << 20, &text, &len, d));
   tmc_status s = tmc_detect_parse((const char *)text, len, &m->arena, cfg, d);
   free(text);
-  if (s != TMC_OK) return s;
-  return tmc_detect_check(cfg, &m->graph, d);
+  if (s == TMC_OK) s = tmc_detect_check(cfg, &m->graph, d);
+  if (s != TMC_OK) {
+    memset(cfg, 0, sizeof *cfg);
+    return s;
+  }
+  tmc_detect_tensors(cfg, keep);
+  opts->n_keep = cfg->n_heads;
+  opts->keep = keep;
+  return TMC_OK;
 }

@@ -21,10 +21,16 @@ typedef struct tmc_cli_model {
 tmc_status tmc_cli_load(const char *path, tmc_cli_model *m, tmc_diag *d);
 void tmc_cli_unload(tmc_cli_model *m);
 
-/* Reads a detection config (TinyEngine's JSON) and checks it against the
- * loaded model's graph. */
+/* --detect CFG, shared by run and compile: reads the detection config
+ * (TinyEngine's JSON) at path, checks it against the loaded model's graph
+ * and, on success, asks the plan to keep the heads' tensors alive to the end
+ * (opts->keep = keep, which has room for TMC_DETECT_MAX_HEADS). *cfg is
+ * zeroed first, so a file that cannot be read leaves no garbage in it, and
+ * opts is only changed on success. */
 struct tmc_detect_config;
+struct tmc_plan_options;
 tmc_status tmc_cli_load_detect(const char *path, tmc_cli_model *m,
-                               struct tmc_detect_config *cfg, tmc_diag *d);
+                               struct tmc_detect_config *cfg, int32_t *keep,
+                               struct tmc_plan_options *opts, tmc_diag *d);
 
 #endif

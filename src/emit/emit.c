@@ -6,8 +6,12 @@
  *    resolved, commented with the op, its shapes and MACs;
  * 3. NAME.h: the API (arena size, I/O shapes, quantization, accessors,
  *    status codes, invoke);
- * 4. the kernel sources the model uses, the shared kernel headers, and with
- *    --main a main.c and Makefile. */
+ * 4. the kernel sources the model uses and the kernel headers they include,
+ *    CMakeLists.txt, and with --main NAME_main.c and a Makefile;
+ * 5. the model prefix: every C file goes through prefix_c, which renames the
+ *    kernel library's identifiers (tmc_x -> NAME_tmc_x, TMC_X ->
+ *    UPPER_TMC_X) and its #include "x.h" (-> "NAME_x.h"), so that two models
+ *    link into one program; comments and literals are left as they are. */
 #include "emit.h"
 
 #include <ctype.h>
@@ -15,9 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "base/le.h"
+#include "base/file.h"
 #include "emitter.h"
 #include "plan/kernel_desc.h"
 #include "sources.h"
@@ -27,16 +30,114 @@ bool tmc_emit_valid_name(const char *s) {
     return false;
   for (const char *p = s; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '_') return false;
-  return true;
+  /* "tmc" and "tmc_*" (any case) would make the model's own symbols or
+   * macros (NAME_invoke, UPPER_ARENA_BYTES) look like the kernels'. */
+  char up[5] = {0};
+  for (int i = 0; i < 4 && s[i]; i++) up[i] = (char)toupper((unsigned char)s[i]);
+  return !(strcmp(up, "TMC") == 0 || strncmp(up, "TMC_", 4) == 0);
 }
-
-/* ---- assembling ------------------------------------------------------------ */
 
 const tmc_source *tmc_source_find(const char *name) {
   for (const tmc_source *s = tmc_sources; s->name; s++)
     if (strcmp(s->name, name) == 0) return s;
   return NULL;
 }
+
+/* ---- the model prefix ----------------------------------------------------- */
+
+static bool ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
+static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+/* The kernel headers a file includes (names of embedded sources). */
+typedef struct includes {
+  int n;
+  const char *names[32];
+} includes;
+
+/* Appends src[0..len) to b renamed for model n (upper case N): identifiers
+ * beginning with "tmc_" get the prefix "n_", those beginning with "TMC_"
+ * the prefix "N_"; #include "F" of a kernel library file becomes
+ * #include "n_F" (and F is noted in inc). Comments, string and character
+ * literals and preprocessing numbers are copied unchanged. A small C lexer:
+ * line splices inside tokens do not occur in tmc's sources. */
+static void prefix_c(tmc_buf *b, const char *n, const char *N, const char *src, size_t len,
+                     includes *inc) {
+  size_t i = 0, copied = 0; /* src[copied..i) is pending, unchanged */
+  bool line_start = true;   /* only blanks since the last newline */
+#define FLUSH() (tmc_buf_write(b, src + copied, i - copied), copied = i)
+  while (i < len) {
+    char c = src[i];
+    if (c == '\n') {
+      line_start = true;
+      i++;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      i++;
+    } else if (c == '/' && i + 1 < len && src[i + 1] == '*') {
+      size_t j = i + 2;
+      while (j + 1 < len && !(src[j] == '*' && src[j + 1] == '/')) j++;
+      i = j + 1 < len ? j + 2 : len;
+    } else if (c == '/' && i + 1 < len && src[i + 1] == '/') {
+      while (i < len && src[i] != '\n') i++;
+    } else if (c == '"' || c == '\'') {
+      for (i++; i < len && src[i] != c && src[i] != '\n'; i++)
+        if (src[i] == '\\' && i + 1 < len) i++;
+      if (i < len && src[i] == c) i++;
+      line_start = false;
+    } else if (isdigit((unsigned char)c) ||
+               (c == '.' && i + 1 < len && isdigit((unsigned char)src[i + 1]))) {
+      /* A pp-number: 0x1fu, 1e+5, 1.5f, ... */
+      for (i++; i < len; i++) {
+        if ((src[i] == '+' || src[i] == '-') && strchr("eEpP", src[i - 1])) continue;
+        if (!ident_char(src[i]) && src[i] != '.') break;
+      }
+      line_start = false;
+    } else if (ident_start(c)) {
+      size_t j = i;
+      while (j < len && ident_char(src[j])) j++;
+      bool lower = j - i >= 4 && memcmp(src + i, "tmc_", 4) == 0;
+      bool upper = j - i >= 4 && memcmp(src + i, "TMC_", 4) == 0;
+      if (lower || upper) {
+        FLUSH();
+        tmc_buf_printf(b, "%s_", lower ? n : N);
+      }
+      i = j;
+      line_start = false;
+    } else if (c == '#' && line_start) {
+      /* #include "F": F renamed when it is a kernel library file. */
+      size_t j = i + 1;
+      while (j < len && (src[j] == ' ' || src[j] == '\t')) j++;
+      line_start = false;
+      i++;
+      if (len - j < 7 || memcmp(src + j, "include", 7) != 0) continue;
+      j += 7;
+      while (j < len && (src[j] == ' ' || src[j] == '\t')) j++;
+      if (j >= len || src[j] != '"') continue;
+      size_t k = j + 1;
+      while (k < len && src[k] != '"' && src[k] != '\n') k++;
+      char file[64];
+      if (k >= len || src[k] != '"' || k - j - 1 >= sizeof file) continue;
+      memcpy(file, src + j + 1, k - j - 1);
+      file[k - j - 1] = '\0';
+      const tmc_source *f = tmc_source_find(file);
+      i = k + 1;
+      if (f == NULL) continue;
+      tmc_buf_write(b, src + copied, j + 1 - copied);
+      tmc_buf_printf(b, "%s_%s\"", n, file);
+      copied = i;
+      bool seen = false;
+      for (int q = 0; q < inc->n; q++) seen |= strcmp(inc->names[q], f->name) == 0;
+      if (!seen && inc->n < (int)(sizeof inc->names / sizeof inc->names[0]))
+        inc->names[inc->n++] = f->name;
+    } else {
+      i++;
+      line_start = false;
+    }
+  }
+  FLUSH();
+#undef FLUSH
+}
+
+/* ---- assembling ------------------------------------------------------------ */
 
 static bool add_file(tmc_emit_result *r, const char *name, const void *data, size_t size) {
   if (r->n_files >= (int)(sizeof r->files / sizeof r->files[0])) return false;
@@ -60,6 +161,35 @@ static bool add_buf(tmc_emit_result *r, const char *name, const tmc_buf *b) {
   return !b->failed && add_file(r, name, b->data ? b->data : "", b->len);
 }
 
+static bool has_file(const tmc_emit_result *r, const char *name) {
+  for (int i = 0; i < r->n_files; i++)
+    if (strcmp(r->files[i].name, name) == 0) return true;
+  return false;
+}
+
+/* Adds a C file (name as given) renamed for the model; notes the kernel
+ * headers it includes in inc. */
+static bool add_c(tmc_emit_result *r, const emitter *e, const char *name, const char *data,
+                  size_t len, includes *inc) {
+  tmc_buf b;
+  tmc_buf_init(&b);
+  prefix_c(&b, e->n, e->up, data ? data : "", data ? len : 0, inc);
+  bool ok = add_buf(r, name, &b);
+  tmc_buf_free(&b);
+  return ok;
+}
+
+/* Adds the kernel library file src as NAME_<file>, renamed. */
+static bool add_kernel_file(tmc_emit_result *r, const emitter *e, const char *file,
+                            includes *inc) {
+  const tmc_source *src = tmc_source_find(file);
+  char name[128];
+  snprintf(name, sizeof name, "%s_%s", e->n, file);
+  if (src == NULL) return false;
+  if (has_file(r, name)) return true;
+  return add_c(r, e, name, (const char *)src->data, src->size, inc);
+}
+
 void tmc_emit_free(tmc_emit_result *r) {
   for (int i = 0; i < r->n_files; i++) {
     free(r->files[i].name);
@@ -72,8 +202,9 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
                     tmc_diag *d) {
   memset(out, 0, sizeof *out);
   if (!tmc_emit_valid_name(opts->name))
-    return tmc_fail(d, TMC_ERR_USAGE, "--name '%s' is not a C identifier (letters, digits, "
-                    "'_', not starting with a digit, at most 40 characters)",
+    return tmc_fail(d, TMC_ERR_USAGE, "--name '%s' is not a C identifier tmc accepts "
+                    "(letters, digits, '_', not starting with a digit, at most 40 "
+                    "characters, not 'tmc' or beginning with 'tmc_' in any case)",
                     opts->name ? opts->name : "");
   emitter e;
   memset(&e, 0, sizeof e);
@@ -89,49 +220,54 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   tmc_buf_init(&e.decl);
   tmc_buf_init(&e.arrays);
   tmc_buf_init(&e.body);
-  tmc_buf_printf(&e.w, "/* %s_weights.c: generated by tmc from %s. Do not edit.\n"
+  tmc_buf_printf(&e.w, "/* %s_weights.c: generated by tmc from ", e.n);
+  tmc_buf_comment(&e.w, e.g->model_name, 200);
+  tmc_buf_printf(&e.w, ". Do not edit.\n"
                  " * Weights and constants, read-only (flash). */\n#include <stdint.h>\n\n"
-                 "#include \"%s.h\"\n\n", e.n, e.g->model_name, e.n);
+                 "#include \"%s.h\"\n\n", e.n);
   tmc_status s = tmc_emit_source(&e, d);
   if (s == TMC_OK) tmc_emit_header(&e);
   char name[128];
-  bool ok = s == TMC_OK;
+  includes inc = {0};
+  bool ok = s == TMC_OK && !e.h.failed && !e.c.failed && !e.w.failed;
   snprintf(name, sizeof name, "%s.h", e.n);
-  ok = ok && add_buf(out, name, &e.h);
+  ok = ok && add_c(out, &e, name, e.h.data, e.h.len, &inc);
   snprintf(name, sizeof name, "%s.c", e.n);
-  ok = ok && add_buf(out, name, &e.c);
+  ok = ok && add_c(out, &e, name, e.c.data, e.c.len, &inc);
   snprintf(name, sizeof name, "%s_weights.c", e.n);
-  ok = ok && add_buf(out, name, &e.w);
-  /* Kernel sources: the shared headers and each used kernel's file, once. */
-  static const char *const headers[] = {"kernels.h", "requant.h", "kutil.h", "fixedpoint.h"};
-  for (size_t i = 0; ok && i < sizeof headers / sizeof headers[0]; i++) {
-    const tmc_source *src = tmc_source_find(headers[i]);
-    ok = src && add_file(out, src->name, src->data, src->size);
-  }
-  for (size_t i = 0; ok && opts->detect && i < 2; i++) {
-    const tmc_source *src = tmc_source_find(i ? "detect.c" : "detect.h");
-    ok = src && add_file(out, src->name, src->data, src->size);
-  }
-  for (int k = 0; ok && k < TMC_KERNEL_COUNT; k++) {
-    if (!e.used[k] || tmc_kernel_descs[k].file[0] == '\0') continue;
-    bool dup = false;
-    for (int j = 0; j < k; j++) dup |= e.used[j] && strcmp(tmc_kernel_descs[j].file, tmc_kernel_descs[k].file) == 0;
-    if (dup) continue;
-    const tmc_source *src = tmc_source_find(tmc_kernel_descs[k].file);
-    ok = src && add_file(out, src->name, src->data, src->size);
-  }
+  ok = ok && add_c(out, &e, name, e.w.data, e.w.len, &inc);
+  /* Each used kernel's file once, detect.c for NAME_detect, then the
+   * kernel headers these files include, transitively. */
+  for (int k = 0; ok && k < TMC_KERNEL_COUNT; k++)
+    if (e.used[k] && tmc_kernel_descs[k].file[0] != '\0')
+      ok = add_kernel_file(out, &e, tmc_kernel_descs[k].file, &inc);
+  if (ok && opts->detect) ok = add_kernel_file(out, &e, "detect.c", &inc);
+  for (int i = 0; ok && i < inc.n; i++) ok = add_kernel_file(out, &e, inc.names[i], &inc);
+  tmc_buf m, mk, cm;
+  tmc_buf_init(&m);
+  tmc_buf_init(&mk);
+  tmc_buf_init(&cm);
   if (ok && opts->main) {
-    tmc_buf m, mk;
-    tmc_buf_init(&m);
-    tmc_buf_init(&mk);
     tmc_emit_main(&e, &m);
-    tmc_emit_makefile(&e, &mk);
-    ok = add_buf(out, "main.c", &m) && add_buf(out, "Makefile", &mk);
-    tmc_buf_free(&m);
-    tmc_buf_free(&mk);
+    snprintf(name, sizeof name, "%s_main.c", e.n);
+    ok = !m.failed && add_c(out, &e, name, m.data, m.len, &inc);
+    tmc_emit_makefile(&e, out, &mk);
+    ok = ok && add_buf(out, "Makefile", &mk);
   }
+  if (ok) {
+    tmc_emit_cmake(&e, out, &cm);
+    ok = add_buf(out, "CMakeLists.txt", &cm);
+  }
+  tmc_buf_free(&m);
+  tmc_buf_free(&mk);
+  tmc_buf_free(&cm);
   out->weights_bytes = e.weights_bytes;
   out->params_bytes = e.params_bytes;
+  out->stack_bytes = opts->stack ? opts->stack->invoke_bytes : tmc_emit_static_stack(plan);
+  out->detect_stack_bytes = !opts->detect ? -1
+                            : opts->stack && opts->stack->detect_bytes >= 0
+                                ? opts->stack->detect_bytes
+                                : tmc_emit_static_detect_stack();
   tmc_buf_free(&e.h);
   tmc_buf_free(&e.c);
   tmc_buf_free(&e.w);
@@ -150,46 +286,11 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
 }
 
 tmc_status tmc_emit_write(const tmc_emit_result *r, const char *dir, tmc_diag *d) {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-    return tmc_fail(d, TMC_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
-  size_t cap = strlen(dir) + 256;
-  char *tmp = malloc(cap), *path = malloc(cap);
-  int written = 0;
-  tmc_status s = TMC_OK;
-  if (tmp == NULL || path == NULL) s = tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
-  for (int i = 0; s == TMC_OK && i < r->n_files; i++, written++) {
-    snprintf(tmp, cap, "%s/.%s.tmc-tmp", dir, r->files[i].name);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f != NULL;
-    if (ok) ok = fwrite(r->files[i].data, 1, r->files[i].size, f) == r->files[i].size;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok) {
-      s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s/%s': %s", dir, r->files[i].name,
-                   strerror(errno));
-      if (f) written++; /* remove this one too */
-      break;
-    }
+  tmc_named_data files[sizeof r->files / sizeof r->files[0]];
+  for (int i = 0; i < r->n_files; i++) {
+    files[i].name = r->files[i].name;
+    files[i].data = r->files[i].data;
+    files[i].size = r->files[i].size;
   }
-  int renamed = 0;
-  for (int i = 0; tmp && path && i < written; i++) {
-    snprintf(tmp, cap, "%s/.%s.tmc-tmp", dir, r->files[i].name);
-    snprintf(path, cap, "%s/%s", dir, r->files[i].name);
-    if (s != TMC_OK) {
-      remove(tmp);
-    } else if (rename(tmp, path) != 0) {
-      s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-      remove(tmp);
-    } else {
-      renamed++;
-    }
-  }
-  /* A rename that failed half-way: take back the files already in place. */
-  for (int i = 0; s != TMC_OK && tmp && path && i < renamed; i++) {
-    snprintf(path, cap, "%s/%s", dir, r->files[i].name);
-    remove(path);
-  }
-  free(tmp);
-  free(path);
-  return s;
+  return tmc_write_files(dir, files, r->n_files, d);
 }
-

@@ -1,9 +1,13 @@
 /* The code generator: a placed plan becomes self-contained C11 — NAME.h
  * (the API), NAME.c (straight-line invoke with every constant resolved),
  * NAME_weights.c (const weights, in flash), the kernel sources the model
- * uses (copied from tmc's own kernel library) and, on request, main.c and a
- * Makefile for a host program. Files are built in memory and written only
- * when all succeeded, under temporary names renamed at the end. */
+ * uses (copied from tmc's own kernel library as NAME_conv2d.c, ...,
+ * NAME_kernels.h, ...), a CMakeLists.txt (static library NAME) and, on
+ * request, NAME_main.c and a Makefile for a host program. Every file and
+ * every external symbol and macro carries the model's name (the kernels'
+ * tmc_* / TMC_* identifiers become NAME_tmc_* / UPPER_TMC_*), so several
+ * models link into one program. Files are built in memory and written only
+ * when all succeeded (tmc_write_files). */
 #ifndef TMC_EMIT_EMIT_H
 #define TMC_EMIT_EMIT_H
 
@@ -13,11 +17,20 @@
 #include "plan/detect.h"
 #include "plan/plan.h"
 
+/* The stack NAME_invoke (and NAME_detect) needs, measured by the caller on
+ * the generated code (tmc compile --measure-code). */
+typedef struct tmc_emit_stack {
+  long long invoke_bytes; /* deepest call chain from NAME_invoke */
+  long long detect_bytes; /* from NAME_detect (-1 without --detect) */
+  const char *how;        /* compiler, flags, levels, the chain: lines of ASCII */
+} tmc_emit_stack;
+
 typedef struct tmc_emit_options {
   const char *name; /* C identifier prefixing every symbol ("model") */
   bool profile;     /* call NAME_profile() around each layer; NAME_layers[] */
-  bool main;        /* also main.c and a Makefile building NAME_run */
+  bool main;        /* also NAME_main.c and a Makefile building NAME_run */
   const tmc_detect_config *detect; /* add NAME_detect() for these heads */
+  const tmc_emit_stack *stack;     /* measured stack; NULL: the static bound */
 } tmc_emit_options;
 
 typedef struct tmc_emit_file {
@@ -31,19 +44,38 @@ typedef struct tmc_emit_result {
   tmc_emit_file files[64];
   size_t weights_bytes;   /* const data emitted (weights, biases, tables) */
   size_t params_bytes;    /* per-layer constants (multipliers, shifts, ...) */
+  long long stack_bytes;  /* NAME_STACK_BYTES */
+  long long detect_stack_bytes; /* NAME_DETECT_STACK_BYTES, -1 without --detect */
 } tmc_emit_result;
+
+/* The static stack bound of NAME_invoke on a 32-bit Arm Cortex-M when it is
+ * not measured (see header.c for how it was obtained): TMC_EMIT_STACK_BASE,
+ * plus TMC_EMIT_STACK_PATCH and TMC_EMIT_STACK_PATCH_STEP per step of a patch
+ * stage; NAME_detect's is TMC_EMIT_DETECT_STACK_BASE + 16 bytes per
+ * candidate (TMC_DETECT_MAX_CANDIDATES, kernels/detect.h). */
+#define TMC_EMIT_STACK_BASE 1280
+#define TMC_EMIT_STACK_PATCH 256
+#define TMC_EMIT_STACK_PATCH_STEP 32
+#define TMC_EMIT_DETECT_STACK_BASE 1024
+/* Stack allowed to each call of a C library function (memcpy, memset,
+ * expf, ...), whose frames a call graph of the generated code cannot show. */
+#define TMC_EMIT_LIBC_STACK 64
+long long tmc_emit_static_stack(const tmc_plan *plan);
+long long tmc_emit_static_detect_stack(void);
 
 /* Generates every file in memory. */
 tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts,
                     tmc_emit_result *out, tmc_diag *d);
 
-/* Writes the files into dir (created if missing): each under a temporary
- * name first, all renamed at the end; on failure none is left. */
+/* Writes the files into dir (created if missing) with tmc_write_files: all
+ * of them or, on failure, none. */
 tmc_status tmc_emit_write(const tmc_emit_result *r, const char *dir, tmc_diag *d);
 
 void tmc_emit_free(tmc_emit_result *r);
 
-/* Whether s is a valid C identifier tmc accepts as --name. */
+/* Whether s is a valid C identifier tmc accepts as --name: at most 40
+ * characters, and not "tmc" or beginning with "tmc_" in any case (those
+ * prefixes are the kernels', renamed to NAME_tmc_* in the output). */
 bool tmc_emit_valid_name(const char *s);
 
 #endif

@@ -53,8 +53,10 @@ int32_t tmc_emit_patch_stage(emitter *e);
 tmc_status tmc_emit_source(emitter *e, tmc_diag *d);
 /* header.c: NAME.h. */
 void tmc_emit_header(emitter *e);
-/* host_main.c: main.c and Makefile of --main. */
+/* host_main.c: NAME_main.c and the Makefile of --main; CMakeLists.txt. The
+ * build files list the files of r. */
 void tmc_emit_main(emitter *e, tmc_buf *m);
-void tmc_emit_makefile(emitter *e, tmc_buf *m);
+void tmc_emit_makefile(emitter *e, const tmc_emit_result *r, tmc_buf *m);
+void tmc_emit_cmake(emitter *e, const tmc_emit_result *r, tmc_buf *m);
 
 #endif

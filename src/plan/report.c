@@ -3,6 +3,8 @@
 
 #include "patch.h"
 
+#include "base/utf8.h"
+
 #include <string.h>
 
 const char *tmc_planner_name(tmc_planner p) {
@@ -61,17 +63,22 @@ void tmc_plan_json(const tmc_plan *plan, tmc_json *j, const char *key) {
   tmc_json_end_object(j);
 }
 
-/* Writes s with XML's special characters escaped. */
+/* Writes s as XML text: its special characters escaped, bytes that do not
+ * start well-formed UTF-8 as U+FFFD and control characters (not allowed
+ * in XML 1.0) left out, so that any tensor name gives a valid SVG. */
 static void xml_text(FILE *f, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    int n = tmc_utf8_len(p);
+    switch (n ? *p : 0) {
+      case 0: fputs("&#xFFFD;", f); n = 1; break;
       case '<': fputs("&lt;", f); break;
       case '>': fputs("&gt;", f); break;
       case '&': fputs("&amp;", f); break;
       case '"': fputs("&quot;", f); break;
       default:
-        if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
+        if (*p >= 0x20 || *p == '\t') fwrite(p, 1, (size_t)n, f);
     }
+    p += n;
   }
 }
 

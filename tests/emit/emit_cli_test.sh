@@ -7,7 +7,8 @@
 # Cases (ARG: the example model for the first three, the shared folder for
 # the others):
 #   usage MODEL        usage errors exit 2 and create nothing: no -o, no model,
-#                      --name 9abc / a-b / '' / 41 characters, options without
+#                      --name 9abc / a-b / '' / 41 characters / tmc / tmc_* in
+#                      any case (the kernels' prefix), options without
 #                      a value, unknown options and values, two models;
 #                      --help exits 0; a valid odd name (_x9) is accepted
 #   errors MODEL       errors exit 1 and leave nothing in DIR: --limit below
@@ -30,12 +31,13 @@
 #                      models, float and --io int8, best and first-fit;
 #                      --limit ARENA succeeds, --limit ARENA-1 fails (nothing left)
 #   no_float SHARED    --io int8 models (vww, lenet, detection, mcunetv2_large):
-#                      no detect.c, quantize.c, dequantize.c, softmax_f32.c among
-#                      the files; NAME.c, NAME_weights.c and the kernels compile
+#                      no NAME_detect.c, NAME_quantize.c, NAME_dequantize.c,
+#                      NAME_softmax_f32.c among the files; NAME.c, NAME_weights.c
+#                      and the kernels compile
 #                      with gcc -mgeneral-regs-only and need no symbol besides
 #                      memcpy/memset and no soft-float helper; with
 #                      arm-none-eabi-gcc -mfloat-abi=soft, no __aeabi float
-#                      helper either. A float-I/O model's quantize.c is the
+#                      helper either. A float-I/O model's model_quantize.c is the
 #                      positive control (the method does see floating point).
 #   detect_errors SHARED  --detect configs that don't fit: unknown tensor,
 #                      wrong class count, not JSON, missing file, another
@@ -131,7 +133,8 @@ case "$case_name" in
     err_has "usage: tmc compile"
     run 2 compile -o "$o"
     err_has "no model given"
-    for bad in 9abc a-b "" "a b" x.y "é" abcdefghijabcdefghijabcdefghijabcdefghijk; do
+    for bad in 9abc a-b "" "a b" x.y "é" abcdefghijabcdefghijabcdefghijabcdefghijk \
+      tmc TMC Tmc tmc_net TMC_X tMc_; do
       run 2 compile "$model" -o "$o" --name "$bad"
       err_has "--name '$bad' is not a C identifier"
       [ -e "$o" ] && fail "--name '$bad': $o was created"
@@ -150,10 +153,11 @@ case "$case_name" in
     [ -e "$o" ] && fail "a usage error created $o"
     run 0 compile --help
     out_has "usage: tmc compile MODEL -o DIR"
+    run 0 compile "$model" -o "$o" --name tmcnet
     run 0 compile "$model" -o "$o" --name _x9
     [ -f "$o/_x9.h" ] && [ -f "$o/_x9.c" ] && [ -f "$o/_x9_report.json" ] ||
       fail "--name _x9 did not write _x9.h, _x9.c, _x9_report.json"
-    grep -q '^int _x9_invoke(void \*arena);' "$o/_x9.h" || fail "_x9.h lacks _x9_invoke"
+    grep -q '^_x9_status _x9_invoke(void \*arena);' "$o/_x9.h" || fail "_x9.h lacks _x9_invoke"
     grep -q '_X9_ARENA_BYTES' "$o/_x9.h" || fail "_x9.h lacks _X9_ARENA_BYTES"
     ;;
   errors)
@@ -353,7 +357,7 @@ EOF
       ff_srcs=""
       for f in "$1"/*.c; do
         case "$(basename "$f")" in
-          main.c) ;;
+          *_main.c) ;;
           *) ff_srcs="$ff_srcs $f" ;;
         esac
       done
@@ -396,17 +400,17 @@ $(grep -m 2 -E 'error' "$tmp/err")"
       rm -rf "${tmp:?}/$m"
       run 0 compile "$shared/models/$m.tflite" -o "$tmp/$m" --io int8 --main
       for f in detect.c quantize.c dequantize.c softmax_f32.c; do
-        [ -e "$tmp/$m/$f" ] && note_fail "$m --io int8: $f was copied (float code)"
+        [ -e "$tmp/$m/model_$f" ] && note_fail "$m --io int8: model_$f was copied (float code)"
       done
       float_free "$tmp/$m" "$m --io int8" &&
         echo "$m --io int8: no floating point in $(find "$tmp/$m" -name '*.c' | wc -l | tr -d ' ') .c files" \
-          "(main.c excepted)${arm:+, also on arm-none-eabi -mfloat-abi=soft}"
+          "(model_main.c excepted)${arm:+, also on arm-none-eabi -mfloat-abi=soft}"
       rm -rf "${tmp:?}/$m"
     done
     # The positive control: a float-I/O model's QUANTIZE is float code.
     run 0 compile "$shared/models/lenet.tflite" -o "$tmp/flt"
-    [ -f "$tmp/flt/quantize.c" ] || fail "float lenet: no quantize.c"
-    if gcc -std=c11 -O2 -mgeneral-regs-only -c "$tmp/flt/quantize.c" -o "$tmp/q.o" 2>/dev/null &&
+    [ -f "$tmp/flt/model_quantize.c" ] || fail "float lenet: no model_quantize.c"
+    if gcc -std=c11 -O2 -mgeneral-regs-only -c "$tmp/flt/model_quantize.c" -o "$tmp/q.o" 2>/dev/null &&
       ! nm -u "$tmp/q.o" | grep -q -E '__[a-z]+[sd]f|lrintf|roundf|floorf'; then
       fail "control: float quantize.c passed the -mgeneral-regs-only check"
     fi

@@ -108,7 +108,7 @@ check_seeds() {
 layer_comments() {
   lc_n=$(sed -n 's/.*: \([0-9][0-9]*\) layers, .*/\1/p' "$tmp/out" | head -n 1)
   [ -n "$lc_n" ] || fail "tmc compile did not print the number of layers"
-  lc_c=$(sed -n "/^int $2_invoke(void \*arena)/,/^}/p" "$1/$2.c" |
+  lc_c=$(sed -n "/^$2_status $2_invoke(void \*arena)/,/^}/p" "$1/$2.c" |
     grep -c -E '^ */\* op [0-9]+ [A-Z_0-9]+ -> \[[0-9,]+\](, [0-9]+ MACs)? \*/$')
   [ "$lc_c" -eq "$lc_n" ] ||
     fail "$2_invoke has $lc_c layer comments '/* op N KIND -> [shape][, M MACs] */', expected $lc_n"
@@ -199,7 +199,7 @@ case "$case_name" in
         sfx=""
       fi
       grep -q 'det_detect(' "$d/det.h" || fail "no det_detect() in det.h"
-      [ -f "$d/detect.c" ] || fail "--detect: detect.c was not copied"
+      [ -f "$d/det_detect.c" ] || fail "--detect: det_detect.c was not copied"
       build "$d" det gcc
       check_seeds "$d" det detection "$io" "--detect"
       for seed in 1 2 3; do
