@@ -111,11 +111,11 @@ for m in "${models[@]}"; do
       c_array "expected$k" "$gold/seed1.output$k.int8.bin"
       k=$((k + 1))
     done
-    printf '\nstatic _Alignas(8) unsigned char arena[%s_ARENA_BYTES];\n\n' "$up"
-    printf 'int main(void) {\n  int status, bad = 0;\n'
+    printf '\nstatic _Alignas(%s_ARENA_ALIGN) unsigned char arena[%s_ARENA_BYTES];\n\n' "$up" "$up"
+    printf 'int main(void) {\n  %s_status status;\n  int bad = 0;\n' "$m"
     printf '  memcpy(%s_input0(arena), input, sizeof input);\n' "$m"
     printf '  bench_begin();\n  status = %s_invoke(arena);\n  bench_end();\n' "$m"
-    printf '  if (status != 0) {\n    printf("%s_invoke: %%s\\n", %s_status_str(status));\n' "$m" "$m"
+    printf '  if (status != %s_OK) {\n    printf("%s_invoke: %%s\\n", %s_status_str(status));\n' "$up" "$m" "$m"
     printf '    return 2;\n  }\n'
     for ((j = 0; j < k; j++)); do
       printf '  if (memcmp(%s_output%d(arena), expected%d, sizeof expected%d) != 0) {\n' \
@@ -161,8 +161,9 @@ for m in "${models[@]}"; do
         t ? sprintf("%.3f", t / i) : "-", tf ? sprintf("%.2f", tf / f) : "-", st }')")
   # Keep the per-model details for the notes below.
   printf '%s: %s\n' "$m" "$(head -n 1 "$work/$m.compile" | sed 's/^[^:]*: //')" >>"$work/notes"
-  printf '  arena %s B (TFLM arena_used_bytes on 32-bit: %s B); stack in invoke %s B\n' \
-    "$arena" "${tflm_arena[$m]:-?}" "${stack:-?}" >>"$work/notes"
+  bound=$(sed -n "s/^#define ${up}_STACK_BYTES \([0-9]*\).*/\1/p" "$d/$m.h")
+  printf '  arena %s B (TFLM arena_used_bytes on 32-bit: %s B); stack in invoke %s B (painted; %s_STACK_BYTES %s)\n' \
+    "$arena" "${tflm_arena[$m]:-?}" "${stack:-?}" "$up" "${bound:-?}" >>"$work/notes"
   printf '  flash: generated code linked %s B, as compiled %s B (%s B dropped by --gc-sections: unused constants and functions);\n' \
     "$flash" "$flash_obj" "$((flash_obj - flash))" >>"$work/notes"
   printf '         whole bench image %s B incl. harness and embedded test data (TFLM+CMSIS-NN image: %s B)\n' \

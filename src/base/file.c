@@ -104,6 +104,9 @@ tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, 
     if (!plain_name(files[i].name))
       return tmc_fail(d, TMC_ERR_USAGE, "bad output file name '%s'",
                       files[i].name ? files[i].name : "");
+    for (int j = 0; j < i; j++)
+      if (strcmp(files[i].name, files[j].name) == 0)
+        return tmc_fail(d, TMC_ERR_USAGE, "output file '%s' twice", files[i].name);
     size_t len = strlen(files[i].name);
     if (len > longest) longest = len;
   }

@@ -33,7 +33,8 @@ typedef struct tmc_named_data {
  * temporary files are removed, files already renamed are taken back (one
  * that replaced an older file gives the old one back when the folder allows
  * hard links, else it is removed) and dir is removed again if this call
- * created it. The message names the file that failed. */
+ * created it. The message names the file that failed. Bad or repeated
+ * names are refused before anything is created. */
 tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, tmc_diag *d);
 
 /* An output file written under a temporary name in the same folder and

@@ -1,6 +1,7 @@
 /* Loading a model file into the IR, shared by the subcommands. */
 #include "load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +31,17 @@ tmc_status tmc_cli_load_detect(const char *path, tmc_cli_model *m,
   memset(cfg, 0, sizeof *cfg);
   uint8_t *text;
   size_t len;
-  TMC_TRY(tmc_file_read(path, 1 << 20, &text, &len, d));
-  tmc_status s = tmc_detect_parse((const char *)text, len, &m->arena, cfg, d);
+  const char *model = d->subject;
+  d->subject = NULL; /* tmc_file_read names the path */
+  tmc_status s = tmc_file_read(path, 1 << 20, &text, &len, d);
+  d->subject = tmc_path_base(path); /* syntax: the config's; fit: the model's */
+  if (s == TMC_OK) s = tmc_detect_parse((const char *)text, len, &m->arena, cfg, d);
   free(text);
+  char both[512]; /* the messages are formatted when they are made */
+  snprintf(both, sizeof both, "%s with %s", model ? model : "model", tmc_path_base(path));
+  d->subject = both;
   if (s == TMC_OK) s = tmc_detect_check(cfg, &m->graph, d);
+  d->subject = model;
   if (s != TMC_OK) {
     memset(cfg, 0, sizeof *cfg);
     return s;

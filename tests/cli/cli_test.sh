@@ -29,6 +29,11 @@
 #   run_errors MODEL          tmc run: usage errors exit 2; an input file of the
 #                             wrong size exits 1 naming the tensor and the
 #                             expected bytes; an unwritable --out leaves nothing
+#   detect_unreadable MODEL   --detect with a missing file, a folder, an empty
+#                             file and a file of the wrong kind, for tmc run
+#                             and tmc compile: exit 1 naming the file, nothing
+#                             written (the detection config is zeroed before
+#                             it is read, so no garbage head count is used)
 #   run_seed MODEL            tmc run --seed 1 writes output0.bin of the output's
 #                             size and prints the arena and the top 5
 #   run_golden SHARED M       tmc run on golden/M/seed1.input.bin (float) and
@@ -265,6 +270,31 @@ EOF
     err_has "more than the limit of 100"
     err_has "the peak is at op "
     [ ! -e "$tmp/o/output0.bin" ] || fail "output written despite the limit"
+    ;;
+  detect_unreadable)
+    model=${1:?model}
+    need_file "$model"
+    mkdir "$tmp/folder.json"
+    : >"$tmp/empty.json"
+    printf '\377\376 not json' >"$tmp/binary.json"
+    printf '{"output1": {"input_id": "0", "num_class": 1, "anchors": [1, 2], "stride": 8}}' \
+      >"$tmp/wrong.json"
+    for spec in missing:"cannot open" folder:"folder.json" empty:"detection config" \
+      binary:"detection config" wrong:"detection config"; do
+      c=${spec%%:*}
+      msg=${spec#*:}
+      cfg="$tmp/$c.json"
+      rm -rf "$tmp/o" "$tmp/c"
+      run 1 run "$model" --seed 1 --out "$tmp/o" --detect "$cfg"
+      err_has "$msg"
+      err_has "$c.json"
+      [ -e "$tmp/o" ] && fail "tmc run --detect $c.json: wrote $tmp/o"
+      run 1 compile "$model" -o "$tmp/c" --detect "$cfg" --main
+      err_has "$msg"
+      [ -e "$tmp/c" ] && fail "tmc compile --detect $c.json: created $tmp/c"
+      grep -q -i -e "AddressSanitizer" -e "runtime error" "$tmp/err" &&
+        fail "--detect $c.json: a sanitizer report"
+    done
     ;;
   run_seed)
     model=${1:?model}

@@ -51,6 +51,44 @@
 #                      (gcc, clang) and give 'tmc run's outputs byte for byte
 #                      on deterministic int8 inputs; LSTM and a custom op exit
 #                      1 with a named error and leave nothing
+#   two_models DIR     (DIR: the fixture models) conv_default, fc_batch3_per_channel_relu
+#                      and dw_mult2_stride compiled as conv, fc and dw go into ONE
+#                      host program (and their files into one folder without a
+#                      clash): gcc/clang -Werror -pedantic, every defined global
+#                      symbol begins with its model's name, each model's outputs
+#                      equal 'tmc run's
+#   two_models_golden SHARED  the same with lenet and vww (--io int8) against the
+#                      goldens (seeds 1..3)
+#   two_models_mcu SHARED  lenet and vww (--io int8) in one Cortex-M7 image built
+#                      with the bench's startup, syscalls and linker script
+#                      (SHARED/bench/mcu), -Werror -pedantic; run under QEMU by
+#                      its run.sh: both outputs equal the goldens (seed 1) and
+#                      the stack painted inside each invoke is within its
+#                      NAME_STACK_BYTES. Links only and skips (77) when QEMU or
+#                      the bench's plugin is not set up; skips without
+#                      arm-none-eabi-gcc
+#   hostile DIR        hostile_names.model (tensor names with */ /* newline " \
+#                      ??/ control bytes, non-UTF-8) under a file name with * " \
+#                      ??= a newline and 0xff: compile --main --profile; the C
+#                      builds with gcc/clang -Werror -pedantic and runs bit-exact
+#                      against 'tmc run'; the names appear escaped in the header
+#                      comments, no generated C or header holds a byte >= 0x80,
+#                      a control character or "??"; NAME_report.json and 'tmc plan
+#                      --json' are UTF-8 JSON that tmc's reader parses and give
+#                      the names back (invalid bytes as U+FFFD); the SVG is UTF-8
+#   reproducible MODEL  compiling twice (different folders, different working
+#                      directories, --main --profile, and --patch auto for
+#                      another model) gives byte-identical folders; the report
+#                      has no code_bytes and no compiler without --measure-code
+#   cmake MODEL        a CMake project written here does add_subdirectory(gen),
+#                      links the library target NAME into its own main, builds
+#                      (-Werror -pedantic) and runs bit-exact against 'tmc run';
+#                      the generated folder alone (cmake -S gen) builds NAME_run
+#   measure_code SHARED  --measure-code (vww, lenet, detection --detect, vww
+#                      --patch auto; skips without arm-none-eabi-gcc): NAME.h's
+#                      NAME_STACK_BYTES is the measured chain and within the
+#                      static bound; the report names the compiler (its --version
+#                      line) and flags and has code_bytes and the stack per level
 #   cortex_m SHARED    every generated .c of vww, lenet, detection (--io int8;
 #                      detection also with --detect and --profile) compiles with
 #                      arm-none-eabi-gcc -std=c11 -Wall -Wextra -Werror -pedantic
@@ -446,6 +484,424 @@ $(grep -m 2 -E 'error' "$tmp/err")"
     run 1 compile "$shared/models/vww.tflite" -o "$tmp/v" --detect "$cfg"
     err_has "detection config"
     nothing_in "$tmp/v"
+    ;;
+  two_models | two_models_golden)
+    # Several different models in one host program.
+    if [ "$case_name" = two_models ]; then
+      fx=${arg:?fixture folder}
+      [ -f "$fx/conv_default.tflite" ] || skip "no fixture models in $fx"
+      specs="conv:$fx/conv_default.tflite fc:$fx/fc_batch3_per_channel_relu.tflite dw:$fx/dw_mult2_stride.tflite"
+      flags=""
+    else
+      shared=${arg:?shared}
+      need_file "$shared/models/lenet.tflite"
+      need_file "$shared/models/vww.tflite"
+      specs="lenet:$shared/models/lenet.tflite vww:$shared/models/vww.tflite"
+      flags="--io int8"
+    fi
+    names=""
+    for spec in $specs; do
+      n=${spec%%:*}
+      # shellcheck disable=SC2086
+      run 0 compile "${spec#*:}" -o "$tmp/gen_$n" --name "$n" $flags
+      names="$names $n"
+    done
+    # All files in one folder: no name is shared.
+    mkdir "$tmp/all"
+    total=0
+    for n in $names; do
+      for f in "$tmp/gen_$n"/*; do
+        case "$(basename "$f")" in CMakeLists.txt) continue ;; esac
+        [ -e "$tmp/all/$(basename "$f")" ] && fail "two models both write $(basename "$f")"
+        cp "$f" "$tmp/all/"
+        total=$((total + 1))
+      done
+    done
+    # The program: every model's input 0 from a file, all invoked, each
+    # output 0 written.
+    {
+      printf '#include <stdio.h>\n#include <string.h>\n\n'
+      for n in $names; do
+        N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+        printf '#define %s_DEFAULT_ARENA\n#include "%s.h"\n' "$N" "$n"
+        printf '_Static_assert(%s_NUM_INPUTS == 1 && %s_NUM_OUTPUTS == 1, "one input, one output");\n' "$N" "$N"
+      done
+      cat <<'CEOF'
+
+static int load(const char *path, void *dst, long n) {
+  FILE *f = fopen(path, "rb");
+  int ok = f != NULL && (long)fread(dst, 1, (size_t)n, f) == n;
+  if (f) fclose(f);
+  return !ok;
+}
+
+static int save(const char *path, const void *src, long n) {
+  FILE *f = fopen(path, "wb");
+  int ok = f != NULL && (long)fwrite(src, 1, (size_t)n, f) == n;
+  if (f) ok = fclose(f) == 0 && ok;
+  return !ok;
+}
+
+int main(int argc, char **argv) {
+  int i = 1;
+CEOF
+      k=0
+      for n in $names; do k=$((k + 2)); done
+      printf '  if (argc != %d) return 2;\n' $((k + 1))
+      for n in $names; do
+        N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+        printf '  if (load(argv[i++], %s_input0(%s_arena), %s_INPUT0_BYTES)) return 3;\n  i++;\n' "$n" "$n" "$N"
+      done
+      for n in $names; do
+        N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+        printf '  {\n    %s_status s = %s_invoke(%s_arena);\n' "$n" "$n" "$n"
+        printf '    if (s != %s_OK) {\n      fprintf(stderr, "%s: %%s\\n", %s_status_str(s));\n      return 4;\n    }\n  }\n' "$N" "$n" "$n"
+      done
+      printf '  i = 2;\n'
+      for n in $names; do
+        N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+        printf '  if (save(argv[i], %s_output0(%s_arena), %s_OUTPUT0_BYTES)) return 5;\n  i += 2;\n' "$n" "$n" "$N"
+      done
+      printf '  return 0;\n}\n'
+    } >"$tmp/all/both_main.c"
+    for cc in $compilers; do
+      rm -rf "$tmp/obj"
+      mkdir "$tmp/obj"
+      for f in "$tmp"/all/*.c; do
+        # shellcheck disable=SC2086
+        $cc $STRICT -O2 -c "$f" -o "$tmp/obj/$(basename "$f" .c).o" >"$tmp/out" 2>"$tmp/err" ||
+          fail "$cc: $(basename "$f") does not compile next to the other model"
+        [ -s "$tmp/err" ] && fail "$cc: $(basename "$f") printed warnings"
+      done
+      $cc -o "$tmp/both" "$tmp"/obj/*.o -lm >"$tmp/out" 2>"$tmp/err" ||
+        fail "$cc: the models do not link into one program: $(grep -m 3 -i -e 'multiple definition' -e error "$tmp/err")"
+      # Every defined global symbol but main belongs to one model.
+      nm -g --defined-only "$tmp"/obj/*.o | awk 'NF == 3 { print $3 }' | sort -u >"$tmp/syms"
+      for n in $names; do grep -v -e "^${n}_" "$tmp/syms" >"$tmp/syms2"; mv "$tmp/syms2" "$tmp/syms"; done
+      grep -v -x main "$tmp/syms" >"$tmp/stray"
+      [ -s "$tmp/stray" ] && fail "$cc: global symbols without a model prefix: $(tr '\n' ' ' <"$tmp/stray")"
+      for seed in 1 2 3; do
+        set --
+        for spec in $specs; do
+          n=${spec%%:*}
+          N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+          if [ "$case_name" = two_models ]; then
+            nb=$(sed -n "s/^#define ${N}_INPUT0_BYTES \([0-9][0-9]*\).*/\1/p" "$tmp/all/$n.h")
+            bytes "$tmp/$n.in$seed" "$nb" $((seed + 5)) int8
+          else
+            cp "$shared/golden/$n/seed$seed.input.int8.bin" "$tmp/$n.in$seed"
+          fi
+          rm -rf "$tmp/out_$n"
+          mkdir "$tmp/out_$n"
+          set -- "$@" "$tmp/$n.in$seed" "$tmp/out_$n/output0.bin"
+        done
+        "$tmp/both" "$@" >"$tmp/out" 2>"$tmp/err" || fail "$cc: the two-model program exited $?"
+        for spec in $specs; do
+          n=${spec%%:*}
+          if [ "$case_name" = two_models ]; then
+            # shellcheck disable=SC2086
+            run 0 run "${spec#*:}" $flags --input "$tmp/$n.in$seed" --out "$tmp/h_$n"
+            want="$tmp/h_$n/output0.bin"
+          else
+            want="$shared/golden/$n/seed$seed.output0.int8.bin"
+          fi
+          cmp -s "$tmp/out_$n/output0.bin" "$want" ||
+            fail "$cc, input $seed: model $n in the shared program differs from $want"
+        done
+      done
+    done
+    echo "models$names: $total files in one folder, one program (gcc${compilers#gcc}), outputs bit-exact"
+    ;;
+  two_models_mcu)
+    shared=${arg:?shared}
+    mcu="$shared/bench/mcu"
+    command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
+      skip "arm-none-eabi-gcc absent (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+    [ -f "$mcu/harness/mps2_an500.ld" ] || skip "$mcu (the MCU bench) is absent"
+    command -v bash >/dev/null 2>&1 || skip "bash absent (the bench's scripts)"
+    for m in lenet vww; do
+      need_file "$shared/models/$m.tflite"
+      need_file "$shared/golden/$m/seed1.input.int8.bin"
+      run 0 compile "$shared/models/$m.tflite" -o "$tmp/$m" --io int8 --name "$m"
+    done
+    c_array() {
+      printf 'static const int8_t %s[%d] = {\n' "$1" "$(wc -c <"$2" | tr -d ' ')"
+      od -An -v -td1 "$2" | awk '{ s = "  "; for (i = 1; i <= NF; i++) s = s $i ","; print s }'
+      printf '};\n'
+    }
+    main="$tmp/mcu_main.c"
+    {
+      printf '#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n#include "bench.h"\n'
+      for m in lenet vww; do
+        printf '#include "%s.h"\n' "$m"
+        c_array "${m}_in" "$shared/golden/$m/seed1.input.int8.bin"
+        c_array "${m}_want" "$shared/golden/$m/seed1.output0.int8.bin"
+        printf 'static _Alignas(%s_ARENA_ALIGN) unsigned char %s_mem[%s_ARENA_BYTES];\n\n' \
+          "$(echo $m | tr '[:lower:]' '[:upper:]')" "$m" "$(echo $m | tr '[:lower:]' '[:upper:]')"
+      done
+      printf 'int main(void) {\n  int bad = 0;\n'
+      for m in lenet vww; do
+        M=$(echo $m | tr '[:lower:]' '[:upper:]')
+        printf '  {\n    %s_status s;\n' "$m"
+        printf '    memcpy(%s_input0(%s_mem), %s_in, sizeof %s_in);\n' "$m" "$m" "$m" "$m"
+        printf '    bench_begin();\n    s = %s_invoke(%s_mem);\n    bench_end();\n' "$m" "$m"
+        printf '    if (s != %s_OK || memcmp(%s_output0(%s_mem), %s_want, sizeof %s_want) != 0) {\n' \
+          "$M" "$m" "$m" "$m" "$m"
+        printf '      printf("%s: %%s, output differs from the golden\\n", %s_status_str(s));\n      bad = 1;\n' "$m" "$m"
+        printf '    } else {\n      printf("%s: output equals the golden\\n");\n    }\n  }\n' "$m"
+      done
+      printf '  return bad;\n}\n'
+    } >"$main"
+    srcs="$main"
+    for m in lenet vww; do srcs="$srcs $(ls "$tmp/$m"/*.c | tr '\n' ' ')"; done
+    ready=$(bash -c 'BENCH_DIR=$(cd "$1" && pwd) && . "$BENCH_DIR/harness/common.sh" && for t in arm-none-eabi-gcc arm-none-eabi-size arm-none-eabi-nm "$(bench_qemu)"; do command -v "$t" >/dev/null || exit 1; done && bench_plugin_ready && echo yes' sh "$mcu" 2>/dev/null)
+    if [ "$ready" != yes ]; then
+      # Link only: the bench's startup, syscalls and linker script.
+      hf="-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16"
+      mkdir "$tmp/o"
+      for f in "$mcu/harness/startup.c" "$mcu/harness/syscalls.c" "$mcu/harness/bench.c"; do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc $hf -O2 -std=gnu11 -ffunction-sections -fdata-sections -I"$mcu" \
+          -c "$f" -o "$tmp/o/h_$(basename "$f" .c).o" >"$tmp/out" 2>"$tmp/err" ||
+          fail "the bench's $(basename "$f") does not compile"
+      done
+      for f in $srcs; do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc $hf -O2 $STRICT -ffunction-sections -fdata-sections -I"$mcu" \
+          -I"$tmp/lenet" -I"$tmp/vww" -c "$f" -o "$tmp/o/$(basename "$f" .c).o" \
+          >"$tmp/out" 2>"$tmp/err" || fail "arm-none-eabi-gcc: $(basename "$f")"
+      done
+      # shellcheck disable=SC2086
+      arm-none-eabi-gcc $hf -nostartfiles --specs=nano.specs --specs=nosys.specs \
+        -T "$mcu/harness/mps2_an500.ld" -Wl,--defsym=__flash_size=4194304 \
+        -Wl,--defsym=__ram_size=4194304 -Wl,--defsym=__stack_size=32768 \
+        -Wl,--defsym=__psram_origin=0x60000000 -Wl,--gc-sections "$tmp"/o/*.o -lm \
+        -o "$tmp/both.elf" >"$tmp/out" 2>"$tmp/err" ||
+        fail "lenet and vww do not link into one Cortex-M7 image"
+      skip "linked lenet + vww into one Cortex-M7 ELF; QEMU or the bench plugin is not set up ($mcu/setup.sh), so it was not run"
+    fi
+    # shellcheck disable=SC2086
+    CFLAGS="-O2 $STRICT" "$mcu/run.sh" --timeout 300 -I "$tmp/lenet" -I "$tmp/vww" $srcs \
+      >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 0 ] || fail "the Cortex-M7 image with lenet and vww exited $rc"
+    out_has "lenet: output equals the golden"
+    out_has "vww: output equals the golden"
+    pairs=$(awk '$1 == "INSNS_REGION_PAIRS" { print $2 }' "$tmp/out")
+    [ "$pairs" = 2 ] || fail "expected 2 bench regions, got '$pairs'"
+    stack=$(awk '$1 == "STACK_REGION_BYTES" { print $2 }' "$tmp/out")
+    [ -n "$stack" ] || fail "run.sh printed no STACK_REGION_BYTES"
+    for m in lenet vww; do
+      M=$(echo $m | tr '[:lower:]' '[:upper:]')
+      bound=$(sed -n "s/^#define ${M}_STACK_BYTES \([0-9][0-9]*\).*/\1/p" "$tmp/$m/$m.h")
+      [ -n "$bound" ] || fail "$m.h has no ${M}_STACK_BYTES"
+      [ "$stack" -le "$bound" ] ||
+        fail "the invokes used $stack bytes of stack, more than ${M}_STACK_BYTES $bound"
+    done
+    echo "lenet + vww in one Cortex-M7 image (QEMU): both outputs equal the goldens;" \
+      "stack inside the invokes $stack bytes (bounds $(grep -h '_STACK_BYTES [0-9]' "$tmp"/lenet/lenet.h "$tmp"/vww/vww.h | awk '{ printf "%s ", $3 }'))," \
+      "$(awk '$1 == "FLASH_BYTES" { print "flash " $2 " bytes" }' "$tmp/out")"
+    ;;
+  hostile)
+    fx=${arg:?fixture folder}
+    [ -f "$fx/hostile_names.model" ] || skip "no hostile_names.model in $fx"
+    jc=${TMC_JSON_CHECK:-}
+    [ -n "$jc" ] && [ -x "$jc" ] || fail "TMC_JSON_CHECK (emit_json_check) is not set or not built"
+    nl='
+'
+    model="$tmp/m*\"\\??=${nl}$(printf '\377')x.tflite"
+    cp "$fx/hostile_names.model" "$model"
+    d="$tmp/h"
+    run 0 compile "$model" -o "$d" --main --profile --name hx
+    # Every generated C file and header: no byte >= 0x80, no control
+    # character but newline, no "??" (trigraphs), and it all builds.
+    for f in "$d"/*.c "$d"/*.h; do
+      LC_ALL=C grep -n -e "$(printf '[\200-\377]')" "$f" >/dev/null &&
+        fail "$(basename "$f") holds a byte >= 0x80"
+      LC_ALL=C tr -d '\n\t' <"$f" | LC_ALL=C grep -q "$(printf '[\001-\037\177]')" &&
+        fail "$(basename "$f") holds a control character"
+      grep -q -F '??' "$f" && fail "$(basename "$f") holds '??' (a trigraph)"
+    done
+    # The names, escaped, in NAME.h's I/O comments and the model name in
+    # every preamble.
+    grep -q -F "/* input 0: tensor 0 'in* /a\\x0Ab\"c\\x5Cd\\x3F\\x3F/e', INT8 [1,4,4,3] */" "$d/hx.h" ||
+      fail "hx.h: input 0's name is not escaped as expected: $(grep -a 'input 0:' "$d/hx.h")"
+    grep -q -F "/* input 1: tensor 1 '\\xFF\\xFE/ *x* /\\x01\\x7F', INT8" "$d/hx.h" ||
+      fail "hx.h: input 1's name is not escaped as expected: $(grep -a 'input 1:' "$d/hx.h")"
+    grep -q -F "/* output 0: tensor 3 'out\\xC3\\xA9\"* /\\x5C* '" "$d/hx.h" ||
+      fail "hx.h: output 0's name is not escaped as expected: $(grep -a 'output 0:' "$d/hx.h")"
+    for f in hx.h hx.c hx_weights.c; do
+      grep -q -F 'generated by tmc from m*"\x5C\x3F\x3F=\x0A\xFFx.tflite. Do not edit.' "$d/$f" ||
+        fail "$f: the model name is not escaped as expected: $(head -n 1 "$d/$f")"
+    done
+    for cc in $compilers; do
+      make -s -B -C "$d" CC="$cc" >"$tmp/out" 2>"$tmp/err" || fail "make CC=$cc failed"
+      [ -s "$tmp/err" ] && fail "make CC=$cc printed warnings"
+      bytes "$tmp/a.bin" 48 3 int8
+      bytes "$tmp/b.bin" 48 4 int8
+      rm -rf "$tmp/g"
+      mkdir "$tmp/g"
+      "$d/hx_run" "$tmp/a.bin" "$tmp/b.bin" "$tmp/g" >"$tmp/out" 2>"$tmp/err" ||
+        fail "hx_run ($cc) failed"
+      grep -q -E '^ *1 +RELU ' "$tmp/out" || fail "hx_run --profile: no RELU row"
+      run 0 run "$model" --input "$tmp/a.bin" --input "$tmp/b.bin" --out "$tmp/r"
+      cmp -s "$tmp/g/output0.bin" "$tmp/r/output0.bin" || fail "hx_run ($cc) differs from tmc run"
+    done
+    # JSON: the report and tmc plan --json parse and give the names back
+    # (bytes that are not UTF-8 as U+FFFD: ef bf bd).
+    n0="69 6e 2a 2f 61 0a 62 22 63 5c 64 3f 3f 2f 65"
+    n1="ef bf bd ef bf bd 2f 2a 78 2a 2f 01 7f"
+    n2="6d 69 64 09 ef bf bd ef bf bd 28 ef bf bd ef bf bd ef bf bd 29 3f 3f 3d"
+    n3="6f 75 74 c3 a9 22 2a 2f 5c 2a"
+    mn="6d 2a 22 5c 3f 3f 3d 0a ef bf bd 78 2e 74 66 6c 69 74 65"
+    "$jc" "$d/hx_report.json" model plan.tensors.*.name >"$tmp/names" 2>"$tmp/err" ||
+      fail "hx_report.json: $(cat "$tmp/err")"
+    [ "$(head -n 1 "$tmp/names")" = "$mn" ] || fail "hx_report.json: model is $(head -n 1 "$tmp/names")"
+    for want in "$n0" "$n1" "$n2" "$n3"; do
+      grep -q -x -F "$want" "$tmp/names" || fail "hx_report.json lacks the tensor name $want"
+    done
+    run 0 plan "$model" --json "$tmp/plan.json"
+    "$jc" "$tmp/plan.json" plan.tensors.*.name >"$tmp/names" 2>"$tmp/err" ||
+      "$jc" "$tmp/plan.json" tensors.*.name >"$tmp/names" 2>"$tmp/err" ||
+      fail "tmc plan --json: $(cat "$tmp/err")"
+    grep -q -x -F "$n1" "$tmp/names" || fail "tmc plan --json lacks the tensor name $n1"
+    run 0 plan "$model" --svg "$tmp/plan.svg"
+    "$jc" "$tmp/plan.svg" --utf8 2>"$tmp/err" || fail "tmc plan --svg: $(cat "$tmp/err")"
+    echo "hostile names: escaped in C comments, C builds -Werror (gcc${compilers#gcc}) and runs bit-exact; JSON and SVG valid UTF-8"
+    ;;
+  reproducible)
+    model=${arg:?model}
+    need_file "$model"
+    mkdir "$tmp/w1" "$tmp/w2"
+    for w in w1 w2; do
+      (cd "$tmp/$w" && "$tmc" compile "$model" -o "out_$w" --main --profile --name rep) \
+        >"$tmp/out" 2>"$tmp/err" || fail "tmc compile in $w failed"
+    done
+    diff -r "$tmp/w1/out_w1" "$tmp/w2/out_w2" >"$tmp/diff" 2>&1 ||
+      fail "two compiles differ: $(head -n 5 "$tmp/diff")"
+    grep -q -e '"code_bytes"' -e '"compiler"' -e 'arm-none-eabi' "$tmp/w1/out_w1/rep_report.json" &&
+      fail "the report names a code size or a compiler without --measure-code"
+    grep -q '"method": "static bound"' "$tmp/w1/out_w1/rep_report.json" ||
+      fail "the report does not say the stack is the static bound"
+    # A patch-stage compile of a second model, twice.
+    shared=${TMC_SHARED_DIR:-}
+    if [ -n "$shared" ] && [ -f "$shared/models/vww.tflite" ]; then
+      for w in p1 p2; do
+        run 0 compile "$shared/models/vww.tflite" -o "$tmp/$w" --io int8 --patch auto --name v
+      done
+      diff -r "$tmp/p1" "$tmp/p2" >"$tmp/diff" 2>&1 || fail "two vww --patch auto compiles differ"
+      echo "vww --patch auto: compiled twice, identical"
+    fi
+    echo "$(ls "$tmp/w1/out_w1" | wc -l | tr -d ' ') files, byte-identical over two compiles"
+    ;;
+  cmake)
+    model=${arg:?model}
+    need_file "$model"
+    command -v cmake >/dev/null 2>&1 || skip "cmake absent"
+    p="$tmp/proj"
+    mkdir -p "$p"
+    run 0 compile "$model" -o "$p/gen" --name tiny --io int8 --main
+    [ -f "$p/gen/CMakeLists.txt" ] || fail "no CMakeLists.txt next to the Makefile"
+    cat >"$p/CMakeLists.txt" <<'CEOF'
+cmake_minimum_required(VERSION 3.13)
+project(firmware C)
+add_subdirectory(gen)
+add_executable(app app.c)
+target_link_libraries(app PRIVATE tiny)
+set_target_properties(app PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+CEOF
+    cat >"$p/app.c" <<'CEOF'
+/* The application: its own main around the library target tiny. */
+#include <stdio.h>
+
+#include "tiny.h"
+
+static _Alignas(TINY_ARENA_ALIGN) unsigned char arena[TINY_ARENA_BYTES];
+
+int main(int argc, char **argv) {
+  FILE *f;
+  tiny_status s;
+  if (argc != 3) return 2;
+  f = fopen(argv[1], "rb");
+  if (f == NULL || fread(tiny_input0(arena), 1, TINY_INPUT0_BYTES, f) != TINY_INPUT0_BYTES)
+    return 3;
+  fclose(f);
+  s = tiny_invoke(arena);
+  if (s != TINY_OK) {
+    fprintf(stderr, "%s\n", tiny_status_str(s));
+    return 4;
+  }
+  f = fopen(argv[2], "wb");
+  if (f == NULL || fwrite(tiny_output0(arena), 1, TINY_OUTPUT0_BYTES, f) != TINY_OUTPUT0_BYTES)
+    return 5;
+  return fclose(f) != 0;
+}
+CEOF
+    cmake -S "$p" -B "$p/build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS=$STRICT" \
+      >"$tmp/out" 2>"$tmp/err" || fail "cmake configure of the project failed"
+    cmake --build "$p/build" -j2 >"$tmp/out" 2>"$tmp/err" || fail "cmake --build failed"
+    grep -q -i 'warning' "$tmp/out" "$tmp/err" && fail "the CMake build printed warnings"
+    [ -x "$p/build/app" ] || fail "no app was built"
+    [ -e "$p/build/gen/tiny_run" ] && fail "tiny_run was built in a parent project (not EXCLUDE_FROM_ALL)"
+    n=$(sed -n 's/^#define TINY_INPUT0_BYTES \([0-9][0-9]*\).*/\1/p' "$p/gen/tiny.h")
+    for seed in 1 2; do
+      bytes "$tmp/in$seed.bin" "$n" "$seed" int8
+      "$p/build/app" "$tmp/in$seed.bin" "$tmp/app$seed.bin" >"$tmp/out" 2>"$tmp/err" ||
+        fail "app exited $?"
+      run 0 run "$model" --io int8 --input "$tmp/in$seed.bin" --out "$tmp/h$seed"
+      cmp -s "$tmp/app$seed.bin" "$tmp/h$seed/output0.bin" ||
+        fail "app (the library target) differs from tmc run on input $seed"
+    done
+    # The folder alone: its own project, tiny_run built.
+    cmake -S "$p/gen" -B "$tmp/alone" "-DCMAKE_C_FLAGS=$STRICT" >"$tmp/out" 2>"$tmp/err" ||
+      fail "cmake -S gen failed"
+    cmake --build "$tmp/alone" -j2 >"$tmp/out" 2>"$tmp/err" || fail "cmake --build of gen alone failed"
+    [ -x "$tmp/alone/tiny_run" ] || fail "cmake -S gen did not build tiny_run"
+    mkdir "$tmp/r"
+    "$tmp/alone/tiny_run" "$tmp/in1.bin" "$tmp/r" >"$tmp/out" 2>"$tmp/err" || fail "tiny_run failed"
+    cmp -s "$tmp/r/output0.bin" "$tmp/h1/output0.bin" || fail "tiny_run (CMake) differs from tmc run"
+    echo "add_subdirectory(gen) + target_link_libraries(app tiny): bit-exact; gen alone builds tiny_run"
+    ;;
+  measure_code)
+    shared=${arg:?shared}
+    command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
+      skip "arm-none-eabi-gcc absent (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+    printf '#include <string.h>\n' >"$tmp/p.c"
+    arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -c "$tmp/p.c" -o "$tmp/p.o" 2>/dev/null ||
+      skip "arm-none-eabi-gcc has no C library headers (libnewlib-arm-none-eabi)"
+    version=$(arm-none-eabi-gcc --version | head -n 1)
+    for spec in vww: lenet: detection:det vww:patch; do
+      m=${spec%%:*}
+      x=${spec#*:}
+      need_file "$shared/models/$m.tflite"
+      set -- --io int8
+      [ "$x" = det ] && set -- "$@" --detect "$shared/models/detection_config.json"
+      [ "$x" = patch ] && set -- "$@" --patch auto
+      rm -rf "$tmp/s" "$tmp/m"
+      run 0 compile "$shared/models/$m.tflite" -o "$tmp/s" --name net "$@"
+      static=$(sed -n 's/^#define NET_STACK_BYTES \([0-9][0-9]*\).*/\1/p' "$tmp/s/net.h")
+      run 0 compile "$shared/models/$m.tflite" -o "$tmp/m" --name net --measure-code "$@"
+      out_has "flash code: "
+      measured=$(sed -n 's/^#define NET_STACK_BYTES \([0-9][0-9]*\).*/\1/p' "$tmp/m/net.h")
+      [ -n "$static" ] && [ -n "$measured" ] || fail "$m: no NET_STACK_BYTES"
+      grep -q "Measured by tmc compile --measure-code" "$tmp/m/net.h" ||
+        fail "$m: net.h does not say the stack was measured"
+      [ "$measured" -le "$static" ] ||
+        fail "$m $x: the measured stack $measured exceeds the static bound $static (src/emit/header.c)"
+      j="$tmp/m/net_report.json"
+      grep -q -F "\"compiler\": \"$version\"" "$j" || fail "$m: the report does not name '$version'"
+      grep -q -F '"flags": "-mcpu=cortex-m7' "$j" || fail "$m: the report has no flags"
+      grep -q '"code_bytes": [1-9]' "$j" || fail "$m: the report has no code_bytes"
+      grep -q "\"invoke_bytes\": $measured" "$j" || fail "$m: the report's stack is not $measured"
+      grep -q '"-O0": [1-9]' "$j" || fail "$m: the report has no stack at -O0"
+      if [ "$x" = det ]; then
+        grep -q '^#define NET_DETECT_STACK_BYTES [0-9]' "$tmp/m/net.h" ||
+          fail "detection: no measured NET_DETECT_STACK_BYTES"
+      fi
+      # Only the stack comment and figure differ from the plain compile.
+      diff "$tmp/s/net.c" "$tmp/m/net.c" >/dev/null || fail "$m: --measure-code changed net.c"
+      echo "$m ${x:-}: stack measured $measured bytes (static bound $static), $(sed -n 's/^flash code: \([0-9]*\) bytes.*/code \1 bytes/p' "$tmp/out")"
+    done
     ;;
   cortex_m)
     shared=${arg:?shared}

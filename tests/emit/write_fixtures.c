@@ -2,7 +2,10 @@
  * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
  * case (each compiled with --main, built, and run against 'tmc run').
  * Supported: conv_*, dw_*, fc_*, add_*; unsupported (tmc compile must fail
- * with a named error): unsupported_lstm, unsupported_custom. */
+ * with a named error): unsupported_lstm, unsupported_custom. Also
+ * hostile_names.model (not .tflite: the 'fixtures' case leaves it alone;
+ * the 'hostile' case copies it to a hostile file name): ADD then RELU with
+ * tensor names that break C comments and strings, JSON and UTF-8. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "base/arena.h"
 #include "base/file.h"
 #include "base/status.h"
+#include "fixtures/model_builder.h"
 #include "fixtures/op_fixtures.h"
 #include "reader/tflite_write.h"
 
@@ -20,7 +24,7 @@ static void save(const char *dir, const char *name, tmc_status s, tmc_tfl_model 
   uint8_t *bytes = NULL;
   size_t len = 0;
   char path[1024];
-  snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+  snprintf(path, sizeof path, "%s/%s%s", dir, name, strchr(name, '.') ? "" : ".tflite");
   if (s == TMC_OK) s = tmc_tfl_write(m, &bytes, &len, d);
   if (s == TMC_OK) s = tmc_file_write_atomic(path, bytes, len, d);
   if (s != TMC_OK) {
@@ -28,6 +32,37 @@ static void save(const char *dir, const char *name, tmc_status s, tmc_tfl_model 
     failures++;
   }
   free(bytes);
+}
+
+/* The tensor names of hostile_names.model (emit_cli_test.sh's 'hostile'
+ * case checks them, in this order: input a, input b, the ADD's output, the
+ * RELU's output): comment ends and starts, a newline, quotes, backslashes,
+ * trigraphs, control characters, bytes that are not UTF-8 (a stray
+ * continuation, 0xff, a truncated sequence, an encoded surrogate) and one
+ * valid two-byte sequence. */
+static const char *const hostile_names[4] = {
+    "in*/a\nb\"c\\d?\?/e", /* ?\? : no trigraph in this file */
+    "\xff\xfe/*x*/\x01\x7f",
+    "mid\t\x80\xc3(\xed\xa0\x80)?\?=",
+    "out\xc3\xa9\"*/\\*",
+};
+
+static tmc_status hostile_model(tmc_arena *a, tmc_tfl_model **m, tmc_diag *d) {
+  tmc_mb b;
+  const int32_t shape[4] = {1, 4, 4, 3};
+  tmc_mb_init(&b, a, "tmc fixture: hostile tensor names");
+  int32_t in[2] = {tmc_mb_act_s8(&b, hostile_names[0], shape, 4, 0.05f, 3),
+                   tmc_mb_act_s8(&b, hostile_names[1], shape, 4, 0.04f, -7)};
+  int32_t mid = tmc_mb_act_s8(&b, hostile_names[2], shape, 4, 0.08f, -2);
+  int32_t out = tmc_mb_act_s8(&b, hostile_names[3], shape, 4, 0.06f, -128);
+  tmc_tfl_options o;
+  memset(&o, 0, sizeof o);
+  o.type = TMC_TFL_OPTIONS_add;
+  o.u.add.pot_scale_int16 = true;
+  tmc_mb_op(&b, TMC_TFL_OP_ADD, 2, in, 2, &mid, 1, &o);
+  tmc_mb_op(&b, TMC_TFL_OP_RELU, 1, &mid, 1, &out, 1, NULL);
+  tmc_mb_io(&b, in, 2, &out, 1);
+  return tmc_mb_finish(&b, m, d);
 }
 
 /* The builder call first (it sets m), then the write. */
@@ -127,6 +162,7 @@ int main(int argc, char **argv) {
 
   SAVE("unsupported_lstm", tmc_fx_lstm(&a, 1, 4, 3, &m, &d));
   SAVE("unsupported_custom", tmc_fx_custom(&a, "MyCustomOp", 8, NULL, 0, &m, &d));
+  SAVE("hostile_names.model", hostile_model(&a, &m, &d));
 
   tmc_arena_free(&a);
   return failures ? 1 : 0;
