@@ -182,7 +182,9 @@ int tmc_cmd_compile(int argc, char **argv) {
     return TMC_EXIT_USAGE;
   }
   if (!tmc_emit_valid_name(eo.name)) {
-    fprintf(stderr, "tmc compile: --name '%s' is not a C identifier\n", eo.name);
+    fprintf(stderr, "tmc compile: --name '%s' is not a C identifier tmc accepts (letters, "
+            "digits, '_', not starting with a digit, at most 40 characters; not 'tmc' or "
+            "beginning with 'tmc_' in any case: the kernels' prefix)\n", eo.name);
     return TMC_EXIT_USAGE;
   }
   tmc_cli_model m;

@@ -8,25 +8,25 @@
 #include "plan/patch.h"
 
 /* ---- the stack bound -------------------------------------------------------
- * How the static bound was obtained (bench/stack_usage.sh prints the
- * figures again): arm-none-eabi-gcc 12.2.1 with -fcallgraph-info=su, for
- * Cortex-M0+, M4, M7 and M33 at -O0, -O1, -O2, -O3, -Os and -Oz, the
- * deepest call chain from NAME_invoke of vww, lenet, detection and
- * mcunetv2_large --io int8, layer by layer and with patch stages. The
- * kernels have no recursion, no variable-length arrays, no alloca and no
- * calls through pointers. Deepest chains measured: any kernel 792 bytes
- * (depthwise conv, -O3); NAME_invoke's own frame 96 bytes layer by layer,
- * with a patch stage about 200 + 24 bytes per stage step at -O0 (456 for
- * 12 steps) and about 250 above -O0; the worst whole chains 888 (layer by
- * layer, -O3) and 1216 bytes (12-step patch stage, -O0). The C library's
- * memcpy/memset (newlib: at most 12 bytes) and, in float kernels, expf/logf
- * are allowed 64 bytes. TMC_EMIT_STACK_BASE = 1280 covers 888 + 64 with a
- * third to spare; a patch stage adds 256 + 32 per step. NAME_detect:
- * tmc_yolo_detect's candidate array (12 bytes each, 16 allowed) plus at
- * most 200 bytes measured, allowed 1024. The figures are for 32-bit Arm;
- * tmc compile --measure-code replaces them by this model's measured chain.
- * emit_cli_test.sh's cases stack and two_models check the bound against
- * -fcallgraph-info and against the stack painted under QEMU. */
+ * How the static bound was obtained (bench/stack_usage.sh prints the table
+ * again): arm-none-eabi-gcc 12.2.1 with -fcallgraph-info=su, for Cortex-M0+,
+ * M4, M7 and M33 at -O0, -O1, -O2, -O3, -Os and -Oz, the deepest call chain
+ * from NAME_invoke of vww, lenet, detection and mcunetv2_large --io int8,
+ * layer by layer and with --patch auto, each C library call (memcpy,
+ * memset, __aeabi_* helpers; newlib-nano's memset pushes 12 bytes) counted
+ * 64 bytes. The kernels have no recursion, no variable-length arrays, no
+ * alloca and no calls through pointers, so the chain is a bound. Worst
+ * chains: layer by layer 936 bytes (mcunetv2_large, Cortex-M0+, -O3:
+ * depthwise conv 168 + 600 + __aeabi_idiv, invoke 104); with a patch stage
+ * 1296 (detection's 12-step stage, Cortex-M0+, -O0: the invoke's frame grows
+ * by about 24 bytes a stage step at -O0, to 464). TMC_EMIT_STACK_BASE = 1280
+ * leaves a quarter to spare layer by layer; a patch stage adds 256 + 32 per
+ * step (detection: 1824). NAME_detect: tmc_yolo_detect's candidate array
+ * (12 bytes each, 16 allowed) plus at most 200 bytes measured, allowed
+ * 1024. The figures are for 32-bit Arm; tmc compile --measure-code
+ * replaces them by this model's chain. emit_cli_test.sh's cases
+ * measure_code and two_models_mcu check the bound against the call graph
+ * and against the stack painted under QEMU. */
 
 long long tmc_emit_static_stack(const tmc_plan *plan) {
   long long b = TMC_EMIT_STACK_BASE;
@@ -102,13 +102,16 @@ static void stack_macros(emitter *e) {
     tmc_buf_printf(h, " */\n");
   } else {
     tmc_buf_printf(h, " * A static bound, for any optimisation level: the deepest call chain of\n"
-                   " * tmc's kernels and of the invoke, measured with arm-none-eabi-gcc 12.2\n"
-                   " * -fcallgraph-info=su (Cortex-M0+/M4/M7/M33, -O0 to -O3, -Os, -Oz) on\n"
-                   " * tmc's shared models, is at most 888 bytes layer by layer and 1216\n"
-                   " * with a 12-step patch stage; %d bytes are allowed%s, C library\n"
-                   " * calls included. tmc compile --measure-code measures this model's\n"
-                   " * own chain. */\n", TMC_EMIT_STACK_BASE,
-                   e->plan->patch ? ", plus 256 and 32 per\n * patch-stage step" : "");
+                   " * tmc's kernels and of the invoke in arm-none-eabi-gcc 12.2's call graph\n"
+                   " * (-fcallgraph-info=su; Cortex-M0+/M4/M7/M33, -O0 to -O3, -Os, -Oz; C\n"
+                   " * library calls counted 64 bytes) on tmc's shared models is at most 936\n"
+                   " * bytes layer by layer and 1296 with a 12-step patch stage; %d bytes\n"
+                   " * are allowed", TMC_EMIT_STACK_BASE);
+    if (e->plan->patch)
+      tmc_buf_printf(h, ", plus %d and %d per step of the patch stage (%d\n * steps here)",
+                     TMC_EMIT_STACK_PATCH, TMC_EMIT_STACK_PATCH_STEP,
+                     e->plan->patch->split_step + 1);
+    tmc_buf_printf(h, ". tmc compile --measure-code measures this model's own chain. */\n");
   }
   tmc_buf_printf(h, "#define %s_STACK_BYTES %lld\n", e->up,
                  m ? m->invoke_bytes : tmc_emit_static_stack(e->plan));
