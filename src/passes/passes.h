@@ -11,6 +11,10 @@
  * ops get op->folded; their outputs become constants held in the arena. */
 tmc_status tmc_pass_fold_constants(tmc_graph *g, tmc_arena *a, tmc_diag *d);
 
+/* Whether tmc_pass_fold_constants has an evaluator for kind (true exactly for
+ * the kinds whose ops.def FOLD column is not none). */
+bool tmc_pass_fold_evaluates(tmc_op_kind kind);
+
 /* --io int8: the model takes and returns int8 tensors. Each graph input
  * read only by a QUANTIZE (float -> int8) is replaced by that QUANTIZE's
  * output; each graph output computed from an int8 tensor by DEQUANTIZE (and
