@@ -34,6 +34,13 @@ static tmc_status check_pos(tmc_diag *d, const tmc_op *op, const char *what, int
   return v >= 1 ? TMC_OK : bad(d, op, what, v, ">= 1");
 }
 
+/* Both of a (height, width) pair >= 1, height first. */
+static tmc_status check_pos_hw(tmc_diag *d, const tmc_op *op, const char *what_h, int32_t h,
+                               const char *what_w, int32_t w) {
+  TMC_TRY(check_pos(d, op, what_h, h));
+  return check_pos(d, op, what_w, w);
+}
+
 /* An option that must equal an operand count ("num_splits", the outputs). */
 static tmc_status check_count(tmc_diag *d, const tmc_op *op, const char *what, int32_t v,
                               int32_t want, const char *expected) {
@@ -89,10 +96,9 @@ tmc_status tmc_ir_attrs_conv(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d) 
       break;
     }
   }
-  TMC_TRY(check_pos(d, op, "stride_h", p->stride_h));
-  TMC_TRY(check_pos(d, op, "stride_w", p->stride_w));
-  TMC_TRY(check_pos(d, op, "dilation_h_factor", p->dilation_h));
-  return check_pos(d, op, "dilation_w_factor", p->dilation_w);
+  TMC_TRY(check_pos_hw(d, op, "stride_h", p->stride_h, "stride_w", p->stride_w));
+  return check_pos_hw(d, op, "dilation_h_factor", p->dilation_h, "dilation_w_factor",
+                      p->dilation_w);
 }
 
 /* ---- AVERAGE_POOL_2D, MAX_POOL_2D ----------------------------------------- */
@@ -106,10 +112,8 @@ tmc_status tmc_ir_attrs_pool(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d) 
   p->stride_w = c->stride_w;
   p->filter_h = c->filter_height;
   p->filter_w = c->filter_width;
-  TMC_TRY(check_pos(d, op, "filter_height", c->filter_height));
-  TMC_TRY(check_pos(d, op, "filter_width", c->filter_width));
-  TMC_TRY(check_pos(d, op, "stride_h", p->stride_h));
-  return check_pos(d, op, "stride_w", p->stride_w);
+  TMC_TRY(check_pos_hw(d, op, "filter_height", p->filter_h, "filter_width", p->filter_w));
+  return check_pos_hw(d, op, "stride_h", p->stride_h, "stride_w", p->stride_w);
 }
 
 /* ---- FULLY_CONNECTED ------------------------------------------------------ */
