@@ -3,7 +3,6 @@
 
 #include "base/le.h"
 
-
 tmc_window tmc_window_geometry(int64_t in, int32_t k, int32_t stride, int32_t dilation,
                                tmc_padding padding) {
   tmc_window w;
