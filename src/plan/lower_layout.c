@@ -130,19 +130,17 @@ tmc_status tmc_lower_transpose(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
 
 tmc_status tmc_lower_strided_slice(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
-  int32_t b[TMC_MAX_RANK], e[TMC_MAX_RANK], s[TMC_MAX_RANK];
-  const tmc_slice_attr *c = &op->attr.slice;
+  int64_t b[TMC_MAX_RANK], e[TMC_MAX_RANK], s[TMC_MAX_RANK];
   for (int k = 1; k <= 3; k++)
     if (tmc_op_input(l->g, op, k)->elems != x->rank)
       return tmc_lower_fail(l, op, "input %d must have one value per input dim", k);
   for (int32_t i = 0; i < x->rank; i++) {
-    b[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 1), i);
-    e[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 2), i);
-    s[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 3), i);
+    b[i] = tmc_tensor_int(tmc_op_input(l->g, op, 1), i);
+    e[i] = tmc_tensor_int(tmc_op_input(l->g, op, 2), i);
+    s[i] = tmc_tensor_int(tmc_op_input(l->g, op, 3), i);
   }
   st->kernel = TMC_K_STRIDED_SLICE;
-  if (tmc_strided_slice_prepare(x->rank, x->dims, b, e, s, c->begin_mask, c->end_mask,
-                                c->shrink_axis_mask, c->offset, &st->p.slice) != 0)
+  if (tmc_strided_slice_prepare(x->rank, x->dims, b, e, s, &op->attr.slice, &st->p.slice) != 0)
     return tmc_lower_fail(l, op, "slice TFLite refuses (zero stride or unsupported mask)");
   int64_t n = 1;
   for (int32_t i = 0; i < x->rank; i++) n *= st->p.slice.count[i];
