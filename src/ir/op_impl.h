@@ -7,32 +7,18 @@
 #include "op_table.h"
 #include "reader/tflite.h"
 
-/* ATTRS: one decoder per family (attrs.c). */
-tmc_status tmc_ir_attrs_conv(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_pool(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_fc(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_binary(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_concatenation(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_split(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_pack(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_unpack(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_softmax(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_leaky_relu(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_mean(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_resize(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_squeeze(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_strided_slice(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-tmc_status tmc_ir_attrs_gather(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);
-
-/* CHECK: operand ranks and shapes (operands.c). */
-tmc_status tmc_ir_check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d);
-tmc_status tmc_ir_check_pool(const tmc_graph *g, tmc_op *op, tmc_diag *d);
-tmc_status tmc_ir_check_fc(const tmc_graph *g, tmc_op *op, tmc_diag *d);
-
-/* MACS (graph.c). */
-int64_t tmc_ir_macs_conv(const tmc_graph *g, const tmc_op *op);
-int64_t tmc_ir_macs_fc(const tmc_graph *g, const tmc_op *op);
-int64_t tmc_ir_macs_transpose_conv(const tmc_graph *g, const tmc_op *op);
+/* The prototypes of every callback ops.def names: ATTRS decoders (attrs.c),
+ * CHECK operand checks (operands.c), MACS counts (graph.c). Families shared
+ * by several rows are declared once per row (identical declarations). The
+ * "none" token's prototypes are declared here but never defined: below it
+ * becomes NULL. */
+#define TMC_OP(kind, code, opts, imin, imax, omin, omax, params, optional, flags, attrs,   \
+               check, macs, fold, lower)                                                   \
+  tmc_status tmc_ir_attrs_##attrs(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d);      \
+  tmc_status tmc_ir_check_##check(const tmc_graph *g, tmc_op *op, tmc_diag *d);           \
+  int64_t tmc_ir_macs_##macs(const tmc_graph *g, const tmc_op *op);
+#include "ops.def"
+#undef TMC_OP
 
 /* The "none" token of those columns. */
 #define tmc_ir_attrs_none NULL
