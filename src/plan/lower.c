@@ -103,7 +103,7 @@ static tmc_status params_constant(tmc_lowerer *l, const tmc_op *op) {
 
 /* LOWER none: an op the folding pass evaluates, reached with inputs that
  * are not constants. */
-static tmc_status tmc_lower_none(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+tmc_status tmc_lower_none(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   (void)st;
   return tmc_lower_unsupported(l, op, "needs constant inputs to be evaluated at compile "
                                "time");
@@ -111,7 +111,7 @@ static tmc_status tmc_lower_none(tmc_lowerer *l, const tmc_op *op, tmc_step *st)
 
 /* LOWER view (RESHAPE, SQUEEZE) of a constant: a constant reshaped into a
  * graph output is copied there (views of activations take no step). */
-static tmc_status tmc_lower_view(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+tmc_status tmc_lower_view(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->kernel = TMC_K_COPY;
   st->size = (int32_t)tmc_op_output(l->g, op, 0)->bytes;
   return TMC_OK;
