@@ -333,18 +333,13 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
   return p->output_multiplier_exponent <= 0 ? 0 : -1;
 }
 
-/* QuantizeMultiplier(in_scale / out_scale) in double, as TFLM's RELU and
- * Requantize prepare it. */
-static void rescale(float input_scale, float output_scale, int32_t *multiplier,
-                    int32_t *shift) {
-  int s;
-  tmc_quantize_multiplier((double)input_scale / (double)output_scale, multiplier, &s);
-  *shift = s;
-}
-
 void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p) {
-  rescale(input_scale, output_scale, &p->multiplier, &p->shift);
+  int s;
+  /* TFLM's CalculateReluOpData divides in float, then widens to double
+   * (unlike Requantize): the ops-v2 suite's relu_001 tells the two apart. */
+  tmc_quantize_multiplier((double)(input_scale / output_scale), &p->multiplier, &s);
+  p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
   p->act_min = quantize_act(0.0f, output_scale, output_zp);
@@ -378,7 +373,9 @@ void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
 void tmc_requantize_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             tmc_requantize_params *p) {
-  rescale(input_scale, output_scale, &p->multiplier, &p->shift);
+  int s;
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale, &p->multiplier, &s);
+  p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
 }
