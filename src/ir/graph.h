@@ -27,12 +27,13 @@ size_t tmc_dtype_size(tmc_dtype t);
 
 typedef enum tmc_op_kind {
   TMC_OP_UNKNOWN = 0, /* any operator tmc does not model (inspectable only) */
-#define TMC_OP(kind, code, opt, imin, imax, omin, omax) TMC_OP_##kind,
+#define TMC_OP(kind, ...) TMC_OP_##kind,
 #include "ops.def"
 #undef TMC_OP
   TMC_OP_KIND_COUNT
 } tmc_op_kind;
 
+/* Everything else per kind is in ir/op_table.h (tmc_op_desc_of). */
 const char *tmc_op_kind_name(tmc_op_kind k);
 
 typedef enum tmc_padding { TMC_PAD_SAME = 0, TMC_PAD_VALID = 1 } tmc_padding;
@@ -108,6 +109,7 @@ typedef struct tmc_slice_attr {
 } tmc_slice_attr;
 typedef struct tmc_leaky_attr { float alpha; } tmc_leaky_attr;
 typedef struct tmc_gather_attr { int32_t axis, batch_dims; } tmc_gather_attr;
+typedef struct tmc_space_depth_attr { int32_t block_size; } tmc_space_depth_attr;
 
 typedef union tmc_op_attr {
   tmc_conv_attr conv;       /* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV */
@@ -122,6 +124,7 @@ typedef union tmc_op_attr {
   tmc_slice_attr slice;     /* STRIDED_SLICE */
   tmc_leaky_attr leaky;     /* LEAKY_RELU */
   tmc_gather_attr gather;   /* GATHER */
+  tmc_space_depth_attr space_depth; /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
 } tmc_op_attr;
 
 typedef struct tmc_op {

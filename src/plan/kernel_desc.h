@@ -45,7 +45,7 @@ typedef int64_t (*tmc_overlap_rule)(const tmc_plan *plan, const tmc_step *st, in
 typedef struct tmc_kernel_desc {
   const char *function;    /* C name of the kernel */
   const char *file;        /* source in src/kernels ("" for the C library) */
-  const char *params_type; /* C name of its params struct ("void": none) */
+  const char *params_type; /* C name of its params struct */
   const tmc_field *fields; /* its fields, in declaration order */
   uint32_t data_inputs;    /* activations read, bit k for input k */
   uint32_t flags;          /* TMC_KF_* */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ir/geometry.h"
+#include "ir/op_table.h"
 #include "lower.h"
 #include "quant.h"
 
@@ -83,72 +84,54 @@ const int32_t *tmc_lower_const_i32(tmc_lowerer *l, const tmc_tensor *t) {
 
 /* Inputs a kernel's parameters are read from at compile time (axes,
  * paddings, permutations, slice bounds): they must be constants by now. */
+/* Inputs a kernel's parameters are read from at compile time (the PARAMS
+ * column of ops.def: weights, axes, paddings, permutations, slice bounds):
+ * they must be constants by now. */
 static tmc_status params_constant(tmc_lowerer *l, const tmc_op *op) {
-  int first = 1, last = 1;
-  switch (op->kind) {
-    case TMC_OP_MEAN: case TMC_OP_PAD: case TMC_OP_TRANSPOSE: break;
-    case TMC_OP_PADV2: last = 2; break;
-    case TMC_OP_STRIDED_SLICE: last = 3; break;
-    case TMC_OP_SPLIT: first = last = 0; break;
-    default: return TMC_OK;
-  }
-  for (int k = first; k <= last && k < op->n_in; k++) {
+  if (tmc_op_desc_of(op->kind)->flags & TMC_OPF_DYN_PARAMS) return TMC_OK;
+  for (int k = 0; k < op->n_in; k++) {
+    if (!tmc_op_param_input(op->kind, k)) continue;
     const tmc_tensor *t = tmc_op_input(l->g, op, k);
+    if (t == NULL && tmc_op_optional_input(op->kind, k)) continue;
     if (t == NULL || !t->is_const)
-      return tmc_lower_unsupported(l, op, "input %d must be a constant (tensor %d '%s' is computed at run "
-                  "time)", k, t ? t->id : -1, t ? t->name : "");
+      return tmc_lower_unsupported(l, op, "input %d must be a constant (tensor %d '%s' is "
+                                   "computed at run time)", k, t ? t->id : -1,
+                                   t ? t->name : "");
   }
   return TMC_OK;
 }
 
+/* LOWER none: an op the folding pass evaluates, reached with inputs that
+ * are not constants. */
+tmc_status tmc_lower_none(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  (void)st;
+  return tmc_lower_unsupported(l, op, "needs constant inputs to be evaluated at compile "
+                               "time");
+}
 
-/* The family lowering each operator kind (NULL: views and ops evaluated
- * at compile time). */
-static const tmc_lower_fn lowerers[TMC_OP_KIND_COUNT] = {
-    [TMC_OP_CONV_2D] = tmc_lower_conv,
-    [TMC_OP_DEPTHWISE_CONV_2D] = tmc_lower_conv,
-    [TMC_OP_TRANSPOSE_CONV] = tmc_lower_transpose_conv,
-    [TMC_OP_FULLY_CONNECTED] = tmc_lower_fc,
-    [TMC_OP_ADD] = tmc_lower_binary,
-    [TMC_OP_SUB] = tmc_lower_binary,
-    [TMC_OP_MUL] = tmc_lower_binary,
-    [TMC_OP_MAXIMUM] = tmc_lower_binary,
-    [TMC_OP_MINIMUM] = tmc_lower_binary,
-    [TMC_OP_AVERAGE_POOL_2D] = tmc_lower_pool,
-    [TMC_OP_MAX_POOL_2D] = tmc_lower_pool,
-    [TMC_OP_MEAN] = tmc_lower_mean,
-    [TMC_OP_PAD] = tmc_lower_pad,
-    [TMC_OP_PADV2] = tmc_lower_pad,
-    [TMC_OP_CONCATENATION] = tmc_lower_parts,
-    [TMC_OP_SPLIT] = tmc_lower_parts,
-    [TMC_OP_RESIZE_BILINEAR] = tmc_lower_resize,
-    [TMC_OP_RESIZE_NEAREST_NEIGHBOR] = tmc_lower_resize,
-    [TMC_OP_TRANSPOSE] = tmc_lower_transpose,
-    [TMC_OP_STRIDED_SLICE] = tmc_lower_strided_slice,
-    [TMC_OP_QUANTIZE] = tmc_lower_unary,
-    [TMC_OP_DEQUANTIZE] = tmc_lower_unary,
-    [TMC_OP_SOFTMAX] = tmc_lower_unary,
-    [TMC_OP_LOG_SOFTMAX] = tmc_lower_unary,
-    [TMC_OP_LOGISTIC] = tmc_lower_unary,
-    [TMC_OP_TANH] = tmc_lower_unary,
-    [TMC_OP_HARD_SWISH] = tmc_lower_unary,
-    [TMC_OP_RELU] = tmc_lower_unary,
-    [TMC_OP_RELU6] = tmc_lower_unary,
-    [TMC_OP_LEAKY_RELU] = tmc_lower_unary,
+/* LOWER view (RESHAPE, SQUEEZE) of a constant: a constant reshaped into a
+ * graph output is copied there (views of activations take no step). */
+tmc_status tmc_lower_view(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  st->kernel = TMC_K_COPY;
+  st->size = (int32_t)tmc_op_output(l->g, op, 0)->bytes;
+  return TMC_OK;
+}
+
+/* One lowering function per LOWER token of ops.def (op_table.h). */
+static const tmc_lower_fn lowerers[TMC_LOWER_COUNT] = {
+#define LOWERER(t) [TMC_LOWER_##t] = tmc_lower_##t,
+    TMC_OP_LOWERS(LOWERER)
+#undef LOWERER
 };
 
 static tmc_status lower_op(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(params_constant(l, op));
-  tmc_lower_fn fn = (unsigned)op->kind < TMC_OP_KIND_COUNT ? lowerers[op->kind] : NULL;
-  if (fn == NULL)
-    return tmc_lower_unsupported(l, op, "needs constant inputs to be evaluated at compile "
-                                 "time");
-  return fn(l, op, st);
+  return lowerers[tmc_op_desc_of(op->kind)->lower](l, op, st);
 }
 
 /* RESHAPE and SQUEEZE of an activation are views: no step, shared bytes. */
 static bool is_view(const tmc_graph *g, const tmc_op *op) {
-  if (op->kind != TMC_OP_RESHAPE && op->kind != TMC_OP_SQUEEZE) return false;
+  if (tmc_op_desc_of(op->kind)->lower != TMC_LOWER_view) return false;
   const tmc_tensor *x = tmc_op_input(g, op, 0);
   return !x->is_const;
 }
@@ -178,12 +161,7 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_
     st->n_out = op->n_out;
     st->in = op->in;
     st->out = op->out;
-    if (op->kind == TMC_OP_RESHAPE || op->kind == TMC_OP_SQUEEZE) {
-      st->kernel = TMC_K_COPY; /* a constant reshaped into a graph output */
-      st->size = (int32_t)tmc_op_output(g, op, 0)->bytes;
-    } else {
-      TMC_TRY(lower_op(&l, op, st));
-    }
+    TMC_TRY(lower_op(&l, op, st));
     plan->n_steps++;
   }
   return TMC_OK;

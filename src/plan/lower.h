@@ -5,6 +5,7 @@
 #ifndef TMC_PLAN_LOWER_H
 #define TMC_PLAN_LOWER_H
 
+#include "ir/op_table.h"
 #include "kernel_desc.h"
 #include "plan.h"
 
@@ -52,20 +53,13 @@ const int32_t *tmc_lower_const_i32(tmc_lowerer *l, const tmc_tensor *t);
 
 typedef tmc_status (*tmc_lower_fn)(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
 
-/* lower_conv.c: windows and matrix products. */
-tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-/* lower_elementwise.c */
-tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-/* lower_layout.c: data movement and reductions. */
-tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_pad(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_parts(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_resize(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_transpose(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
-tmc_status tmc_lower_strided_slice(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
+/* One function per LOWER token of ops.def (ir/op_table.h's TMC_OP_LOWERS):
+ * tmc_lower_<token>, in lower_conv.c (conv, transpose_conv, fc, pool),
+ * lower_elementwise.c (binary, unary), lower_layout.c (mean, pad, parts,
+ * resize, transpose, strided_slice, space_depth) and lower.c (none, view). */
+#define TMC_LOWER_DECL(t) \
+  tmc_status tmc_lower_##t(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
+TMC_OP_LOWERS(TMC_LOWER_DECL)
+#undef TMC_LOWER_DECL
 
 #endif

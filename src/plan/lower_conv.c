@@ -88,7 +88,7 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
   if (dw) {
     st->kernel = TMC_K_DEPTHWISE_CONV2D;
-    tmc_depthwise_conv2d_params *p = &st->p.dw;
+    tmc_depthwise_conv2d_params *p = TMC_PARAMS(st, tmc_depthwise_conv2d_params);
     CONV_FIELDS(p);
     p->depth_multiplier = cout / x->dims[3];
     /* The kernel's own dispatch: multiplier 1, at most TMC_DW_MAX_TAPS taps. */
@@ -110,7 +110,7 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     }
   } else {
     st->kernel = TMC_K_CONV2D;
-    tmc_conv2d_params *p = &st->p.conv;
+    tmc_conv2d_params *p = TMC_PARAMS(st, tmc_conv2d_params);
     CONV_FIELDS(p);
     if (st->filter_dims.c == st->in_dims.c) { /* one group: fast path */
       tmc_requant_ch *rq = tmc_lower_table(l, st, (size_t)cout, sizeof *rq);
@@ -142,7 +142,7 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   st->in_dims = tmc_lower_dims4(x);
   st->filter_dims = tmc_lower_dims4(w);
   st->out_dims = tmc_lower_dims4(y);
-  tmc_transpose_conv_params *p = &st->p.tconv;
+  tmc_transpose_conv_params *p = TMC_PARAMS(st, tmc_transpose_conv_params);
   /* TFLite pads a transpose conv as a conv over an input of its output's
    * size (dilation 1). */
   tmc_step_window pw = conv_window(y, w->dims[1], w->dims[2], c->stride_h, c->stride_w, 1, 1,
@@ -174,7 +174,7 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->units = w->dims[0];
   st->depth = w->dims[1];
   st->outer = (int32_t)(x->elems / st->depth);
-  tmc_fully_connected_params *p = &st->p.fc;
+  tmc_fully_connected_params *p = TMC_PARAMS(st, tmc_fully_connected_params);
   p->input_offset = -tmc_lower_zp(x);
   p->filter_offset = 0;
   p->output_offset = tmc_lower_zp(y);
@@ -212,7 +212,7 @@ tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->out_dims = tmc_lower_dims4(y);
   st->win = conv_window(x, c->filter_h, c->filter_w, c->stride_h, c->stride_w, 1, 1,
                         c->padding, NULL);
-  tmc_pool_params *p = &st->p.pool;
+  tmc_pool_params *p = TMC_PARAMS(st, tmc_pool_params);
   p->stride_h = c->stride_h;
   p->stride_w = c->stride_w;
   p->filter_h = c->filter_h;

@@ -27,7 +27,7 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       st->kernel = add ? TMC_K_ADD : TMC_K_SUB;
       int r = (add ? tmc_add_prepare : tmc_sub_prepare)(
           tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y), tmc_lower_zp(y),
-          (int)op->attr.binary.act, &st->p.add);
+          (int)op->attr.binary.act, TMC_PARAMS(st, tmc_add_params));
       if (r != 0 || op->attr.binary.act > TMC_FUSED_RELU6)
         return tmc_lower_fail(l, op, "quantization or activation TFLite refuses");
       break;
@@ -36,7 +36,7 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       st->kernel = TMC_K_MUL;
       TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
       tmc_mul_prepare(tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y),
-                      tmc_lower_zp(y), (int)op->attr.binary.act, &st->p.mul);
+                      tmc_lower_zp(y), (int)op->attr.binary.act, TMC_PARAMS(st, tmc_mul_params));
       break;
     default: /* MAXIMUM, MINIMUM compare raw values */
       st->kernel = op->kind == TMC_OP_MAXIMUM ? TMC_K_MAXIMUM : TMC_K_MINIMUM;
@@ -65,21 +65,22 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     st->kernel = op->kind == TMC_OP_SOFTMAX ? TMC_K_SOFTMAX_F32 : TMC_K_LOG_SOFTMAX_F32;
     st->depth = x->rank ? x->dims[x->rank - 1] : 1;
     st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
-    st->p.softmax_f32.beta = op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
+    TMC_PARAMS(st, tmc_softmax_f32_params)->beta =
+        op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
     return TMC_OK;
   }
   if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
     TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
     st->kernel = TMC_K_QUANTIZE_F32;
-    st->p.quantize.scale = tmc_lower_scale(y);
-    st->p.quantize.zero_point = tmc_lower_zp(y);
+    TMC_PARAMS(st, tmc_quantize_params)->scale = tmc_lower_scale(y);
+    TMC_PARAMS(st, tmc_quantize_params)->zero_point = tmc_lower_zp(y);
     return TMC_OK;
   }
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   if (op->kind == TMC_OP_DEQUANTIZE) {
     st->kernel = TMC_K_DEQUANTIZE;
-    st->p.dequantize.scale = (double)tmc_lower_scale(x);
-    st->p.dequantize.zero_point = tmc_lower_zp(x);
+    TMC_PARAMS(st, tmc_dequantize_params)->scale = (double)tmc_lower_scale(x);
+    TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
     return TMC_OK;
   }
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
@@ -88,14 +89,15 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   switch (op->kind) {
     case TMC_OP_QUANTIZE:
       st->kernel = TMC_K_REQUANTIZE;
-      tmc_requantize_prepare(sx, zx, sy, zy, &st->p.requantize);
+      tmc_requantize_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_requantize_params));
       return TMC_OK;
     case TMC_OP_SOFTMAX:
       st->kernel = TMC_K_SOFTMAX;
       TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 256, -128));
       st->depth = x->dims[x->rank - 1];
       st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
-      if (tmc_softmax_prepare(op->attr.softmax.beta, sx, &st->p.softmax) != 0)
+      if (tmc_softmax_prepare(op->attr.softmax.beta, sx,
+                              TMC_PARAMS(st, tmc_softmax_params)) != 0)
         return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
       return TMC_OK;
     case TMC_OP_LOG_SOFTMAX:
@@ -103,7 +105,7 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       TMC_TRY(fixed_out_quant(l, op, y, 16.0 / 256, 127));
       st->depth = x->dims[x->rank - 1];
       st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
-      if (tmc_log_softmax_prepare(sx, &st->p.log_softmax) != 0)
+      if (tmc_log_softmax_prepare(sx, TMC_PARAMS(st, tmc_log_softmax_params)) != 0)
         return tmc_lower_fail(l, op, "input scale TFLite refuses");
       return TMC_OK;
     case TMC_OP_LOGISTIC:
@@ -111,24 +113,25 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC : TMC_K_TANH;
       TMC_TRY(op->kind == TMC_OP_LOGISTIC ? fixed_out_quant(l, op, y, 1.0 / 256, -128)
                                           : fixed_out_quant(l, op, y, 1.0 / 128, 0));
-      tmc_sigmoid_prepare(sx, zx, &st->p.sigmoid);
+      tmc_sigmoid_prepare(sx, zx, TMC_PARAMS(st, tmc_sigmoid_params));
       return TMC_OK;
     case TMC_OP_HARD_SWISH:
       st->kernel = TMC_K_HARD_SWISH;
-      if (tmc_hard_swish_prepare(sx, zx, sy, zy, &st->p.hard_swish) != 0)
+      if (tmc_hard_swish_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_hard_swish_params)) != 0)
         return tmc_lower_fail(l, op, "quantization TFLite refuses");
       return TMC_OK;
     case TMC_OP_RELU:
       st->kernel = TMC_K_RELU;
-      tmc_relu_prepare(sx, zx, sy, zy, &st->p.relu);
+      tmc_relu_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
       return TMC_OK;
     case TMC_OP_RELU6:
       st->kernel = TMC_K_CLAMP;
-      tmc_relu6_prepare(sx, zx, &st->p.clamp);
+      tmc_relu6_prepare(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
       return TMC_OK;
     case TMC_OP_LEAKY_RELU:
       st->kernel = TMC_K_LEAKY_RELU;
-      tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha, &st->p.leaky);
+      tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
+                             TMC_PARAMS(st, tmc_leaky_relu_params));
       return TMC_OK;
     default:
       return tmc_lower_unsupported(l, op, "no kernel");

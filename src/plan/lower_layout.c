@@ -1,6 +1,6 @@
 /* Lowering of data movement and reductions: MEAN, PAD, PADV2,
  * CONCATENATION, SPLIT, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, TRANSPOSE,
- * STRIDED_SLICE. */
+ * STRIDED_SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH. */
 #include "ir/geometry.h"
 #include "lower.h"
 #include "quant.h"
@@ -15,7 +15,7 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   for (int64_t i = 0; i < ax->elems; i++) axes[i] = (int32_t)tmc_tensor_int(ax, i);
   st->kernel = TMC_K_MEAN;
   if (tmc_mean_prepare(x->rank, x->dims, (int32_t)ax->elems, axes, tmc_lower_scale(x), tmc_lower_zp(x),
-                       tmc_lower_scale(y), tmc_lower_zp(y), &st->p.mean) != 0)
+                       tmc_lower_scale(y), tmc_lower_zp(y), TMC_PARAMS(st, tmc_mean_params)) != 0)
     return tmc_lower_fail(l, op, "axes out of range");
   return TMC_OK;
 }
@@ -27,7 +27,7 @@ tmc_status tmc_lower_pad(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (pads->elems != 2 * (int64_t)x->rank)
     return tmc_lower_fail(l, op, "paddings have %lld values, expected %d", (long long)pads->elems,
                 2 * x->rank);
-  tmc_pad_params *p = &st->p.pad;
+  tmc_pad_params *p = TMC_PARAMS(st, tmc_pad_params);
   st->kernel = TMC_K_PAD;
   p->rank = x->rank;
   for (int32_t i = 0; i < x->rank; i++) {
@@ -77,9 +77,9 @@ tmc_status tmc_lower_parts(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   }
   if (sum != whole->dims[axis]) return tmc_lower_fail(l, op, "parts do not add up along the axis");
   st->kernel = split ? TMC_K_SPLIT : TMC_K_CONCATENATION;
-  st->p.concat.count = n;
-  st->p.concat.outer = (int32_t)prod(whole->dims, 0, (int32_t)axis);
-  st->p.concat.part_size = part;
+  TMC_PARAMS(st, tmc_concat_params)->count = n;
+  TMC_PARAMS(st, tmc_concat_params)->outer = (int32_t)prod(whole->dims, 0, (int32_t)axis);
+  TMC_PARAMS(st, tmc_concat_params)->part_size = part;
   if (!split && op->attr.axis.act != TMC_FUSED_NONE)
     return tmc_lower_unsupported(l, op, "fused activation on CONCATENATION is not supported");
   return TMC_OK;
@@ -103,12 +103,12 @@ tmc_status tmc_lower_resize(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                                op->attr.resize.half_pixel_centers, sy);
     tmc_resize_nearest_prepare(x->dims[2], y->dims[2], op->attr.resize.align_corners,
                                op->attr.resize.half_pixel_centers, sx);
-    st->p.nearest.src_y = sy;
-    st->p.nearest.src_x = sx;
+    TMC_PARAMS(st, tmc_resize_nearest_params)->src_y = sy;
+    TMC_PARAMS(st, tmc_resize_nearest_params)->src_x = sx;
     return TMC_OK;
   }
-  st->p.resize.align_corners = op->attr.resize.align_corners;
-  st->p.resize.half_pixel_centers = op->attr.resize.half_pixel_centers;
+  TMC_PARAMS(st, tmc_resize_params)->align_corners = op->attr.resize.align_corners;
+  TMC_PARAMS(st, tmc_resize_params)->half_pixel_centers = op->attr.resize.half_pixel_centers;
   return TMC_OK;
 }
 
@@ -118,35 +118,43 @@ tmc_status tmc_lower_transpose(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   (void)y;
   if (perm->elems != x->rank) return tmc_lower_fail(l, op, "perm does not match the input rank");
   st->kernel = TMC_K_TRANSPOSE;
-  st->p.transpose.rank = x->rank;
+  TMC_PARAMS(st, tmc_transpose_params)->rank = x->rank;
   for (int32_t i = 0; i < x->rank; i++) {
     int64_t v = tmc_tensor_int(perm, i);
     if (v < 0 || v >= x->rank) return tmc_lower_fail(l, op, "perm entry out of range");
-    st->p.transpose.in_dims[i] = x->dims[i];
-    st->p.transpose.perm[i] = (int32_t)v;
+    TMC_PARAMS(st, tmc_transpose_params)->in_dims[i] = x->dims[i];
+    TMC_PARAMS(st, tmc_transpose_params)->perm[i] = (int32_t)v;
   }
   return TMC_OK;
 }
 
 tmc_status tmc_lower_strided_slice(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
-  int32_t b[TMC_MAX_RANK], e[TMC_MAX_RANK], s[TMC_MAX_RANK];
-  const tmc_slice_attr *c = &op->attr.slice;
+  int64_t b[TMC_MAX_RANK], e[TMC_MAX_RANK], s[TMC_MAX_RANK];
   for (int k = 1; k <= 3; k++)
     if (tmc_op_input(l->g, op, k)->elems != x->rank)
       return tmc_lower_fail(l, op, "input %d must have one value per input dim", k);
   for (int32_t i = 0; i < x->rank; i++) {
-    b[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 1), i);
-    e[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 2), i);
-    s[i] = (int32_t)tmc_tensor_int(tmc_op_input(l->g, op, 3), i);
+    b[i] = tmc_tensor_int(tmc_op_input(l->g, op, 1), i);
+    e[i] = tmc_tensor_int(tmc_op_input(l->g, op, 2), i);
+    s[i] = tmc_tensor_int(tmc_op_input(l->g, op, 3), i);
   }
   st->kernel = TMC_K_STRIDED_SLICE;
-  if (tmc_strided_slice_prepare(x->rank, x->dims, b, e, s, c->begin_mask, c->end_mask,
-                                c->shrink_axis_mask, c->offset, &st->p.slice) != 0)
+  if (tmc_strided_slice_prepare(x->rank, x->dims, b, e, s, &op->attr.slice, TMC_PARAMS(st, tmc_strided_slice_params)) != 0)
     return tmc_lower_fail(l, op, "slice TFLite refuses (zero stride or unsupported mask)");
   int64_t n = 1;
-  for (int32_t i = 0; i < x->rank; i++) n *= st->p.slice.count[i];
+  for (int32_t i = 0; i < x->rank; i++) n *= TMC_PARAMS(st, tmc_strided_slice_params)->count[i];
   if (n != y->elems) return tmc_lower_fail(l, op, "slice gives %lld elements, output has %lld",
                                  (long long)n, (long long)y->elems);
+  return TMC_OK;
+}
+
+tmc_status tmc_lower_space_depth(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
+  TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
+  st->kernel = op->kind == TMC_OP_DEPTH_TO_SPACE ? TMC_K_DEPTH_TO_SPACE : TMC_K_SPACE_TO_DEPTH;
+  st->in_dims = tmc_lower_dims4(x);
+  st->out_dims = tmc_lower_dims4(y);
+  TMC_PARAMS(st, tmc_space_depth_params)->block_size = op->attr.space_depth.block_size;
   return TMC_OK;
 }

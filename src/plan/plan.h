@@ -23,35 +23,22 @@ typedef enum tmc_kernel {
 
 const char *tmc_kernel_name(tmc_kernel k);
 
-/* A step's parameters: one member per params type of kernels.def (each
- * kernel reads the member its descriptor names, at the union's address). */
+/* The params of kernels without any. */
+typedef struct tmc_no_params {
+  char unused;
+} tmc_no_params;
+
+/* A step's parameters: one member per kernel of kernels.def, of its params
+ * type. Read and write them with TMC_PARAMS(st, type): a pointer to a union,
+ * converted, points to each of its members (C11 6.7.2.1). */
 typedef union tmc_kernel_params {
-  tmc_conv2d_params conv;
-  tmc_depthwise_conv2d_params dw;
-  tmc_fully_connected_params fc;
-  tmc_transpose_conv_params tconv;
-  tmc_add_params add;
-  tmc_mul_params mul;
-  tmc_pool_params pool;
-  tmc_mean_params mean;
-  tmc_softmax_params softmax;
-  tmc_log_softmax_params log_softmax;
-  tmc_softmax_f32_params softmax_f32;
-  tmc_sigmoid_params sigmoid;
-  tmc_hard_swish_params hard_swish;
-  tmc_relu_params relu;
-  tmc_clamp_params clamp;
-  tmc_leaky_relu_params leaky;
-  tmc_quantize_params quantize;
-  tmc_requantize_params requantize;
-  tmc_dequantize_params dequantize;
-  tmc_pad_params pad;
-  tmc_resize_params resize;            /* bilinear */
-  tmc_resize_nearest_params nearest;
-  tmc_concat_params concat;
-  tmc_transpose_params transpose;
-  tmc_strided_slice_params slice;
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args) T k_##e;
+#include "kernels.def"
+#undef TMC_KERNEL
 } tmc_kernel_params;
+
+#define TMC_PARAMS(st, T) ((T *)(void *)&(st)->p)
+#define TMC_CPARAMS(st, T) ((const T *)(const void *)&(st)->p)
 
 /* The raster window of a TMC_KF_WINDOW step (kernel size, stride, dilation,
  * explicit padding per side), as the lowering computed it. */

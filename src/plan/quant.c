@@ -336,8 +336,9 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
 void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p) {
   int s;
-  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
-                          &p->multiplier, &s);
+  /* TFLM's CalculateReluOpData divides in float, then widens to double
+   * (unlike Requantize): the ops-v2 suite's relu_001 tells the two apart. */
+  tmc_quantize_multiplier((double)(input_scale / output_scale), &p->multiplier, &s);
   p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
@@ -373,60 +374,26 @@ void tmc_requantize_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             tmc_requantize_params *p) {
   int s;
-  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
-                          &p->multiplier, &s);
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale, &p->multiplier, &s);
   p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
 }
 
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
-  return v < lo ? lo : (v > hi ? hi : v);
-}
-
-int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
-                              const int32_t *begin, const int32_t *end,
-                              const int32_t *strides, int32_t begin_mask,
-                              int32_t end_mask, int32_t shrink_axis_mask,
-                              int offset, tmc_strided_slice_params *p) {
-  int32_t d;
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *begin,
+                              const int64_t *end, const int64_t *strides,
+                              const tmc_slice_attr *attr, tmc_strided_slice_params *p) {
+  tmc_slice sl;
   if (rank < 1 || rank > TMC_MAX_DIMS) return -1;
+  if (!tmc_slice_geometry(dims, rank, begin, end, strides, attr, &sl)) return -1;
   memset(p, 0, sizeof *p);
   p->rank = rank;
-  for (d = 0; d < rank; ++d) {
-    const int32_t n = dims[d], st = strides[d];
-    int64_t start, stop;
-    if (st == 0) return -1;
-    p->in_dims[d] = n;
-    p->stride[d] = st;
-    if (n == 0) {
-      p->begin[d] = 0;
-      p->count[d] = 0;
-      continue;
-    }
-    start = begin[d];
-    if (begin_mask & (1 << d)) start = st > 0 ? INT32_MIN : INT32_MAX;
-    if (start < 0) start += n;
-    start = st > 0 ? clamp64(start, 0, n) : clamp64(start, -1, n - 1);
-    if (shrink_axis_mask & (1 << d)) {
-      /* TensorFlow requires a positive stride on shrunk axes; one element */
-      p->begin[d] = (int32_t)start;
-      p->stride[d] = 1;
-      p->count[d] = start >= 0 && start < n ? 1 : 0;
-      continue;
-    } else {
-      stop = end[d];
-      if (offset) stop += begin[d];
-      if (end_mask & (1 << d)) stop = st > 0 ? INT32_MAX : INT32_MIN;
-      if (stop < 0) stop += n;
-      stop = st > 0 ? clamp64(stop, 0, n) : clamp64(stop, -1, n - 1);
-    }
-    p->begin[d] = (int32_t)start;
-    if (st > 0)
-      p->count[d] = stop > start ? (int32_t)((stop - start + st - 1) / st) : 0;
-    else
-      p->count[d] =
-          start > stop ? (int32_t)((start - stop + (-st) - 1) / (-st)) : 0;
+  for (int32_t d = 0; d < rank; d++) {
+    p->in_dims[d] = dims[d];
+    /* The kernel reads begin only for a non-empty slice: keep it in range. */
+    p->begin[d] = sl.count[d] > 0 ? sl.start[d] : 0;
+    p->stride[d] = sl.step[d];
+    p->count[d] = sl.count[d];
   }
   return 0;
 }

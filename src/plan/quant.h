@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "ir/geometry.h"
 #include "kernels/kernels.h"
 
 /* TFLite's fused activation codes (schema ActivationFunctionType). */
@@ -114,14 +115,13 @@ void tmc_requantize_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             tmc_requantize_params *p);
 
-/* STRIDED_SLICE normalization (TFLite StartForAxis / StopForAxis), masks
- * as in the options; offset != 0 means end is relative to begin. Ellipsis
- * and new-axis masks must be 0 (-1 otherwise). */
-int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
-                              const int32_t *begin, const int32_t *end,
-                              const int32_t *strides, int32_t begin_mask,
-                              int32_t end_mask, int32_t shrink_axis_mask,
-                              int offset, tmc_strided_slice_params *p);
+/* STRIDED_SLICE params from the one slice rule, tmc_slice_geometry
+ * (ir/geometry.h: TFLite's StridedSliceStartForAxis / EndForAxis, masks
+ * and offset as in the options). -1 when the rank is out of range or a
+ * stride is 0. */
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *begin,
+                              const int64_t *end, const int64_t *strides,
+                              const tmc_slice_attr *attr, tmc_strided_slice_params *p);
 
 /* ---- fast conv / depthwise / FC paths (kernels.h) ---------------------- */
 
