@@ -57,11 +57,15 @@ typedef struct includes {
 /* Appends src[0..len) to b renamed for model n (upper case N): identifiers
  * beginning with "tmc_" get the prefix "n_", those beginning with "TMC_"
  * the prefix "N_"; #include "F" of a kernel library file becomes
- * #include "n_F" (and F is noted in inc). Comments, string and character
- * literals and preprocessing numbers are copied unchanged. A small C lexer:
- * line splices inside tokens do not occur in tmc's sources. */
-static void prefix_c(tmc_buf *b, const char *n, const char *N, const char *src, size_t len,
-                     includes *inc) {
+ * #include "n_F" (and F is noted in inc). The model's own files (model
+ * true) include NAME.h, left alone, and the library's headers by their
+ * final names n_F (noted): a model called "kernels" has a kernels.h of its
+ * own. Comments, string and character literals and preprocessing numbers
+ * are copied unchanged. A small C lexer: line splices inside tokens do not
+ * occur in tmc's sources. */
+static void prefix_c(tmc_buf *b, const char *n, const char *N, bool model, const char *src,
+                     size_t len, includes *inc) {
+  const size_t nl = strlen(n);
   size_t i = 0, copied = 0; /* src[copied..i) is pending, unchanged */
   bool line_start = true;   /* only blanks since the last newline */
 #define FLUSH() (tmc_buf_write(b, src + copied, i - copied), copied = i)
@@ -118,12 +122,19 @@ static void prefix_c(tmc_buf *b, const char *n, const char *N, const char *src, 
       if (k >= len || src[k] != '"' || k - j - 1 >= sizeof file) continue;
       memcpy(file, src + j + 1, k - j - 1);
       file[k - j - 1] = '\0';
-      const tmc_source *f = tmc_source_find(file);
       i = k + 1;
+      const tmc_source *f;
+      if (model) { /* "n.h" stays; "n_F" names library file F */
+        f = strncmp(file, n, nl) == 0 && file[nl] == '_' ? tmc_source_find(file + nl + 1) : NULL;
+      } else {
+        f = tmc_source_find(file);
+        if (f) {
+          tmc_buf_write(b, src + copied, j + 1 - copied);
+          tmc_buf_printf(b, "%s_%s\"", n, file);
+          copied = i;
+        }
+      }
       if (f == NULL) continue;
-      tmc_buf_write(b, src + copied, j + 1 - copied);
-      tmc_buf_printf(b, "%s_%s\"", n, file);
-      copied = i;
       bool seen = false;
       for (int q = 0; q < inc->n; q++) seen |= strcmp(inc->names[q], f->name) == 0;
       if (!seen && inc->n < (int)(sizeof inc->names / sizeof inc->names[0]))
@@ -167,13 +178,14 @@ static bool has_file(const tmc_emit_result *r, const char *name) {
   return false;
 }
 
-/* Adds a C file (name as given) renamed for the model; notes the kernel
- * headers it includes in inc. */
-static bool add_c(tmc_emit_result *r, const emitter *e, const char *name, const char *data,
-                  size_t len, includes *inc) {
+/* Adds a C file (name as given) renamed for the model (model: one of the
+ * model's own files, else a kernel library file); notes the kernel headers
+ * it includes in inc. */
+static bool add_c(tmc_emit_result *r, const emitter *e, const char *name, bool model,
+                  const char *data, size_t len, includes *inc) {
   tmc_buf b;
   tmc_buf_init(&b);
-  prefix_c(&b, e->n, e->up, data ? data : "", data ? len : 0, inc);
+  prefix_c(&b, e->n, e->up, model, data ? data : "", data ? len : 0, inc);
   bool ok = add_buf(r, name, &b);
   tmc_buf_free(&b);
   return ok;
@@ -187,7 +199,7 @@ static bool add_kernel_file(tmc_emit_result *r, const emitter *e, const char *fi
   snprintf(name, sizeof name, "%s_%s", e->n, file);
   if (src == NULL) return false;
   if (has_file(r, name)) return true;
-  return add_c(r, e, name, (const char *)src->data, src->size, inc);
+  return add_c(r, e, name, false, (const char *)src->data, src->size, inc);
 }
 
 void tmc_emit_free(tmc_emit_result *r) {
@@ -231,11 +243,11 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   includes inc = {0};
   bool ok = s == TMC_OK && !e.h.failed && !e.c.failed && !e.w.failed;
   snprintf(name, sizeof name, "%s.h", e.n);
-  ok = ok && add_c(out, &e, name, e.h.data, e.h.len, &inc);
+  ok = ok && add_c(out, &e, name, true, e.h.data, e.h.len, &inc);
   snprintf(name, sizeof name, "%s.c", e.n);
-  ok = ok && add_c(out, &e, name, e.c.data, e.c.len, &inc);
+  ok = ok && add_c(out, &e, name, true, e.c.data, e.c.len, &inc);
   snprintf(name, sizeof name, "%s_weights.c", e.n);
-  ok = ok && add_c(out, &e, name, e.w.data, e.w.len, &inc);
+  ok = ok && add_c(out, &e, name, true, e.w.data, e.w.len, &inc);
   /* Each used kernel's file once, detect.c for NAME_detect, then the
    * kernel headers these files include, transitively. */
   for (int k = 0; ok && k < TMC_KERNEL_COUNT; k++)
@@ -250,7 +262,7 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   if (ok && opts->main) {
     tmc_emit_main(&e, &m);
     snprintf(name, sizeof name, "%s_main.c", e.n);
-    ok = !m.failed && add_c(out, &e, name, m.data, m.len, &inc);
+    ok = !m.failed && add_c(out, &e, name, true, m.data, m.len, &inc);
     tmc_emit_makefile(&e, out, &mk);
     ok = ok && add_buf(out, "Makefile", &mk);
   }

@@ -145,7 +145,7 @@ void tmc_emit_header(emitter *e) {
                  " * compiled with different names link into one program. */\n",
                  N, N, n, n, n, N, n, n, N, n, n);
   tmc_buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", N, N);
-  if (e->o->detect) tmc_buf_printf(h, "#include \"detect.h\"\n\n");
+  if (e->o->detect) tmc_buf_printf(h, "#include \"%s_detect.h\"\n\n", n);
   tmc_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   tmc_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", N, (long long)e->plan->mem.arena_bytes);
   tmc_buf_printf(h, "/* Every tensor and scratch buffer starts at a multiple of %d bytes from\n"

@@ -63,7 +63,7 @@ tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
                  e->plan->mem.planner == TMC_PLANNER_FIRST_FIT ? "first-fit" : "best",
                  (long long)e->plan->mem.lower_bound);
   tmc_buf_printf(c, "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-                 "#include \"%s.h\"\n#include \"kernels.h\"\n\n", e->n);
+                 "#include \"%s.h\"\n#include \"%s_kernels.h\"\n\n", e->n, e->n);
   if (e->decl.data) tmc_buf_write(c, e->decl.data, e->decl.len);
   tmc_buf_printf(c, "\n");
   if (e->arrays.data) tmc_buf_write(c, e->arrays.data, e->arrays.len);

@@ -76,6 +76,10 @@
 #                      a control character or "??"; NAME_report.json and 'tmc plan
 #                      --json' are UTF-8 JSON that tmc's reader parses and give
 #                      the names back (invalid bytes as U+FFFD); the SVG is UTF-8
+#   library_names MODEL  --name kernels / requant / kutil / fixedpoint / detect /
+#                      conv2d (a model named like a kernel library file): builds
+#                      with --main and equals 'tmc run'; with TMC_SHARED_DIR, also
+#                      detection --detect --name detect
 #   reproducible MODEL  compiling twice (different folders, different working
 #                      directories, --main --profile, and --patch auto for
 #                      another model) gives byte-identical folders; the report
@@ -768,6 +772,33 @@ CEOF
     run 0 plan "$model" --svg "$tmp/plan.svg"
     "$jc" "$tmp/plan.svg" --utf8 2>"$tmp/err" || fail "tmc plan --svg: $(cat "$tmp/err")"
     echo "hostile names: escaped in C comments, C builds -Werror (gcc${compilers#gcc}) and runs bit-exact; JSON and SVG valid UTF-8"
+    ;;
+  library_names)
+    model=${arg:?model}
+    need_file "$model"
+    for n in kernels requant kutil fixedpoint detect conv2d; do
+      d="$tmp/$n"
+      run 0 compile "$model" -o "$d" --io int8 --main --name "$n"
+      make -s -B -C "$d" >"$tmp/out" 2>"$tmp/err" || fail "--name $n: make failed: $(head -n 3 "$tmp/err")"
+      N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
+      nb=$(sed -n "s/^#define ${N}_INPUT0_BYTES \([0-9][0-9]*\).*/\1/p" "$d/$n.h")
+      bytes "$tmp/in.bin" "$nb" 7 int8
+      rm -rf "$tmp/g"
+      mkdir "$tmp/g"
+      "$d/${n}_run" "$tmp/in.bin" "$tmp/g" >"$tmp/out" 2>"$tmp/err" || fail "--name $n: ${n}_run failed"
+      run 0 run "$model" --io int8 --input "$tmp/in.bin" --out "$tmp/h"
+      cmp -s "$tmp/g/output0.bin" "$tmp/h/output0.bin" || fail "--name $n: differs from tmc run"
+    done
+    shared=${TMC_SHARED_DIR:-}
+    if [ -n "$shared" ] && [ -f "$shared/models/detection_config.json" ]; then
+      run 0 compile "$shared/models/detection.tflite" -o "$tmp/det" --io int8 --main \
+        --name detect --detect "$shared/models/detection_config.json"
+      [ -f "$tmp/det/detect.h" ] && [ -f "$tmp/det/detect_detect.h" ] ||
+        fail "--name detect --detect: detect.h and detect_detect.h expected"
+      make -s -B -C "$tmp/det" >"$tmp/out" 2>"$tmp/err" || fail "--name detect --detect: make failed"
+      echo "detection --detect --name detect: builds"
+    fi
+    echo "models named like kernel files build and run"
     ;;
   reproducible)
     model=${arg:?model}
