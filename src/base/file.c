@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "file.h"
 
+#include "heap.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
   if (f == NULL)
     return tmc_fail(d, TMC_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
   size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
+  uint8_t *buf = tmc_heap_alloc(cap);
   if (buf == NULL) {
     fclose(f);
     return tmc_fail(d, TMC_ERR_NOMEM, "out of memory reading '%s'", path);
@@ -25,15 +27,15 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
   for (;;) {
     if (n == cap) {
       if (cap > max_bytes) {
-        free(buf);
+        tmc_heap_free(buf);
         fclose(f);
         return tmc_fail(d, TMC_ERR_LIMIT, "'%s' is larger than %zu bytes", path,
                         max_bytes);
       }
       size_t ncap = cap * 2;
-      uint8_t *nb = realloc(buf, ncap);
+      uint8_t *nb = tmc_heap_realloc(buf, ncap);
       if (nb == NULL) {
-        free(buf);
+        tmc_heap_free(buf);
         fclose(f);
         return tmc_fail(d, TMC_ERR_NOMEM, "out of memory reading '%s'", path);
       }
@@ -47,11 +49,11 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
   int err = ferror(f);
   fclose(f);
   if (err) {
-    free(buf);
+    tmc_heap_free(buf);
     return tmc_fail(d, TMC_ERR_IO, "error reading '%s'", path);
   }
   if (n > max_bytes) {
-    free(buf);
+    tmc_heap_free(buf);
     return tmc_fail(d, TMC_ERR_LIMIT, "'%s' is larger than %zu bytes", path,
                     max_bytes);
   }
@@ -63,13 +65,13 @@ tmc_status tmc_file_read(const char *path, size_t max_bytes, uint8_t **data,
 tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
                                  tmc_diag *d) {
   size_t pl = strlen(path);
-  char *tmp = malloc(pl + 32);
+  char *tmp = tmc_heap_alloc(pl + 32);
   if (tmp == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory writing '%s'", path);
   snprintf(tmp, pl + 32, "%s.tmp%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
   if (f == NULL) {
     tmc_status s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    free(tmp);
+    tmc_heap_free(tmp);
     return s;
   }
   int ok = (len == 0 || fwrite(data, 1, len, f) == len);
@@ -78,10 +80,10 @@ tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
   if (!ok || rename(tmp, path) != 0) {
     tmc_status s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
     remove(tmp);
-    free(tmp);
+    tmc_heap_free(tmp);
     return s;
   }
-  free(tmp);
+  tmc_heap_free(tmp);
   return TMC_OK;
 }
 
@@ -114,10 +116,10 @@ tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, 
   if (!created && errno != EEXIST)
     return tmc_fail(d, TMC_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
   size_t cap = strlen(dir) + longest + 48;
-  char *tmp = malloc(cap), *path = malloc(cap), *old = malloc(cap);
+  char *tmp = tmc_heap_alloc(cap), *path = tmc_heap_alloc(cap), *old = tmc_heap_alloc(cap);
   /* Per file: 0 nothing yet, 1 temporary written, 2 renamed into place,
    * 3 renamed with the previous file kept as a hard link (the backup). */
-  unsigned char *state = calloc((size_t)n + 1, 1);
+  unsigned char *state = tmc_heap_calloc((size_t)n + 1, 1);
   tmc_status s = TMC_OK;
   if (tmp == NULL || path == NULL || old == NULL || state == NULL)
     s = tmc_fail(d, TMC_ERR_NOMEM, "out of memory writing into '%s'", dir);
@@ -164,10 +166,10 @@ tmc_status tmc_write_files(const char *dir, const tmc_named_data *files, int n, 
     }
   }
   if (s != TMC_OK && created) rmdir(dir); /* only when empty */
-  free(state);
-  free(tmp);
-  free(path);
-  free(old);
+  tmc_heap_free(state);
+  tmc_heap_free(tmp);
+  tmc_heap_free(path);
+  tmc_heap_free(old);
   return s;
 }
 
@@ -180,13 +182,13 @@ tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d) {
     return TMC_OK;
   }
   size_t n = strlen(path) + 32;
-  o->tmp = malloc(n);
+  o->tmp = tmc_heap_alloc(n);
   if (o->tmp == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory writing '%s'", path);
   snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
   o->f = fopen(o->tmp, "wb");
   if (o->f == NULL) {
     tmc_status s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    free(o->tmp);
+    tmc_heap_free(o->tmp);
     o->tmp = NULL;
     return s;
   }
@@ -211,7 +213,7 @@ tmc_status tmc_out_close(tmc_out *o, bool commit, tmc_diag *d) {
     if (commit) s = tmc_fail(d, TMC_ERR_IO, "cannot write '%s': %s", o->path, strerror(errno));
     remove(o->tmp);
   }
-  free(o->tmp);
+  tmc_heap_free(o->tmp);
   o->tmp = NULL;
   return s;
 }

@@ -1,6 +1,8 @@
 /* Growable text buffer (see buf.h). */
 #include "buf.h"
 
+#include "base/heap.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@ void tmc_buf_init(tmc_buf *b) {
 }
 
 void tmc_buf_free(tmc_buf *b) {
-  free(b->data);
+  tmc_heap_free(b->data);
   tmc_buf_init(b);
 }
 
@@ -28,7 +30,7 @@ static bool reserve(tmc_buf *b, size_t extra) {
     }
     cap *= 2;
   }
-  char *p = realloc(b->data, cap);
+  char *p = tmc_heap_realloc(b->data, cap);
   if (p == NULL) {
     b->failed = true;
     return false;

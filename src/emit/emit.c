@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/heap.h"
 #include "emitter.h"
 #include "plan/kernel_desc.h"
 #include "sources.h"
@@ -153,11 +154,11 @@ static void prefix_c(tmc_buf *b, const char *n, const char *N, bool model, const
 static bool add_file(tmc_emit_result *r, const char *name, const void *data, size_t size) {
   if (r->n_files >= (int)(sizeof r->files / sizeof r->files[0])) return false;
   tmc_emit_file *f = &r->files[r->n_files];
-  f->name = malloc(strlen(name) + 1);
-  f->data = malloc(size + 1);
+  f->name = tmc_heap_alloc(strlen(name) + 1);
+  f->data = tmc_heap_alloc(size + 1);
   if (f->name == NULL || f->data == NULL) {
-    free(f->name);
-    free(f->data);
+    tmc_heap_free(f->name);
+    tmc_heap_free(f->data);
     return false;
   }
   memcpy(f->name, name, strlen(name) + 1);
@@ -204,8 +205,8 @@ static bool add_kernel_file(tmc_emit_result *r, const emitter *e, const char *fi
 
 void tmc_emit_free(tmc_emit_result *r) {
   for (int i = 0; i < r->n_files; i++) {
-    free(r->files[i].name);
-    free(r->files[i].data);
+    tmc_heap_free(r->files[i].name);
+    tmc_heap_free(r->files[i].data);
   }
   r->n_files = 0;
 }
@@ -241,7 +242,10 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   if (s == TMC_OK) tmc_emit_header(&e);
   char name[128];
   includes inc = {0};
-  bool ok = s == TMC_OK && !e.h.failed && !e.c.failed && !e.w.failed;
+  /* A buffer whose allocation failed holds part of its text: any of them
+   * (those copied into NAME.c included) makes the whole result void. */
+  bool ok = s == TMC_OK && !e.h.failed && !e.c.failed && !e.w.failed && !e.decl.failed &&
+            !e.arrays.failed && !e.body.failed;
   snprintf(name, sizeof name, "%s.h", e.n);
   ok = ok && add_c(out, &e, name, true, e.h.data, e.h.len, &inc);
   snprintf(name, sizeof name, "%s.c", e.n);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "base/heap.h"
 #include "plan/patch.h"
 
 /* ---- NAME_detect ------------------------------------------------------------ */
@@ -45,13 +46,13 @@ static void emit_detect(emitter *e, tmc_buf *c) {
 
 tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
   const tmc_graph *g = e->g;
-  bool *done = calloc((size_t)g->n_tensors + 1, sizeof *done);
+  bool *done = tmc_heap_calloc((size_t)g->n_tensors + 1, sizeof *done);
   if (done == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory generating code");
   e->const_done = done;
   int32_t first = e->plan->patch ? tmc_emit_patch_stage(e) : 0;
   for (int32_t s = first; s < e->plan->n_steps; s++) tmc_emit_step(e, s);
   e->const_done = NULL;
-  free(done);
+  tmc_heap_free(done);
   if (e->bug)
     return tmc_fail(d, TMC_ERR_MODEL, "cannot generate code: %s (a tmc bug)", e->bug);
   tmc_buf *c = &e->c;
