@@ -25,6 +25,7 @@
 #include "ir/graph.h"
 #include "reader/fixture_bytes.h"
 #include "reader/shared_models.h"
+#include "testlib.h"
 
 /* Sweeps one model; returns the number of allocation points tried. */
 static long sweep(const char *name, const uint8_t *bytes, size_t len) {
@@ -85,10 +86,7 @@ static void test_fixture_sweeps(void **state) {
 }
 
 static void sweep_shared(const char *model) {
-  if (tt_shared_dir() == NULL) {
-    print_message("TMC_SHARED_DIR has no models/: skipped\n");
-    skip();
-  }
+  assert_non_null(tt_shared_dir()); /* main() skipped the group otherwise */
   char path[2048], name[64];
   tt_model_path(model, path, sizeof path);
   snprintf(name, sizeof name, "%s.tflite", model);
@@ -110,11 +108,19 @@ static void test_vww_sweep(void **state) {
   sweep_shared("vww");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  static const char *const groups[] = {"shared", NULL};
+  const char *group = tt_start(argc, argv, groups);
+  if (strcmp(group, "shared") == 0) {
+    tt_need_shared();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lenet_sweep),
+        cmocka_unit_test(test_vww_sweep),
+    };
+    return cmocka_run_group_tests_name("shared", tests, NULL, NULL);
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fixture_sweeps),
-      cmocka_unit_test(test_lenet_sweep),
-      cmocka_unit_test(test_vww_sweep),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
