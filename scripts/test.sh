@@ -26,12 +26,14 @@ run_ctest() {
   local dir=$1 rc=0
   shift
   (cd "$dir" && ctest "$@" --output-on-failure) 2>&1 | tee "$dir/ctest.out" || rc=$?
+  # Every ctest call rewrites LastTest.log (even ctest -N): keep this run's.
+  cp "$dir/Testing/Temporary/LastTest.log" "$dir/ctest.log"
   report_skips "$dir" || rc=1
   return $rc
 }
 
 # report_skips DIR: prints each test the last ctest run in DIR skipped, with
-# its "SKIP ..." line (Testing/Temporary/LastTest.log); returns 1 when
+# its "SKIP ..." line (from the run's LastTest.log); returns 1 when
 # CI=true and one of them carries a label of $ci_labels.
 report_skips() {
   local dir=$1 t why
@@ -45,15 +47,15 @@ report_skips() {
   for t in "${skipped[@]}"; do
     why=$(awk -v t="$t" '
       $2 == "Testing:" && $1 ~ /^[0-9]+\/[0-9]+$/ { cur = $3; next }
-      cur == t && /^SKIP / { print; exit }' "$dir/Testing/Temporary/LastTest.log")
+      cur == t && /^SKIP / { print; exit }' "$dir/ctest.log")
     echo "  $t: ${why:-no SKIP line in its output}"
-    if printf '%s\n' "${required[@]}" | grep -Fxq -e "$t"; then broken+=("$t: ${why:-?}"); fi
+    if printf '%s\n' "${required[@]}" | grep -Fxq -e "$t"; then broken+=("$t"); fi
   done
   if [ "${CI:-}" = true ] && [ ${#broken[@]} -gt 0 ]; then
     echo "test.sh: CI=true, but ${#broken[@]} tests needing ../shared, flatc or the arm" \
-      "toolchain were skipped; CI always has them, so the setup is broken" \
-      "(TMC_SHARED_DIR=$(sed -n 's/^TMC_SHARED_DIR:PATH=//p' "$dir/CMakeCache.txt")):" >&2
-    printf '  %s\n' "${broken[@]}" >&2
+      "toolchain were skipped (reasons above); CI always has them, so the setup is" \
+      "broken (TMC_SHARED_DIR=$(sed -n 's/^TMC_SHARED_DIR:PATH=//p' "$dir/CMakeCache.txt")):" \
+      "${broken[*]}" >&2
     return 1
   fi
   return 0
