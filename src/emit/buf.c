@@ -59,3 +59,36 @@ void tmc_buf_printf(tmc_buf *b, const char *fmt, ...) {
   va_end(ap);
   b->len += (size_t)n;
 }
+
+void tmc_buf_comment(tmc_buf *b, const char *s, size_t max_len) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
+    if (max_len && n >= max_len) {
+      tmc_buf_write(b, "...", 3);
+      return;
+    }
+    unsigned char c = *p;
+    if (c < 0x20 || c >= 0x7f || c == '\\' || c == '?') {
+      tmc_buf_printf(b, "\\x%02X", c);
+    } else {
+      char ch = (char)c;
+      tmc_buf_write(b, &ch, 1);
+      /* Never let "*" + "/" (end) or "/" + "*" (nested start) form. */
+      if ((c == '*' && p[1] == '/') || (c == '/' && p[1] == '*')) tmc_buf_write(b, " ", 1);
+    }
+  }
+  /* Nor with the text the emitter writes after it. */
+  if (n && (s[n - 1] == '*' || s[n - 1] == '/')) tmc_buf_write(b, " ", 1);
+}
+
+void tmc_buf_cstring(tmc_buf *b, const char *s) {
+  tmc_buf_write(b, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned char c = *p;
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '?')
+      tmc_buf_printf(b, "\\%03o", c);
+    else
+      tmc_buf_write(b, p, 1);
+  }
+  tmc_buf_write(b, "\"", 1);
+}

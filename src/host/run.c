@@ -1,4 +1,4 @@
-/* Host runner: one switch over the plan's kernels (Grep ORDER KERNEL). */
+/* Host runner: executes a plan, each step through its kernel descriptor. */
 #include "run.h"
 
 #include <string.h>
@@ -27,161 +27,58 @@ static uint8_t *operand(const exec *x, int32_t t) {
   return tmc_host_tensor(x->plan, x->arena, t);
 }
 
-/* A stage step's parameters for one patch: local shapes and padding. */
-static void localize(tmc_step *st, const tmc_patch_geom *ge) {
-  int64_t n = (int64_t)ge->out_dims.h * ge->out_dims.w * ge->out_dims.c;
-  st->in_dims = ge->in_dims;
-  st->out_dims = ge->out_dims;
-  switch (st->kernel) {
-    case TMC_K_CONV2D:
-      st->p.conv.pad_top = ge->pad_top;
-      st->p.conv.pad_bottom = ge->pad_bottom;
-      st->p.conv.pad_left = ge->pad_left;
-      st->p.conv.pad_right = ge->pad_right;
-      break;
-    case TMC_K_DEPTHWISE_CONV2D:
-      st->p.dw.pad_top = ge->pad_top;
-      st->p.dw.pad_bottom = ge->pad_bottom;
-      st->p.dw.pad_left = ge->pad_left;
-      st->p.dw.pad_right = ge->pad_right;
-      break;
-    case TMC_K_AVG_POOL:
-    case TMC_K_MAX_POOL:
-      st->p.pool.pad_top = ge->pad_top;
-      st->p.pool.pad_bottom = ge->pad_bottom;
-      st->p.pool.pad_left = ge->pad_left;
-      st->p.pool.pad_right = ge->pad_right;
-      break;
-    default: /* element-wise: equal shapes, one flat dimension */
-      st->size = (int32_t)n;
-      st->bcast.rank = 1;
-      st->bcast.dims[0] = (int32_t)n;
-      st->bcast.stride1[0] = st->bcast.stride2[0] = 1;
-      break;
+/* One function per kernel, calling it with the arguments kernels.def lists
+ * (the code generator prints the same call from the same list). Operands
+ * are void pointers, which C converts to each kernel's pointer types. */
+typedef struct operands {
+  const void *in[TMC_MAX_OP_IO];
+  void *out[TMC_MAX_OP_IO];
+  const int8_t *in8[TMC_MAX_OP_IO];
+  int8_t *out8[TMC_MAX_OP_IO];
+} operands;
+
+#define A_P ((const void *)&st->p)
+#define A_IN(k) (o->in[k])
+#define A_OUT(k) (o->out[k])
+#define A_W(k) (st->weights)
+#define A_B(k) (st->bias)
+#define A_IN_DIMS (&st->in_dims)
+#define A_FILTER_DIMS (&st->filter_dims)
+#define A_OUT_DIMS (&st->out_dims)
+#define A_BCAST (&st->bcast)
+#define A_SIZE (st->size)
+#define A_OUTER (st->outer)
+#define A_DEPTH (st->depth)
+#define A_UNITS (st->units)
+#define A_SCRATCH (scratch)
+#define A_INS (o->in8)
+#define A_OUTS (o->out8)
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args)               \
+  static void call_##e(const tmc_step *st, const operands *o, void *scratch) {      \
+    (void)st, (void)o, (void)scratch;                                                \
+    fn args;                                                                         \
   }
-}
+#include "plan/kernels.def"
+#undef TMC_KERNEL
+
+typedef void (*kernel_call)(const tmc_step *, const operands *, void *);
+static const kernel_call calls[TMC_KERNEL_COUNT] = {
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args) call_##e,
+#include "plan/kernels.def"
+#undef TMC_KERNEL
+};
 
 static void run_step(const exec *x, const tmc_step *st, void *scratch) {
-  const tmc_kernel_params *p = &st->p;
-#define IN(k) ((const int8_t *)operand(x, st->in[k]))
-#define OUT(k) ((int8_t *)operand(x, st->out[k]))
-  switch (st->kernel) {
-    case TMC_K_CONV2D:
-      tmc_conv2d_s8(&p->conv, &st->in_dims, IN(0), &st->filter_dims, st->weights, st->bias,
-                    &st->out_dims, OUT(0), scratch);
-      break;
-    case TMC_K_DEPTHWISE_CONV2D:
-      tmc_depthwise_conv2d_s8(&p->dw, &st->in_dims, IN(0), &st->filter_dims, st->weights,
-                              st->bias, &st->out_dims, OUT(0), scratch);
-      break;
-    case TMC_K_FULLY_CONNECTED:
-      tmc_fully_connected_s8(&p->fc, st->outer, st->depth, IN(0), st->units, st->weights,
-                             st->bias, OUT(0), scratch);
-      break;
-    case TMC_K_TRANSPOSE_CONV:
-      tmc_transpose_conv_s8(&p->tconv, &st->in_dims, IN(2), &st->filter_dims, st->weights,
-                            st->bias, &st->out_dims, OUT(0), scratch);
-      break;
-    case TMC_K_ADD:
-      tmc_add_s8(&p->add, &st->bcast, IN(0), IN(1), OUT(0));
-      break;
-    case TMC_K_SUB:
-      tmc_sub_s8(&p->add, &st->bcast, IN(0), IN(1), OUT(0));
-      break;
-    case TMC_K_MUL:
-      tmc_mul_s8(&p->mul, &st->bcast, IN(0), IN(1), OUT(0));
-      break;
-    case TMC_K_MAXIMUM:
-      tmc_maximum_s8(&st->bcast, IN(0), IN(1), OUT(0));
-      break;
-    case TMC_K_MINIMUM:
-      tmc_minimum_s8(&st->bcast, IN(0), IN(1), OUT(0));
-      break;
-    case TMC_K_AVG_POOL:
-      tmc_avg_pool_s8(&p->pool, &st->in_dims, IN(0), &st->out_dims, OUT(0));
-      break;
-    case TMC_K_MAX_POOL:
-      tmc_max_pool_s8(&p->pool, &st->in_dims, IN(0), &st->out_dims, OUT(0));
-      break;
-    case TMC_K_MEAN:
-      tmc_mean_s8(&p->mean, IN(0), OUT(0));
-      break;
-    case TMC_K_SOFTMAX:
-      tmc_softmax_s8(&p->softmax, st->outer, st->depth, IN(0), OUT(0));
-      break;
-    case TMC_K_LOG_SOFTMAX:
-      tmc_log_softmax_s8(&p->log_softmax, st->outer, st->depth, IN(0), OUT(0));
-      break;
-    case TMC_K_SOFTMAX_F32:
-      tmc_softmax_f32(p->softmax_f32.beta, st->outer, st->depth,
-                      (const float *)(const void *)IN(0), (float *)(void *)OUT(0));
-      break;
-    case TMC_K_LOG_SOFTMAX_F32:
-      tmc_log_softmax_f32(st->outer, st->depth, (const float *)(const void *)IN(0),
-                          (float *)(void *)OUT(0));
-      break;
-    case TMC_K_LOGISTIC:
-      tmc_logistic_s8(&p->sigmoid, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_TANH:
-      tmc_tanh_s8(&p->sigmoid, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_HARD_SWISH:
-      tmc_hard_swish_s8(&p->hard_swish, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_RELU:
-      tmc_relu_s8(&p->relu, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_CLAMP:
-      tmc_clamp_s8(p->clamp.lo, p->clamp.hi, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_LEAKY_RELU:
-      tmc_leaky_relu_s8(&p->leaky, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_QUANTIZE_F32:
-      tmc_quantize_f32_s8(&p->quantize, st->size, (const float *)(const void *)IN(0), OUT(0));
-      break;
-    case TMC_K_REQUANTIZE:
-      tmc_requantize_s8(&p->requantize, st->size, IN(0), OUT(0));
-      break;
-    case TMC_K_DEQUANTIZE:
-      tmc_dequantize_s8_f32(&p->dequantize, st->size, IN(0), (float *)(void *)OUT(0));
-      break;
-    case TMC_K_PAD:
-      tmc_pad_s8(&p->pad, IN(0), OUT(0));
-      break;
-    case TMC_K_RESIZE_NEAREST:
-      tmc_resize_nearest_s8(&p->nearest, &st->in_dims, IN(0), &st->out_dims, OUT(0));
-      break;
-    case TMC_K_RESIZE_BILINEAR:
-      tmc_resize_bilinear_s8(&p->resize, &st->in_dims, IN(0), &st->out_dims, OUT(0));
-      break;
-    case TMC_K_CONCATENATION: {
-      const int8_t *parts[TMC_MAX_OP_IO];
-      for (int k = 0; k < st->n_in; k++) parts[k] = IN(k);
-      tmc_concatenation_s8(&p->concat, parts, OUT(0));
-      break;
-    }
-    case TMC_K_SPLIT: {
-      int8_t *parts[TMC_MAX_OP_IO];
-      for (int k = 0; k < st->n_out; k++) parts[k] = OUT(k);
-      tmc_split_s8(&p->concat, IN(1), parts);
-      break;
-    }
-    case TMC_K_TRANSPOSE:
-      tmc_transpose_s8(&p->transpose, IN(0), OUT(0));
-      break;
-    case TMC_K_STRIDED_SLICE:
-      tmc_strided_slice_s8(&p->slice, IN(0), OUT(0));
-      break;
-    case TMC_K_COPY:
-      memcpy(OUT(0), IN(0), (size_t)st->size);
-      break;
-    case TMC_KERNEL_COUNT:
-      break;
+  operands o; /* only the first n_in / n_out entries are set */
+  for (int k = 0; k < st->n_in; k++) {
+    o.in8[k] = (const int8_t *)operand(x, st->in[k]);
+    o.in[k] = o.in8[k];
   }
-#undef IN
-#undef OUT
+  for (int k = 0; k < st->n_out; k++) {
+    o.out8[k] = (int8_t *)operand(x, st->out[k]);
+    o.out[k] = o.out8[k];
+  }
+  calls[st->kernel](st, &o, scratch);
 }
 
 /* The patch stage: per patch, gather the input region, run the stage's
@@ -198,8 +95,8 @@ static void run_patches(const tmc_plan *plan, uint8_t *arena) {
     tmc_patch_gather(tmc_host_tensor(plan, arena, in->id), in, &reg[in->id],
                      x.local + pt->local_off[in->id]);
     for (int32_t s = 0; s < ns; s++) {
-      tmc_step st = plan->steps[s];
-      localize(&st, &pt->geom[(size_t)pi * ns + s]);
+      tmc_step st;
+      tmc_patch_step(plan, pi, s, &st);
       run_step(&x, &st, pt->scratch_off[s] >= 0 ? x.local + pt->scratch_off[s] : NULL);
     }
     tmc_patch_scatter(tmc_host_tensor(plan, arena, out->id), out, &reg[out->id],

@@ -3,7 +3,8 @@
  *    buffer of the exact byte size, quantization that fits the tensor;
  * 2. operators: operator code, kind, tensor indices, single producer per
  *    tensor, options of the expected table, typed parameters;
- * 3. per-kind operand checks (check.c) and the supported-op marks;
+ * 3. per-kind operand checks (operands.c, driven by the op table) and the
+ *    supported-op marks;
  * 4. consumers and graph inputs/outputs. */
 #include "build.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "op_table.h"
 
 typedef struct builder {
   const tmc_tfl_model *m;
@@ -140,39 +142,6 @@ static const char *kind_name_or_code(builder *b, int32_t code) {
   return n ? n : tmc_arena_printf(b->a, "BUILTIN_%d", code);
 }
 
-static tmc_op_kind kind_of(int32_t code, uint8_t *opt_type) {
-  switch (code) {
-#define TMC_OP(kind, c, opt, imin, imax, omin, omax) \
-  case c:                                            \
-    *opt_type = opt;                                 \
-    return TMC_OP_##kind;
-#include "ops.def"
-#undef TMC_OP
-    default:
-      *opt_type = 0;
-      return TMC_OP_UNKNOWN;
-  }
-}
-
-static void io_counts(tmc_op_kind k, int *imin, int *imax, int *omin, int *omax) {
-  switch (k) {
-#define TMC_OP(kind, c, opt, i0, i1, o0, o1) \
-  case TMC_OP_##kind:                        \
-    *imin = i0;                              \
-    *imax = i1;                              \
-    *omin = o0;                              \
-    *omax = o1;                              \
-    return;
-#include "ops.def"
-#undef TMC_OP
-    default:
-      *imin = 0;
-      *imax = -1;
-      *omin = 0;
-      *omax = -1;
-  }
-}
-
 static const char *options_name(uint8_t type) {
   switch (type) {
     case 0:
@@ -212,7 +181,8 @@ static tmc_status build_op(builder *b, int32_t i) {
     op->unsupported = "custom operator";
   } else {
     op->builtin_code = oc->code;
-    op->kind = kind_of(oc->code, &want_opt);
+    op->kind = tmc_op_kind_of_builtin(oc->code);
+    want_opt = tmc_op_desc_of(op->kind)->options_type;
     op->name = kind_name_or_code(b, oc->code);
     if (op->name == NULL) return nomem(b, "op name");
     if (op->kind == TMC_OP_UNKNOWN) op->unsupported = "operator not implemented by tmc";
@@ -245,8 +215,9 @@ static tmc_status build_op(builder *b, int32_t i) {
   }
   if (op->kind == TMC_OP_UNKNOWN) return TMC_OK;
 
-  int imin, imax, omin, omax;
-  io_counts(op->kind, &imin, &imax, &omin, &omax);
+  const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
+  int imin = desc->min_inputs, imax = desc->max_inputs;
+  int omin = desc->min_outputs, omax = desc->max_outputs;
   if (op->n_in < imin || (imax >= 0 && op->n_in > imax))
     return tmc_fail(b->d, TMC_ERR_MODEL, "op %d %s: %d inputs, expected %s", i, op->name,
                     op->n_in, count_range(b, imin, imax));

@@ -1,7 +1,8 @@
-/* Per-kind operator checks of the IR builder: options -> typed parameters
- * (invalid values are model errors), operand ranks, shapes and types (model
- * errors when TFLite itself would refuse them; an "unsupported" mark with a
- * reason when the model is valid but tmc cannot compile it). */
+/* Per-kind operator checks of the IR builder, driven by the operator table
+ * (ops.def, op_table.h): options -> typed parameters (attrs.c; invalid
+ * values are model errors), operand ranks, shapes and types (operands.c;
+ * model errors when TFLite itself would refuse them, an "unsupported" mark
+ * with a reason when the model is valid but tmc cannot compile it). */
 #ifndef TMC_IR_CHECK_H
 #define TMC_IR_CHECK_H
 

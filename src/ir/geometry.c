@@ -22,34 +22,55 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* TFLite reads begin, end and strides as int32. Wider values (INT64 inputs)
+ * saturate: on an axis of fewer than 2^31 elements that selects the same
+ * elements, and keeps every sum below in range. */
+static int64_t sat32(int64_t v) { return clamp64(v, INT32_MIN, INT32_MAX); }
+
+/* One axis of n elements, as TFLite's reference kernel walks it
+ * (strided_slice_logic.h: StridedSliceStartForAxis, StridedSliceEndForAxis,
+ * then the loop `for (i = start; s > 0 ? i < stop : i > stop; i += s)`). */
+static void slice_axis(int64_t n, int64_t begin, int64_t end, int64_t s, bool begin_masked,
+                       bool end_masked, bool shrink, bool offset, int32_t *start_out,
+                       int32_t *count_out) {
+  /* Start: negative indices count from the end; clamp to [0, n] going
+   * forward, [-1, n-1] going backward; begin_mask: the first element. */
+  int64_t start = begin < 0 ? begin + n : begin;
+  start = s > 0 ? clamp64(start, 0, n) : clamp64(start, -1, n - 1);
+  if (begin_masked) start = s > 0 ? 0 : n - 1;
+  /* Stop: one element for a shrunk axis (none when start is past the end;
+   * the masks and end do not apply). Else end (relative to the start with
+   * offset), negative from the end, clamped like start but one further;
+   * end_mask: past the last element. */
+  int64_t stop;
+  if (shrink) {
+    stop = start >= n ? start : start + 1;
+  } else {
+    stop = offset ? end + start : end;
+    if (stop < 0) stop += n;
+    stop = s > 0 ? clamp64(stop, 0, n) : clamp64(stop, -1, n - 1);
+    if (end_masked) stop = s > 0 ? n : -1;
+  }
+  /* Count: the loop's iterations, ceil((stop - start) / s) when positive.
+   * A shrunk axis with a negative stride runs none (stop is start + 1). */
+  int64_t count = s > 0 ? (stop - start + s - 1) / s : (start - stop - s - 1) / -s;
+  *start_out = (int32_t)start;
+  *count_out = (int32_t)(count < 0 ? 0 : count);
+}
+
 bool tmc_slice_geometry(const int32_t *dims, int32_t rank, const int64_t *begin,
                         const int64_t *end, const int64_t *strides,
                         const tmc_slice_attr *attr, tmc_slice *out) {
   out->rank = rank;
   for (int32_t d = 0; d < rank; d++) {
-    int64_t n = dims[d], s = strides[d];
+    int64_t s = sat32(strides[d]);
     if (s == 0) return false;
-    /* Start. */
-    int64_t start = begin[d];
-    if (start < 0) start += n;
-    start = s > 0 ? clamp64(start, 0, n) : clamp64(start, -1, n - 1);
-    if (attr->begin_mask & (1 << d)) start = s > 0 ? 0 : n - 1;
-    /* End. */
-    int64_t stop;
-    if (attr->shrink_axis_mask & (1 << d)) {
-      stop = start >= n ? start : start + 1;
-    } else {
-      stop = end[d];
-      if (attr->offset) stop += start;
-      if (stop < 0) stop += n;
-      stop = s > 0 ? clamp64(stop, 0, n) : clamp64(stop, -1, n - 1);
-      if (attr->end_mask & (1 << d)) stop = s > 0 ? n : -1;
-    }
-    int64_t count = s > 0 ? (stop - start + s - 1) / s : (start - stop + (-s) - 1) / (-s);
-    if (count < 0) count = 0;
-    out->start[d] = (int32_t)start;
+    uint32_t bit = 1u << d;
+    slice_axis(dims[d], sat32(begin[d]), sat32(end[d]), s,
+               ((uint32_t)attr->begin_mask & bit) != 0, ((uint32_t)attr->end_mask & bit) != 0,
+               ((uint32_t)attr->shrink_axis_mask & bit) != 0, attr->offset, &out->start[d],
+               &out->count[d]);
     out->step[d] = (int32_t)s;
-    out->count[d] = (int32_t)count;
   }
   return true;
 }

@@ -19,9 +19,23 @@ tmc_window tmc_window_geometry(int64_t in, int32_t k, int32_t stride, int32_t di
                                tmc_padding padding);
 
 /* A strided slice over a tensor of `rank` dims: begin/end/strides as given by
- * the op's constant inputs, masks from its attributes. Produces, per dim, the
- * first index, the step and the count (TFLite's StridedSliceStartForAxis /
- * EndForAxis). Returns false when a stride is 0. */
+ * the op's constant inputs (one value per dim), masks and offset from its
+ * attributes (ellipsis_mask and new_axis_mask are not applied). Produces, per
+ * dim, the first index, the step and the count of elements, exactly as
+ * TFLite's reference kernel (strided_slice_logic.h StridedSliceStartForAxis /
+ * StridedSliceEndForAxis and its loop):
+ * - start: begin, + dim when negative, clamped to [0, dim] (stride > 0) or
+ *   [-1, dim-1] (stride < 0); begin_mask bit d: 0 (stride > 0), dim-1 (< 0);
+ * - stop, shrink_axis_mask bit d: start + 1, or start when start >= dim
+ *   (end, end_mask and offset ignored); a shrunk axis with a negative stride
+ *   therefore has count 0, as TFLite's loop runs no iteration;
+ * - stop otherwise: end (+ start when offset), + dim when negative, clamped
+ *   to [0, dim] (stride > 0) or [-1, dim-1] (stride < 0); end_mask bit d:
+ *   dim (stride > 0), -1 (stride < 0);
+ * - count: ceil((stop - start) / stride), 0 when negative.
+ * start is an element index only when count > 0 (it may be -1 or dim
+ * otherwise). Values beyond int32 saturate (TFLite reads int32). Returns
+ * false when a stride is 0. */
 typedef struct tmc_slice {
   int32_t rank;
   int32_t start[TMC_MAX_RANK], step[TMC_MAX_RANK], count[TMC_MAX_RANK];

@@ -1,6 +1,8 @@
 /* Names, per-op figures and the supported-op check of the graph IR. */
 #include "graph.h"
 
+#include "op_impl.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,17 +25,7 @@ size_t tmc_dtype_size(tmc_dtype t) {
   }
 }
 
-const char *tmc_op_kind_name(tmc_op_kind k) {
-  switch (k) {
-#define TMC_OP(kind, code, opt, imin, imax, omin, omax) \
-  case TMC_OP_##kind:                              \
-    return #kind;
-#include "ops.def"
-#undef TMC_OP
-    default:
-      return "UNKNOWN";
-  }
-}
+const char *tmc_op_kind_name(tmc_op_kind k) { return tmc_op_desc_of(k)->name; }
 
 const char *tmc_act_name(tmc_act a) {
   static const char *const names[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH",
@@ -41,24 +33,29 @@ const char *tmc_act_name(tmc_act a) {
   return (unsigned)a < 6 ? names[a] : "?";
 }
 
-int64_t tmc_op_macs(const tmc_graph *g, const tmc_op *op) {
+/* MACS callbacks (ops.def). CONV_2D: out elems x kh x kw x cin;
+ * DEPTHWISE_CONV_2D: out elems x kh x kw. */
+int64_t tmc_ir_macs_conv(const tmc_graph *g, const tmc_op *op) {
+  const tmc_tensor *w = tmc_op_input(g, op, 1), *out = tmc_op_output(g, op, 0);
+  int32_t cin = op->kind == TMC_OP_CONV_2D ? w->dims[3] : 1;
+  return out->elems * w->dims[1] * w->dims[2] * cin;
+}
+
+/* Out elems x input features. */
+int64_t tmc_ir_macs_fc(const tmc_graph *g, const tmc_op *op) {
   const tmc_tensor *w = tmc_op_input(g, op, 1);
-  if (op->n_out < 1) return 0;
-  const tmc_tensor *out = tmc_op_output(g, op, 0);
-  switch (op->kind) {
-    case TMC_OP_CONV_2D: /* out elems x kh x kw x cin */
-      return out->elems * w->dims[1] * w->dims[2] * w->dims[3];
-    case TMC_OP_DEPTHWISE_CONV_2D: /* out elems x kh x kw */
-      return out->elems * w->dims[1] * w->dims[2];
-    case TMC_OP_FULLY_CONNECTED: /* out elems x input features */
-      return out->elems * w->dims[w->rank - 1];
-    case TMC_OP_TRANSPOSE_CONV: { /* input elems x kh x kw x cout */
-      const tmc_tensor *x = tmc_op_input(g, op, 2);
-      return x->elems * w->dims[0] * w->dims[1] * w->dims[2];
-    }
-    default:
-      return 0;
-  }
+  return tmc_op_output(g, op, 0)->elems * w->dims[w->rank - 1];
+}
+
+/* Input elems x kh x kw x cout. */
+int64_t tmc_ir_macs_transpose_conv(const tmc_graph *g, const tmc_op *op) {
+  const tmc_tensor *w = tmc_op_input(g, op, 1), *x = tmc_op_input(g, op, 2);
+  return x->elems * w->dims[0] * w->dims[1] * w->dims[2];
+}
+
+int64_t tmc_op_macs(const tmc_graph *g, const tmc_op *op) {
+  const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
+  return op->n_out >= 1 && desc->macs ? desc->macs(g, op) : 0;
 }
 
 int64_t tmc_op_weight_bytes(const tmc_graph *g, const tmc_op *op) {

@@ -27,12 +27,13 @@ size_t tmc_dtype_size(tmc_dtype t);
 
 typedef enum tmc_op_kind {
   TMC_OP_UNKNOWN = 0, /* any operator tmc does not model (inspectable only) */
-#define TMC_OP(kind, code, opt, imin, imax, omin, omax) TMC_OP_##kind,
+#define TMC_OP(kind, ...) TMC_OP_##kind,
 #include "ops.def"
 #undef TMC_OP
   TMC_OP_KIND_COUNT
 } tmc_op_kind;
 
+/* Everything else per kind is in ir/op_table.h (tmc_op_desc_of). */
 const char *tmc_op_kind_name(tmc_op_kind k);
 
 typedef enum tmc_padding { TMC_PAD_SAME = 0, TMC_PAD_VALID = 1 } tmc_padding;

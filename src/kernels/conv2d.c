@@ -305,7 +305,7 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *in,
   const int32_t groups = in->c / fc;
   const int32_t per_group = out->c / groups;
   const int32_t off = p->input_offset;
-  int32_t b, oy, ox, oc;
+  int32_t oc;
 
   if (p->requant != NULL && groups == 1) {
     conv_fast(p, in, x, f, w, out, y, (int16_t *)scratch);
@@ -319,33 +319,22 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *in,
     return;
   }
 
-  for (b = 0; b < out->n; ++b) {
-    for (oy = 0; oy < out->h; ++oy) {
-      const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      int32_t ky0, ky1;
-      tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
-      for (ox = 0; ox < out->w; ++ox) {
-        const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        int32_t kx0, kx1;
-        tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
-        for (oc = 0; oc < out->c; ++oc) {
-          const int32_t c0 = (oc / per_group) * fc;
-          int32_t acc = 0, ky, kx, ic;
-          for (ky = ky0; ky < ky1; ++ky) {
-            const int32_t iy = iy0 + ky * p->dilation_h;
-            for (kx = kx0; kx < kx1; ++kx) {
-              const int32_t ix = ix0 + kx * p->dilation_w;
-              const int8_t *px =
-                  x + (((size_t)b * in->h + iy) * in->w + ix) * in->c + c0;
-              const int8_t *pw =
-                  w + (((size_t)oc * f->h + ky) * f->w + kx) * fc;
-              for (ic = 0; ic < fc; ++ic) acc += pw[ic] * (px[ic] + off);
-            }
-          }
-          if (bias) acc += bias[oc];
-          *y++ = requant_out(p, acc, oc);
+  TMC_WINDOW_EACH(p, in, f, out, {
+    for (oc = 0; oc < out->c; ++oc) {
+      const int32_t c0 = (oc / per_group) * fc;
+      int32_t acc = 0, ky, kx, ic;
+      for (ky = ky0; ky < ky1; ++ky) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        for (kx = kx0; kx < kx1; ++kx) {
+          const int32_t ix = ix0 + kx * p->dilation_w;
+          const int8_t *px =
+              x + (((size_t)b * in->h + iy) * in->w + ix) * in->c + c0;
+          const int8_t *pw = w + (((size_t)oc * f->h + ky) * f->w + kx) * fc;
+          for (ic = 0; ic < fc; ++ic) acc += pw[ic] * (px[ic] + off);
         }
       }
+      if (bias) acc += bias[oc];
+      *y++ = requant_out(p, acc, oc);
     }
-  }
+  });
 }

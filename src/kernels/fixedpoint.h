@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "kernels.h"
 #include "requant.h"
 
 #define TMC_FP_ONE_Q0 INT32_MAX /* One() for 0 integer bits */
@@ -228,6 +229,29 @@ static inline int32_t tmc_fp_reciprocal(int32_t x, int x_integer_digits,
       (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
   *num_bits_over_unit = x_integer_digits - headroom_plus_one;
   return tmc_fp_one_over_one_plus_x(shifted_sum_minus_one);
+}
+
+/* LOGISTIC and TANH on int8 (TFLite's reference_integer_ops): inputs
+ * beyond +/-input_range_radius saturate, the rest go to Q4.27 and through
+ * f (tmc_fp_logistic or tmc_fp_tanh), then to int8 as
+ * rdbp(q0, 31 - out_bits) + out_offset. */
+static inline void tmc_sigmoid_like_s8(const tmc_sigmoid_params *p,
+                                       int32_t size, const int8_t *x,
+                                       int8_t *y, int32_t (*f)(int32_t, int),
+                                       int out_bits, int32_t out_offset) {
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    const int32_t v = x[i] - p->input_zero_point;
+    if (v <= -p->input_range_radius) {
+      y[i] = -128;
+    } else if (v >= p->input_range_radius) {
+      y[i] = 127;
+    } else {
+      const int32_t q4 =
+          tmc_mbqm(v, p->input_multiplier, p->input_left_shift);
+      y[i] = tmc_sat_s8(tmc_rdbp(f(q4, 4), 31 - out_bits) + out_offset);
+    }
+  }
 }
 
 #endif /* TMC_KERNELS_FIXEDPOINT_H */

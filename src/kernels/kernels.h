@@ -12,16 +12,17 @@
  * - "offset" fields follow TFLite: input_offset = -input_zero_point,
  *   output_offset = +output_zero_point.
  * - act_min/act_max: the fused activation clamp in the output's int8 domain
- *   (see tmc_activation_range_s8 in quant_util.h).
+ *   (see tmc_activation_range_s8 in plan/quant.h).
  * - Every params struct is filled at compile time by the helpers in
- *   quant_util.h, which mirror TFLite Micro's Prepare() arithmetic.
+ *   plan/quant.h, which mirror TFLite Micro's Prepare() arithmetic.
  * - Bit-exactness: every kernel reproduces TFLM 90b983c2's reference kernels
- *   (checked on the 261-case op suite by tests/kernels/golden_kernels.c).
+ *   (checked byte for byte on the shared op suites by tests/golden/golden_ops_test.c).
  * - Aliasing (for the planner's in-place rule): output may equal input for
  *   RELU, clamp (RELU6), LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, requantize,
  *   SOFTMAX, LOG_SOFTMAX, and for ADD/SUB/MUL/MAXIMUM/MINIMUM when that
- *   operand has the output's shape; tmc_depthwise_conv2d_s8_inplace allows
- *   it for depthwise convs. All other kernels need disjoint buffers. */
+ *   operand has the output's shape. All other kernels need disjoint
+ *   buffers; the planner's overlap rules (plan/overlap.c) say how far an
+ *   output may start below a dying input for each kernel's loop order. */
 #ifndef TMC_KERNELS_KERNELS_H
 #define TMC_KERNELS_KERNELS_H
 
@@ -30,27 +31,44 @@
 
 #define TMC_MAX_DIMS 6 /* highest rank any shape-generic kernel takes */
 
+/* Every struct below is declared from its field list, an X-macro
+ * TMC_<TYPE>_FIELDS(X, T) of X(T, KIND, name) entries. KIND is I32, I64,
+ * F32, F64 (scalars), DIMS (int32_t[TMC_MAX_DIMS]), I32P (const int32_t *,
+ * a table) or RQP (const tmc_requant_ch *, a table). The compiler expands the
+ * same lists to print each layer's values as initialisers, so a struct and
+ * the initialisers tmc generates for it cannot disagree. */
+#define TMC_FIELD_I32(n) int32_t n;
+#define TMC_FIELD_I64(n) int64_t n;
+#define TMC_FIELD_F32(n) float n;
+#define TMC_FIELD_F64(n) double n;
+#define TMC_FIELD_DIMS(n) int32_t n[TMC_MAX_DIMS];
+#define TMC_FIELD_I32P(n) const int32_t *n;
+#define TMC_FIELD_RQP(n) const struct tmc_requant_ch *n;
+#define TMC_DECLARE_FIELD(T, kind, n) TMC_FIELD_##kind(n)
+#define TMC_PARAMS_STRUCT(T, LIST) \
+  typedef struct T { LIST(TMC_DECLARE_FIELD, T) } T;
+
 /* A 4-D NHWC shape (N batches, H rows, W columns, C channels). For weights:
  * conv OHWI = {out_c, kh, kw, in_c}; depthwise {1, kh, kw, out_c}. */
-typedef struct {
-  int32_t n, h, w, c;
-} tmc_dims4;
+#define TMC_DIMS4_FIELDS(X, T) \
+  X(T, I32, n) X(T, I32, h) X(T, I32, w) X(T, I32, c)
+TMC_PARAMS_STRUCT(tmc_dims4, TMC_DIMS4_FIELDS)
 
 /* Element-wise broadcasting of two operands onto one output, row-major.
- * Filled by tmc_broadcast_init (quant_util.h), which right-aligns the shapes,
+ * Filled by tmc_broadcast_init (plan/quant.h), which right-aligns the shapes,
  * drops size-1 output dims and merges dims that are contiguous in both
  * operands. stride[d] is the element step of an operand along output dim d,
  * 0 where that operand is broadcast. */
-typedef struct {
-  int32_t rank;                     /* 1..TMC_MAX_DIMS */
-  int32_t dims[TMC_MAX_DIMS];       /* output extents */
-  int32_t stride1[TMC_MAX_DIMS];    /* operand 1 strides (elements) */
-  int32_t stride2[TMC_MAX_DIMS];    /* operand 2 strides (elements) */
-} tmc_broadcast;
+#define TMC_BROADCAST_FIELDS(X, T) \
+  X(T, I32, rank) /* 1..TMC_MAX_DIMS */ \
+  X(T, DIMS, dims) /* output extents */ \
+  X(T, DIMS, stride1) /* operand 1 strides (elements) */ \
+  X(T, DIMS, stride2) /* operand 2 strides (elements) */
+TMC_PARAMS_STRUCT(tmc_broadcast, TMC_BROADCAST_FIELDS)
 
 /* ---- CONV_2D ------------------------------------------------------------ */
 /* Per-output-channel requantization, precomputed at compile time by
- * tmc_requant_prepare (quant_util.h) for the fast conv / depthwise / FC
+ * tmc_requant_prepare (plan/quant.h) for the fast conv / depthwise / FC
  * paths: bias, TFLite's MultiplyByQuantizedMultiplier (double rounding,
  * shift s) and the left shift folded into one 64-bit multiply, compare,
  * add and shift. With l = max(s, 0), r = max(-s, 0), Q = q * 2^l and
@@ -68,12 +86,12 @@ typedef struct {
  * powers of two merge, and v < 0 exactly when ab < -2^30, i.e.
  * t < threshold. |ab| < 2^62, so nothing overflows int64; the saturating
  * case needs q == INT32_MIN, which TFLite never produces (refused too). */
-typedef struct {
-  int64_t multiplier; /* Q */
-  int64_t threshold, round_pos, round_neg;
-  int32_t total_shift; /* 31 + r, at most 62 */
-  int32_t reserved;    /* 0 */
-} tmc_requant_ch;
+#define TMC_REQUANT_CH_FIELDS(X, T) \
+  X(T, I64, multiplier) /* Q */ \
+  X(T, I64, threshold) X(T, I64, round_pos) X(T, I64, round_neg) \
+  X(T, I32, total_shift) /* 31 + r, at most 62 */ \
+  X(T, I32, reserved) /* 0 */
+TMC_PARAMS_STRUCT(tmc_requant_ch, TMC_REQUANT_CH_FIELDS)
 
 static inline int32_t tmc_requant_apply(const tmc_requant_ch *r,
                                         int32_t acc) {
@@ -121,25 +139,25 @@ static inline void tmc_widen_s8(int16_t *restrict d,
   for (; i < n; ++i) d[i] = (int16_t)(s[i] + off);
 }
 
-typedef struct {
-  int32_t stride_h, stride_w;     /* >= 1 */
-  int32_t dilation_h, dilation_w; /* >= 1 */
-  /* Explicit padding per side. Output row y reads input rows
-   * y*stride_h - pad_top + ky*dilation_h; rows outside [0, in.h) read as the
-   * input zero point (contribute 0). pad_bottom/pad_right are implied by the
-   * output size; they are kept so passes (PAD folding, patch-based inference
-   * with per-patch padding) can state the full geometry. */
-  int32_t pad_top, pad_bottom, pad_left, pad_right;
-  int32_t input_offset;  /* -input zero point, [-127, 128] */
-  int32_t output_offset; /* output zero point, [-128, 127] */
-  int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_c] per output channel */
-  const int32_t *shift;      /* [out_c] per output channel */
-  /* Fast path when set (one group only): requant[out_c] from
-   * tmc_requant_prepare with the bias and tmc_conv2d_s8_acc_bound; NULL:
-   * plain path. */
-  const tmc_requant_ch *requant;
-} tmc_conv2d_params;
+#define TMC_CONV2D_PARAMS_FIELDS(X, T) \
+  X(T, I32, stride_h) X(T, I32, stride_w) /* >= 1 */ \
+  X(T, I32, dilation_h) X(T, I32, dilation_w) /* >= 1 */ \
+  /* Explicit padding per side. Output row y reads input rows \
+  * y*stride_h - pad_top + ky*dilation_h; rows outside [0, in.h) read as the \
+  * input zero point (contribute 0). pad_bottom/pad_right are implied by the \
+  * output size; they are kept so passes (PAD folding, patch-based inference \
+  * with per-patch padding) can state the full geometry. */ \
+  X(T, I32, pad_top) X(T, I32, pad_bottom) X(T, I32, pad_left) X(T, I32, pad_right) \
+  X(T, I32, input_offset) /* -input zero point, [-127, 128] */ \
+  X(T, I32, output_offset) /* output zero point, [-128, 127] */ \
+  X(T, I32, act_min) X(T, I32, act_max) \
+  X(T, I32P, multiplier) /* [out_c] per output channel */ \
+  X(T, I32P, shift) /* [out_c] per output channel */ \
+  /* Fast path when set (one group only): requant[out_c] from \
+  * tmc_requant_prepare with the bias and tmc_conv2d_s8_acc_bound; NULL: \
+  * plain path. */ \
+  X(T, RQP, requant)
+TMC_PARAMS_STRUCT(tmc_conv2d_params, TMC_CONV2D_PARAMS_FIELDS)
 
 /* Output pixels the fast path computes together (raster order; all their
  * windows are copied to the scratch before any of their outputs is
@@ -163,22 +181,22 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
                    void *scratch);
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------- */
-typedef struct {
-  int32_t stride_h, stride_w;
-  int32_t dilation_h, dilation_w;
-  int32_t pad_top, pad_bottom, pad_left, pad_right; /* as conv2d */
-  int32_t depth_multiplier; /* out.c == in.c * depth_multiplier */
-  int32_t input_offset, output_offset;
-  int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_c] */
-  const int32_t *shift;      /* [out_c] */
-  /* Fast path when set: requant[out_c] from tmc_requant_prepare with the
-   * bias from tmc_depthwise_conv2d_s8_fold_bias (which refuses filters
-   * holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken when
-   * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise (or
-   * when NULL) the plain path runs on bias, multiplier and shift. */
-  const tmc_requant_ch *requant;
-} tmc_depthwise_conv2d_params;
+#define TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS(X, T) \
+  X(T, I32, stride_h) X(T, I32, stride_w) \
+  X(T, I32, dilation_h) X(T, I32, dilation_w) \
+  X(T, I32, pad_top) X(T, I32, pad_bottom) X(T, I32, pad_left) X(T, I32, pad_right) /* as conv2d */ \
+  X(T, I32, depth_multiplier) /* out.c == in.c * depth_multiplier */ \
+  X(T, I32, input_offset) X(T, I32, output_offset) \
+  X(T, I32, act_min) X(T, I32, act_max) \
+  X(T, I32P, multiplier) /* [out_c] */ \
+  X(T, I32P, shift) /* [out_c] */ \
+  /* Fast path when set: requant[out_c] from tmc_requant_prepare with the \
+  * bias from tmc_depthwise_conv2d_s8_fold_bias (which refuses filters \
+  * holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken when \
+  * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise (or \
+  * when NULL) the plain path runs on bias, multiplier and shift. */ \
+  X(T, RQP, requant)
+TMC_PARAMS_STRUCT(tmc_depthwise_conv2d_params, TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS)
 
 #define TMC_DW_MAX_TAPS 64 /* fast path: kh * kw at most (stack table) */
 
@@ -195,35 +213,19 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                              const tmc_dims4 *output, int8_t *output_data,
                              void *scratch);
 
-/* In-place variant (TinyEngine's trick, for the planner's in-place rule):
- * depth_multiplier must be 1; output_data may equal input_data (it must
- * not overlap it otherwise). Channel by channel, the input plane is copied
- * to scratch, so writing output channel c only overwrites bytes of channel
- * c that are no longer read. Scratch: in.h * in.w bytes. Same results as
- * tmc_depthwise_conv2d_s8. */
-size_t tmc_depthwise_conv2d_s8_inplace_scratch_bytes(const tmc_dims4 *input);
-void tmc_depthwise_conv2d_s8_inplace(const tmc_depthwise_conv2d_params *p,
-                                     const tmc_dims4 *input,
-                                     const int8_t *input_data,
-                                     const tmc_dims4 *filter,
-                                     const int8_t *filter_data,
-                                     const int32_t *bias,
-                                     const tmc_dims4 *output,
-                                     int8_t *output_data, void *scratch);
-
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
-typedef struct {
-  int32_t input_offset;  /* -input zero point */
-  int32_t filter_offset; /* -weights zero point (0 for TFLite int8 weights) */
-  int32_t output_offset; /* output zero point */
-  int32_t act_min, act_max;
-  int32_t per_channel;       /* 0: multiplier[0]/shift[0] for all outputs */
-  const int32_t *multiplier; /* [out_depth] or [1] */
-  const int32_t *shift;      /* [out_depth] or [1] */
-  /* Fast path when set: requant[out_depth] from tmc_requant_prepare
-   * (per-tensor values repeated, bias folded in); NULL: plain path. */
-  const tmc_requant_ch *requant;
-} tmc_fully_connected_params;
+#define TMC_FULLY_CONNECTED_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_offset) /* -input zero point */ \
+  X(T, I32, filter_offset) /* -weights zero point (0 for TFLite int8 weights) */ \
+  X(T, I32, output_offset) /* output zero point */ \
+  X(T, I32, act_min) X(T, I32, act_max) \
+  X(T, I32, per_channel) /* 0: multiplier[0]/shift[0] for all outputs */ \
+  X(T, I32P, multiplier) /* [out_depth] or [1] */ \
+  X(T, I32P, shift) /* [out_depth] or [1] */ \
+  /* Fast path when set: requant[out_depth] from tmc_requant_prepare \
+  * (per-tensor values repeated, bias folded in); NULL: plain path. */ \
+  X(T, RQP, requant)
+TMC_PARAMS_STRUCT(tmc_fully_connected_params, TMC_FULLY_CONNECTED_PARAMS_FIELDS)
 
 /* input [batches][accum_depth], filter [out_depth][accum_depth],
  * bias [out_depth] or NULL, output [batches][out_depth]. The fast path
@@ -238,17 +240,17 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             int8_t *output_data, void *scratch);
 
 /* ---- TRANSPOSE_CONV ----------------------------------------------------- */
-typedef struct {
-  int32_t stride_h, stride_w;
-  /* Input pixel (y, x) scatters to output rows y*stride_h - pad_top + ky.
-   * TFLite pads as a conv from the output shape (tmc_transpose_conv_padding);
-   * only top/left matter, bottom/right are informational. */
-  int32_t pad_top, pad_bottom, pad_left, pad_right;
-  int32_t input_offset, output_offset;
-  int32_t act_min, act_max;
-  const int32_t *multiplier; /* [out_c] */
-  const int32_t *shift;      /* [out_c] */
-} tmc_transpose_conv_params;
+#define TMC_TRANSPOSE_CONV_PARAMS_FIELDS(X, T) \
+  X(T, I32, stride_h) X(T, I32, stride_w) \
+  /* Input pixel (y, x) scatters to output rows y*stride_h - pad_top + ky. \
+  * TFLite pads as a conv from the output shape (tmc_transpose_conv_padding); \
+  * only top/left matter, bottom/right are informational. */ \
+  X(T, I32, pad_top) X(T, I32, pad_bottom) X(T, I32, pad_left) X(T, I32, pad_right) \
+  X(T, I32, input_offset) X(T, I32, output_offset) \
+  X(T, I32, act_min) X(T, I32, act_max) \
+  X(T, I32P, multiplier) /* [out_c] */ \
+  X(T, I32P, shift) /* [out_c] */
+TMC_PARAMS_STRUCT(tmc_transpose_conv_params, TMC_TRANSPOSE_CONV_PARAMS_FIELDS)
 
 /* filter OHWI {out_c, kh, kw, in_c}; bias may be NULL. Computed as a gather
  * (each output sums the inputs that scatter onto it), so no int32 scratch is
@@ -261,15 +263,15 @@ void tmc_transpose_conv_s8(const tmc_transpose_conv_params *p,
                            int8_t *output_data, void *scratch);
 
 /* ---- ADD / SUB ---------------------------------------------------------- */
-typedef struct {
-  int32_t input1_offset, input2_offset; /* -zero points */
-  int32_t output_offset;                /* output zero point */
-  int32_t left_shift;                   /* 20 for int8 */
-  int32_t input1_multiplier, input1_shift; /* shifts <= 0 */
-  int32_t input2_multiplier, input2_shift;
-  int32_t output_multiplier, output_shift;
-  int32_t act_min, act_max;
-} tmc_add_params;
+#define TMC_ADD_PARAMS_FIELDS(X, T) \
+  X(T, I32, input1_offset) X(T, I32, input2_offset) /* -zero points */ \
+  X(T, I32, output_offset) /* output zero point */ \
+  X(T, I32, left_shift) /* 20 for int8 */ \
+  X(T, I32, input1_multiplier) X(T, I32, input1_shift) /* shifts <= 0 */ \
+  X(T, I32, input2_multiplier) X(T, I32, input2_shift) \
+  X(T, I32, output_multiplier) X(T, I32, output_shift) \
+  X(T, I32, act_min) X(T, I32, act_max)
+TMC_PARAMS_STRUCT(tmc_add_params, TMC_ADD_PARAMS_FIELDS)
 
 /* out = clamp(requant(s1*(x1+o1) +/- s2*(x2+o2))) per TFLite's AddFunc /
  * SubFunc. Operands are addressed through b (same shape: one dim, strides 1).
@@ -280,11 +282,11 @@ void tmc_sub_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output);
 
 /* ---- MUL ---------------------------------------------------------------- */
-typedef struct {
-  int32_t input1_offset, input2_offset, output_offset;
-  int32_t output_multiplier, output_shift; /* any sign of shift */
-  int32_t act_min, act_max;
-} tmc_mul_params;
+#define TMC_MUL_PARAMS_FIELDS(X, T) \
+  X(T, I32, input1_offset) X(T, I32, input2_offset) X(T, I32, output_offset) \
+  X(T, I32, output_multiplier) X(T, I32, output_shift) /* any sign of shift */ \
+  X(T, I32, act_min) X(T, I32, act_max)
+TMC_PARAMS_STRUCT(tmc_mul_params, TMC_MUL_PARAMS_FIELDS)
 
 void tmc_mul_s8(const tmc_mul_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output);
@@ -297,12 +299,12 @@ void tmc_minimum_s8(const tmc_broadcast *b, const int8_t *input1,
                     const int8_t *input2, int8_t *output);
 
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D -------------------------------------- */
-typedef struct {
-  int32_t stride_h, stride_w;
-  int32_t filter_h, filter_w;
-  int32_t pad_top, pad_bottom, pad_left, pad_right; /* top/left used */
-  int32_t act_min, act_max;
-} tmc_pool_params;
+#define TMC_POOL_PARAMS_FIELDS(X, T) \
+  X(T, I32, stride_h) X(T, I32, stride_w) \
+  X(T, I32, filter_h) X(T, I32, filter_w) \
+  X(T, I32, pad_top) X(T, I32, pad_bottom) X(T, I32, pad_left) X(T, I32, pad_right) /* top/left used */ \
+  X(T, I32, act_min) X(T, I32, act_max)
+TMC_PARAMS_STRUCT(tmc_pool_params, TMC_POOL_PARAMS_FIELDS)
 
 /* Average over the in-bounds part of each window (padding not counted),
  * rounded as TFLite: (sum +/- count/2) / count, C division. Input and output
@@ -316,17 +318,17 @@ void tmc_max_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      int8_t *output_data);
 
 /* ---- MEAN --------------------------------------------------------------- */
-typedef struct {
-  int32_t rank;                /* input rank, 1..TMC_MAX_DIMS */
-  int32_t dims[TMC_MAX_DIMS];  /* input shape */
-  int32_t reduce[TMC_MAX_DIMS];/* 1 where dim d is reduced */
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t num_elements;        /* product of reduced dims (> 0) */
-  /* TFLM QuantizedMeanOrSum: QuantizeMultiplier(in_scale/out_scale) with
-   * 1/num_elements folded in (tmc_mean_prepare). */
-  int32_t multiplier, shift;
-} tmc_mean_params;
+#define TMC_MEAN_PARAMS_FIELDS(X, T) \
+  X(T, I32, rank) /* input rank, 1..TMC_MAX_DIMS */ \
+  X(T, DIMS, dims) /* input shape */ \
+  X(T, DIMS, reduce) /* 1 where dim d is reduced */ \
+  X(T, I32, input_zero_point) \
+  X(T, I32, output_zero_point) \
+  X(T, I32, num_elements) /* product of reduced dims (> 0) */ \
+  /* TFLM QuantizedMeanOrSum: QuantizeMultiplier(in_scale/out_scale) with \
+  * 1/num_elements folded in (tmc_mean_prepare). */ \
+  X(T, I32, multiplier) X(T, I32, shift)
+TMC_PARAMS_STRUCT(tmc_mean_params, TMC_MEAN_PARAMS_FIELDS)
 
 /* out[kept index] = clamp(mbqm(sum - in_zp*num, multiplier, shift) + out_zp).
  * Output elements are in row-major order of the kept dims (keep_dims only
@@ -335,35 +337,35 @@ void tmc_mean_s8(const tmc_mean_params *p, const int8_t *input,
                  int8_t *output);
 
 /* ---- SOFTMAX / LOG_SOFTMAX (over the last dim) -------------------------- */
-typedef struct {
-  int32_t input_multiplier;  /* PreprocessSoftmaxScaling, 5 integer bits */
-  int32_t input_left_shift;
-  int32_t diff_min;          /* -CalculateInputRadius(5, left_shift, 31) */
-} tmc_softmax_params;
+#define TMC_SOFTMAX_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) /* PreprocessSoftmaxScaling, 5 integer bits */ \
+  X(T, I32, input_left_shift) \
+  X(T, I32, diff_min) /* -CalculateInputRadius(5, left_shift, 31) */
+TMC_PARAMS_STRUCT(tmc_softmax_params, TMC_SOFTMAX_PARAMS_FIELDS)
 
 /* Output quantization is fixed by TFLite: scale 1/256, zero point -128. */
 void tmc_softmax_s8(const tmc_softmax_params *p, int32_t outer,
                     int32_t depth, const int8_t *input, int8_t *output);
 
-typedef struct {
-  int32_t input_multiplier; /* PreprocessLogSoftmaxScalingExp, beta 1 */
-  int32_t input_left_shift;
-  int32_t reverse_scaling_divisor;
-  int32_t reverse_scaling_right_shift; /* >= 0 */
-  int32_t diff_min;
-} tmc_log_softmax_params;
+#define TMC_LOG_SOFTMAX_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) /* PreprocessLogSoftmaxScalingExp, beta 1 */ \
+  X(T, I32, input_left_shift) \
+  X(T, I32, reverse_scaling_divisor) \
+  X(T, I32, reverse_scaling_right_shift) /* >= 0 */ \
+  X(T, I32, diff_min)
+TMC_PARAMS_STRUCT(tmc_log_softmax_params, TMC_LOG_SOFTMAX_PARAMS_FIELDS)
 
 /* Output quantization fixed by TFLite: scale 16/256, zero point 127. */
 void tmc_log_softmax_s8(const tmc_log_softmax_params *p, int32_t outer,
                         int32_t depth, const int8_t *input, int8_t *output);
 
 /* ---- LOGISTIC / TANH ---------------------------------------------------- */
-typedef struct {
-  int32_t input_zero_point;
-  int32_t input_range_radius; /* CalculateInputRadius(4, left_shift, 31) */
-  int32_t input_multiplier;   /* round(frexp(in_scale * 2^27) * 2^31) */
-  int32_t input_left_shift;   /* frexp exponent (may be > 0) */
-} tmc_sigmoid_params;
+#define TMC_SIGMOID_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_zero_point) \
+  X(T, I32, input_range_radius) /* CalculateInputRadius(4, left_shift, 31) */ \
+  X(T, I32, input_multiplier) /* round(frexp(in_scale * 2^27) * 2^31) */ \
+  X(T, I32, input_left_shift) /* frexp exponent (may be > 0) */
+TMC_PARAMS_STRUCT(tmc_sigmoid_params, TMC_SIGMOID_PARAMS_FIELDS)
 
 /* LOGISTIC: output scale 1/256, zp -128. TANH: output scale 1/128, zp 0. */
 void tmc_logistic_s8(const tmc_sigmoid_params *p, int32_t size,
@@ -372,25 +374,25 @@ void tmc_tanh_s8(const tmc_sigmoid_params *p, int32_t size,
                  const int8_t *input, int8_t *output);
 
 /* ---- HARD_SWISH --------------------------------------------------------- */
-typedef struct {
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t output_multiplier_fixedpoint_int16; /* int16 range */
-  int32_t output_multiplier_exponent;         /* <= 0 */
-  int32_t reluish_multiplier_fixedpoint_int16;
-  int32_t reluish_multiplier_exponent;
-} tmc_hard_swish_params;
+#define TMC_HARD_SWISH_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_zero_point) \
+  X(T, I32, output_zero_point) \
+  X(T, I32, output_multiplier_fixedpoint_int16) /* int16 range */ \
+  X(T, I32, output_multiplier_exponent) /* <= 0 */ \
+  X(T, I32, reluish_multiplier_fixedpoint_int16) \
+  X(T, I32, reluish_multiplier_exponent)
+TMC_PARAMS_STRUCT(tmc_hard_swish_params, TMC_HARD_SWISH_PARAMS_FIELDS)
 
 void tmc_hard_swish_s8(const tmc_hard_swish_params *p, int32_t size,
                        const int8_t *input, int8_t *output);
 
 /* ---- RELU (requantizing) / RELU6 / LEAKY_RELU --------------------------- */
-typedef struct {
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t multiplier, shift; /* QuantizeMultiplier(in_scale / out_scale) */
-  int32_t act_min, act_max;  /* output domain clamp */
-} tmc_relu_params;
+#define TMC_RELU_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_zero_point) \
+  X(T, I32, output_zero_point) \
+  X(T, I32, multiplier) X(T, I32, shift) /* QuantizeMultiplier(in_scale / out_scale) */ \
+  X(T, I32, act_min) X(T, I32, act_max) /* output domain clamp */
+TMC_PARAMS_STRUCT(tmc_relu_params, TMC_RELU_PARAMS_FIELDS)
 
 /* TFLM RELU (and any requantize-then-clamp). */
 void tmc_relu_s8(const tmc_relu_params *p, int32_t size, const int8_t *input,
@@ -398,73 +400,76 @@ void tmc_relu_s8(const tmc_relu_params *p, int32_t size, const int8_t *input,
 
 /* TFLM RELU6 int8: a plain clamp of the raw values to [lo, hi] (lo = input
  * zero point, hi = quantized 6.0 clamped to int8); no requantization. */
-void tmc_clamp_s8(int32_t lo, int32_t hi, int32_t size, const int8_t *input,
+#define TMC_CLAMP_PARAMS_FIELDS(X, T) X(T, I32, lo) X(T, I32, hi)
+TMC_PARAMS_STRUCT(tmc_clamp_params, TMC_CLAMP_PARAMS_FIELDS)
+
+void tmc_clamp_s8(const tmc_clamp_params *p, int32_t size, const int8_t *input,
                   int8_t *output);
 
-typedef struct {
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t multiplier_identity, shift_identity; /* in_scale / out_scale */
-  int32_t multiplier_alpha, shift_alpha;       /* in_scale*alpha/out_scale */
-} tmc_leaky_relu_params;
+#define TMC_LEAKY_RELU_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_zero_point) \
+  X(T, I32, output_zero_point) \
+  X(T, I32, multiplier_identity) X(T, I32, shift_identity) /* in_scale / out_scale */ \
+  X(T, I32, multiplier_alpha) X(T, I32, shift_alpha) /* in_scale*alpha/out_scale */
+TMC_PARAMS_STRUCT(tmc_leaky_relu_params, TMC_LEAKY_RELU_PARAMS_FIELDS)
 
 void tmc_leaky_relu_s8(const tmc_leaky_relu_params *p, int32_t size,
                        const int8_t *input, int8_t *output);
 
 /* ---- QUANTIZE / DEQUANTIZE ---------------------------------------------- */
-typedef struct {
-  float scale; /* output scale */
-  int32_t zero_point;
-} tmc_quantize_params;
+#define TMC_QUANTIZE_PARAMS_FIELDS(X, T) \
+  X(T, F32, scale) /* output scale */ \
+  X(T, I32, zero_point)
+TMC_PARAMS_STRUCT(tmc_quantize_params, TMC_QUANTIZE_PARAMS_FIELDS)
 
 /* float -> int8: clamp(round(x / scale) + zp), roundf ties away from zero. */
 void tmc_quantize_f32_s8(const tmc_quantize_params *p, int32_t size,
                          const float *input, int8_t *output);
 
-typedef struct {
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t multiplier, shift; /* QuantizeMultiplier(in_scale / out_scale) */
-} tmc_requantize_params;
+#define TMC_REQUANTIZE_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_zero_point) \
+  X(T, I32, output_zero_point) \
+  X(T, I32, multiplier) X(T, I32, shift) /* QuantizeMultiplier(in_scale / out_scale) */
+TMC_PARAMS_STRUCT(tmc_requantize_params, TMC_REQUANTIZE_PARAMS_FIELDS)
 
 /* int8 -> int8 QUANTIZE (TFLite Requantize). */
 void tmc_requantize_s8(const tmc_requantize_params *p, int32_t size,
                        const int8_t *input, int8_t *output);
 
-typedef struct {
-  double scale; /* (double) of the float32 scale */
-  int32_t zero_point;
-} tmc_dequantize_params;
+#define TMC_DEQUANTIZE_PARAMS_FIELDS(X, T) \
+  X(T, F64, scale) /* (double) of the float32 scale */ \
+  X(T, I32, zero_point)
+TMC_PARAMS_STRUCT(tmc_dequantize_params, TMC_DEQUANTIZE_PARAMS_FIELDS)
 
 /* int8 -> float: (float)(scale * (q - zp)) computed in double. */
 void tmc_dequantize_s8_f32(const tmc_dequantize_params *p, int32_t size,
                            const int8_t *input, float *output);
 
 /* ---- PAD / PADV2 -------------------------------------------------------- */
-typedef struct {
-  int32_t rank;                    /* 1..TMC_MAX_DIMS */
-  int32_t in_dims[TMC_MAX_DIMS];
-  int32_t before[TMC_MAX_DIMS];    /* >= 0 */
-  int32_t after[TMC_MAX_DIMS];     /* >= 0 */
-  int32_t pad_value;               /* int8: output zp (PAD) or constant */
-} tmc_pad_params;
+#define TMC_PAD_PARAMS_FIELDS(X, T) \
+  X(T, I32, rank) /* 1..TMC_MAX_DIMS */ \
+  X(T, DIMS, in_dims) \
+  X(T, DIMS, before) /* >= 0 */ \
+  X(T, DIMS, after) /* >= 0 */ \
+  X(T, I32, pad_value) /* int8: output zp (PAD) or constant */
+TMC_PARAMS_STRUCT(tmc_pad_params, TMC_PAD_PARAMS_FIELDS)
 
 void tmc_pad_s8(const tmc_pad_params *p, const int8_t *input, int8_t *output);
 
 /* ---- RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR -------------------------- */
-typedef struct {
-  int32_t align_corners;
-  int32_t half_pixel_centers;
-} tmc_resize_params;
+#define TMC_RESIZE_PARAMS_FIELDS(X, T) \
+  X(T, I32, align_corners) \
+  X(T, I32, half_pixel_centers)
+TMC_PARAMS_STRUCT(tmc_resize_params, TMC_RESIZE_PARAMS_FIELDS)
 
 /* Nearest neighbour: the source row of each output row and the source
  * column of each output column, computed at compile time exactly as
  * TFLite's GetNearestNeighbor (in float) by tmc_resize_nearest_prepare, so
  * the kernel itself is integer-only. */
-typedef struct {
-  const int32_t *src_y; /* [out.h] */
-  const int32_t *src_x; /* [out.w] */
-} tmc_resize_nearest_params;
+#define TMC_RESIZE_NEAREST_PARAMS_FIELDS(X, T) \
+  X(T, I32P, src_y) /* [out.h] */ \
+  X(T, I32P, src_x) /* [out.w] */
+TMC_PARAMS_STRUCT(tmc_resize_nearest_params, TMC_RESIZE_NEAREST_PARAMS_FIELDS)
 
 void tmc_resize_nearest_s8(const tmc_resize_nearest_params *p, const tmc_dims4 *input,
                            const int8_t *input_data, const tmc_dims4 *output,
@@ -475,12 +480,12 @@ void tmc_resize_bilinear_s8(const tmc_resize_params *p,
                             const tmc_dims4 *output, int8_t *output_data);
 
 /* ---- CONCATENATION / SPLIT ---------------------------------------------- */
-typedef struct {
-  int32_t count; /* number of inputs (concat) or outputs (split) */
-  int32_t outer; /* product of the dims before the axis */
-  /* elements per outer step of each part: dims[axis] * product(after) */
-  const int32_t *part_size; /* [count] */
-} tmc_concat_params;
+#define TMC_CONCAT_PARAMS_FIELDS(X, T) \
+  X(T, I32, count) /* number of inputs (concat) or outputs (split) */ \
+  X(T, I32, outer) /* product of the dims before the axis */ \
+  /* elements per outer step of each part: dims[axis] * product(after) */ \
+  X(T, I32P, part_size) /* [count] */
+TMC_PARAMS_STRUCT(tmc_concat_params, TMC_CONCAT_PARAMS_FIELDS)
 
 /* All parts share the quantization (TFLM requires it; no requantization). */
 void tmc_concatenation_s8(const tmc_concat_params *p,
@@ -489,23 +494,23 @@ void tmc_split_s8(const tmc_concat_params *p, const int8_t *input,
                   int8_t *const *outputs);
 
 /* ---- TRANSPOSE ---------------------------------------------------------- */
-typedef struct {
-  int32_t rank;                   /* 1..TMC_MAX_DIMS */
-  int32_t in_dims[TMC_MAX_DIMS];
-  int32_t perm[TMC_MAX_DIMS];     /* output dim d = input dim perm[d] */
-} tmc_transpose_params;
+#define TMC_TRANSPOSE_PARAMS_FIELDS(X, T) \
+  X(T, I32, rank) /* 1..TMC_MAX_DIMS */ \
+  X(T, DIMS, in_dims) \
+  X(T, DIMS, perm) /* output dim d = input dim perm[d] */
+TMC_PARAMS_STRUCT(tmc_transpose_params, TMC_TRANSPOSE_PARAMS_FIELDS)
 
 void tmc_transpose_s8(const tmc_transpose_params *p, const int8_t *input,
                       int8_t *output);
 
 /* ---- STRIDED_SLICE (and SLICE) ------------------------------------------ */
-typedef struct {
-  int32_t rank;                   /* 1..TMC_MAX_DIMS */
-  int32_t in_dims[TMC_MAX_DIMS];
-  int32_t begin[TMC_MAX_DIMS];    /* normalized start index, in range */
-  int32_t stride[TMC_MAX_DIMS];   /* non-zero, may be negative */
-  int32_t count[TMC_MAX_DIMS];    /* output extent per dim (>= 0) */
-} tmc_strided_slice_params;
+#define TMC_STRIDED_SLICE_PARAMS_FIELDS(X, T) \
+  X(T, I32, rank) /* 1..TMC_MAX_DIMS */ \
+  X(T, DIMS, in_dims) \
+  X(T, DIMS, begin) /* normalized start index, in range */ \
+  X(T, DIMS, stride) /* non-zero, may be negative */ \
+  X(T, DIMS, count) /* output extent per dim (>= 0) */
+TMC_PARAMS_STRUCT(tmc_strided_slice_params, TMC_STRIDED_SLICE_PARAMS_FIELDS)
 
 /* out[i0..] = in[begin[d] + i_d * stride[d]]; shrink_axis dims have count 1
  * (dropping them does not change the layout). */
@@ -516,8 +521,11 @@ void tmc_strided_slice_s8(const tmc_strided_slice_params *p,
  * As TFLite's reference: per row, max; e = expf((x - max) * beta); softmax
  * out = e / sum(e); log-softmax out = (x - max) - logf(sum(expf(x - max))),
  * sums accumulated in float in index order. */
-void tmc_softmax_f32(float beta, int32_t outer, int32_t depth, const float *input,
-                     float *output);
+#define TMC_SOFTMAX_F32_PARAMS_FIELDS(X, T) X(T, F32, beta)
+TMC_PARAMS_STRUCT(tmc_softmax_f32_params, TMC_SOFTMAX_F32_PARAMS_FIELDS)
+
+void tmc_softmax_f32(const tmc_softmax_f32_params *p, int32_t outer, int32_t depth,
+                     const float *input, float *output);
 void tmc_log_softmax_f32(int32_t outer, int32_t depth, const float *input,
                          float *output);
 

@@ -21,6 +21,28 @@ static inline void tmc_tap_range(int32_t origin, int32_t step, int32_t n,
   *k1 = hi;
 }
 
+/* Runs STMT for every output pixel of a raster window over the NHWC input
+ * in (batch b, output row oy, column ox), with p's strides, dilations and
+ * top/left padding: iy0/ix0 is the window's origin in the input and
+ * [ky0, ky1) x [kx0, kx1) its taps that land inside it (the statement is
+ * the variadic tail). */
+#define TMC_WINDOW_EACH(p, in, f, out, ...)                                  \
+  do {                                                                        \
+    int32_t b, oy, ox;                                                        \
+    for (b = 0; b < (out)->n; ++b)                                            \
+      for (oy = 0; oy < (out)->h; ++oy) {                                     \
+        const int32_t iy0 = oy * (p)->stride_h - (p)->pad_top;               \
+        int32_t ky0, ky1;                                                     \
+        tmc_tap_range(iy0, (p)->dilation_h, (f)->h, (in)->h, &ky0, &ky1);     \
+        for (ox = 0; ox < (out)->w; ++ox) {                                   \
+          const int32_t ix0 = ox * (p)->stride_w - (p)->pad_left;            \
+          int32_t kx0, kx1;                                                   \
+          tmc_tap_range(ix0, (p)->dilation_w, (f)->w, (in)->w, &kx0, &kx1);   \
+          __VA_ARGS__;                                                        \
+        }                                                                     \
+      }                                                                       \
+  } while (0)
+
 /* Broadcast iteration: the innermost output dim is walked by the caller;
  * this advances the odometer over the outer dims and keeps both operand
  * offsets. idx has TMC_MAX_DIMS entries, zeroed before the first call. */
@@ -45,6 +67,30 @@ static inline int32_t tmc_bcast_rows(const tmc_broadcast *b) {
   for (d = 0; d + 1 < b->rank; ++d) rows *= b->dims[d];
   return rows;
 }
+
+/* Runs STMT for every output element of a broadcast of int8 operands x1
+ * and x2 onto y, in row-major order, with u and v (int32_t) the two operand
+ * values and out the int8 element to write (the statement is the variadic
+ * tail, so it may hold commas). */
+#define TMC_BCAST_EACH(b, x1, x2, y, ...)                                     \
+  do {                                                                         \
+    const int32_t bc_rows_ = tmc_bcast_rows(b);                               \
+    const int32_t bc_n_ = (b)->dims[(b)->rank - 1];                           \
+    const int32_t bc_s1_ = (b)->stride1[(b)->rank - 1];                       \
+    const int32_t bc_s2_ = (b)->stride2[(b)->rank - 1];                       \
+    int32_t bc_idx_[TMC_MAX_DIMS] = {0};                                      \
+    int32_t bc_off1_ = 0, bc_off2_ = 0, bc_r_, bc_i_;                         \
+    int8_t *bc_y_ = (y);                                                      \
+    for (bc_r_ = 0; bc_r_ < bc_rows_; ++bc_r_) {                              \
+      const int8_t *bc_a_ = (x1) + bc_off1_, *bc_c_ = (x2) + bc_off2_;        \
+      for (bc_i_ = 0; bc_i_ < bc_n_; ++bc_i_) {                               \
+        const int32_t u = bc_a_[bc_i_ * bc_s1_], v = bc_c_[bc_i_ * bc_s2_];   \
+        int8_t *const out = bc_y_++;                                          \
+        __VA_ARGS__;                                                          \
+      }                                                                       \
+      tmc_bcast_next(b, bc_idx_, &bc_off1_, &bc_off2_);                       \
+    }                                                                         \
+  } while (0)
 
 /* Row-major element strides of a shape. */
 static inline void tmc_strides(int32_t rank, const int32_t *dims,

@@ -7,18 +7,5 @@
 
 void tmc_logistic_s8(const tmc_sigmoid_params *p, int32_t size,
                      const int8_t *x, int8_t *y) {
-  int32_t i;
-  for (i = 0; i < size; ++i) {
-    const int32_t v = x[i] - p->input_zero_point;
-    if (v <= -p->input_range_radius) {
-      y[i] = -128;
-    } else if (v >= p->input_range_radius) {
-      y[i] = 127;
-    } else {
-      const int32_t q4 =
-          tmc_mbqm(v, p->input_multiplier, p->input_left_shift);
-      const int32_t q0 = tmc_fp_logistic(q4, 4);
-      y[i] = tmc_sat_s8(tmc_rdbp(q0, 31 - 8) - 128);
-    }
-  }
+  tmc_sigmoid_like_s8(p, size, x, y, tmc_fp_logistic, 8, -128);
 }

@@ -14,8 +14,9 @@ void tmc_relu_s8(const tmc_relu_params *p, int32_t size, const int8_t *x,
   }
 }
 
-void tmc_clamp_s8(int32_t lo, int32_t hi, int32_t size, const int8_t *x,
+void tmc_clamp_s8(const tmc_clamp_params *p, int32_t size, const int8_t *x,
                   int8_t *y) {
+  const int32_t lo = p->lo, hi = p->hi;
   int32_t i;
   for (i = 0; i < size; ++i) {
     const int32_t v = x[i];

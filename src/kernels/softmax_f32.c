@@ -11,8 +11,9 @@ static float row_max(const float *x, int32_t depth) {
   return m;
 }
 
-void tmc_softmax_f32(float beta, int32_t outer, int32_t depth, const float *input,
-                     float *output) {
+void tmc_softmax_f32(const tmc_softmax_f32_params *p, int32_t outer, int32_t depth,
+                     const float *input, float *output) {
+  const float beta = p->beta;
   for (int32_t i = 0; i < outer; i++) {
     const float *x = input + (size_t)i * depth;
     float *y = output + (size_t)i * depth;

@@ -5,11 +5,16 @@
 #include "ir/graph.h"
 
 /* Evaluates at compile time every operator whose inputs are all constants
- * and whose kind only moves or computes integers (SHAPE, PACK, UNPACK,
- * GATHER, STRIDED_SLICE, CONCATENATION, RESHAPE, SQUEEZE, TRANSPOSE): the
- * SHAPE -> STRIDED_SLICE -> PACK chains Keras puts before a RESHAPE. Folded
- * ops get op->folded; their outputs become constants held in the arena. */
+ * and whose kind only moves or computes integers (the kinds with a FOLD
+ * evaluator in ir/ops.def: SHAPE, RESHAPE, SQUEEZE, CONCATENATION, PACK,
+ * UNPACK, GATHER, STRIDED_SLICE, TRANSPOSE): the SHAPE -> STRIDED_SLICE ->
+ * PACK chains Keras puts before a RESHAPE. Folded ops get op->folded; their
+ * outputs become constants held in the arena. */
 tmc_status tmc_pass_fold_constants(tmc_graph *g, tmc_arena *a, tmc_diag *d);
+
+/* Whether tmc_pass_fold_constants has an evaluator for kind (true exactly for
+ * the kinds whose ops.def FOLD column is not none). */
+bool tmc_pass_fold_evaluates(tmc_op_kind kind);
 
 /* --io int8: the model takes and returns int8 tensors. Each graph input
  * read only by a QUANTIZE (float -> int8) is replaced by that QUANTIZE's

@@ -9,7 +9,7 @@
  * Kernels with another order, or whose output is larger per element than
  * the input, get no rule (-1). A negative delta lets the output start above
  * the input. Tests check each rule at its limit. */
-#include "plan.h"
+#include "kernel_desc.h"
 
 /* Element-wise: element i is read, then written (same element size). */
 static int64_t elementwise(const tmc_tensor *x, const tmc_tensor *y) {
@@ -90,6 +90,60 @@ static int64_t fc_rows(int32_t rows, int32_t depth, int32_t units, bool copied) 
   return delta;
 }
 
+/* The rules kernels.def names. */
+int64_t tmc_ov_none(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
+                    const tmc_tensor *y) {
+  (void)plan, (void)st, (void)in_k, (void)x, (void)y;
+  return -1;
+}
+
+int64_t tmc_ov_elementwise(const tmc_plan *plan, const tmc_step *st, int in_k,
+                           const tmc_tensor *x, const tmc_tensor *y) {
+  (void)plan, (void)st;
+  return in_k == 0 ? elementwise(x, y) : -1;
+}
+
+/* The operand that is not broadcast is read at the output's index. */
+int64_t tmc_ov_binary(const tmc_plan *plan, const tmc_step *st, int in_k,
+                      const tmc_tensor *x, const tmc_tensor *y) {
+  (void)plan, (void)st;
+  return (in_k <= 1 && x->elems == y->elems) ? elementwise(x, y) : -1;
+}
+
+static int64_t window_rule(const tmc_step *st, int in_k, window_order order) {
+  const tmc_step_window *w = &st->win;
+  return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, w->sh, w->sw, w->pad_top,
+                                   w->pad_left, order)
+                   : -1;
+}
+
+int64_t tmc_ov_pool(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
+                    const tmc_tensor *y) {
+  (void)plan, (void)x, (void)y;
+  return window_rule(st, in_k, WINDOW_CHANNEL);
+}
+
+/* Mirrors tmc_conv2d_s8's dispatch: fast (one group) or plain. */
+int64_t tmc_ov_conv(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
+                    const tmc_tensor *y) {
+  (void)plan, (void)x, (void)y;
+  bool fast = TMC_CPARAMS(st, tmc_conv2d_params)->requant != NULL && st->in_dims.c == st->filter_dims.c;
+  return window_rule(st, in_k, fast ? WINDOW_COPIED : WINDOW_PIXEL);
+}
+
+int64_t tmc_ov_depthwise(const tmc_plan *plan, const tmc_step *st, int in_k,
+                         const tmc_tensor *x, const tmc_tensor *y) {
+  (void)plan, (void)x, (void)y;
+  return window_rule(st, in_k,
+                     TMC_CPARAMS(st, tmc_depthwise_conv2d_params)->depth_multiplier == 1 ? WINDOW_CHANNEL : WINDOW_PIXEL);
+}
+
+int64_t tmc_ov_fc(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
+                  const tmc_tensor *y) {
+  (void)plan, (void)x, (void)y;
+  return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, TMC_CPARAMS(st, tmc_fully_connected_params)->requant != NULL) : -1;
+}
+
 int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) {
   const tmc_step *st = &plan->steps[s];
   const tmc_graph *g = plan->g;
@@ -97,41 +151,5 @@ int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) 
   if (st->in[in_k] < 0) return -1;
   const tmc_tensor *x = &g->tensors[st->in[in_k]], *y = &g->tensors[st->out[out_k]];
   if (x->is_const) return -1;
-  switch (st->kernel) {
-    case TMC_K_RELU: case TMC_K_CLAMP: case TMC_K_LEAKY_RELU: case TMC_K_REQUANTIZE:
-    case TMC_K_LOGISTIC: case TMC_K_TANH: case TMC_K_HARD_SWISH: case TMC_K_SOFTMAX:
-    case TMC_K_SOFTMAX_F32: case TMC_K_COPY:
-      return in_k == 0 ? elementwise(x, y) : -1;
-    case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
-      /* The operand that is not broadcast is read at the output's index. */
-      return (in_k <= 1 && x->elems == y->elems) ? elementwise(x, y) : -1;
-    case TMC_K_AVG_POOL: case TMC_K_MAX_POOL: {
-      const tmc_pool_params *q = &st->p.pool;
-      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
-                                       q->pad_top, q->pad_left, WINDOW_CHANNEL)
-                       : -1;
-    }
-    case TMC_K_CONV2D: {
-      /* Mirrors tmc_conv2d_s8's dispatch: fast (one group) or plain. */
-      const tmc_conv2d_params *q = &st->p.conv;
-      bool fast = q->requant != NULL && st->in_dims.c == st->filter_dims.c;
-      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
-                                       q->pad_top, q->pad_left,
-                                       fast ? WINDOW_COPIED : WINDOW_PIXEL)
-                       : -1;
-    }
-    case TMC_K_DEPTHWISE_CONV2D: {
-      const tmc_depthwise_conv2d_params *q = &st->p.dw;
-      return in_k == 0 ? raster_window(&st->in_dims, &st->out_dims, q->stride_h, q->stride_w,
-                                       q->pad_top, q->pad_left,
-                                       q->depth_multiplier == 1 ? WINDOW_CHANNEL
-                                                                : WINDOW_PIXEL)
-                       : -1;
-    }
-    case TMC_K_FULLY_CONNECTED:
-      return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, st->p.fc.requant != NULL)
-                       : -1;
-    default:
-      return -1;
-  }
+  return tmc_kernel_desc_of(st->kernel)->overlap(plan, st, in_k, x, y);
 }

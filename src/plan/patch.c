@@ -13,6 +13,8 @@
  *    stage region; the MACs the patches recompute. */
 #include "patch.h"
 
+#include "kernel_desc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,58 +52,20 @@ static bool region_equal(const tmc_region *a, const tmc_region *b) {
   return a->y0 == b->y0 && a->y1 == b->y1 && a->x0 == b->x0 && a->x1 == b->x1;
 }
 
-/* Window geometry of a step's kernel: false for element-wise kernels. */
-typedef struct window {
-  int32_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-} window;
-
-static bool step_window(const tmc_step *st, window *w) {
-  switch (st->kernel) {
-    case TMC_K_CONV2D: {
-      const tmc_conv2d_params *p = &st->p.conv;
-      *w = (window){st->filter_dims.h, st->filter_dims.w, p->stride_h, p->stride_w,
-                    p->dilation_h, p->dilation_w, p->pad_top, p->pad_left, p->pad_bottom,
-                    p->pad_right};
-      return true;
-    }
-    case TMC_K_DEPTHWISE_CONV2D: {
-      const tmc_depthwise_conv2d_params *p = &st->p.dw;
-      *w = (window){st->filter_dims.h, st->filter_dims.w, p->stride_h, p->stride_w,
-                    p->dilation_h, p->dilation_w, p->pad_top, p->pad_left, p->pad_bottom,
-                    p->pad_right};
-      return true;
-    }
-    case TMC_K_AVG_POOL:
-    case TMC_K_MAX_POOL: {
-      const tmc_pool_params *p = &st->p.pool;
-      *w = (window){p->filter_h, p->filter_w, p->stride_h, p->stride_w, 1, 1, p->pad_top,
-                    p->pad_left, p->pad_bottom, p->pad_right};
-      return true;
-    }
-    default:
-      return false;
-  }
+static bool has_window(const tmc_step *st) {
+  return (tmc_kernel_desc_of(st->kernel)->flags & TMC_KF_WINDOW) != 0;
 }
 
 static bool elementwise_kernel(tmc_kernel k) {
-  switch (k) {
-    case TMC_K_RELU: case TMC_K_CLAMP: case TMC_K_LEAKY_RELU: case TMC_K_REQUANTIZE:
-    case TMC_K_QUANTIZE_F32: case TMC_K_LOGISTIC: case TMC_K_TANH: case TMC_K_HARD_SWISH:
-    case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
-      return true;
-    default:
-      return false;
-  }
+  return (tmc_kernel_desc_of(k)->flags & TMC_KF_ELEMENTWISE) != 0;
 }
 
-/* Activation inputs a stage step reads spatially (the kernel's data inputs). */
+/* Activation inputs a stage step reads spatially (the kernel's data inputs,
+ * the first ones for window and element-wise kernels). */
 static int data_inputs(const tmc_step *st) {
-  switch (st->kernel) {
-    case TMC_K_ADD: case TMC_K_SUB: case TMC_K_MUL: case TMC_K_MAXIMUM: case TMC_K_MINIMUM:
-      return 2;
-    default:
-      return 1;
-  }
+  int n = 0;
+  while (n < st->n_in && tmc_kernel_reads(st->kernel, n)) n++;
+  return n;
 }
 
 static tmc_status stage_fail(tmc_diag *d, const tmc_plan *plan, int32_t split, int32_t s,
@@ -123,8 +87,7 @@ static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, t
   *input = -1;
   for (int32_t s = 0; s <= S; s++) {
     const tmc_step *st = &plan->steps[s];
-    window w;
-    if (!step_window(st, &w) && !elementwise_kernel(st->kernel))
+    if (!has_window(st) && !elementwise_kernel(st->kernel))
       return stage_fail(d, plan, S, s, "cannot run patch by patch");
     if (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))
       return stage_fail(d, plan, S, s, "does not write one 4-D tensor of batch 1");
@@ -133,7 +96,7 @@ static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, t
       const tmc_tensor *x = &g->tensors[st->in[k]];
       if (x->is_const || !nhwc1(x))
         return stage_fail(d, plan, S, s, "reads a constant or a tensor that is not 4-D");
-      if (!step_window(st, &w) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))
+      if (!has_window(st) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))
         return stage_fail(d, plan, S, s, "broadcasts");
       if (plan->alias_of[x->id] != x->id)
         return stage_fail(d, plan, S, s, "reads a view");
@@ -186,13 +149,12 @@ static tmc_dims4 local_dims(const tmc_tensor *t, const tmc_region *r) {
   return dd;
 }
 
-static int64_t step_macs(const tmc_step *st, const tmc_dims4 *out) {
-  int64_t px = (int64_t)out->n * out->h * out->w;
-  if (st->kernel == TMC_K_CONV2D)
-    return px * out->c * st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
-  if (st->kernel == TMC_K_DEPTHWISE_CONV2D)
-    return px * out->c * st->filter_dims.h * st->filter_dims.w;
-  return 0;
+/* MACs of a stage step computing out (the op's MACs per output element). */
+static int64_t step_macs(const tmc_plan *plan, const tmc_step *st, const tmc_dims4 *out) {
+  const tmc_tensor *y = &plan->g->tensors[st->out[0]];
+  int64_t macs = tmc_op_macs(plan->g, &plan->g->ops[st->op]);
+  if (macs == 0 || y->elems == 0) return 0;
+  return macs / y->elems * ((int64_t)out->n * out->h * out->w * out->c);
 }
 
 tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_arena *a,
@@ -234,14 +196,16 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
     for (int32_t s = S; s >= 0; s--) {
       const tmc_step *st = &plan->steps[s];
       const tmc_region *ro = &reg[st->out[0]];
-      window w;
-      bool win = step_window(st, &w);
+      const tmc_step_window *w = &st->win;
+      bool win = has_window(st);
       for (int k = 0; k < data_inputs(st); k++) {
         const tmc_tensor *x = &g->tensors[st->in[k]];
         tmc_region need = *ro;
         if (win) {
-          window_need(ro->y0, ro->y1, w.kh, w.sh, w.dh, w.pt, x->dims[1], &need.y0, &need.y1);
-          window_need(ro->x0, ro->x1, w.kw, w.sw, w.dw, w.pl, x->dims[2], &need.x0, &need.x1);
+          window_need(ro->y0, ro->y1, w->kh, w->sh, w->dh, w->pad_top, x->dims[1], &need.y0,
+                      &need.y1);
+          window_need(ro->x0, ro->x1, w->kw, w->sw, w->dw, w->pad_left, x->dims[2], &need.x0,
+                      &need.x1);
         }
         region_union(&reg[x->id], &need);
       }
@@ -249,8 +213,7 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
     /* Element-wise steps need their inputs exactly over their output. */
     for (int32_t s = 0; s <= S; s++) {
       const tmc_step *st = &plan->steps[s];
-      window w;
-      if (step_window(st, &w)) continue;
+      if (has_window(st)) continue;
       for (int k = 0; k < data_inputs(st); k++)
         if (!region_equal(&reg[st->in[k]], &reg[st->out[0]]))
           return stage_fail(d, plan, S, s, "reads a tensor needed over a larger region by "
@@ -262,26 +225,27 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
       const tmc_tensor *x = &g->tensors[st->in[0]], *y = &g->tensors[st->out[0]];
       const tmc_region *ri = &reg[x->id], *ro = &reg[y->id];
       tmc_patch_geom *ge = &p->geom[(size_t)pi * ns + s];
-      window w;
+      const tmc_step_window *w = &st->win;
       ge->in_dims = local_dims(x, ri);
       ge->out_dims = local_dims(y, ro);
-      if (step_window(st, &w)) {
-        ge->pad_top = w.pt + ri->y0 - ro->y0 * w.sh;
-        ge->pad_left = w.pl + ri->x0 - ro->x0 * w.sw;
+      if (has_window(st)) {
+        ge->pad_top = w->pad_top + ri->y0 - ro->y0 * w->sh;
+        ge->pad_left = w->pad_left + ri->x0 - ro->x0 * w->sw;
         /* Rows the last window reaches past the local input (informational). */
-        ge->pad_bottom = (ge->out_dims.h - 1) * w.sh - ge->pad_top + (w.kh - 1) * w.dh + 1 -
-                         ge->in_dims.h;
-        ge->pad_right = (ge->out_dims.w - 1) * w.sw - ge->pad_left + (w.kw - 1) * w.dw + 1 -
-                        ge->in_dims.w;
+        ge->pad_bottom = (ge->out_dims.h - 1) * w->sh - ge->pad_top + (w->kh - 1) * w->dh +
+                         1 - ge->in_dims.h;
+        ge->pad_right = (ge->out_dims.w - 1) * w->sw - ge->pad_left + (w->kw - 1) * w->dw +
+                        1 - ge->in_dims.w;
       }
-      p->patch_macs += step_macs(st, &ge->out_dims);
+      p->patch_macs += step_macs(plan, st, &ge->out_dims);
     }
     for (int32_t t = 0; t < nt; t++) {
       int64_t b = region_empty(&reg[t]) ? 0 : region_bytes(&g->tensors[t], &reg[t]);
       if (b > size[t]) size[t] = b;
     }
   }
-  for (int32_t s = 0; s <= S; s++) p->layer_macs += step_macs(&plan->steps[s], &plan->steps[s].out_dims);
+  for (int32_t s = 0; s <= S; s++)
+    p->layer_macs += step_macs(plan, &plan->steps[s], &plan->steps[s].out_dims);
 
   /* Step 4: local buffers and scratch as blocks over the stage's steps. */
   tmc_block *blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *blocks, d, "blocks");
@@ -325,6 +289,35 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
   }
   *out = p;
   return TMC_OK;
+}
+
+static void set_i32(tmc_step *st, const char *field, int32_t v) {
+  const tmc_field *f = tmc_kernel_field(st->kernel, field);
+  if (f && f->kind == TMC_FK_I32) memcpy((char *)&st->p + f->offset, &v, sizeof v);
+}
+
+void tmc_patch_step(const tmc_plan *plan, int32_t pi, int32_t s, tmc_step *st) {
+  const tmc_patch *pt = plan->patch;
+  const tmc_patch_geom *ge = &pt->geom[(size_t)pi * (pt->split_step + 1) + s];
+  *st = plan->steps[s];
+  st->in_dims = ge->in_dims;
+  st->out_dims = ge->out_dims;
+  if (has_window(st)) {
+    st->win.pad_top = ge->pad_top;
+    st->win.pad_bottom = ge->pad_bottom;
+    st->win.pad_left = ge->pad_left;
+    st->win.pad_right = ge->pad_right;
+    set_i32(st, "pad_top", ge->pad_top);
+    set_i32(st, "pad_bottom", ge->pad_bottom);
+    set_i32(st, "pad_left", ge->pad_left);
+    set_i32(st, "pad_right", ge->pad_right);
+  } else { /* element-wise: equal shapes, one flat dimension */
+    int64_t n = (int64_t)ge->out_dims.h * ge->out_dims.w * ge->out_dims.c;
+    st->size = (int32_t)n;
+    st->bcast.rank = 1;
+    st->bcast.dims[0] = (int32_t)n;
+    st->bcast.stride1[0] = st->bcast.stride2[0] = 1;
+  }
 }
 
 void tmc_patch_gather(const uint8_t *whole, const tmc_tensor *t, const tmc_region *r,

@@ -81,6 +81,13 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
 
 /* Copies a region of a whole NHWC tensor into a dense local buffer, and
  * back. */
+/* Step s of the stage as it runs on patch pi: local shapes; for window
+ * kernels the patch's padding (in st->win and in the params' pad fields),
+ * for element-wise kernels the local element count in size and bcast. The
+ * host runner executes it; the code generator prints the same
+ * localisation in C from the patch's geometry table. */
+void tmc_patch_step(const tmc_plan *plan, int32_t pi, int32_t s, tmc_step *st);
+
 void tmc_patch_gather(const uint8_t *whole, const tmc_tensor *t, const tmc_region *r,
                       uint8_t *local);
 void tmc_patch_scatter(uint8_t *whole, const tmc_tensor *t, const tmc_region *r,

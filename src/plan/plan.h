@@ -15,46 +15,46 @@
 #include "kernels/kernels.h"
 
 typedef enum tmc_kernel {
-#define TMC_KERNEL(e, fn, file) TMC_K_##e,
-#include "kernel.def"
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args) TMC_K_##e,
+#include "kernels.def"
 #undef TMC_KERNEL
   TMC_KERNEL_COUNT
 } tmc_kernel;
 
 const char *tmc_kernel_name(tmc_kernel k);
 
-/* Float softmax over the last dim, as TFLite's reference computes it. */
-typedef struct tmc_softmax_f32_params {
-  float beta;
-} tmc_softmax_f32_params;
+/* The params of kernels without any. */
+typedef struct tmc_no_params {
+  char unused;
+} tmc_no_params;
 
+/* A step's parameters: one member per kernel of kernels.def, of its params
+ * type. Read and write them with TMC_PARAMS(st, type): a pointer to a union,
+ * converted, points to each of its members (C11 6.7.2.1). */
 typedef union tmc_kernel_params {
-  tmc_conv2d_params conv;
-  tmc_depthwise_conv2d_params dw;
-  tmc_fully_connected_params fc;
-  tmc_transpose_conv_params tconv;
-  tmc_add_params add;
-  tmc_mul_params mul;
-  tmc_pool_params pool;
-  tmc_mean_params mean;
-  tmc_softmax_params softmax;
-  tmc_log_softmax_params log_softmax;
-  tmc_softmax_f32_params softmax_f32;
-  tmc_sigmoid_params sigmoid;
-  tmc_hard_swish_params hard_swish;
-  tmc_relu_params relu;
-  struct { int32_t lo, hi; } clamp;
-  tmc_leaky_relu_params leaky;
-  tmc_quantize_params quantize;
-  tmc_requantize_params requantize;
-  tmc_dequantize_params dequantize;
-  tmc_pad_params pad;
-  tmc_resize_params resize;            /* bilinear */
-  tmc_resize_nearest_params nearest;
-  tmc_concat_params concat;
-  tmc_transpose_params transpose;
-  tmc_strided_slice_params slice;
+#define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args) T k_##e;
+#include "kernels.def"
+#undef TMC_KERNEL
 } tmc_kernel_params;
+
+#define TMC_PARAMS(st, T) ((T *)(void *)&(st)->p)
+#define TMC_CPARAMS(st, T) ((const T *)(const void *)&(st)->p)
+
+/* The raster window of a TMC_KF_WINDOW step (kernel size, stride, dilation,
+ * explicit padding per side), as the lowering computed it. */
+typedef struct tmc_step_window {
+  int32_t kh, kw, sh, sw, dh, dw;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;
+} tmc_step_window;
+
+/* A table a params pointer field refers to, with its element count (the
+ * code generator prints it as a const array). */
+typedef struct tmc_step_array {
+  const void *data;
+  int32_t n;
+} tmc_step_array;
+
+#define TMC_STEP_ARRAYS 4
 
 typedef struct tmc_step {
   int32_t op;           /* the graph op this step computes */
@@ -66,13 +66,17 @@ typedef struct tmc_step {
   int32_t size;         /* element count (element-wise kernels, COPY bytes) */
   int32_t outer, depth; /* softmax rows / row length; FC batches / depth */
   int32_t units;        /* FC output depth */
-  /* Constant operands (in the model or the compile arena). */
+  /* Constant operands (in the model or the compile arena); bias is NULL
+   * when the kernel does not read it (fast paths fold it into requant). */
   const int8_t *weights;
   const int32_t *bias;
   /* Activation operands, as tensor ids (placed by the memory plan). */
   int32_t n_in, n_out;
   const int32_t *in, *out;
   size_t scratch_bytes; /* from the kernel's _scratch_bytes() query */
+  tmc_step_window win;  /* TMC_KF_WINDOW kernels */
+  int32_t n_arrays;     /* the tables the params point to */
+  tmc_step_array arrays[TMC_STEP_ARRAYS];
 } tmc_step;
 
 /* Memory. Every activation (a group of a tensor and its views) and every

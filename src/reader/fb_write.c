@@ -274,35 +274,20 @@ void tmc_fbw_add_bool(tmc_fbw *b, int id, bool v) {
   add_scalar(b, id, &u, 1);
 }
 
-void tmc_fbw_add_u16(tmc_fbw *b, int id, uint16_t v) {
-  uint8_t le[2];
-  tmc_le_put_u16(le, v);
-  add_scalar(b, id, le, 2);
-}
-
-void tmc_fbw_add_i16(tmc_fbw *b, int id, int16_t v) {
-  tmc_fbw_add_u16(b, id, (uint16_t)v);
-}
-
-void tmc_fbw_add_u32(tmc_fbw *b, int id, uint32_t v) {
-  uint8_t le[4];
-  tmc_le_put_u32(le, v);
-  add_scalar(b, id, le, 4);
-}
-
-void tmc_fbw_add_i32(tmc_fbw *b, int id, int32_t v) {
-  tmc_fbw_add_u32(b, id, (uint32_t)v);
-}
-
-void tmc_fbw_add_u64(tmc_fbw *b, int id, uint64_t v) {
-  uint8_t le[8];
-  tmc_le_put_u64(le, v);
-  add_scalar(b, id, le, 8);
-}
-
-void tmc_fbw_add_i64(tmc_fbw *b, int id, int64_t v) {
-  tmc_fbw_add_u64(b, id, (uint64_t)v);
-}
+/* The little-endian unsigned field of each width and its signed twin. */
+#define FBW_ADD_INT(bits)                                                    \
+  void tmc_fbw_add_u##bits(tmc_fbw *b, int id, uint##bits##_t v) {           \
+    uint8_t le[(bits) / 8];                                                  \
+    tmc_le_put_u##bits(le, v);                                               \
+    add_scalar(b, id, le, (bits) / 8);                                       \
+  }                                                                          \
+  void tmc_fbw_add_i##bits(tmc_fbw *b, int id, int##bits##_t v) {            \
+    tmc_fbw_add_u##bits(b, id, (uint##bits##_t)v);                           \
+  }
+FBW_ADD_INT(16)
+FBW_ADD_INT(32)
+FBW_ADD_INT(64)
+#undef FBW_ADD_INT
 
 void tmc_fbw_add_f32(tmc_fbw *b, int id, float v) {
   uint8_t le[4];

@@ -66,28 +66,17 @@ static tmc_fbw_ref empty_table(writer *w) {
  * its type). */
 static tmc_fbw_ref write_options(writer *w, const tmc_tfl_options *o) {
   tmc_fbw_ref vec[TMC_FBW_MAX_FIELDS] = {0};
-  if (o->decoded) {
+  for (int pass = 1; pass <= 2; pass++) {
+    if (pass == 2) tmc_fbw_table_start(&w->fb);
+    if (!o->decoded) continue;
     switch (o->type) {
 #define TMC_TFL_F(id, kind, name, def)                                 \
   _Static_assert((id) < TMC_FBW_MAX_FIELDS, "options.def field id"); \
-  OPT_VEC_##kind(id, name)
-#define TMC_TFL_OPT(type, Table, member, fields) \
-  case type: {                                   \
-    const tmc_tfl_##member *p = &o->u.member;    \
-    (void)p;                                     \
-    fields break;                                \
+  if (pass == 1) {                                                     \
+    OPT_VEC_##kind(id, name)                                           \
+  } else {                                                             \
+    OPT_ADD_##kind(id, name, def)                                      \
   }
-#include "options.def"
-#undef TMC_TFL_OPT
-#undef TMC_TFL_F
-      default:
-        break;
-    }
-  }
-  tmc_fbw_table_start(&w->fb);
-  if (o->decoded) {
-    switch (o->type) {
-#define TMC_TFL_F(id, kind, name, def) OPT_ADD_##kind(id, name, def)
 #define TMC_TFL_OPT(type, Table, member, fields) \
   case type: {                                   \
     const tmc_tfl_##member *p = &o->u.member;    \

@@ -491,7 +491,7 @@ $(grep -m 2 -E 'error' "$tmp/err")"
         run 0 compile "$shared/models/$m.tflite" -o "$tmp/c" --name net
       fi
       # Each const array of net_weights.c, with its size in bytes.
-      sed -n 's/^const \([a-z0-9_]*\) \(net_[A-Za-z0-9_]*\)\[\([0-9]*\)\].*/\1 \2 \3/p' \
+      sed -n 's/^NET_WEIGHTS_ATTR const \([a-z0-9_]*\) \(net_[A-Za-z0-9_]*\)\[\([0-9]*\)\].*/\1 \2 \3/p' \
         "$tmp/c/net_weights.c" >"$tmp/arrays"
       [ -s "$tmp/arrays" ] || fail "$spec: no 'const TYPE net_NAME[N]' arrays in net_weights.c"
       grep -v '^extern ' "$tmp/c/net.c" >"$tmp/uses"

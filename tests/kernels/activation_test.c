@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
-#include "kernels/quant_util.h"
+#include "plan/quant.h"
 #include "ktest.h"
 
 static int8_t q8(double v) {
@@ -211,23 +211,26 @@ static void test_relu_family(void **state) {
     tmc_leaky_relu_s8(&lp, 256, x, y);
     if (kt_diff("leaky_relu", y, want, 256)) fail();
     /* RELU6: raw clamp */
-    tmc_relu6_prepare(si, zi, &lo, &hi);
+    tmc_clamp_params cp;
+    tmc_relu6_prepare(si, zi, &cp);
+    lo = cp.lo;
+    hi = cp.hi;
     assert_int_equal(lo, zi);
     for (i = 0; i < 256; ++i)
       want[i] = (int8_t)(x[i] < lo ? lo : (x[i] > hi ? hi : x[i]));
-    tmc_clamp_s8(lo, hi, 256, x, y);
+    tmc_clamp_s8(&cp, 256, x, y);
     if (kt_diff("relu6", y, want, 256)) fail();
   }
 }
 
 static void test_relu6_bounds(void **state) {
-  int32_t lo, hi;
+  tmc_clamp_params p;
   (void)state;
-  tmc_relu6_prepare(0.1f, -100, &lo, &hi);
-  assert_int_equal(lo, -100);
-  assert_int_equal(hi, -40);
-  tmc_relu6_prepare(0.01f, 0, &lo, &hi); /* 6.0 -> 600: clamped */
-  assert_int_equal(hi, 127);
+  tmc_relu6_prepare(0.1f, -100, &p);
+  assert_int_equal(p.lo, -100);
+  assert_int_equal(p.hi, -40);
+  tmc_relu6_prepare(0.01f, 0, &p); /* 6.0 -> 600: clamped */
+  assert_int_equal(p.hi, 127);
 }
 
 static void test_quantize_dequantize(void **state) {

@@ -18,7 +18,8 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
-#include "kernels/quant_util.h"
+#include "ir/geometry.h"
+#include "plan/quant.h"
 #include "ktest.h"
 
 typedef struct {
@@ -233,18 +234,6 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
         free(rq);
         free(fb);
         free(zrow);
-      }
-      if (p.depth_multiplier == 1 && n4(&k.out) <= n4(&k.in)) {
-        /* in-place variant: output written over a copy of the input */
-        int8_t *buf = alloc_s8(n4(&k.in));
-        int8_t *plane = alloc_s8(
-            tmc_depthwise_conv2d_s8_inplace_scratch_bytes(&k.in));
-        memcpy(buf, x, n4(&k.in));
-        tmc_depthwise_conv2d_s8_inplace(&p, &k.in, buf, &k.f, w, bias, &k.out,
-                                        buf, plane);
-        if (kt_diff("depthwise in-place", buf, want, n4(&k.out))) fail();
-        free(buf);
-        free(plane);
       }
     } else {
       tmc_conv2d_params p = {0};
@@ -533,8 +522,13 @@ static void test_transpose_conv(void **state) {
     /* TFLite output size: SAME in*stride, VALID (in-1)*stride + k */
     out.h = same ? in.h * sh : (in.h - 1) * sh + f.h;
     out.w = same ? in.w * sw : (in.w - 1) * sw + f.w;
-    tmc_transpose_conv_padding(same, out.h, f.h, sh, &pt, &pb);
-    tmc_transpose_conv_padding(same, out.w, f.w, sw, &pl, &pr);
+    /* TFLite pads a transpose conv as a conv over its output's size */
+    tmc_window wy = tmc_window_geometry(out.h, f.h, sh, 1, same ? TMC_PAD_SAME : TMC_PAD_VALID);
+    tmc_window wx = tmc_window_geometry(out.w, f.w, sw, 1, same ? TMC_PAD_SAME : TMC_PAD_VALID);
+    pt = wy.before;
+    pb = wy.after;
+    pl = wx.before;
+    pr = wx.after;
     x = alloc_s8(n4(&in));
     w = alloc_s8(n4(&f));
     y = alloc_s8(n4(&out));
@@ -600,24 +594,25 @@ static void test_transpose_conv(void **state) {
   }
 }
 
+/* The one padding rule (ir/geometry.h) as the kernels' tests rely on it. */
 static void test_conv_geometry_helpers(void **state) {
-  int32_t b, a;
+  tmc_window w;
   (void)state;
-  assert_int_equal(tmc_conv_output_size(1, 7, 3, 2, 1), 4);
-  assert_int_equal(tmc_conv_output_size(0, 7, 3, 2, 1), 3);
-  assert_int_equal(tmc_conv_output_size(0, 7, 3, 1, 2), 3); /* eff 5 */
-  tmc_conv_padding(7, 3, 2, 1, 4, &b, &a); /* total (3*2+3-7)=2 */
-  assert_int_equal(b, 1);
-  assert_int_equal(a, 1);
-  tmc_conv_padding(8, 3, 2, 1, 4, &b, &a); /* total 1: 0 before, 1 after */
-  assert_int_equal(b, 0);
-  assert_int_equal(a, 1);
-  tmc_conv_padding(7, 3, 2, 1, 3, &b, &a); /* VALID */
-  assert_int_equal(b, 0);
-  assert_int_equal(a, 0);
-  tmc_transpose_conv_padding(1, 18, 3, 2, &b, &a); /* conv out 9: 16+3-18 */
-  assert_int_equal(b, 0);
-  assert_int_equal(a, 1);
+  assert_int_equal(tmc_window_geometry(7, 3, 2, 1, TMC_PAD_SAME).out, 4);
+  assert_int_equal(tmc_window_geometry(7, 3, 2, 1, TMC_PAD_VALID).out, 3);
+  assert_int_equal(tmc_window_geometry(7, 3, 1, 2, TMC_PAD_VALID).out, 3); /* eff 5 */
+  w = tmc_window_geometry(7, 3, 2, 1, TMC_PAD_SAME); /* total (3*2+3-7)=2 */
+  assert_int_equal(w.before, 1);
+  assert_int_equal(w.after, 1);
+  w = tmc_window_geometry(8, 3, 2, 1, TMC_PAD_SAME); /* total 1: 0 before, 1 after */
+  assert_int_equal(w.before, 0);
+  assert_int_equal(w.after, 1);
+  w = tmc_window_geometry(7, 3, 2, 1, TMC_PAD_VALID);
+  assert_int_equal(w.before, 0);
+  assert_int_equal(w.after, 0);
+  w = tmc_window_geometry(18, 3, 2, 1, TMC_PAD_SAME); /* conv out 9: 16+3-18 */
+  assert_int_equal(w.before, 0);
+  assert_int_equal(w.after, 1);
 }
 
 int main(void) {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
-#include "kernels/quant_util.h"
+#include "plan/quant.h"
 #include "ktest.h"
 
 static int32_t pick_zp(void) {

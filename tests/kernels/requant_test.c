@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "kernels/quant_util.h"
+#include "plan/quant.h"
 #include "kernels/requant.h"
 #include "ktest.h"
 

@@ -1,6 +1,7 @@
 /* shape_test.c - data-movement kernels against index-arithmetic references:
  * PAD (ranks 1..6, every side), TRANSPOSE (ranks 1..6), STRIDED_SLICE with
- * tmc_strided_slice_prepare (masks, negative indices and strides, shrink),
+ * tmc_strided_slice_prepare (the one slice rule of ir/geometry.h: masks,
+ * negative indices and strides, shrink),
  * CONCATENATION / SPLIT on every axis, RESIZE_NEAREST_NEIGHBOR (TFLite's
  * float index rule) and RESIZE_BILINEAR (within one step of float bilinear,
  * plus hand values). */
@@ -13,7 +14,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
-#include "kernels/quant_util.h"
+#include "plan/quant.h"
 #include "ktest.h"
 
 static size_t count(int32_t r, const int32_t *d) {
@@ -144,9 +145,19 @@ static void test_strided_slice(void **state) {
         bm &= ~(1 << d);
       }
     }
-    assert_int_equal(tmc_strided_slice_prepare(rank, dims, begin, end,
-                                               strides, bm, em, sm, 0, &p),
-                     0);
+    {
+      int64_t b64[6], e64[6], s64[6];
+      tmc_slice_attr attr = {0};
+      attr.begin_mask = bm;
+      attr.end_mask = em;
+      attr.shrink_axis_mask = sm;
+      for (d = 0; d < rank; ++d) {
+        b64[d] = begin[d];
+        e64[d] = end[d];
+        s64[d] = strides[d];
+      }
+      assert_int_equal(tmc_strided_slice_prepare(rank, dims, b64, e64, s64, &attr, &p), 0);
+    }
     /* Independent check of the normalization: python-like slicing. */
     for (d = 0; d < rank; ++d) {
       const int32_t n = dims[d], st = strides[d];

@@ -1,12 +1,12 @@
-/* quant_util.c - host-side precomputation of kernel parameters, mirroring
+/* quant.c - host-side precomputation of kernel parameters, mirroring
  * TFLite's quantization_util.cc and TFLM's Prepare() functions. Float vs
  * double matters for bit-exactness: each helper states which TFLM uses. */
-#include "quant_util.h"
+#include "quant.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "requant.h"
+#include "kernels/requant.h"
 
 /* TfLiteRound(double) = std::round: half away from zero. */
 static double round_away(double x) { return round(x); }
@@ -116,30 +116,6 @@ void tmc_activation_range_s8(int activation, float output_scale,
   }
   *act_min = lo;
   *act_max = hi;
-}
-
-int32_t tmc_conv_output_size(int same, int32_t in, int32_t filter,
-                             int32_t stride, int32_t dilation) {
-  const int32_t eff = (filter - 1) * dilation + 1;
-  if (same) return (in + stride - 1) / stride;
-  return (in - eff + stride) / stride;
-}
-
-void tmc_conv_padding(int32_t in, int32_t filter, int32_t stride,
-                      int32_t dilation, int32_t out, int32_t *before,
-                      int32_t *after) {
-  const int32_t eff = (filter - 1) * dilation + 1;
-  int32_t total = (out - 1) * stride + eff - in;
-  if (total < 0) total = 0;
-  *before = total / 2;
-  *after = total - total / 2;
-}
-
-void tmc_transpose_conv_padding(int same, int32_t out, int32_t filter,
-                                int32_t stride, int32_t *before,
-                                int32_t *after) {
-  const int32_t conv_out = tmc_conv_output_size(same, out, filter, stride, 1);
-  tmc_conv_padding(out, filter, stride, 1, conv_out, before, after);
 }
 
 int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
@@ -360,8 +336,9 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
 void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p) {
   int s;
-  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
-                          &p->multiplier, &s);
+  /* TFLM's CalculateReluOpData divides in float, then widens to double
+   * (unlike Requantize): the ops-v2 suite's relu_001 tells the two apart. */
+  tmc_quantize_multiplier((double)(input_scale / output_scale), &p->multiplier, &s);
   p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
@@ -370,13 +347,12 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
   p->act_max = 127;
 }
 
-void tmc_relu6_prepare(float input_scale, int32_t input_zp, int32_t *lo,
-                       int32_t *hi) {
+void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
   /* TFLM FloatToQuantizedType<int8_t>(6.0f, scale, zp). */
   const float r = roundf(6.0f / input_scale) + (float)input_zp;
   int32_t six = r > 127.0f ? 127 : (r < -128.0f ? -128 : (int32_t)r);
-  *lo = input_zp;
-  *hi = six;
+  p->lo = input_zp;
+  p->hi = six;
 }
 
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
@@ -398,60 +374,26 @@ void tmc_requantize_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             tmc_requantize_params *p) {
   int s;
-  tmc_quantize_multiplier((double)input_scale / (double)output_scale,
-                          &p->multiplier, &s);
+  tmc_quantize_multiplier((double)input_scale / (double)output_scale, &p->multiplier, &s);
   p->shift = s;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
 }
 
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) {
-  return v < lo ? lo : (v > hi ? hi : v);
-}
-
-int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
-                              const int32_t *begin, const int32_t *end,
-                              const int32_t *strides, int32_t begin_mask,
-                              int32_t end_mask, int32_t shrink_axis_mask,
-                              int offset, tmc_strided_slice_params *p) {
-  int32_t d;
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *begin,
+                              const int64_t *end, const int64_t *strides,
+                              const tmc_slice_attr *attr, tmc_strided_slice_params *p) {
+  tmc_slice sl;
   if (rank < 1 || rank > TMC_MAX_DIMS) return -1;
+  if (!tmc_slice_geometry(dims, rank, begin, end, strides, attr, &sl)) return -1;
   memset(p, 0, sizeof *p);
   p->rank = rank;
-  for (d = 0; d < rank; ++d) {
-    const int32_t n = dims[d], st = strides[d];
-    int64_t start, stop;
-    if (st == 0) return -1;
-    p->in_dims[d] = n;
-    p->stride[d] = st;
-    if (n == 0) {
-      p->begin[d] = 0;
-      p->count[d] = 0;
-      continue;
-    }
-    start = begin[d];
-    if (begin_mask & (1 << d)) start = st > 0 ? INT32_MIN : INT32_MAX;
-    if (start < 0) start += n;
-    start = st > 0 ? clamp64(start, 0, n) : clamp64(start, -1, n - 1);
-    if (shrink_axis_mask & (1 << d)) {
-      /* TensorFlow requires a positive stride on shrunk axes; one element */
-      p->begin[d] = (int32_t)start;
-      p->stride[d] = 1;
-      p->count[d] = start >= 0 && start < n ? 1 : 0;
-      continue;
-    } else {
-      stop = end[d];
-      if (offset) stop += begin[d];
-      if (end_mask & (1 << d)) stop = st > 0 ? INT32_MAX : INT32_MIN;
-      if (stop < 0) stop += n;
-      stop = st > 0 ? clamp64(stop, 0, n) : clamp64(stop, -1, n - 1);
-    }
-    p->begin[d] = (int32_t)start;
-    if (st > 0)
-      p->count[d] = stop > start ? (int32_t)((stop - start + st - 1) / st) : 0;
-    else
-      p->count[d] =
-          start > stop ? (int32_t)((start - stop + (-st) - 1) / (-st)) : 0;
+  for (int32_t d = 0; d < rank; d++) {
+    p->in_dims[d] = dims[d];
+    /* The kernel reads begin only for a non-empty slice: keep it in range. */
+    p->begin[d] = sl.count[d] > 0 ? sl.start[d] : 0;
+    p->stride[d] = sl.step[d];
+    p->count[d] = sl.count[d];
   }
   return 0;
 }

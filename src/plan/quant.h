@@ -1,19 +1,19 @@
-/* quant_util.h - compile-time (host) helpers that turn TFLite scales, zero
- * points and options into the kernels' params, mirroring TensorFlow Lite
+/* Compile-time (host) arithmetic of the plan stage: TFLite scales, zero
+ * points and options become the kernels' params, mirroring TensorFlow Lite
  * Micro's Prepare() arithmetic exactly (including where TFLM computes in
- * float rather than double). Not needed by emitted code, which receives the
- * results as literals; kept beside the kernels so the host runner and the
- * emitter share one definition.
+ * float rather than double; double precision throughout, never shipped to a
+ * device: the generated code receives the results as literals).
  *
  * Functions returning int give 0 on success and -1 when TFLite itself would
  * refuse the parameters (its TF_LITE_ENSURE / TFLITE_CHECK); the compiler
  * reports that as an error naming the operator. */
-#ifndef TMC_KERNELS_QUANT_UTIL_H
-#define TMC_KERNELS_QUANT_UTIL_H
+#ifndef TMC_PLAN_QUANT_H
+#define TMC_PLAN_QUANT_H
 
 #include <stdint.h>
 
-#include "kernels.h"
+#include "ir/geometry.h"
+#include "kernels/kernels.h"
 
 /* TFLite's fused activation codes (schema ActivationFunctionType). */
 enum {
@@ -58,21 +58,6 @@ void tmc_activation_range_s8(int activation, float output_scale,
                              int32_t *act_max);
 
 /* ---- geometry ------------------------------------------------------------ */
-
-/* TFLite ComputeOutSize: SAME ceil(in / stride), VALID
- * (in - effective_filter + stride) / stride. */
-int32_t tmc_conv_output_size(int same, int32_t in, int32_t filter,
-                             int32_t stride, int32_t dilation);
-/* TFLite ComputePaddingWithOffset from a known output size: before =
- * total / 2, after = total - before (0 for VALID). */
-void tmc_conv_padding(int32_t in, int32_t filter, int32_t stride,
-                      int32_t dilation, int32_t out, int32_t *before,
-                      int32_t *after);
-/* TFLM TRANSPOSE_CONV padding: the conv padding of an input of the
- * transpose conv's output size (dilation 1). */
-void tmc_transpose_conv_padding(int same, int32_t out, int32_t filter,
-                                int32_t stride, int32_t *before,
-                                int32_t *after);
 
 /* Broadcast two shapes (ranks 0..TMC_MAX_DIMS, right-aligned). -1 when the
  * shapes are incompatible. Equal shapes give one dim with strides 1. */
@@ -121,8 +106,7 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
 void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p);
 /* RELU6 bounds for tmc_clamp_s8: [input zp, quantized 6.0 clamped]. */
-void tmc_relu6_prepare(float input_scale, int32_t input_zp, int32_t *lo,
-                       int32_t *hi);
+void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p);
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             float alpha, tmc_leaky_relu_params *p);
@@ -131,14 +115,13 @@ void tmc_requantize_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             tmc_requantize_params *p);
 
-/* STRIDED_SLICE normalization (TFLite StartForAxis / StopForAxis), masks
- * as in the options; offset != 0 means end is relative to begin. Ellipsis
- * and new-axis masks must be 0 (-1 otherwise). */
-int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims,
-                              const int32_t *begin, const int32_t *end,
-                              const int32_t *strides, int32_t begin_mask,
-                              int32_t end_mask, int32_t shrink_axis_mask,
-                              int offset, tmc_strided_slice_params *p);
+/* STRIDED_SLICE params from the one slice rule, tmc_slice_geometry
+ * (ir/geometry.h: TFLite's StridedSliceStartForAxis / EndForAxis, masks
+ * and offset as in the options). -1 when the rank is out of range or a
+ * stride is 0. */
+int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *begin,
+                              const int64_t *end, const int64_t *strides,
+                              const tmc_slice_attr *attr, tmc_strided_slice_params *p);
 
 /* ---- fast conv / depthwise / FC paths (kernels.h) ---------------------- */
 
@@ -181,4 +164,4 @@ int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
 void tmc_resize_nearest_prepare(int32_t in_size, int32_t out_size, int align_corners,
                                 int half_pixel_centers, int32_t *src);
 
-#endif /* TMC_KERNELS_QUANT_UTIL_H */
+#endif /* TMC_PLAN_QUANT_H */

@@ -1,0 +1,187 @@
+/* Operand checks: ranks, shapes and element types. The table (ops.def) says
+ * which inputs may be absent (OPTIONAL), which are parameters that must be
+ * constant (PARAMS) and which types each operand may have (FLAGS, FOLD); the
+ * CHECK callbacks here check the shapes of one family. Errors name the op
+ * and the operand: "op 12 CONV_2D: input 1 (tensor 42 'w'): 3 dims, expected
+ * 4". Valid models tmc cannot compile get op->unsupported with the reason. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "geometry.h"
+#include "op_impl.h"
+
+/* "op 12 CONV_2D: input 1 (tensor 42 'w'): <what>". */
+static tmc_status operand_fail(tmc_diag *d, const tmc_op *op, const char *role, int k,
+                               const tmc_tensor *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+static tmc_status operand_fail(tmc_diag *d, const tmc_op *op, const char *role, int k,
+                               const tmc_tensor *t, const char *fmt, ...) {
+  char what[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: %s %d (tensor %d '%s'): %s", op->id,
+                  op->name, role, k, t->id, t->name, what);
+}
+
+static tmc_status rank_fail(tmc_diag *d, const tmc_op *op, const char *role, int k,
+                            const tmc_tensor *t, int32_t want) {
+  return operand_fail(d, op, role, k, t, "%lld dims, expected %lld", (long long)t->rank,
+                      (long long)want);
+}
+
+/* Output 0 must have shape want[0..3]. */
+static tmc_status check_out4(tmc_diag *d, const tmc_op *op, const tmc_tensor *y,
+                             const int64_t *want) {
+  for (int k = 0; k < 4; k++)
+    if (y->dims[k] != want[k])
+      return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: output 0 (tensor %d '%s'): shape "
+                      "[%d,%d,%d,%d], expected [%lld,%lld,%lld,%lld]", op->id, op->name,
+                      y->id, y->name, y->dims[0], y->dims[1], y->dims[2], y->dims[3],
+                      (long long)want[0], (long long)want[1], (long long)want[2],
+                      (long long)want[3]);
+  return TMC_OK;
+}
+
+/* Output size of a convolution or pooling window along one axis (TFLite). */
+static int64_t window_out(int64_t in, int32_t k, int32_t stride, int32_t dil,
+                          tmc_padding pad) {
+  return tmc_window_geometry(in, k, stride, dil, pad).out;
+}
+
+/* Weights and bias of conv-like ops are read at compile time. */
+static void mark_constant_params(tmc_op *op, const tmc_tensor *w, const tmc_tensor *bias) {
+  if (!w->is_const && !op->unsupported) op->unsupported = "weights are not constant";
+  if (bias && !bias->is_const && !op->unsupported) op->unsupported = "bias is not constant";
+}
+
+/* ---- CHECK callbacks ------------------------------------------------------ */
+
+tmc_status tmc_ir_check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
+  const tmc_tensor *bias = tmc_op_input(g, op, 2), *y = tmc_op_output(g, op, 0);
+  bool dw = op->kind == TMC_OP_DEPTHWISE_CONV_2D;
+  if (x == NULL) return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input 0 is absent", op->id, op->name);
+  if (w == NULL) return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input 1 (weights) is absent", op->id, op->name);
+  if (x->rank != 4) return rank_fail(d, op, "input", 0, x, 4);
+  if (w->rank != 4) return rank_fail(d, op, "input", 1, w, 4);
+  if (y->rank != 4) return rank_fail(d, op, "output", 0, y, 4);
+  int32_t cout = dw ? w->dims[3] : w->dims[0];
+  int32_t kh = w->dims[1], kw = w->dims[2];
+  if (dw && w->dims[0] != 1)
+    return operand_fail(d, op, "input", 1, w, "dimension 0 is %lld, expected %lld", (long long)(w->dims[0]), 1LL);
+  if (!dw && (w->dims[3] == 0 || x->dims[3] % w->dims[3] != 0))
+    return operand_fail(d, op, "input", 1, w, "%lld input channels do not divide the input's %lld", (long long)(w->dims[3]), (long long)(x->dims[3]));
+  if (!dw && w->dims[3] != x->dims[3] && !op->unsupported)
+    op->unsupported = "grouped convolution";
+  if (dw && (x->dims[3] == 0 || cout % x->dims[3] != 0))
+    return operand_fail(d, op, "input", 1, w, "%lld channels are not a multiple of the input's %lld", (long long)(cout), (long long)(x->dims[3]));
+  if (bias && (bias->rank != 1 || bias->dims[0] != cout))
+    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld (one per output channel)", (long long)(bias->elems), (long long)(cout));
+  const tmc_conv_attr *p = &op->attr.conv;
+  int64_t want[4] = {x->dims[0], window_out(x->dims[1], kh, p->stride_h, p->dilation_h, p->padding),
+                     window_out(x->dims[2], kw, p->stride_w, p->dilation_w, p->padding), cout};
+  TMC_TRY(check_out4(d, op, y, want));
+  mark_constant_params(op, w, bias);
+  if (!op->unsupported && x->type == TMC_I8 && w->type != TMC_I8)
+    op->unsupported = "weights are not int8";
+  if (!op->unsupported && bias && x->type == TMC_I8 && bias->type != TMC_I32)
+    op->unsupported = "bias is not int32";
+  return TMC_OK;
+}
+
+tmc_status tmc_ir_check_pool(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  if (x->rank != 4) return rank_fail(d, op, "input", 0, x, 4);
+  if (y->rank != 4) return rank_fail(d, op, "output", 0, y, 4);
+  const tmc_pool_attr *p = &op->attr.pool;
+  int64_t want[4] = {x->dims[0],
+                     window_out(x->dims[1], p->filter_h, p->stride_h, 1, p->padding),
+                     window_out(x->dims[2], p->filter_w, p->stride_w, 1, p->padding),
+                     x->dims[3]};
+  return check_out4(d, op, y, want);
+}
+
+tmc_status tmc_ir_check_fc(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
+  const tmc_tensor *bias = tmc_op_input(g, op, 2), *y = tmc_op_output(g, op, 0);
+  if (x == NULL || w == NULL)
+    return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input %d is absent", op->id, op->name,
+                    x == NULL ? 0 : 1);
+  if (w->rank != 2) return rank_fail(d, op, "input", 1, w, 2);
+  int32_t units = w->dims[0], depth = w->dims[1];
+  if (depth == 0 || x->elems % depth != 0)
+    return operand_fail(d, op, "input", 0, x, "%lld elements are not a multiple of the "
+                        "weights' depth %lld", (long long)(x->elems), (long long)(depth));
+  if (bias && bias->elems != units)
+    return operand_fail(d, op, "input", 2, bias, "%lld elements, expected %lld", (long long)(bias->elems), (long long)(units));
+  if (y->elems != x->elems / depth * units)
+    return operand_fail(d, op, "output", 0, y, "%lld elements, expected %lld", (long long)(y->elems), (long long)(x->elems / depth * units));
+  mark_constant_params(op, w, bias);
+  return TMC_OK;
+}
+
+/* ---- table-driven rules --------------------------------------------------- */
+
+/* Whether t will be a constant once the folding pass has run: written by an
+ * op the pass evaluates whose inputs are constants or will be (a
+ * TMC_OPF_SHAPE_ONLY op needs only a static shape). Bounded depth: these
+ * chains are short. */
+static bool computed_from_constants(const tmc_graph *g, const tmc_tensor *t, int depth) {
+  if (t->is_const) return true;
+  if (t->producer < 0 || depth > 16) return false;
+  const tmc_op *op = &g->ops[t->producer];
+  if (!tmc_op_foldable(op->kind)) return false;
+  if (tmc_op_desc_of(op->kind)->flags & TMC_OPF_SHAPE_ONLY) return true;
+  for (int k = 0; k < op->n_in; k++) {
+    const tmc_tensor *x = tmc_op_input(g, op, k);
+    if (x == NULL || !computed_from_constants(g, x, depth + 1)) return false;
+  }
+  return true;
+}
+
+/* Element types tmc computes in: int8 activations, float32 at the edges
+ * (FLAGS), integers for the ops the folding pass evaluates. */
+static const char *type_problem(const tmc_graph *g, const tmc_op *op) {
+  const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
+  bool foldable = tmc_op_foldable(op->kind);
+  for (int k = 0; k < op->n_in + op->n_out; k++) {
+    bool is_out = k >= op->n_in;
+    int32_t id = is_out ? op->out[k - op->n_in] : op->in[k];
+    if (id < 0) continue;
+    const tmc_tensor *t = &g->tensors[id];
+    if (!is_out && tmc_op_param_input(op->kind, k)) continue;
+    if (t->type == TMC_I8) continue;
+    if (t->type == TMC_F32 && (desc->flags & (is_out ? TMC_OPF_F32_OUT : TMC_OPF_F32_IN)))
+      continue;
+    if (foldable && (t->type == TMC_I32 || t->type == TMC_I64)) continue;
+    if (desc->flags & TMC_OPF_SHAPE_ONLY) continue;
+    if (t->type == TMC_I16) return "int16 activations (tmc computes int8)";
+    return is_out ? "output type is not int8" : "input type is not int8";
+  }
+  return NULL;
+}
+
+tmc_status tmc_ir_check_op(const tmc_graph *g, tmc_op *op, tmc_arena *a, tmc_diag *d) {
+  (void)a;
+  const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
+  for (int k = 0; k < op->n_in; k++)
+    if (tmc_op_input(g, op, k) == NULL && !tmc_op_optional_input(op->kind, k))
+      return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input %d is absent (-1) but required",
+                      op->id, op->name, k);
+  if (desc->check) TMC_TRY(desc->check(g, op, d));
+  for (int k = 0; k < op->n_in && !op->unsupported; k++) {
+    const tmc_tensor *t = tmc_op_input(g, op, k);
+    if (t && tmc_op_param_input(op->kind, k) && !t->is_const &&
+        !(desc->flags & TMC_OPF_DYN_PARAMS) && !computed_from_constants(g, t, 0))
+      op->unsupported = "a shape, axis or padding input is not constant";
+  }
+  if (!op->unsupported) op->unsupported = type_problem(g, op);
+  return TMC_OK;
+}

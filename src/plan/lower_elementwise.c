@@ -1,0 +1,136 @@
+/* Lowering of element-wise operators: ADD, SUB, MUL, MAXIMUM, MINIMUM
+ * (broadcasting) and the unary ones (QUANTIZE, DEQUANTIZE, SOFTMAX,
+ * LOG_SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU). */
+#include <math.h>
+
+#include "lower.h"
+#include "quant.h"
+
+tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  const tmc_graph *g = l->g;
+  const tmc_tensor *x1 = tmc_op_input(g, op, 0), *x2 = tmc_op_input(g, op, 1);
+  const tmc_tensor *y = tmc_op_output(g, op, 0);
+  TMC_TRY(tmc_lower_need_quant(l, op, x1, "input 0"));
+  TMC_TRY(tmc_lower_need_quant(l, op, x2, "input 1"));
+  TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  if (tmc_broadcast_init(x1->rank, x1->dims, x2->rank, x2->dims, &st->bcast) != 0)
+    return tmc_lower_fail(l, op, "input shapes do not broadcast");
+  int64_t n = 1;
+  for (int32_t i = 0; i < st->bcast.rank; i++) n *= st->bcast.dims[i];
+  if (n != y->elems) return tmc_lower_fail(l, op, "output has %lld elements, broadcasting gives %lld",
+                                 (long long)y->elems, (long long)n);
+  int32_t lo, hi;
+  switch (op->kind) {
+    case TMC_OP_ADD:
+    case TMC_OP_SUB: {
+      bool add = op->kind == TMC_OP_ADD;
+      st->kernel = add ? TMC_K_ADD : TMC_K_SUB;
+      int r = (add ? tmc_add_prepare : tmc_sub_prepare)(
+          tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y), tmc_lower_zp(y),
+          (int)op->attr.binary.act, TMC_PARAMS(st, tmc_add_params));
+      if (r != 0 || op->attr.binary.act > TMC_FUSED_RELU6)
+        return tmc_lower_fail(l, op, "quantization or activation TFLite refuses");
+      break;
+    }
+    case TMC_OP_MUL:
+      st->kernel = TMC_K_MUL;
+      TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
+      tmc_mul_prepare(tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y),
+                      tmc_lower_zp(y), (int)op->attr.binary.act, TMC_PARAMS(st, tmc_mul_params));
+      break;
+    default: /* MAXIMUM, MINIMUM compare raw values */
+      st->kernel = op->kind == TMC_OP_MAXIMUM ? TMC_K_MAXIMUM : TMC_K_MINIMUM;
+      break;
+  }
+  return TMC_OK;
+}
+
+/* Checks a fixed output quantization TFLite imposes (softmax, logistic...). */
+static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *y,
+                                  double scale, int32_t zp) {
+  if (y->q.n < 1 || fabs((double)y->q.scale[0] - scale) > 1e-6 * scale ||
+      y->q.zero_point[0] != zp)
+    return tmc_lower_fail(l, op, "output quantization must be scale %g, zero point %d (TFLite's "
+                "fixed choice), found scale %g, zero point %d", scale, zp,
+                (double)tmc_lower_scale(y), tmc_lower_zp(y));
+  return TMC_OK;
+}
+
+tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
+  st->size = (int32_t)x->elems;
+  if (x->elems != y->elems) return tmc_lower_fail(l, op, "input and output sizes differ");
+  if (x->type == TMC_F32 && (op->kind == TMC_OP_SOFTMAX || op->kind == TMC_OP_LOG_SOFTMAX)) {
+    if (y->type != TMC_F32) return tmc_lower_fail(l, op, "float input needs a float output");
+    st->kernel = op->kind == TMC_OP_SOFTMAX ? TMC_K_SOFTMAX_F32 : TMC_K_LOG_SOFTMAX_F32;
+    st->depth = x->rank ? x->dims[x->rank - 1] : 1;
+    st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
+    TMC_PARAMS(st, tmc_softmax_f32_params)->beta = op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
+    TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+    st->kernel = TMC_K_QUANTIZE_F32;
+    TMC_PARAMS(st, tmc_quantize_params)->scale = tmc_lower_scale(y);
+    TMC_PARAMS(st, tmc_quantize_params)->zero_point = tmc_lower_zp(y);
+    return TMC_OK;
+  }
+  TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
+  if (op->kind == TMC_OP_DEQUANTIZE) {
+    st->kernel = TMC_K_DEQUANTIZE;
+    TMC_PARAMS(st, tmc_dequantize_params)->scale = (double)tmc_lower_scale(x);
+    TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
+    return TMC_OK;
+  }
+  TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
+  int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
+  switch (op->kind) {
+    case TMC_OP_QUANTIZE:
+      st->kernel = TMC_K_REQUANTIZE;
+      tmc_requantize_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_requantize_params));
+      return TMC_OK;
+    case TMC_OP_SOFTMAX:
+      st->kernel = TMC_K_SOFTMAX;
+      TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 256, -128));
+      st->depth = x->dims[x->rank - 1];
+      st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
+      if (tmc_softmax_prepare(op->attr.softmax.beta, sx, TMC_PARAMS(st, tmc_softmax_params)) != 0)
+        return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
+      return TMC_OK;
+    case TMC_OP_LOG_SOFTMAX:
+      st->kernel = TMC_K_LOG_SOFTMAX;
+      TMC_TRY(fixed_out_quant(l, op, y, 16.0 / 256, 127));
+      st->depth = x->dims[x->rank - 1];
+      st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
+      if (tmc_log_softmax_prepare(sx, TMC_PARAMS(st, tmc_log_softmax_params)) != 0)
+        return tmc_lower_fail(l, op, "input scale TFLite refuses");
+      return TMC_OK;
+    case TMC_OP_LOGISTIC:
+    case TMC_OP_TANH:
+      st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC : TMC_K_TANH;
+      TMC_TRY(op->kind == TMC_OP_LOGISTIC ? fixed_out_quant(l, op, y, 1.0 / 256, -128)
+                                          : fixed_out_quant(l, op, y, 1.0 / 128, 0));
+      tmc_sigmoid_prepare(sx, zx, TMC_PARAMS(st, tmc_sigmoid_params));
+      return TMC_OK;
+    case TMC_OP_HARD_SWISH:
+      st->kernel = TMC_K_HARD_SWISH;
+      if (tmc_hard_swish_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_hard_swish_params)) != 0)
+        return tmc_lower_fail(l, op, "quantization TFLite refuses");
+      return TMC_OK;
+    case TMC_OP_RELU:
+      st->kernel = TMC_K_RELU;
+      tmc_relu_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
+      return TMC_OK;
+    case TMC_OP_RELU6:
+      st->kernel = TMC_K_CLAMP;
+      tmc_relu6_prepare(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
+      return TMC_OK;
+    case TMC_OP_LEAKY_RELU:
+      st->kernel = TMC_K_LEAKY_RELU;
+      tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha, TMC_PARAMS(st, tmc_leaky_relu_params));
+      return TMC_OK;
+    default:
+      return tmc_lower_unsupported(l, op, "no kernel");
+  }
+}
