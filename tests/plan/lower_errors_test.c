@@ -1,9 +1,10 @@
-/* Negative tests of the lowering (src/plan/lower.c, label unit): one small
- * model per failure site, built with tmc_mb (tests/fixtures), run through
- * the IR and tmc_plan_build, asserting the status and a message naming the
- * op and the problem ("lw.tflite: op 0 CONV_2D: weights (tensor 1 ...) have
- * 3 scales, expected 1 or 4"). Each model is checked twice: built from the
- * model struct, and from its bytes (tmc_tfl_write, then tmc_graph_load).
+/* Negative tests of the lowering (src/plan/lower.c, lower_conv.c,
+ * lower_elementwise.c, lower_layout.c; label unit): one small model per
+ * failure site, built with tmc_mb (tests/fixtures), run through the IR and
+ * tmc_plan_build, asserting the status and a message naming the op and the
+ * problem ("lw.tflite: op 0 CONV_2D: weights (tensor 1 ...) have 3 scales,
+ * expected 1 or 4"). Each model is checked twice: built from the model
+ * struct, and from its bytes (tmc_tfl_write, then tmc_graph_load).
  *
  * Status: TMC_ERR_MODEL for what TFLite itself refuses; TMC_ERR_UNSUPPORTED
  * for a valid model tmc cannot compile: a fused activation other than
@@ -11,17 +12,19 @@
  * parameter input not constant at lowering, an op that needs constant inputs
  * to be evaluated at compile time.
  *
- * Sites tmc_plan_build cannot reach, because the IR answers first:
- *   - act_range's "fused activation X is not supported": the IR marks a
- *     TANH or SIGN_BIT activation unsupported (ir/check.c check_act) and
- *     tmc_graph_check_supported refuses the model before lowering (values
- *     above 5 are refused by the IR as malformed). The site is tested by
- *     calling tmc_plan_lower on the unchecked graph, next to what
+ * Sites tmc_plan_build cannot reach:
+ *   - tmc_lower_act_range's "fused activation X is not supported": the IR
+ *     marks a TANH or SIGN_BIT activation unsupported (check_act in
+ *     src/ir/attrs.c) and tmc_graph_check_supported refuses the model before
+ *     lowering (values above 5 the IR refuses as malformed). The site is
+ *     tested by calling tmc_plan_lower on the unchecked graph, next to what
  *     tmc_plan_build reports;
  *   - the activation half of ADD/SUB's "quantization or activation TFLite
  *     refuses" (the same IR check); its quantization half is tested;
- *   - the "no kernel" defaults of lower_unary and lower_layout: lower_op
- *     calls them only for the kinds their switches handle;
+ *   - tmc_lower_unary's "no kernel" default: every kind whose LOWER token
+ *     is unary (src/ir/ops.def) has a case of its own;
+ *   - tmc_lower_table's "a step has more than 4 tables": no lowering
+ *     records more than three;
  *   - the out-of-memory returns of the arena allocations: see the planning
  *     sweeps of tests/ir/alloc_sweep_test.c. */
 #include <setjmp.h>
