@@ -211,6 +211,32 @@ static bool plist_push(plist *l, void *p) {
   return true;
 }
 
+/* A skipped array or object: only its element count is kept. */
+static tmc_jvalue *skipped_value(parser *ps, tmc_jtype type, size_t count) {
+  tmc_jvalue *r = new_value(ps, type);
+  if (r) {
+    r->n = count;
+    r->skipped = true;
+  }
+  return r;
+}
+
+/* After an element of an array or object: 1 when another follows (a ','),
+ * 0 after the closing bracket, -1 (failed) on anything else. */
+static int list_next(parser *ps, char close, const char *what) {
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == ',') {
+    ps->p++;
+    return 1;
+  }
+  if (ps->p < ps->end && *ps->p == close) {
+    ps->p++;
+    return 0;
+  }
+  fail(ps, "expected ',' or '%c' in %s", close, what);
+  return -1;
+}
+
 static tmc_jvalue *parse_array(parser *ps, bool store) {
   tmc_jvalue *v = store ? new_value(ps, TMC_JSON_ARRAY) : NULL;
   if (store && v == NULL) return NULL;
@@ -229,17 +255,7 @@ static tmc_jvalue *parse_array(parser *ps, bool store) {
         fail(ps, "out of memory");
         break;
       }
-      skip_ws(ps);
-      if (ps->p < ps->end && *ps->p == ',') {
-        ps->p++;
-        continue;
-      }
-      if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
-        break;
-      }
-      fail(ps, "expected ',' or ']' in an array");
-      break;
+      if (list_next(ps, ']', "an array") != 1) break;
     }
   }
   if (ps->failed) {
@@ -248,13 +264,7 @@ static tmc_jvalue *parse_array(parser *ps, bool store) {
   }
   if (!store) {
     free(items.v);
-    /* Only the element count of a skipped array is kept. */
-    tmc_jvalue *r = new_value(ps, TMC_JSON_ARRAY);
-    if (r) {
-      r->n = count;
-      r->skipped = true;
-    }
-    return r;
+    return skipped_value(ps, TMC_JSON_ARRAY, count);
   }
   v->n = count;
   v->items = tmc_arena_array(ps->a, count ? count : 1, sizeof *v->items);
@@ -295,29 +305,14 @@ static tmc_jvalue *parse_object(parser *ps, bool store) {
         fail(ps, "out of memory");
         break;
       }
-      skip_ws(ps);
-      if (ps->p < ps->end && *ps->p == ',') {
-        ps->p++;
-        continue;
-      }
-      if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
-        break;
-      }
-      fail(ps, "expected ',' or '}' in an object");
-      break;
+      if (list_next(ps, '}', "an object") != 1) break;
     }
   }
   if (ps->failed || !store) {
     free(keys.v);
     free(vals.v);
     if (ps->failed) return NULL;
-    tmc_jvalue *r = new_value(ps, TMC_JSON_OBJECT);
-    if (r) {
-      r->n = count;
-      r->skipped = true;
-    }
-    return r;
+    return skipped_value(ps, TMC_JSON_OBJECT, count);
   }
   v->n = count;
   v->members = tmc_arena_array(ps->a, count ? count : 1, sizeof *v->members);

@@ -230,3 +230,10 @@ tmc_status tmc_ir_attrs_gather(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d
   op->attr.gather.batch_dims = o->u.gather.batch_dims;
   return TMC_OK;
 }
+
+tmc_status tmc_ir_attrs_space_depth(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d) {
+  int32_t b = op->kind == TMC_OP_DEPTH_TO_SPACE ? o->u.depth_to_space.block_size
+                                                : o->u.space_to_depth.block_size;
+  op->attr.space_depth.block_size = b;
+  return check_pos(d, op, "block_size", b);
+}

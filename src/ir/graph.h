@@ -109,6 +109,7 @@ typedef struct tmc_slice_attr {
 } tmc_slice_attr;
 typedef struct tmc_leaky_attr { float alpha; } tmc_leaky_attr;
 typedef struct tmc_gather_attr { int32_t axis, batch_dims; } tmc_gather_attr;
+typedef struct tmc_space_depth_attr { int32_t block_size; } tmc_space_depth_attr;
 
 typedef union tmc_op_attr {
   tmc_conv_attr conv;       /* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV */
@@ -123,6 +124,7 @@ typedef union tmc_op_attr {
   tmc_slice_attr slice;     /* STRIDED_SLICE */
   tmc_leaky_attr leaky;     /* LEAKY_RELU */
   tmc_gather_attr gather;   /* GATHER */
+  tmc_space_depth_attr space_depth; /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
 } tmc_op_attr;
 
 typedef struct tmc_op {

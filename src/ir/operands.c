@@ -185,3 +185,25 @@ tmc_status tmc_ir_check_op(const tmc_graph *g, tmc_op *op, tmc_arena *a, tmc_dia
   if (!op->unsupported) op->unsupported = type_problem(g, op);
   return TMC_OK;
 }
+
+/* DEPTH_TO_SPACE moves channel blocks of block_size^2 into block_size x
+ * block_size pixels; SPACE_TO_DEPTH the reverse (TFLite's DCR order). */
+tmc_status tmc_ir_check_space_depth(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  int64_t b = op->attr.space_depth.block_size;
+  if (x->rank != 4) return rank_fail(d, op, "input", 0, x, 4);
+  if (y->rank != 4) return rank_fail(d, op, "output", 0, y, 4);
+  if (op->kind == TMC_OP_DEPTH_TO_SPACE) {
+    if (x->dims[3] % (b * b) != 0)
+      return operand_fail(d, op, "input", 0, x, "%lld channels are not a multiple of "
+                          "block_size^2 = %lld", (long long)x->dims[3], (long long)(b * b));
+    int64_t want[4] = {x->dims[0], x->dims[1] * b, x->dims[2] * b, x->dims[3] / (b * b)};
+    return check_out4(d, op, y, want);
+  }
+  if (x->dims[1] % b != 0 || x->dims[2] % b != 0)
+    return operand_fail(d, op, "input", 0, x, "height %lld and width %lld are not multiples "
+                        "of block_size %lld", (long long)x->dims[1], (long long)x->dims[2],
+                        (long long)b);
+  int64_t want[4] = {x->dims[0], x->dims[1] / b, x->dims[2] / b, x->dims[3] * b * b};
+  return check_out4(d, op, y, want);
+}

@@ -56,6 +56,16 @@ static inline void zero_s16(int16_t *d, int32_t n) {
   for (i = 0; i < n; ++i) d[i] = 0;
 }
 
+/* Four multiply-accumulates of weight wv with term k of the four rows
+ * into a0..a3 (the inner step of conv_dot and conv_dot2). */
+#define CONV_MAC4(a0, a1, a2, a3, wv, k) \
+  do {                                   \
+    a0 += (wv) * x0[k];                  \
+    a1 += (wv) * x1[k];                  \
+    a2 += (wv) * x2[k];                  \
+    a3 += (wv) * x3[k];                  \
+  } while (0)
+
 /* acc[i] = sum over k < len of w[k] * x_i[k], i < 4: the first len & ~15
  * terms in a loop compilers vectorize (the mask tells them the count is a
  * multiple of 16: no scalar epilogue), the rest one by one. */
@@ -68,20 +78,8 @@ static inline void conv_dot(const int8_t *restrict w,
   const size_t n = len & ~(size_t)15;
   int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   size_t k;
-  for (k = 0; k < n; ++k) {
-    const int32_t wv = w[k];
-    s0 += wv * x0[k];
-    s1 += wv * x1[k];
-    s2 += wv * x2[k];
-    s3 += wv * x3[k];
-  }
-  for (; k < len; ++k) {
-    const int32_t wv = w[k];
-    s0 += wv * x0[k];
-    s1 += wv * x1[k];
-    s2 += wv * x2[k];
-    s3 += wv * x3[k];
-  }
+  for (k = 0; k < n; ++k) CONV_MAC4(s0, s1, s2, s3, (int32_t)w[k], k);
+  for (; k < len; ++k) CONV_MAC4(s0, s1, s2, s3, (int32_t)w[k], k);
   acc[0] = s0;
   acc[1] = s1;
   acc[2] = s2;
@@ -98,28 +96,16 @@ static inline void conv_dot2(const int8_t *restrict w, size_t ws,
                              int32_t *restrict acc) {
   const int8_t *v = w + ws;
   const size_t n = len & ~(size_t)15; /* == len; tells the compiler */
-  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  int32_t s[8] = {0};
   size_t k;
   for (k = 0; k < n; ++k) {
     const int32_t wa = w[k], wb = v[k];
-    s0 += wa * x0[k];
-    s1 += wa * x1[k];
-    s2 += wa * x2[k];
-    s3 += wa * x3[k];
-    t0 += wb * x0[k];
-    t1 += wb * x1[k];
-    t2 += wb * x2[k];
-    t3 += wb * x3[k];
+    CONV_MAC4(s[0], s[1], s[2], s[3], wa, k);
+    CONV_MAC4(s[4], s[5], s[6], s[7], wb, k);
   }
-  acc[0] = s0;
-  acc[1] = s1;
-  acc[2] = s2;
-  acc[3] = s3;
-  acc[4] = t0;
-  acc[5] = t1;
-  acc[6] = t2;
-  acc[7] = t3;
+  for (k = 0; k < 8; ++k) acc[k] = s[k];
 }
+#undef CONV_MAC4
 
 /* The window of output pixel (oy, ox) of batch xb as int16 x + off, zero
  * for taps outside the input and up to kp. */

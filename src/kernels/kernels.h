@@ -517,6 +517,21 @@ TMC_PARAMS_STRUCT(tmc_strided_slice_params, TMC_STRIDED_SLICE_PARAMS_FIELDS)
 void tmc_strided_slice_s8(const tmc_strided_slice_params *p,
                           const int8_t *input, int8_t *output);
 
+/* ---- DEPTH_TO_SPACE / SPACE_TO_DEPTH ------------------------------------ */
+/* TFLite's DCR order: output pixel (y, x) of DEPTH_TO_SPACE takes channels
+ * [((y % b) * b + x % b) * out.c, ... + out.c) of input pixel (y / b, x / b);
+ * SPACE_TO_DEPTH is the inverse. Raw values are copied (the quantization
+ * is the input's, as TFLite does). */
+#define TMC_SPACE_DEPTH_PARAMS_FIELDS(X, T) X(T, I32, block_size) /* >= 1 */
+TMC_PARAMS_STRUCT(tmc_space_depth_params, TMC_SPACE_DEPTH_PARAMS_FIELDS)
+
+void tmc_depth_to_space_s8(const tmc_space_depth_params *p, const tmc_dims4 *input,
+                           const int8_t *input_data, const tmc_dims4 *output,
+                           int8_t *output_data);
+void tmc_space_to_depth_s8(const tmc_space_depth_params *p, const tmc_dims4 *input,
+                           const int8_t *input_data, const tmc_dims4 *output,
+                           int8_t *output_data);
+
 /* ---- float SOFTMAX / LOG_SOFTMAX (the float tail of float-output models) --
  * As TFLite's reference: per row, max; e = expf((x - max) * beta); softmax
  * out = e / sum(e); log-softmax out = (x - max) - logf(sum(expf(x - max))),

@@ -56,7 +56,7 @@ typedef tmc_status (*tmc_lower_fn)(tmc_lowerer *l, const tmc_op *op, tmc_step *s
 /* One function per LOWER token of ops.def (ir/op_table.h's TMC_OP_LOWERS):
  * tmc_lower_<token>, in lower_conv.c (conv, transpose_conv, fc, pool),
  * lower_elementwise.c (binary, unary), lower_layout.c (mean, pad, parts,
- * resize, transpose, strided_slice) and lower.c (none, view). */
+ * resize, transpose, strided_slice, space_depth) and lower.c (none, view). */
 #define TMC_LOWER_DECL(t) \
   tmc_status tmc_lower_##t(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
 TMC_OP_LOWERS(TMC_LOWER_DECL)

@@ -65,7 +65,8 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     st->kernel = op->kind == TMC_OP_SOFTMAX ? TMC_K_SOFTMAX_F32 : TMC_K_LOG_SOFTMAX_F32;
     st->depth = x->rank ? x->dims[x->rank - 1] : 1;
     st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
-    TMC_PARAMS(st, tmc_softmax_f32_params)->beta = op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
+    TMC_PARAMS(st, tmc_softmax_f32_params)->beta =
+        op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
     return TMC_OK;
   }
   if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
@@ -95,7 +96,8 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 256, -128));
       st->depth = x->dims[x->rank - 1];
       st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
-      if (tmc_softmax_prepare(op->attr.softmax.beta, sx, TMC_PARAMS(st, tmc_softmax_params)) != 0)
+      if (tmc_softmax_prepare(op->attr.softmax.beta, sx,
+                              TMC_PARAMS(st, tmc_softmax_params)) != 0)
         return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
       return TMC_OK;
     case TMC_OP_LOG_SOFTMAX:
@@ -128,7 +130,8 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       return TMC_OK;
     case TMC_OP_LEAKY_RELU:
       st->kernel = TMC_K_LEAKY_RELU;
-      tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha, TMC_PARAMS(st, tmc_leaky_relu_params));
+      tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
+                             TMC_PARAMS(st, tmc_leaky_relu_params));
       return TMC_OK;
     default:
       return tmc_lower_unsupported(l, op, "no kernel");

@@ -1,6 +1,6 @@
 /* Lowering of data movement and reductions: MEAN, PAD, PADV2,
  * CONCATENATION, SPLIT, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, TRANSPOSE,
- * STRIDED_SLICE. */
+ * STRIDED_SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH. */
 #include "ir/geometry.h"
 #include "lower.h"
 #include "quant.h"
@@ -146,5 +146,15 @@ tmc_status tmc_lower_strided_slice(tmc_lowerer *l, const tmc_op *op, tmc_step *s
   for (int32_t i = 0; i < x->rank; i++) n *= TMC_PARAMS(st, tmc_strided_slice_params)->count[i];
   if (n != y->elems) return tmc_lower_fail(l, op, "slice gives %lld elements, output has %lld",
                                  (long long)n, (long long)y->elems);
+  return TMC_OK;
+}
+
+tmc_status tmc_lower_space_depth(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
+  TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
+  st->kernel = op->kind == TMC_OP_DEPTH_TO_SPACE ? TMC_K_DEPTH_TO_SPACE : TMC_K_SPACE_TO_DEPTH;
+  st->in_dims = tmc_lower_dims4(x);
+  st->out_dims = tmc_lower_dims4(y);
+  TMC_PARAMS(st, tmc_space_depth_params)->block_size = op->attr.space_depth.block_size;
   return TMC_OK;
 }

@@ -55,21 +55,16 @@ tmc_status tmc_fb_error(tmc_fb *fb, const char *field, const char *fmt, ...)
 #endif
     ;
 
-/* Scalars: the field's value, or def when the field is absent. */
-tmc_status tmc_fb_u8(tmc_fb *fb, const tmc_fb_table *t, int id, uint8_t def,
-                     uint8_t *out, const char *field);
-tmc_status tmc_fb_i8(tmc_fb *fb, const tmc_fb_table *t, int id, int8_t def,
-                     int8_t *out, const char *field);
-tmc_status tmc_fb_bool(tmc_fb *fb, const tmc_fb_table *t, int id, bool def,
-                       bool *out, const char *field);
-tmc_status tmc_fb_i32(tmc_fb *fb, const tmc_fb_table *t, int id, int32_t def,
-                      int32_t *out, const char *field);
-tmc_status tmc_fb_u32(tmc_fb *fb, const tmc_fb_table *t, int id, uint32_t def,
-                      uint32_t *out, const char *field);
-tmc_status tmc_fb_u64(tmc_fb *fb, const tmc_fb_table *t, int id, uint64_t def,
-                      uint64_t *out, const char *field);
-tmc_status tmc_fb_f32(tmc_fb *fb, const tmc_fb_table *t, int id, float def,
-                      float *out, const char *field);
+/* Scalars: tmc_fb_<name>(fb, t, id, def, out, field) reads the field's
+ * value, or def when the field is absent. */
+#define TMC_FB_SCALARS(X) \
+  X(u8, uint8_t) X(i8, int8_t) X(bool, bool) X(i32, int32_t) X(u32, uint32_t) \
+  X(u64, uint64_t) X(f32, float)
+#define TMC_FB_SCALAR_DECL(name, type)                                          \
+  tmc_status tmc_fb_##name(tmc_fb *fb, const tmc_fb_table *t, int id, type def, \
+                           type *out, const char *field);
+TMC_FB_SCALARS(TMC_FB_SCALAR_DECL)
+#undef TMC_FB_SCALAR_DECL
 
 /* A sub-table; *present is false (and *out untouched) when absent. The table
  * counts as entered (depth + 1) until tmc_fb_leave. */

@@ -159,33 +159,20 @@ tmc_fbw_ref tmc_fbw_vec_u8(tmc_fbw *b, const uint8_t *v, size_t n,
   return vec_end(b, n);
 }
 
-tmc_fbw_ref tmc_fbw_vec_i32(tmc_fbw *b, const int32_t *v, size_t n) {
-  uint8_t *p = vec_begin(b, n, 4, 4);
-  if (p == NULL) return 0;
-  for (size_t i = 0; i < n; i++) tmc_le_put_u32(p + 4 * i, (uint32_t)v[i]);
-  return vec_end(b, n);
-}
-
-tmc_fbw_ref tmc_fbw_vec_u32(tmc_fbw *b, const uint32_t *v, size_t n) {
-  uint8_t *p = vec_begin(b, n, 4, 4);
-  if (p == NULL) return 0;
-  for (size_t i = 0; i < n; i++) tmc_le_put_u32(p + 4 * i, v[i]);
-  return vec_end(b, n);
-}
-
-tmc_fbw_ref tmc_fbw_vec_i64(tmc_fbw *b, const int64_t *v, size_t n) {
-  uint8_t *p = vec_begin(b, n, 8, 8);
-  if (p == NULL) return 0;
-  for (size_t i = 0; i < n; i++) tmc_le_put_u64(p + 8 * i, (uint64_t)v[i]);
-  return vec_end(b, n);
-}
-
-tmc_fbw_ref tmc_fbw_vec_f32(tmc_fbw *b, const float *v, size_t n) {
-  uint8_t *p = vec_begin(b, n, 4, 4);
-  if (p == NULL) return 0;
-  for (size_t i = 0; i < n; i++) tmc_le_put_f32(p + 4 * i, v[i]);
-  return vec_end(b, n);
-}
+/* Vectors of little-endian scalars: element size, the put function and the
+ * cast to its argument type. */
+#define FBW_VEC(name, type, size, put, cast)                                 \
+  tmc_fbw_ref tmc_fbw_vec_##name(tmc_fbw *b, const type *v, size_t n) {      \
+    uint8_t *p = vec_begin(b, n, size, size);                                \
+    if (p == NULL) return 0;                                                 \
+    for (size_t i = 0; i < n; i++) put(p + (size) * i, (cast)v[i]);          \
+    return vec_end(b, n);                                                    \
+  }
+FBW_VEC(i32, int32_t, 4, tmc_le_put_u32, uint32_t)
+FBW_VEC(u32, uint32_t, 4, tmc_le_put_u32, uint32_t)
+FBW_VEC(i64, int64_t, 8, tmc_le_put_u64, uint64_t)
+FBW_VEC(f32, float, 4, tmc_le_put_f32, float)
+#undef FBW_VEC
 
 tmc_fbw_ref tmc_fbw_vec_refs(tmc_fbw *b, const tmc_fbw_ref *v, size_t n) {
   tmc_fbw_ref before = here(b);

@@ -64,17 +64,14 @@ tmc_fbw_ref tmc_fbw_vec_refs(tmc_fbw *b, const tmc_fbw_ref *v, size_t n);
  * TMC_FBW_MAX_FIELDS), end. Every add writes its value, defaults included;
  * callers skip fields they want absent. */
 void tmc_fbw_table_start(tmc_fbw *b);
-void tmc_fbw_add_u8(tmc_fbw *b, int id, uint8_t v);
-void tmc_fbw_add_i8(tmc_fbw *b, int id, int8_t v);
-void tmc_fbw_add_bool(tmc_fbw *b, int id, bool v);
-void tmc_fbw_add_u16(tmc_fbw *b, int id, uint16_t v);
-void tmc_fbw_add_i16(tmc_fbw *b, int id, int16_t v);
-void tmc_fbw_add_u32(tmc_fbw *b, int id, uint32_t v);
-void tmc_fbw_add_i32(tmc_fbw *b, int id, int32_t v);
-void tmc_fbw_add_u64(tmc_fbw *b, int id, uint64_t v);
-void tmc_fbw_add_i64(tmc_fbw *b, int id, int64_t v);
-void tmc_fbw_add_f32(tmc_fbw *b, int id, float v);
-void tmc_fbw_add_f64(tmc_fbw *b, int id, double v);
+/* tmc_fbw_add_<name>(b, id, v) for each scalar type. */
+#define TMC_FBW_SCALARS(X)                                                    \
+  X(u8, uint8_t) X(i8, int8_t) X(bool, bool) X(u16, uint16_t) X(i16, int16_t) \
+  X(u32, uint32_t) X(i32, int32_t) X(u64, uint64_t) X(i64, int64_t)           \
+  X(f32, float) X(f64, double)
+#define TMC_FBW_ADD_DECL(name, type) void tmc_fbw_add_##name(tmc_fbw *b, int id, type v);
+TMC_FBW_SCALARS(TMC_FBW_ADD_DECL)
+#undef TMC_FBW_ADD_DECL
 /* An offset field to a table, string or vector; ref 0 leaves it absent. */
 void tmc_fbw_add_ref(tmc_fbw *b, int id, tmc_fbw_ref ref);
 /* Writes the table's vtable (reusing an identical earlier one) and returns

@@ -1,7 +1,8 @@
 /* emit_write_fixtures DIR: writes the single-op fixture models of
  * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
  * case (each compiled with --main, built, and run against 'tmc run').
- * Supported: conv_*, dw_*, fc_*, add_*; unsupported (tmc compile must fail
+ * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*;
+ * unsupported (tmc compile must fail
  * with a named error): unsupported_lstm, unsupported_custom. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,9 @@ int main(int argc, char **argv) {
   ad.act = TMC_TFL_ACT_RELU6;
   ad.seed = 16;
   SAVE("add_broadcast_const", tmc_fx_add_model(&a, &ad, &m, &d));
+
+  SAVE("depth_to_space_b2", tmc_fx_space_depth(&a, true, 1, 3, 5, 12, 2, &m, &d));
+  SAVE("space_to_depth_b3", tmc_fx_space_depth(&a, false, 2, 6, 9, 5, 3, &m, &d));
 
   SAVE("unsupported_lstm", tmc_fx_lstm(&a, 1, 4, 3, &m, &d));
   SAVE("unsupported_custom", tmc_fx_custom(&a, "MyCustomOp", 8, NULL, 0, &m, &d));

@@ -729,6 +729,40 @@ static void test_pool_errors(void **state) {
   tmc_arena_free(&a);
 }
 
+static void test_space_depth_errors(void **state) {
+  (void)state;
+  tmc_arena a;
+  tmc_arena_init(&a);
+  tmc_tfl_options o;
+  memset(&o, 0, sizeof o);
+  o.type = TMC_TFL_OPTIONS_depth_to_space;
+  o.u.depth_to_space.block_size = 2;
+  tmc_tfl_model *m = single_op(&a, TMC_TFL_OP_DEPTH_TO_SPACE, (const int32_t[]){1, 3, 4, 8},
+                               4, (const int32_t[]){1, 6, 8, 2}, 4, &o, 1);
+  tmc_arena ga;
+  tmc_arena_init(&ga);
+  tmc_graph g;
+  expect_ok(m, &ga, &g);
+  tmc_arena_free(&ga);
+  tmc_tfl_depth_to_space *p = &op0(m)->options.u.depth_to_space;
+  p->block_size = 0;
+  EXPECT_BUILD(m, TMC_ERR_MODEL, "op 0 DEPTH_TO_SPACE: block_size is 0, expected >= 1");
+  p->block_size = 3;
+  EXPECT_BUILD(m, TMC_ERR_MODEL, "op 0 DEPTH_TO_SPACE: input 0 (tensor 0 'x'): 8 channels are "
+               "not a multiple of block_size^2 = 9");
+  p->block_size = 1;
+  EXPECT_BUILD(m, TMC_ERR_MODEL, "op 0 DEPTH_TO_SPACE: output 0 (tensor 1 'y'): shape "
+               "[1,6,8,2], expected [1,3,4,8]");
+  memset(&o, 0, sizeof o);
+  o.type = TMC_TFL_OPTIONS_space_to_depth;
+  o.u.space_to_depth.block_size = 2;
+  m = single_op(&a, TMC_TFL_OP_SPACE_TO_DEPTH, (const int32_t[]){1, 6, 5, 2}, 4,
+                (const int32_t[]){1, 3, 2, 8}, 4, &o, 1);
+  EXPECT_BUILD(m, TMC_ERR_MODEL, "op 0 SPACE_TO_DEPTH: input 0 (tensor 0 'x'): height 6 and "
+               "width 5 are not multiples of block_size 2");
+  tmc_arena_free(&a);
+}
+
 static void test_option_values(void **state) {
   (void)state;
   tmc_arena a;
@@ -938,6 +972,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_depthwise_errors),
       cmocka_unit_test(test_fc_errors),
       cmocka_unit_test(test_pool_errors),
+      cmocka_unit_test(test_space_depth_errors),
       cmocka_unit_test(test_option_values),
       cmocka_unit_test(test_unsupported_listed_at_once),
       cmocka_unit_test(test_unsupported_fixtures),

@@ -1,5 +1,7 @@
 /* shape_test.c - data-movement kernels against index-arithmetic references:
- * PAD (ranks 1..6, every side), TRANSPOSE (ranks 1..6), STRIDED_SLICE with
+ * PAD (ranks 1..6, every side), TRANSPOSE (ranks 1..6), DEPTH_TO_SPACE and
+ * SPACE_TO_DEPTH (TFLite's DCR index rule, and each other's inverse),
+ * STRIDED_SLICE with
  * tmc_strided_slice_prepare (the one slice rule of ir/geometry.h: masks,
  * negative indices and strides, shrink),
  * CONCATENATION / SPLIT on every axis, RESIZE_NEAREST_NEIGHBOR (TFLite's
@@ -79,6 +81,53 @@ static void test_pad(void **state) {
     free(x);
     free(y);
     free(want);
+  }
+}
+
+/* DEPTH_TO_SPACE against TFLite's reference index rule (DCR: in_d = out_d +
+ * ((out_h % b) * b + out_w % b) * out_c), and SPACE_TO_DEPTH as its
+ * inverse (it must restore the input). */
+static void test_depth_space(void **state) {
+  int it;
+  (void)state;
+  kt_seed(84);
+  for (it = 0; it < 200; ++it) {
+    tmc_space_depth_params p;
+    tmc_dims4 in, out;
+    int32_t b, oh, ow, od;
+    size_t n;
+    int8_t *x, *y, *want, *back;
+    p.block_size = b = kt_range(1, 4);
+    in.n = kt_range(1, 2);
+    in.h = kt_range(1, 4);
+    in.w = kt_range(1, 4);
+    in.c = b * b * kt_range(1, 5);
+    out.n = in.n;
+    out.h = in.h * b;
+    out.w = in.w * b;
+    out.c = in.c / (b * b);
+    n = (size_t)in.n * in.h * in.w * in.c;
+    x = malloc(n);
+    y = malloc(n);
+    want = malloc(n);
+    back = malloc(n);
+    kt_fill_s8(x, n);
+    for (int32_t ob = 0; ob < out.n; ++ob)
+      for (oh = 0; oh < out.h; ++oh)
+        for (ow = 0; ow < out.w; ++ow)
+          for (od = 0; od < out.c; ++od) {
+            const int32_t id = od + ((oh % b) * b + ow % b) * out.c;
+            want[(((size_t)ob * out.h + oh) * out.w + ow) * out.c + od] =
+                x[(((size_t)ob * in.h + oh / b) * in.w + ow / b) * in.c + id];
+          }
+    tmc_depth_to_space_s8(&p, &in, x, &out, y);
+    if (kt_diff("depth_to_space", y, want, n)) fail();
+    tmc_space_to_depth_s8(&p, &out, y, &in, back);
+    if (kt_diff("space_to_depth", back, x, n)) fail();
+    free(x);
+    free(y);
+    free(want);
+    free(back);
   }
 }
 
@@ -376,6 +425,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pad),
       cmocka_unit_test(test_transpose),
+      cmocka_unit_test(test_depth_space),
       cmocka_unit_test(test_strided_slice),
       cmocka_unit_test(test_concat_split),
       cmocka_unit_test(test_resize),
