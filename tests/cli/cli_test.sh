@@ -67,6 +67,21 @@ expect_rows() {
 
 op_count() { op_rows | wc -l | tr -d ' '; }
 
+# same_outputs DIR GOLDEN SUFFIX WHAT: DIR holds output<k>.bin for exactly
+# the golden's GOLDEN.output<k>SUFFIX.bin (k = 0, 1, ...; at least one), each
+# byte for byte: an output tmc left out or added fails too.
+same_outputs() {
+  so_k=0
+  while [ -f "$2.output$so_k$3.bin" ]; do
+    [ -f "$1/output$so_k.bin" ] || fail "$4: tmc wrote no output$so_k.bin"
+    cmp -s "$1/output$so_k.bin" "$2.output$so_k$3.bin" ||
+      fail "$4: output$so_k differs from the golden"
+    so_k=$((so_k + 1))
+  done
+  [ "$so_k" -gt 0 ] || fail "$4: no golden $2.output0$3.bin"
+  [ ! -e "$1/output$so_k.bin" ] || fail "$4: tmc wrote more outputs than the golden's $so_k"
+}
+
 case "$case_name" in
   help)
     for h in --help -h help; do
@@ -311,19 +326,13 @@ EOF
     shared=${1:?shared folder}
     m=${2:?model name}
     need_file "$shared/models/$m.tflite"
-    run 0 run "$shared/models/$m.tflite" --input "$shared/golden/$m/seed1.input.bin" --out "$tmp/f"
-    for f in "$tmp"/f/output*.bin; do
-      k=$(basename "$f" .bin)
-      cmp -s "$f" "$shared/golden/$m/seed1.$k.bin" || fail "$m $k differs from the golden"
-    done
+    g="$shared/golden/$m/seed1"
+    run 0 run "$shared/models/$m.tflite" --input "$g.input.bin" --out "$tmp/f"
+    same_outputs "$tmp/f" "$g" "" "$m"
     for p in best first-fit; do
       run 0 run "$shared/models/$m.tflite" --io int8 --planner $p \
-        --input "$shared/golden/$m/seed1.input.int8.bin" --out "$tmp/i$p"
-      for f in "$tmp/i$p"/output*.bin; do
-        k=$(basename "$f" .bin)
-        cmp -s "$f" "$shared/golden/$m/seed1.$k.int8.bin" ||
-          fail "$m $k (--io int8, $p) differs from the golden"
-      done
+        --input "$g.input.int8.bin" --out "$tmp/i$p"
+      same_outputs "$tmp/i$p" "$g" .int8 "$m (--io int8, $p)"
     done
     ;;
   *)

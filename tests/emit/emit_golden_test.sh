@@ -25,6 +25,10 @@
 #       detection --detect detection_config.json --main (--io int8 and float
 #       I/O, gcc): outputs match, and the boxes NAME_run prints equal those
 #       of 'tmc run --detect' on the same input.
+#   patches
+#       --patch auto and a forced uneven grid (vww 7:3x3, mcunetv2_large
+#       11:3x5, detection 5:5x3; lenet auto only), float and --io int8 (gcc):
+#       outputs match the goldens on every seed.
 set -u
 
 case_name=${1:?case}

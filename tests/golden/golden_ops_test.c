@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "golden_util.h"
+#include "reader/shared_models.h"
+#include "testlib.h"
 
 /* Runs one case; returns 0 when every output matches. */
 static int run_case(const char *ops, const char *name) {
@@ -73,26 +75,40 @@ static int run_case(const char *ops, const char *name) {
 static void test_ops_suite(void **state) {
   (void)state;
   const char *shared = golden_shared_dir();
-  if (shared == NULL) skip();
+  assert_non_null(shared); /* main() skipped the binary otherwise */
   char ops[1024], path[1100], line[512];
   snprintf(ops, sizeof ops, "%s/golden/ops", shared);
   snprintf(path, sizeof path, "%s/index.txt", ops);
   FILE *ix = fopen(path, "r");
-  assert_non_null(ix);
-  int cases = 0, failed = 0;
+  if (ix == NULL) fail_msg("cannot read %s", path);
+  int cases = 0, failed = 0, bad_lines = 0;
   while (fgets(line, sizeof line, ix)) {
     char name[64], op[40];
-    if (line[0] == '#' || sscanf(line, "%63s %39s", name, op) != 2) continue;
+    if (line[0] == '#' || line[0] == '\n') continue;
+    if (sscanf(line, "%63s %39s", name, op) != 2) {
+      print_error("%s: not a 'case op ...' line: %s", path, line);
+      bad_lines++;
+      continue;
+    }
     cases++;
     failed += run_case(ops, name);
   }
   fclose(ix);
-  print_message("operator suite: %d cases, %d failed\n", cases, failed);
+  /* The index lists every model of the folder: none is left out unseen. */
+  char **models;
+  size_t n_models = tt_op_model_paths(&models);
+  tt_free_paths(models, n_models);
+  print_message("operator suite: %d cases, %d failed (%zu models in %s)\n", cases, failed,
+                n_models, ops);
   assert_true(cases > 0);
+  assert_int_equal(bad_lines, 0);
+  assert_int_equal((size_t)cases, n_models);
   assert_int_equal(failed, 0);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  tt_start(argc, argv, NULL);
+  tt_need_shared();
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_ops_suite)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

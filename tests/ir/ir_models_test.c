@@ -15,7 +15,7 @@
  *     exactly one earlier op or is a graph input;
  *   - tmc_graph_check_supported passes (all these models are int8 models
  *     tmc must compile).
- * Skips when $TMC_SHARED_DIR has no models/. */
+ * Skips (exit 77, before any test runs) when $TMC_SHARED_DIR has no models/. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +33,7 @@
 #include "ir/graph.h"
 #include "reader/shared_models.h"
 #include "reader/tflite.h"
+#include "testlib.h"
 
 #define MAX_REPORTED 10
 
@@ -226,17 +227,8 @@ static int check_model(const char *path) {
   return c.count;
 }
 
-#define REQUIRE_SHARED()                                         \
-  do {                                                           \
-    if (tt_shared_dir() == NULL) {                               \
-      print_message("TMC_SHARED_DIR has no models/: skipped\n"); \
-      skip();                                                    \
-    }                                                            \
-  } while (0)
-
 static void test_four_models(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   int bad = 0;
   for (int i = 0; i < TT_N_MODELS; i++) {
     char path[2048];
@@ -248,13 +240,9 @@ static void test_four_models(void **state) {
 
 static void test_op_models(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   char **paths;
   size_t n = tt_op_model_paths(&paths);
-  if (n == 0) {
-    print_message("no golden/ops/*.tflite under TMC_SHARED_DIR: skipped\n");
-    skip();
-  }
+  if (n == 0) fail_msg("no golden/ops/*.tflite under %s", tt_shared_dir());
   int bad = 0;
   for (size_t i = 0; i < n; i++) bad += check_model(paths[i]) != 0;
   if (bad) print_error("%d of %zu op models have problems\n", bad, n);
@@ -266,7 +254,6 @@ static void test_op_models(void **state) {
 /* Named graph facts: graph inputs/outputs and the kinds around them. */
 static void test_graph_io(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   static const struct {
     const char *name;
     int n_in, n_out;
@@ -306,7 +293,9 @@ static void test_graph_io(void **state) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  tt_start(argc, argv, NULL);
+  tt_need_shared();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_four_models),
       cmocka_unit_test(test_op_models),

@@ -1,4 +1,4 @@
-/* requant_test.c - requant.h and quant_util.c: hand-computed values for the
+/* requant_test.c - kernels/requant.h and plan/quant.c: hand-computed values for the
  * fixed-point primitives and tmc_quantize_multiplier, edge cases (ties of
  * both signs, saturation, INT32_MIN^2, flush below 2^-31, q rounding to
  * 2^31), and random agreement with the independent 64-bit reference. */

@@ -2,8 +2,8 @@
  * larger than the limit fails with TMC_ERR_LIMIT and a message naming the
  * operator at the peak ("op N KIND") and every buffer live there with its
  * size; a limit equal to the arena (or above) succeeds with the same plan.
- * Both planners, on hand-built graphs and on vww (skipped without
- * $TMC_SHARED_DIR). */
+ * Both planners, on hand-built graphs (no group: plan_limit_test) and on vww
+ * (group shared: plan_limit_vww_test, skipped without $TMC_SHARED_DIR). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include "golden/golden_util.h"
 #include "ir/build.h"
 #include "plan_test_util.h"
+#include "testlib.h"
 
 typedef struct ctx {
   tmc_arena arena;
@@ -182,11 +183,11 @@ static void test_pool_chain(void **state) {
 
 static void shared_model(ctx *c, const char *model) {
   const char *shared = golden_shared_dir();
-  if (shared == NULL) skip();
+  assert_non_null(shared); /* main() skipped the group otherwise */
   char path[1024];
   snprintf(path, sizeof path, "%s/models/%s.tflite", shared, model);
   c->bytes = golden_read(path, &c->len);
-  if (c->bytes == NULL) skip();
+  if (c->bytes == NULL) fail_msg("cannot read %s", path);
 }
 
 static void test_vww(void **state) {
@@ -217,12 +218,20 @@ static void test_vww_io_int8(void **state) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  static const char *const groups[] = {"shared", NULL};
+  const char *group = tt_start(argc, argv, groups);
+  if (strcmp(group, "shared") == 0) {
+    tt_need_shared();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_vww, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vww_io_int8, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("shared", tests, NULL, NULL);
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_residual, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pool_chain, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_vww, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_vww_io_int8, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,11 +268,12 @@ static void test_too_short(void **state) {
   buf_free(&f);
 }
 
+#if SIZE_MAX > TMC_MAX_MODEL_BYTES
 static void test_too_large(void **state) {
   (void)state;
   /* The size check comes before any byte is read, so a small buffer with
-   * an over-large length exercises it without 2 GB of memory. */
-  if ((uint64_t)SIZE_MAX <= (uint64_t)TMC_MAX_MODEL_BYTES) skip();
+   * an over-large length exercises it without 2 GB of memory. (Where size_t
+   * cannot hold the length, main() does not list this test: no skip.) */
   buf f = fixture(TT_FX_CONV);
   tmc_arena a;
   tmc_arena_init(&a);
@@ -287,6 +288,7 @@ static void test_too_large(void **state) {
   tmc_arena_free(&a);
   buf_free(&f);
 }
+#endif
 
 static void test_wrong_identifier(void **state) {
   (void)state;
@@ -899,7 +901,9 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_fixtures_read, free_held),
       cmocka_unit_test_teardown(test_too_short, free_held),
+#if SIZE_MAX > TMC_MAX_MODEL_BYTES
       cmocka_unit_test_teardown(test_too_large, free_held),
+#endif
       cmocka_unit_test_teardown(test_wrong_identifier, free_held),
       cmocka_unit_test_teardown(test_root_offset_out_of_range, free_held),
       cmocka_unit_test_teardown(test_misaligned_table, free_held),

@@ -18,8 +18,12 @@
  * the IR), and truncations of the shared models (never a crash, always a
  * named error or a successful read).
  *
- * Skips (cmocka skip()) when $TMC_SHARED_DIR has no models/ or when flatc is
- * not installed. */
+ * Three groups (tt_start in tests/testlib.h), each a CTest test of its own:
+ *   (none)  the JSON reader on a small document (unit; reader_json_test);
+ *   shared  the named facts, the op models and the truncations (golden;
+ *           reader_models_test; skips when $TMC_SHARED_DIR has no models/);
+ *   flatc   the cross-check against flatc (golden, flatc;
+ *           reader_models_flatc_test; skips without ../shared or flatc). */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +46,7 @@
 #include "base/json_read.h"
 #include "reader/shared_models.h"
 #include "reader/tflite.h"
+#include "testlib.h"
 
 /* ---- flatc ---------------------------------------------------------------- */
 
@@ -80,18 +85,20 @@ static bool write_fixed_schema(const char *shared, const char *out) {
   return fclose(f) == 0;
 }
 
+/* Setup of the flatc group: the fixed schema in a temporary folder (main()
+ * has checked that ../shared and flatc are there). */
 static int group_setup(void **state) {
   (void)state;
   memset(&g_flatc, 0, sizeof g_flatc);
   const char *shared = tt_shared_dir();
-  if (shared == NULL) return 0;
-  g_flatc.have_flatc = system("flatc --version >/dev/null 2>&1") == 0;
-  if (!g_flatc.have_flatc) return 0;
+  if (shared == NULL) return -1;
+  g_flatc.have_flatc = true;
   const char *tmp = getenv("TMPDIR");
   snprintf(g_flatc.dir, sizeof g_flatc.dir, "%s/tmc_flatc_XXXXXX",
            tmp && tmp[0] ? tmp : "/tmp");
   if (mkdtemp(g_flatc.dir) == NULL) {
     g_flatc.have_flatc = false;
+    g_flatc.dir[0] = '\0';
     return -1;
   }
   snprintf(g_flatc.schema, sizeof g_flatc.schema, "%s/schema.fbs", g_flatc.dir);
@@ -559,23 +566,6 @@ static int check_against_flatc(const char *path) {
   return c.count;
 }
 
-#define REQUIRE_SHARED()                                        \
-  do {                                                          \
-    if (tt_shared_dir() == NULL) {                              \
-      print_message("TMC_SHARED_DIR has no models/: skipped\n"); \
-      skip();                                                   \
-    }                                                           \
-  } while (0)
-
-#define REQUIRE_FLATC()                                              \
-  do {                                                               \
-    REQUIRE_SHARED();                                                \
-    if (!g_flatc.have_flatc) {                                       \
-      print_message("flatc not installed (flatbuffers-compiler): skipped\n"); \
-      skip();                                                        \
-    }                                                                \
-  } while (0)
-
 /* ---- tests --------------------------------------------------------------- */
 
 static void test_mini_json(void **state) {
@@ -614,7 +604,7 @@ static void test_mini_json(void **state) {
 
 static void test_four_models_vs_flatc(void **state) {
   (void)state;
-  REQUIRE_FLATC();
+  assert_true(g_flatc.have_flatc);
   int bad = 0;
   for (int i = 0; i < TT_N_MODELS; i++) {
     char path[2048];
@@ -628,13 +618,10 @@ static void test_four_models_vs_flatc(void **state) {
 
 static void test_op_models_vs_flatc(void **state) {
   (void)state;
-  REQUIRE_FLATC();
+  assert_true(g_flatc.have_flatc);
   char **paths;
   size_t n = tt_op_model_paths(&paths);
-  if (n == 0) {
-    print_message("no golden/ops/*.tflite under TMC_SHARED_DIR: skipped\n");
-    skip();
-  }
+  if (n == 0) fail_msg("no golden/ops/*.tflite under %s", tt_shared_dir());
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     int k = check_against_flatc(paths[i]);
@@ -686,7 +673,6 @@ static int64_t total_macs(const tmc_graph *g) {
 /* The facts issue 4 names, plus op, tensor and buffer counts. */
 static void test_named_facts(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   static const struct {
     const char *name;
     int32_t ops, tensors, buffers, inputs, outputs;
@@ -744,13 +730,9 @@ static void test_named_facts(void **state) {
  * name says (QUANTIZE rounding cases carry a DEQUANTIZE in front). */
 static void test_op_models_read(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   char **paths;
   size_t n = tt_op_model_paths(&paths);
-  if (n == 0) {
-    print_message("no golden/ops/*.tflite under TMC_SHARED_DIR: skipped\n");
-    skip();
-  }
+  if (n == 0) fail_msg("no golden/ops/*.tflite under %s", tt_shared_dir());
   int bad = 0;
   for (size_t i = 0; i < n; i++) {
     uint8_t *bytes;
@@ -797,7 +779,6 @@ static void test_op_models_read(void **state) {
  * AddressSanitizer sees any read past it). */
 static void test_shared_truncations(void **state) {
   (void)state;
-  REQUIRE_SHARED();
   for (int i = 0; i < TT_N_MODELS; i++) {
     char path[2048];
     uint8_t *bytes;
@@ -838,14 +819,27 @@ static void test_shared_truncations(void **state) {
   }
 }
 
-int main(void) {
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_mini_json),
-      cmocka_unit_test(test_named_facts),
-      cmocka_unit_test(test_op_models_read),
-      cmocka_unit_test(test_four_models_vs_flatc),
-      cmocka_unit_test(test_op_models_vs_flatc),
-      cmocka_unit_test(test_shared_truncations),
-  };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+int main(int argc, char **argv) {
+  static const char *const groups[] = {"shared", "flatc", NULL};
+  const char *group = tt_start(argc, argv, groups);
+  if (strcmp(group, "shared") == 0) {
+    tt_need_shared();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_named_facts),
+        cmocka_unit_test(test_op_models_read),
+        cmocka_unit_test(test_shared_truncations),
+    };
+    return cmocka_run_group_tests_name("shared", tests, NULL, NULL);
+  }
+  if (strcmp(group, "flatc") == 0) {
+    tt_need_shared();
+    tt_need_tool("flatc --version", "flatc (Debian: flatbuffers-compiler)");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_four_models_vs_flatc),
+        cmocka_unit_test(test_op_models_vs_flatc),
+    };
+    return cmocka_run_group_tests_name("flatc", tests, group_setup, group_teardown);
+  }
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_mini_json)};
+  return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 /* Round trips through the .tflite writer and reader: fixture and hand-made
  * models compare equal field by field after write -> read; every model in
  * $TMC_SHARED_DIR/models compares equal after read -> write -> read, and the
- * writer's output is stable. Also the writer's errors and allocation faults. */
+ * writer's output is stable. Also the writer's errors and allocation faults.
+ * The shared models are group shared (tflite_roundtrip_shared_test, label
+ * golden, skipped without $TMC_SHARED_DIR); the rest needs nothing. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <math.h>
@@ -21,6 +23,7 @@
 #include "fixtures/op_fixtures.h"
 #include "reader/tflite.h"
 #include "reader/tflite_write.h"
+#include "testlib.h"
 
 /* ---- field-by-field comparison ---------------------------------------------- */
 
@@ -572,10 +575,10 @@ static void test_shared_models(void **state) {
   (void)state;
   const char *dir_name = getenv("TMC_SHARED_DIR");
   char path[4096];
-  if (dir_name == NULL) skip();
+  assert_non_null(dir_name); /* main() skipped the group otherwise */
   snprintf(path, sizeof path, "%s/models", dir_name);
   DIR *dir = opendir(path);
-  if (dir == NULL) skip();
+  if (dir == NULL) fail_msg("cannot list %s", path);
   int models = 0;
   struct dirent *e;
   while ((e = readdir(dir)) != NULL) {
@@ -607,15 +610,21 @@ static void test_shared_models(void **state) {
     models++;
   }
   closedir(dir);
-  if (models == 0) skip();
+  if (models == 0) fail_msg("no .tflite in %s/models", dir_name);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  static const char *const groups[] = {"shared", NULL};
+  const char *group = tt_start(argc, argv, groups);
+  if (strcmp(group, "shared") == 0) {
+    tt_need_shared();
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_shared_models)};
+    return cmocka_run_group_tests_name("shared", tests, NULL, NULL);
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fixtures),    cmocka_unit_test(test_fixture_errors),
       cmocka_unit_test(test_all_options), cmocka_unit_test(test_every_field),
       cmocka_unit_test(test_unsupported), cmocka_unit_test(test_write_nomem),
-      cmocka_unit_test(test_shared_models),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
