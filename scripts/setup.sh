@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(cmake make gcc)
 if [ "${1:-}" = "--tests" ]; then
-  pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi)
+  pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi
+         python3)
 fi
 
 missing=()
@@ -19,4 +20,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq || true
   $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The tests run generated code for Cortex-M7 under QEMU with the shared MCU
+# bench (../shared/bench/mcu): its setup installs qemu-system-arm and builds
+# its instruction-counting plugin (Debian packages only; cheap when done).
+if [ "${1:-}" = "--tests" ]; then
+  bench=${TMC_SHARED_DIR:-$(cd "$(dirname "$0")/.." && pwd)/../shared}/bench/mcu
+  if [ -x "$bench/setup.sh" ]; then
+    bash "$bench/setup.sh" >/dev/null 2>&1 ||
+      echo "setup: $bench/setup.sh failed; the Cortex-M tests under QEMU will skip" >&2
+  fi
 fi

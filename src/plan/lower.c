@@ -33,7 +33,8 @@ void *tmc_lower_alloc(tmc_lowerer *l, size_t n, size_t size) {
 void *tmc_lower_table(tmc_lowerer *l, tmc_step *st, size_t n, size_t size) {
   void *p = tmc_lower_alloc(l, n, size);
   if (p && !tmc_step_add_array(st, p, (int32_t)n)) {
-    tmc_fail(l->d, TMC_ERR_NOMEM, "a step has more than %d tables", TMC_STEP_ARRAYS);
+    tmc_fail(l->d, TMC_ERR_UNSUPPORTED, "a step needs more than %d tables (a limit of tmc's "
+             "plan, TMC_STEP_ARRAYS)", TMC_STEP_ARRAYS);
     return NULL;
   }
   return p;
@@ -82,8 +83,6 @@ const int32_t *tmc_lower_const_i32(tmc_lowerer *l, const tmc_tensor *t) {
   return v;
 }
 
-/* Inputs a kernel's parameters are read from at compile time (axes,
- * paddings, permutations, slice bounds): they must be constants by now. */
 /* Inputs a kernel's parameters are read from at compile time (the PARAMS
  * column of ops.def: weights, axes, paddings, permutations, slice bounds):
  * they must be constants by now. */

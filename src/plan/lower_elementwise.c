@@ -20,21 +20,22 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (n != y->elems) return tmc_lower_fail(l, op, "output has %lld elements, broadcasting gives %lld",
                                  (long long)y->elems, (long long)n);
   int32_t lo, hi;
+  if (op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL)
+    TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
   switch (op->kind) {
     case TMC_OP_ADD:
     case TMC_OP_SUB: {
       bool add = op->kind == TMC_OP_ADD;
       st->kernel = add ? TMC_K_ADD : TMC_K_SUB;
       int r = (add ? tmc_add_prepare : tmc_sub_prepare)(
-          tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y), tmc_lower_zp(y),
-          (int)op->attr.binary.act, TMC_PARAMS(st, tmc_add_params));
-      if (r != 0 || op->attr.binary.act > TMC_FUSED_RELU6)
-        return tmc_lower_fail(l, op, "quantization or activation TFLite refuses");
+          tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2),
+          tmc_lower_scale(y), tmc_lower_zp(y), (int)op->attr.binary.act,
+          TMC_PARAMS(st, tmc_add_params));
+      if (r != 0) return tmc_lower_fail(l, op, "quantization TFLite refuses");
       break;
     }
     case TMC_OP_MUL:
       st->kernel = TMC_K_MUL;
-      TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
       tmc_mul_prepare(tmc_lower_scale(x1), tmc_lower_zp(x1), tmc_lower_scale(x2), tmc_lower_zp(x2), tmc_lower_scale(y),
                       tmc_lower_zp(y), (int)op->attr.binary.act, TMC_PARAMS(st, tmc_mul_params));
       break;
