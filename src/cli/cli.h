@@ -21,6 +21,12 @@ int tmc_cmd_compile(int argc, char **argv);
 int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
                         tmc_plan_options *opts);
 
+/* An argument of command cmd that none of its options took: the model path
+ * when it is the first such argument; otherwise a usage error is printed
+ * (an unknown option, or a second model). 0 when taken, else
+ * TMC_EXIT_USAGE. */
+int tmc_cli_operand(const char *cmd, const char *usage, const char *a, const char **path);
+
 /* Prints "tmc: <msg>" to stderr and returns the exit code for s. */
 int tmc_cli_report(const tmc_diag *d);
 

@@ -166,13 +166,7 @@ int tmc_cmd_compile(int argc, char **argv) {
       eo.main = true;
     } else if (!strcmp(a, "--measure-code")) {
       measure = true;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "tmc compile: unknown option '%s'\n\n%s", a, compile_usage);
-      return TMC_EXIT_USAGE;
-    } else if (path == NULL) {
-      path = a;
-    } else {
-      fprintf(stderr, "tmc compile: one model at a time ('%s' and '%s')\n", path, a);
+    } else if (tmc_cli_operand("compile", compile_usage, a, &path) != 0) {
       return TMC_EXIT_USAGE;
     }
   }

@@ -206,14 +206,7 @@ int tmc_cmd_inspect(int argc, char **argv) {
     else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       fputs(inspect_usage, stdout);
       return TMC_EXIT_OK;
-    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-      fprintf(stderr, "tmc inspect: unknown option '%s'\n\n%s", argv[i], inspect_usage);
-      return TMC_EXIT_USAGE;
-    } else if (path == NULL)
-      path = argv[i];
-    else {
-      fprintf(stderr, "tmc inspect: one model at a time ('%s' and '%s')\n\n%s", path,
-              argv[i], inspect_usage);
+    } else if (tmc_cli_operand("inspect", inspect_usage, argv[i], &path) != 0) {
       return TMC_EXIT_USAGE;
     }
   }

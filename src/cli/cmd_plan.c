@@ -93,13 +93,7 @@ int tmc_cmd_plan(int argc, char **argv) {
         return TMC_EXIT_USAGE;
       }
       *(a[2] == 'j' ? &json : &svg) = argv[++i];
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "tmc plan: unknown option '%s'\n\n%s", a, plan_usage);
-      return TMC_EXIT_USAGE;
-    } else if (path == NULL) {
-      path = a;
-    } else {
-      fprintf(stderr, "tmc plan: one model at a time ('%s' and '%s')\n", path, a);
+    } else if (tmc_cli_operand("plan", plan_usage, a, &path) != 0) {
       return TMC_EXIT_USAGE;
     }
   }

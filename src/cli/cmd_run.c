@@ -262,14 +262,7 @@ int tmc_cmd_run(int argc, char **argv) {
         return TMC_EXIT_USAGE;
       }
       have_seed = 1;
-    } else if (a[0] == '-' && a[1]) {
-      fprintf(stderr, "tmc run: unknown option '%s'\n\n%s", a, run_usage);
-      free(inputs);
-      return TMC_EXIT_USAGE;
-    } else if (path == NULL) {
-      path = a;
-    } else {
-      fprintf(stderr, "tmc run: one model at a time ('%s' and '%s')\n", path, a);
+    } else if (tmc_cli_operand("run", run_usage, a, &path) != 0) {
       free(inputs);
       return TMC_EXIT_USAGE;
     }

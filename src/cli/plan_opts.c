@@ -56,3 +56,16 @@ int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
   }
   return 1;
 }
+
+int tmc_cli_operand(const char *cmd, const char *usage, const char *a, const char **path) {
+  if (a[0] == '-' && a[1] != '\0') {
+    fprintf(stderr, "tmc %s: unknown option '%s'\n\n%s", cmd, a, usage);
+    return TMC_EXIT_USAGE;
+  }
+  if (*path != NULL) {
+    fprintf(stderr, "tmc %s: one model at a time ('%s' and '%s')\n\n%s", cmd, *path, a, usage);
+    return TMC_EXIT_USAGE;
+  }
+  *path = a;
+  return 0;
+}
