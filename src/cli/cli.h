@@ -26,6 +26,9 @@ int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
  * (an unknown option, or a second model). 0 when taken, else
  * TMC_EXIT_USAGE. */
 int tmc_cli_operand(const char *cmd, const char *usage, const char *a, const char **path);
+/* After the arguments: 0 when a model was given, else TMC_EXIT_USAGE after
+ * "tmc <cmd>: no model given" and the usage. */
+int tmc_cli_need_model(const char *cmd, const char *usage, const char *path);
 
 /* Prints "tmc: <msg>" to stderr and returns the exit code for s. */
 int tmc_cli_report(const tmc_diag *d);

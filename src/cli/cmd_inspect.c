@@ -210,10 +210,7 @@ int tmc_cmd_inspect(int argc, char **argv) {
       return TMC_EXIT_USAGE;
     }
   }
-  if (path == NULL) {
-    fprintf(stderr, "tmc inspect: no model given\n\n%s", inspect_usage);
-    return TMC_EXIT_USAGE;
-  }
+  if (tmc_cli_need_model("inspect", inspect_usage, path) != 0) return TMC_EXIT_USAGE;
   tmc_cli_model m;
   tmc_diag d;
   tmc_diag_init(&d, NULL);

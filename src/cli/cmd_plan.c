@@ -97,10 +97,7 @@ int tmc_cmd_plan(int argc, char **argv) {
       return TMC_EXIT_USAGE;
     }
   }
-  if (path == NULL) {
-    fprintf(stderr, "tmc plan: no model given\n\n%s", plan_usage);
-    return TMC_EXIT_USAGE;
-  }
+  if (tmc_cli_need_model("plan", plan_usage, path) != 0) return TMC_EXIT_USAGE;
   tmc_cli_model m;
   tmc_diag d;
   tmc_plan plan;

@@ -69,3 +69,9 @@ int tmc_cli_operand(const char *cmd, const char *usage, const char *a, const cha
   *path = a;
   return 0;
 }
+
+int tmc_cli_need_model(const char *cmd, const char *usage, const char *path) {
+  if (path != NULL) return 0;
+  fprintf(stderr, "tmc %s: no model given\n\n%s", cmd, usage);
+  return TMC_EXIT_USAGE;
+}
