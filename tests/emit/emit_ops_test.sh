@@ -1,0 +1,81 @@
+#!/bin/sh
+# emit_ops_test.sh SUITE TMC SHARED: every case of the operator suite
+# SHARED/golden/SUITE (ops; for ops-v2 its int8 stateless cases, as
+# tests/golden/golden_ops_test.c runs on the host runner) through the
+# generated C: tmc compile --main, gcc -std=c11 -O1 -Wall -Wextra -Werror
+# -pedantic, run on seed1's inputs, every output byte for byte against
+# TFLite Micro's. Cases run in parallel (nproc). Exits 0 when all match, 1
+# naming each case that does not, 77 (skip) when the suite or gcc is absent.
+set -u
+
+if [ "${1:-}" = "--case" ]; then
+  # One case (the worker xargs runs): --case OPS NAME TMC OUT
+  ops=$2
+  name=$3
+  tmc=$4
+  d=$5/$name
+  mkdir -p "$d"
+  if ! "$tmc" compile "$ops/$name.tflite" -o "$d/c" --name m --main >"$d/log" 2>&1; then
+    echo "$name: tmc compile failed: $(head -n 3 "$d/log")"
+    exit 0
+  fi
+  if ! gcc -std=c11 -O1 -Wall -Wextra -Werror -pedantic -o "$d/run" "$d"/c/*.c -lm \
+      >"$d/log" 2>&1; then
+    echo "$name: the generated C does not build: $(head -n 3 "$d/log")"
+    exit 0
+  fi
+  ins=""
+  [ -f "$ops/$name/seed1.input.bin" ] && ins="$ops/$name/seed1.input.bin"
+  k=1
+  while [ -f "$ops/$name/seed1.input$k.bin" ]; do
+    ins="$ins $ops/$name/seed1.input$k.bin"
+    k=$((k + 1))
+  done
+  mkdir -p "$d/o"
+  # shellcheck disable=SC2086
+  if ! "$d/run" $ins "$d/o" >"$d/log" 2>&1; then
+    echo "$name: m_run failed: $(head -n 3 "$d/log")"
+    exit 0
+  fi
+  k=0
+  while [ -f "$ops/$name/seed1.output$k.bin" ]; do
+    cmp -s "$ops/$name/seed1.output$k.bin" "$d/o/output$k.bin" ||
+      { echo "$name: output $k differs from TFLite Micro's"; exit 0; }
+    k=$((k + 1))
+  done
+  [ "$k" -gt 0 ] || echo "$name: no golden output"
+  [ -f "$d/o/output$k.bin" ] && echo "$name: output $k was written but has no golden"
+  rm -rf "$d"
+  exit 0
+fi
+
+suite=${1:?suite}
+tmc=${2:?path of tmc}
+shared=${3:?shared folder}
+case_name=ops_$suite
+. "$(dirname "$0")/../testlib.sh"
+unset CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
+
+ops=$shared/golden/$suite
+[ -f "$ops/index.txt" ] || skip "$ops/index.txt is absent"
+command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
+
+# The cases in scope: every one of ops; of ops-v2, those without int16 and
+# other than the stateful SVDF / UNIDIRECTIONAL_SEQUENCE_LSTM (the
+# model-coverage work).
+awk -v suite="$suite" '
+  /^#/ || NF < 2 { next }
+  suite == "ops-v2" && ($3 ~ /int16/ || $4 ~ /int16/ || $2 == "SVDF" ||
+                        $2 == "UNIDIRECTIONAL_SEQUENCE_LSTM") { next }
+  { print $1 }' "$ops/index.txt" >"$tmp/cases"
+n=$(wc -l <"$tmp/cases")
+[ "$n" -gt 0 ] || fail "$ops/index.txt lists no case in scope"
+jobs=$(nproc 2>/dev/null || echo 2)
+xargs -P "$jobs" -I{} sh "$0" --case "$ops" {} "$tmc" "$tmp" <"$tmp/cases" >"$tmp/problems"
+bad=$(wc -l <"$tmp/problems")
+echo "operator suite $suite through the generated C: $n cases, $bad not matching"
+if [ "$bad" -gt 0 ]; then
+  head -n 40 "$tmp/problems" >&2
+  exit 1
+fi
+exit 0
