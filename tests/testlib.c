@@ -8,6 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 static char tt_name[256] = "test";
 
 const char *tt_start(int argc, char **argv, const char *const *groups) {
@@ -53,4 +59,20 @@ void tt_need_tool(const char *probe, const char *what) {
   char cmd[1024];
   snprintf(cmd, sizeof cmd, "%s >/dev/null 2>&1", probe);
   if (system(cmd) != 0) tt_skip("%s is absent ('%s' failed)", what, probe);
+}
+
+bool tt_diag_has(const tmc_diag *d, tmc_status s, tmc_status want, const char *subject,
+                 const char *const *subs) {
+  size_t n = strlen(subject);
+  bool ok = s == want && d->status == want && strncmp(d->msg, subject, n) == 0 &&
+            strncmp(d->msg + n, ": ", 2) == 0;
+  for (const char *const *p = subs; *p; p++) ok = ok && strstr(d->msg, *p) != NULL;
+  return ok;
+}
+
+void tt_diag_report(const char *how, tmc_status s, const tmc_diag *d, tmc_status want,
+                    const char *const *subs) {
+  print_error("%s: expected %s with:", how, tmc_status_str(want));
+  for (const char *const *p = subs; *p; p++) print_error(" '%s'", *p);
+  print_error("\n     got %s: '%s'\n", tmc_status_str(s), d->msg);
 }

@@ -34,4 +34,16 @@ const char *tt_need_shared(void);
  * its package ("flatc (Debian: flatbuffers-compiler)"). */
 void tt_need_tool(const char *probe, const char *what);
 
+/* Error expectations of the negative tests: whether a call that returned s
+ * failed as want, with its diagnostic saying so and its message starting
+ * "<subject>: " and holding every substring of subs (NULL-terminated). */
+#include <stdbool.h>
+
+#include "base/status.h"
+bool tt_diag_has(const tmc_diag *d, tmc_status s, tmc_status want, const char *subject,
+                 const char *const *subs);
+/* Prints (cmocka's print_error) what how expected and what came. */
+void tt_diag_report(const char *how, tmc_status s, const tmc_diag *d, tmc_status want,
+                    const char *const *subs);
+
 #endif

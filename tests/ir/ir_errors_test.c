@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,21 +92,6 @@ static void set_ivec(tmc_arena *a, tmc_ivec *iv, const int32_t *v, int n) {
 
 /* ---- expectations --------------------------------------------------------- */
 
-static bool diag_has(const tmc_diag *d, tmc_status s, tmc_status want,
-                     const char *const *subs) {
-  bool ok = s == want && d->status == want &&
-            strncmp(d->msg, SUBJECT ": ", strlen(SUBJECT ": ")) == 0;
-  for (const char *const *p = subs; *p; p++) ok = ok && strstr(d->msg, *p) != NULL;
-  return ok;
-}
-
-static void report(const char *how, tmc_status s, const tmc_diag *d, tmc_status want,
-                   const char *const *subs) {
-  print_error("%s: expected %s with:", how, tmc_status_str(want));
-  for (const char *const *p = subs; *p; p++) print_error(" '%s'", *p);
-  print_error("\n     got %s: '%s'\n", tmc_status_str(s), d->msg);
-}
-
 /* Builds m in memory and from its bytes; both must fail with want and
  * every substring. */
 static void expect_build_(const tmc_tfl_model *m, tmc_status want, const char *const *subs) {
@@ -114,8 +101,8 @@ static void expect_build_(const tmc_tfl_model *m, tmc_status want, const char *c
   tmc_diag d;
   tmc_diag_init(&d, SUBJECT);
   tmc_status s = tmc_graph_from_tflite(m, SUBJECT, &a, &g, &d);
-  bool ok1 = diag_has(&d, s, want, subs);
-  if (!ok1) report("in memory", s, &d, want, subs);
+  bool ok1 = tt_diag_has(&d, s, want, SUBJECT, subs);
+  if (!ok1) tt_diag_report("in memory", s, &d, want, subs);
   tmc_arena_free(&a);
 
   uint8_t *bytes = NULL;
@@ -127,8 +114,8 @@ static void expect_build_(const tmc_tfl_model *m, tmc_status want, const char *c
   tmc_arena_init(&a);
   tmc_diag_init(&d, SUBJECT);
   s = tmc_graph_load(bytes, len, SUBJECT, &a, &g, &d);
-  bool ok2 = diag_has(&d, s, want, subs);
-  if (!ok2) report("from bytes", s, &d, want, subs);
+  bool ok2 = tt_diag_has(&d, s, want, SUBJECT, subs);
+  if (!ok2) tt_diag_report("from bytes", s, &d, want, subs);
   tmc_arena_free(&a);
   free(bytes);
   assert_true(ok1 && ok2);

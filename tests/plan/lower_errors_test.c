@@ -35,6 +35,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "ir/build.h"
 #include "plan_test_util.h"
 #include "reader/tflite_write.h"
@@ -210,21 +212,6 @@ static const char *fmt(const char *f, ...) {
   return s;
 }
 
-static bool diag_has(const tmc_diag *d, tmc_status s, tmc_status want,
-                     const char *const *subs) {
-  bool ok = s == want && d->status == want &&
-            strncmp(d->msg, SUBJECT ": ", strlen(SUBJECT ": ")) == 0;
-  for (const char *const *p = subs; *p; p++) ok = ok && strstr(d->msg, *p) != NULL;
-  return ok;
-}
-
-static void report(const char *how, tmc_status s, const tmc_diag *d, tmc_status want,
-                   const char *const *subs) {
-  print_error("%s: expected %s with:", how, tmc_status_str(want));
-  for (const char *const *p = subs; *p; p++) print_error(" '%s'", *p);
-  print_error("\n     got %s: '%s'\n", tmc_status_str(s), d->msg);
-}
-
 /* Runs the graph of m (from the struct, then from its bytes) through
  * tmc_plan_build, or through tmc_plan_lower alone when lower_only; each must
  * fail with want and every substring. The graph itself must build. */
@@ -252,8 +239,8 @@ static void run_(const tmc_tfl_model *m, bool lower_only, tmc_status want,
       ok = false;
     } else {
       s = lower_only ? tmc_plan_lower(&g, &a, &plan, &d) : tmc_plan_build(&g, NULL, &a, &plan, &d);
-      if (!diag_has(&d, s, want, subs)) {
-        report(fmt("%s, %s", from_bytes ? "from bytes" : "in memory",
+      if (!tt_diag_has(&d, s, want, SUBJECT, subs)) {
+        tt_diag_report(fmt("%s, %s", from_bytes ? "from bytes" : "in memory",
                    lower_only ? "tmc_plan_lower" : "tmc_plan_build"), s, &d, want, subs);
         ok = false;
       }
