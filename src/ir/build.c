@@ -285,6 +285,42 @@ static tmc_status graph_io(builder *b, const tmc_ivec *src, int32_t *n, int32_t 
   return TMC_OK;
 }
 
+/* Execution order: every operator reads graph inputs, constants, variables
+ * (state read before the op updates it in place) or outputs of earlier
+ * operators; every graph output is written by an operator (or is a graph
+ * input or constant: tmc_graph_check_supported refuses those). Anything
+ * else (a cycle, a read before the write, an op reading its own output, a
+ * tensor nobody writes) would compute from whatever the arena held. */
+static tmc_status check_order(builder *b) {
+  const tmc_graph *g = b->g;
+  for (int32_t i = 0; i < g->n_ops; i++) {
+    const tmc_op *op = &g->ops[i];
+    for (int k = 0; k < op->n_in; k++) {
+      if (op->in[k] < 0) continue;
+      const tmc_tensor *x = &g->tensors[op->in[k]];
+      if (x->is_const || x->is_input || x->is_variable) continue;
+      if (x->producer < 0)
+        return tmc_fail(b->d, TMC_ERR_MODEL, "op %d %s: input %d (" TENSOR_FMT ") is "
+                        "written by no operator and is neither a graph input nor a "
+                        "constant", i, op->name, k, x->id, x->name);
+      if (x->producer == i)
+        return tmc_fail(b->d, TMC_ERR_MODEL, "op %d %s: input %d (" TENSOR_FMT ") is its "
+                        "own output", i, op->name, k, x->id, x->name);
+      if (x->producer > i)
+        return tmc_fail(b->d, TMC_ERR_MODEL, "op %d %s: input %d (" TENSOR_FMT ") is "
+                        "written later, by op %d (operators must be listed in execution "
+                        "order)", i, op->name, k, x->id, x->name, x->producer);
+    }
+  }
+  for (int32_t k = 0; k < g->n_outputs; k++) {
+    const tmc_tensor *y = &g->tensors[g->outputs[k]];
+    if (y->producer < 0 && !y->is_input && !y->is_const)
+      return tmc_fail(b->d, TMC_ERR_MODEL, "subgraph 0: output %d (" TENSOR_FMT ") is "
+                      "written by no operator", k, y->id, y->name);
+  }
+  return TMC_OK;
+}
+
 tmc_status tmc_graph_from_tflite(const tmc_tfl_model *m, const char *model_name,
                                  tmc_arena *arena, tmc_graph *g, tmc_diag *d) {
   builder b = {m, NULL, g, arena, d};
@@ -305,6 +341,7 @@ tmc_status tmc_graph_from_tflite(const tmc_tfl_model *m, const char *model_name,
   for (int32_t i = 0; i < g->n_ops; i++) TMC_TRY(build_op(&b, i));
   TMC_TRY(graph_io(&b, &b.sg->inputs, &g->n_inputs, &g->inputs, false));
   TMC_TRY(graph_io(&b, &b.sg->outputs, &g->n_outputs, &g->outputs, true));
+  TMC_TRY(check_order(&b));
   TMC_TRY(link_consumers(&b));
   for (int32_t i = 0; i < g->n_ops; i++)
     if (g->ops[i].kind != TMC_OP_UNKNOWN) TMC_TRY(tmc_ir_check_op(g, &g->ops[i], arena, d));

@@ -67,7 +67,47 @@ int64_t tmc_op_weight_bytes(const tmc_graph *g, const tmc_op *op) {
   return sum;
 }
 
+/* What tmc cannot compile about the graph as a whole (TMC_OK when nothing):
+ * no operator to run, constant graph inputs or outputs, an output that is a
+ * graph input, an activation with no elements. */
+static tmc_status graph_problem(const tmc_graph *g, tmc_diag *d) {
+  int running = 0;
+  for (int i = 0; i < g->n_ops; i++) running += tmc_op_runs(&g->ops[i]);
+  if (running == 0)
+    return tmc_fail(d, TMC_ERR_UNSUPPORTED, "subgraph 0: no operator to run (%d operators, "
+                    "all evaluated at compile time or dropped)", g->n_ops);
+  for (int k = 0; k < g->n_inputs; k++) {
+    const tmc_tensor *t = &g->tensors[g->inputs[k]];
+    if (t->is_const)
+      return tmc_fail(d, TMC_ERR_UNSUPPORTED, "subgraph 0: input %d (tensor %d '%s') is a "
+                      "constant", k, t->id, t->name);
+  }
+  for (int k = 0; k < g->n_outputs; k++) {
+    const tmc_tensor *t = &g->tensors[g->outputs[k]];
+    if (t->is_const || t->is_input)
+      return tmc_fail(d, TMC_ERR_UNSUPPORTED, "subgraph 0: output %d (tensor %d '%s') is %s: "
+                      "no operator computes it", k, t->id, t->name,
+                      t->is_const ? "a constant" : "a graph input");
+  }
+  for (int i = 0; i < g->n_ops; i++) {
+    const tmc_op *op = &g->ops[i];
+    if (!tmc_op_runs(op)) continue;
+    for (int k = 0; k < op->n_in + op->n_out; k++) {
+      int32_t id = k < op->n_in ? op->in[k] : op->out[k - op->n_in];
+      if (id < 0) continue;
+      const tmc_tensor *t = &g->tensors[id];
+      if (!t->is_const && t->elems == 0)
+        return tmc_fail(d, TMC_ERR_UNSUPPORTED, "op %d %s: %s %d (tensor %d '%s') has no "
+                        "elements (a zero-size dimension)", op->id, op->name,
+                        k < op->n_in ? "input" : "output", k < op->n_in ? k : k - op->n_in,
+                        t->id, t->name);
+    }
+  }
+  return TMC_OK;
+}
+
 tmc_status tmc_graph_check_supported(const tmc_graph *g, tmc_diag *d) {
+  TMC_TRY(graph_problem(g, d));
   int count = 0;
   for (int i = 0; i < g->n_ops; i++) count += g->ops[i].unsupported && tmc_op_runs(&g->ops[i]);
   if (count == 0) return TMC_OK;

@@ -807,6 +807,114 @@ static tmc_status load_and_check(const tmc_tfl_model *m, tmc_diag *d) {
   return s;
 }
 
+/* Two RELUs; wire(b, x, t1, t2) lists them (any order, any operands). */
+typedef void (*wire_fn)(tmc_mb *b, int32_t x, int32_t t1, int32_t t2);
+
+static void wire_cycle(tmc_mb *b, int32_t x, int32_t t1, int32_t t2) {
+  (void)x;
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &t2, 1, &t1, 1, NULL); /* reads op 1's output */
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &t1, 1, &t2, 1, NULL);
+}
+static void wire_later(tmc_mb *b, int32_t x, int32_t t1, int32_t t2) {
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &t1, 1, &t2, 1, NULL); /* t1 is written by op 1 */
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &x, 1, &t1, 1, NULL);
+}
+static void wire_self(tmc_mb *b, int32_t x, int32_t t1, int32_t t2) {
+  (void)x;
+  tmc_mb_op(b, TMC_TFL_OP_ADD, 1, (const int32_t[]){t1, t1}, 2, &t1, 1, NULL);
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &t1, 1, &t2, 1, NULL);
+}
+static void wire_orphan(tmc_mb *b, int32_t x, int32_t t1, int32_t t2) {
+  (void)x;
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &t1, 1, &t2, 1, NULL); /* nobody writes t1 */
+}
+static void wire_output_unwritten(tmc_mb *b, int32_t x, int32_t t1, int32_t t2) {
+  (void)t2;
+  tmc_mb_op(b, TMC_TFL_OP_RELU, 1, &x, 1, &t1, 1, NULL); /* t2 (an output) never written */
+}
+
+static tmc_tfl_model *two_relus(tmc_arena *a, wire_fn wire) {
+  tmc_mb b;
+  tmc_mb_init(&b, a, "execution order");
+  const int32_t sh[2] = {1, 8};
+  int32_t x = tmc_mb_act_s8(&b, "x", sh, 2, 0.1f, 0);
+  int32_t t1 = tmc_mb_act_s8(&b, "t1", sh, 2, 0.1f, 0);
+  int32_t t2 = tmc_mb_act_s8(&b, "t2", sh, 2, 0.1f, 0);
+  wire(&b, x, t1, t2);
+  tmc_mb_io(&b, &x, 1, &t2, 1);
+  tmc_tfl_model *m;
+  tmc_diag d;
+  tmc_diag_init(&d, "fixture");
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  return m;
+}
+
+static void test_execution_order(void **state) {
+  (void)state;
+  tmc_arena a;
+  tmc_arena_init(&a);
+  EXPECT_BUILD(two_relus(&a, wire_cycle), TMC_ERR_MODEL,
+               "op 0 RELU: input 0 (tensor 2 't2') is written later, by op 1 (operators "
+               "must be listed in execution order)");
+  EXPECT_BUILD(two_relus(&a, wire_later), TMC_ERR_MODEL,
+               "op 0 RELU: input 0 (tensor 1 't1') is written later, by op 1");
+  EXPECT_BUILD(two_relus(&a, wire_self), TMC_ERR_MODEL,
+               "op 0 ADD: input 0 (tensor 1 't1') is its own output");
+  EXPECT_BUILD(two_relus(&a, wire_orphan), TMC_ERR_MODEL,
+               "op 0 RELU: input 0 (tensor 1 't1') is written by no operator and is neither "
+               "a graph input nor a constant");
+  EXPECT_BUILD(two_relus(&a, wire_output_unwritten), TMC_ERR_MODEL,
+               "subgraph 0: output 0 (tensor 2 't2') is written by no operator");
+  tmc_arena_free(&a);
+}
+
+static void test_graph_unsupported(void **state) {
+  (void)state;
+  tmc_arena a;
+  tmc_arena_init(&a);
+  const int32_t sh[2] = {1, 8}, zero[2] = {1, 0};
+  tmc_diag d;
+  tmc_tfl_model *m;
+  /* No operator at all: the output is the input. */
+  tmc_mb b;
+  tmc_mb_init(&b, &a, "no ops");
+  int32_t x = tmc_mb_act_s8(&b, "x", sh, 2, 0.1f, 0);
+  tmc_mb_io(&b, &x, 1, &x, 1);
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  assert_int_equal(load_and_check(m, &d), TMC_ERR_UNSUPPORTED);
+  assert_non_null(strstr(d.msg, "subgraph 0: no operator to run (0 operators"));
+  /* A constant graph input; an output that is a graph input. */
+  tmc_mb_init(&b, &a, "constant input");
+  const float w[8] = {0.5f, -0.5f, 0, 0, 0, 0, 0, 0};
+  int32_t c = tmc_mb_const_s8(&b, "c", sh, 2, 0, false, w, NULL);
+  x = tmc_mb_act_s8(&b, "x", sh, 2, 0.1f, 0);
+  int32_t y = tmc_mb_act_s8(&b, "y", sh, 2, 0.1f, 0);
+  tmc_mb_op(&b, TMC_TFL_OP_RELU, 1, &x, 1, &y, 1, NULL);
+  tmc_mb_io(&b, (const int32_t[]){x, c}, 2, (const int32_t[]){y, x}, 2);
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  assert_int_equal(load_and_check(m, &d), TMC_ERR_UNSUPPORTED);
+  assert_non_null(strstr(d.msg, "subgraph 0: input 1 (tensor 0 'c') is a constant"));
+  tmc_mb_init(&b, &a, "output is input");
+  x = tmc_mb_act_s8(&b, "x", sh, 2, 0.1f, 0);
+  y = tmc_mb_act_s8(&b, "y", sh, 2, 0.1f, 0);
+  tmc_mb_op(&b, TMC_TFL_OP_RELU, 1, &x, 1, &y, 1, NULL);
+  tmc_mb_io(&b, &x, 1, (const int32_t[]){y, x}, 2);
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  assert_int_equal(load_and_check(m, &d), TMC_ERR_UNSUPPORTED);
+  assert_non_null(strstr(d.msg, "subgraph 0: output 1 (tensor 0 'x') is a graph input: no "
+                         "operator computes it"));
+  /* A zero-size activation. */
+  tmc_mb_init(&b, &a, "zero size");
+  x = tmc_mb_act_s8(&b, "x", zero, 2, 0.1f, 0);
+  y = tmc_mb_act_s8(&b, "y", zero, 2, 0.1f, 0);
+  tmc_mb_op(&b, TMC_TFL_OP_RELU, 1, &x, 1, &y, 1, NULL);
+  tmc_mb_io(&b, &x, 1, &y, 1);
+  assert_int_equal(tmc_mb_finish(&b, &m, &d), TMC_OK);
+  assert_int_equal(load_and_check(m, &d), TMC_ERR_UNSUPPORTED);
+  assert_non_null(strstr(d.msg, "op 0 RELU: input 0 (tensor 0 'x') has no elements"));
+  tmc_arena_free(&a);
+}
+
 static void test_unsupported_listed_at_once(void **state) {
   (void)state;
   tmc_arena a;
@@ -960,6 +1068,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_fc_errors),
       cmocka_unit_test(test_pool_errors),
       cmocka_unit_test(test_space_depth_errors),
+      cmocka_unit_test(test_execution_order),
+      cmocka_unit_test(test_graph_unsupported),
       cmocka_unit_test(test_option_values),
       cmocka_unit_test(test_unsupported_listed_at_once),
       cmocka_unit_test(test_unsupported_fixtures),
