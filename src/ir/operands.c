@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "geometry.h"
 #include "op_impl.h"
@@ -206,4 +207,187 @@ tmc_status tmc_ir_check_space_depth(const tmc_graph *g, tmc_op *op, tmc_diag *d)
                         (long long)b);
   int64_t want[4] = {x->dims[0], x->dims[1] / b, x->dims[2] / b, x->dims[3] * b * b};
   return check_out4(d, op, y, want);
+}
+
+/* ---- shapes from parameter inputs (TFLite's Prepare) ---------------------- */
+
+/* Output k must have rank n and dims want[0..n). */
+static tmc_status check_shape(tmc_diag *d, const tmc_op *op, int k, const tmc_tensor *y,
+                              int32_t n, const int64_t *want) {
+  bool same = y->rank == n;
+  for (int32_t i = 0; same && i < n; i++) same = y->dims[i] == want[i];
+  if (same) return TMC_OK;
+  char got[160] = "", exp[160] = "";
+  for (int32_t i = 0; i < y->rank; i++)
+    snprintf(got + strlen(got), sizeof got - strlen(got), i ? ",%d" : "%d", y->dims[i]);
+  for (int32_t i = 0; i < n; i++)
+    snprintf(exp + strlen(exp), sizeof exp - strlen(exp), i ? ",%lld" : "%lld",
+             (long long)want[i]);
+  return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: output %d (tensor %d '%s'): shape [%s], "
+                  "expected [%s]", op->id, op->name, k, y->id, y->name, got, exp);
+}
+
+/* The integers of parameter input k (at most max of them): *known false
+ * when the tensor is not a constant yet (computed by operators the folding
+ * pass evaluates; the checks run again after it, tmc_ir_recheck). */
+static tmc_status param_ints(tmc_diag *d, const tmc_graph *g, const tmc_op *op, int k,
+                             int64_t *v, int32_t max, int32_t *n, bool *known) {
+  const tmc_tensor *t = tmc_op_input(g, op, k);
+  *known = false;
+  *n = 0;
+  if (t->type != TMC_I32 && t->type != TMC_I64)
+    return operand_fail(d, op, "input", k, t, "%s, expected INT32 or INT64",
+                        tmc_dtype_name(t->type));
+  if (t->elems > max)
+    return operand_fail(d, op, "input", k, t, "%lld values, at most %lld expected",
+                        (long long)t->elems, (long long)max);
+  if (t->data == NULL) return TMC_OK;
+  *n = (int32_t)t->elems;
+  for (int32_t i = 0; i < *n; i++) v[i] = tmc_tensor_int(t, i);
+  *known = true;
+  return TMC_OK;
+}
+
+/* An axis of a rank-r tensor, negative counting from the end. */
+static tmc_status axis_of(tmc_diag *d, const tmc_op *op, const char *what, int64_t a,
+                          int32_t r, int32_t *out) {
+  if (a < -(int64_t)r || a >= r)
+    return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: %s %lld is out of range for %d dims",
+                    op->id, op->name, what, (long long)a, r);
+  *out = (int32_t)(a < 0 ? a + r : a);
+  return TMC_OK;
+}
+
+tmc_status tmc_ir_check_mean(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  int64_t axes[2 * TMC_MAX_RANK], want[TMC_MAX_RANK];
+  int32_t n, ax = 0;
+  bool known, reduced[TMC_MAX_RANK] = {false};
+  TMC_TRY(param_ints(d, g, op, 1, axes, 2 * TMC_MAX_RANK, &n, &known));
+  if (!known) return TMC_OK;
+  for (int32_t i = 0; i < n; i++) {
+    TMC_TRY(axis_of(d, op, "axis", axes[i], x->rank, &ax));
+    reduced[ax] = true; /* repeats are ignored, as TFLite does */
+  }
+  int32_t r = 0;
+  for (int32_t i = 0; i < x->rank; i++)
+    if (op->attr.reduce.keep_dims)
+      want[r++] = reduced[i] ? 1 : x->dims[i];
+    else if (!reduced[i])
+      want[r++] = x->dims[i];
+  return check_shape(d, op, 0, y, r, want);
+}
+
+tmc_status tmc_ir_check_transpose(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  int64_t perm[TMC_MAX_RANK], want[TMC_MAX_RANK];
+  int32_t n;
+  bool known, seen[TMC_MAX_RANK] = {false};
+  TMC_TRY(param_ints(d, g, op, 1, perm, TMC_MAX_RANK, &n, &known));
+  if (!known) return TMC_OK;
+  if (n != x->rank)
+    return operand_fail(d, op, "input", 1, tmc_op_input(g, op, 1), "%d values, expected "
+                        "one per input dim (%d)", n, x->rank);
+  for (int32_t i = 0; i < n; i++) {
+    if (perm[i] < 0 || perm[i] >= n || seen[perm[i]])
+      return operand_fail(d, op, "input", 1, tmc_op_input(g, op, 1), "not a permutation "
+                          "of 0..%d (entry %d is %lld)", n - 1, i, (long long)perm[i]);
+    seen[perm[i]] = true;
+    want[i] = x->dims[perm[i]];
+  }
+  return check_shape(d, op, 0, y, n, want);
+}
+
+tmc_status tmc_ir_check_resize(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  int64_t size[2];
+  int32_t n;
+  bool known;
+  if (x->rank != 4) return rank_fail(d, op, "input", 0, x, 4);
+  TMC_TRY(param_ints(d, g, op, 1, size, 2, &n, &known));
+  int64_t want[4] = {x->dims[0], y->rank == 4 ? y->dims[1] : 1, y->rank == 4 ? y->dims[2] : 1,
+                     x->dims[3]};
+  if (known) {
+    if (n != 2 || size[0] < 1 || size[1] < 1)
+      return operand_fail(d, op, "input", 1, tmc_op_input(g, op, 1), "the size must be "
+                          "two values >= 1 (height, width)");
+    want[1] = size[0];
+    want[2] = size[1];
+  }
+  return check_shape(d, op, 0, y, 4, want);
+}
+
+tmc_status tmc_ir_check_split(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 1);
+  int64_t a, want[TMC_MAX_RANK];
+  int32_t n, ax = 0;
+  bool known;
+  TMC_TRY(param_ints(d, g, op, 0, &a, 1, &n, &known));
+  if (!known) return TMC_OK;
+  if (n != 1)
+    return operand_fail(d, op, "input", 0, tmc_op_input(g, op, 0), "the axis must be one "
+                        "value");
+  TMC_TRY(axis_of(d, op, "axis", a, x->rank, &ax));
+  if (x->dims[ax] % op->n_out != 0)
+    return operand_fail(d, op, "input", 1, x, "dimension %d (%d) does not split into %d "
+                        "equal parts", ax, x->dims[ax], op->n_out);
+  for (int32_t i = 0; i < x->rank; i++) want[i] = x->dims[i];
+  want[ax] = x->dims[ax] / op->n_out;
+  for (int k = 0; k < op->n_out; k++)
+    TMC_TRY(check_shape(d, op, k, tmc_op_output(g, op, k), x->rank, want));
+  return TMC_OK;
+}
+
+tmc_status tmc_ir_check_concatenation(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *y = tmc_op_output(g, op, 0);
+  int64_t want[TMC_MAX_RANK];
+  int32_t ax = 0;
+  TMC_TRY(axis_of(d, op, "axis", op->attr.axis.axis, y->rank, &ax));
+  for (int32_t i = 0; i < y->rank; i++) want[i] = y->dims[i];
+  int64_t sum = 0;
+  for (int k = 0; k < op->n_in; k++) {
+    const tmc_tensor *x = tmc_op_input(g, op, k);
+    bool same = x->rank == y->rank;
+    for (int32_t i = 0; same && i < y->rank; i++) same = i == ax || x->dims[i] == y->dims[i];
+    if (!same)
+      return operand_fail(d, op, "input", k, x, "shape differs from the output's other than "
+                          "along axis %d", ax);
+    sum += x->dims[ax];
+  }
+  want[ax] = sum;
+  return check_shape(d, op, 0, y, y->rank, want);
+}
+
+tmc_status tmc_ir_check_transpose_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *w = tmc_op_input(g, op, 1), *x = tmc_op_input(g, op, 2);
+  const tmc_tensor *bias = tmc_op_input(g, op, 3), *y = tmc_op_output(g, op, 0);
+  int64_t shape[4];
+  int32_t n;
+  bool known;
+  if (x->rank != 4) return rank_fail(d, op, "input", 2, x, 4);
+  if (w->rank != 4) return rank_fail(d, op, "input", 1, w, 4);
+  if (y->rank != 4) return rank_fail(d, op, "output", 0, y, 4);
+  if (w->dims[3] != x->dims[3])
+    return operand_fail(d, op, "input", 1, w, "%d input channels, the input has %d",
+                        w->dims[3], x->dims[3]);
+  if (bias && bias->elems != w->dims[0])
+    return operand_fail(d, op, "input", 3, bias, "%lld elements, expected %d (one per output "
+                        "channel)", (long long)bias->elems, w->dims[0]);
+  TMC_TRY(param_ints(d, g, op, 0, shape, 4, &n, &known));
+  int64_t want[4] = {x->dims[0], y->dims[1], y->dims[2], w->dims[0]};
+  if (known) {
+    if (n != 4)
+      return operand_fail(d, op, "input", 0, tmc_op_input(g, op, 0), "%d values, expected 4",
+                          n);
+    want[1] = shape[1];
+    want[2] = shape[2];
+    if (shape[0] != want[0] || shape[3] != want[3])
+      return operand_fail(d, op, "input", 0, tmc_op_input(g, op, 0), "output shape "
+                          "[%lld,%lld,%lld,%lld] disagrees with the input batch and the "
+                          "weights' output channels", (long long)shape[0], (long long)shape[1],
+                          (long long)shape[2], (long long)shape[3]);
+  }
+  TMC_TRY(check_shape(d, op, 0, y, 4, want));
+  mark_constant_params(op, w, bias);
+  return TMC_OK;
 }

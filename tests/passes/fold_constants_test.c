@@ -407,9 +407,15 @@ static void test_transpose(void **state) {
   ps_expect_ints(&t.f.g, t3, w3, 6);
   ps_free(&t.f);
 
+  /* A perm computed at compile time (a constant one the IR checks, see
+   * ir_errors_test): {0} ++ {2} is not a permutation of 0..1. */
   start(&t);
-  int32_t bad[2] = {0, 2};
-  int32_t inb[2] = {ci32(&t, "m", s23, 2, v), ci32(&t, "perm", s2, 1, bad)};
+  int32_t s1[1] = {1}, p0[1] = {0}, p2[1] = {2};
+  int32_t parts[2] = {ci32(&t, "p0", s1, 1, p0), ci32(&t, "p2", s1, 1, p2)};
+  int32_t perm = i32(&t, "perm", s2, 1);
+  tmc_tfl_options oc = ps_opts(TMC_TFL_OPTIONS_concatenation);
+  ps_op(&t.f.b, TMC_TFL_OP_CONCATENATION, parts, 2, perm, &oc);
+  int32_t inb[2] = {ci32(&t, "m", s23, 2, v), perm};
   ps_op(&t.f.b, TMC_TFL_OP_TRANSPOSE, inb, 2, i32(&t, "tb", s32, 2), &o);
   expect_error(&t, "TRANSPOSE: perm entry out of range");
   ps_free(&t.f);
