@@ -233,12 +233,34 @@ static int write_all(int fd, const void *data, size_t len) {
   return 0;
 }
 
-/* "TARGET.tmpPID" (tmc_heap), next to the file it will replace. */
-static char *tmp_name(const char *target) {
-  size_t n = strlen(target) + 32;
-  char *tmp = tmc_heap_alloc(n);
-  if (tmp) snprintf(tmp, n, "%s.tmp%ld", target, (long)getpid());
-  return tmp;
+/* Creates a new temporary file next to target, "TARGET.tmpPID" (or
+ * "TARGET.tmpPID.K" when that name is taken: two outputs of one command may
+ * lead onto one file through links), into *tmp (tmc_heap). NULL with errno. */
+static FILE *open_tmp(const char *target, char **tmp) {
+  size_t n = strlen(target) + 48;
+  *tmp = tmc_heap_alloc(n);
+  if (*tmp == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  for (int k = 0; k < 100; k++) {
+    if (k == 0) snprintf(*tmp, n, "%s.tmp%ld", target, (long)getpid());
+    else snprintf(*tmp, n, "%s.tmp%ld.%d", target, (long)getpid(), k);
+    int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST) continue;
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+    if (f != NULL) return f;
+    int e = errno;
+    if (fd >= 0) {
+      close(fd);
+      remove(*tmp);
+    }
+    errno = e;
+    break;
+  }
+  tmc_heap_free(*tmp);
+  *tmp = NULL;
+  return NULL;
 }
 
 tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
@@ -253,10 +275,10 @@ tmc_status tmc_file_write_atomic(const char *path, const void *data, size_t len,
     if (fd >= 0 && close(fd) != 0 && err == 0) err = errno;
     if (err) s = write_failed(d, path, &t, err);
   } else if (s == TMC_OK) {
-    char *tmp = tmp_name(t.path);
-    FILE *f = tmp ? fopen(tmp, "wb") : NULL;
+    char *tmp;
+    FILE *f = open_tmp(t.path, &tmp);
     if (f == NULL) {
-      s = write_failed(d, path, &t, tmp ? errno : ENOMEM);
+      s = write_failed(d, path, &t, errno);
     } else {
       errno = 0;
       int err = len == 0 || fwrite(data, 1, len, f) == len ? 0 : errno ? errno : EIO;
@@ -453,9 +475,8 @@ tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d) {
       if (o->f == NULL) s = write_failed(d, path, &t, ENOMEM);
     }
   } else {
-    o->tmp = tmp_name(t.path);
-    o->f = o->tmp ? fopen(o->tmp, "wb") : NULL;
-    if (o->f == NULL) s = write_failed(d, path, &t, o->tmp ? errno : ENOMEM);
+    o->f = open_tmp(t.path, &o->tmp);
+    if (o->f == NULL) s = write_failed(d, path, &t, errno);
   }
   if (s != TMC_OK) {
     if (o->fd >= 0) close(o->fd);
