@@ -42,3 +42,27 @@ out_empty() { [ ! -s "$tmp/out" ] || fail "stdout is not empty"; }
 err_empty() { [ ! -s "$tmp/err" ] || fail "stderr is not empty"; }
 
 need_file() { [ -f "$1" ] || skip "$1 is absent"; }
+
+# tree_state DIR: one line per entry below DIR (sorted): its path, its type
+# and, for a link, what it holds, for a regular file, its checksum. Two
+# calls compared show whether anything below DIR changed.
+tree_state() {
+  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r ts_f; do
+    if [ -L "$ts_f" ]; then echo "$ts_f link $(readlink "$ts_f")"
+    elif [ -d "$ts_f" ]; then echo "$ts_f folder"
+    elif [ -p "$ts_f" ]; then echo "$ts_f fifo"
+    elif [ -S "$ts_f" ]; then echo "$ts_f socket"
+    elif [ -f "$ts_f" ]; then echo "$ts_f file $(cksum <"$ts_f")"
+    else echo "$ts_f other"; fi
+  done)
+}
+
+# same_state WHAT BEFORE DIR [SKIP]: tree_state DIR equals the BEFORE file,
+# lines of the path ./SKIP left out of both.
+same_state() {
+  ss_skip=${4:-}
+  tree_state "$3" | grep -v -F -x -e "./$ss_skip" | grep -v "^\./$ss_skip " >"$tmp/state.now"
+  grep -v -F -x -e "./$ss_skip" "$2" | grep -v "^\./$ss_skip " >"$tmp/state.was"
+  cmp -s "$tmp/state.was" "$tmp/state.now" ||
+    fail "$1: something else changed in $3: $(diff "$tmp/state.was" "$tmp/state.now" | tr '\n' ' ')"
+}

@@ -39,6 +39,16 @@
 #   run_golden SHARED M       tmc run on golden/M/seed1.input.bin (float) and
 #                             seed1.input.int8.bin (--io int8, both planners)
 #                             writes the golden outputs byte for byte
+#   output_links MODEL        tmc compile -o DIR where DIR/model.c is a link
+#                             (relative, to another folder): written through,
+#                             the link stays, its target holds what a plain
+#                             compile writes; a dangling one creates its
+#                             target; DIR/model.h a link to /dev/null: exit 0,
+#                             still a device; to /dev/full: exit 1 naming
+#                             model.h, no space, every other file of DIR as it
+#                             was (the renamed ones taken back); tmc run
+#                             --out DIR with DIR/output0.bin a link: written
+#                             through. Nothing else changes
 set -u
 
 case_name=${1:?case}
@@ -334,6 +344,83 @@ EOF
         --input "$g.input.int8.bin" --out "$tmp/i$p"
       same_outputs "$tmp/i$p" "$g" .int8 "$m (--io int8, $p)"
     done
+    ;;
+  output_links)
+    model=${1:?model}
+    need_file "$model"
+    run 0 compile "$model" -o "$tmp/ref"
+    mkdir "$tmp/c" "$tmp/keep"
+    cp "$tmp/ref"/* "$tmp/c/"
+    echo old >"$tmp/keep/model.c"
+    echo keep >"$tmp/keep/notes.txt"
+    rm "$tmp/c/model.c"
+    ln -s ../keep/model.c "$tmp/c/model.c"
+    tree_state "$tmp/c" >"$tmp/before.c"
+    tree_state "$tmp/keep" >"$tmp/before.keep"
+    run 0 compile "$model" -o "$tmp/c"
+    err_empty
+    [ -L "$tmp/c/model.c" ] && [ "$(readlink "$tmp/c/model.c")" = ../keep/model.c ] ||
+      fail "model.c is no longer the link"
+    cmp -s "$tmp/keep/model.c" "$tmp/ref/model.c" || fail "the link's target lacks model.c"
+    same_state "compile, model.c a link" "$tmp/before.c" "$tmp/c"
+    same_state "compile, model.c a link (its folder)" "$tmp/before.keep" "$tmp/keep" model.c
+    # Dangling: the target is created.
+    rm "$tmp/keep/model.c"
+    tree_state "$tmp/keep" >"$tmp/before.keep"
+    run 0 compile "$model" -o "$tmp/c"
+    [ -L "$tmp/c/model.c" ] || fail "model.c is no longer a link"
+    cmp -s "$tmp/keep/model.c" "$tmp/ref/model.c" || fail "the dangling link's target lacks model.c"
+    same_state "compile, model.c a dangling link" "$tmp/before.c" "$tmp/c"
+    same_state "compile, model.c a dangling link (its folder)" "$tmp/before.keep" "$tmp/keep" model.c
+    # model.h onto /dev/null: written in place.
+    if [ -c /dev/null ]; then
+      rm "$tmp/c/model.h"
+      ln -s /dev/null "$tmp/c/model.h"
+      tree_state "$tmp/c" >"$tmp/before.c"
+      run 0 compile "$model" -o "$tmp/c"
+      [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+      same_state "compile, model.h a link to /dev/null" "$tmp/before.c" "$tmp/c"
+    fi
+    # model.h onto /dev/full: exit 1, and the files already renamed into
+    # place are taken back (older contents here, so that shows).
+    if [ -c /dev/full ] && [ -w /dev/full ]; then
+      rm -f "$tmp/c/model.h"
+      ln -s /dev/full "$tmp/c/model.h"
+      echo old >"$tmp/c/model_weights.c"
+      echo old >"$tmp/keep/model.c"
+      tree_state "$tmp/c" >"$tmp/before.c"
+      tree_state "$tmp/keep" >"$tmp/before.keep"
+      run 1 compile "$model" -o "$tmp/c"
+      err_has "cannot write '$tmp/c/model.h' (a link to '/dev/full'): No space left on device"
+      [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+      same_state "compile, model.h a link to /dev/full" "$tmp/before.c" "$tmp/c"
+      same_state "compile, model.h a link to /dev/full (model.c's folder)" \
+        "$tmp/before.keep" "$tmp/keep"
+    fi
+    # A folder at model.c's target: exit 1, named, nothing changed.
+    rm "$tmp/keep/model.c"
+    mkdir "$tmp/keep/model.c"
+    rm -f "$tmp/c/model.h"
+    cp "$tmp/ref/model.h" "$tmp/c/model.h"
+    tree_state "$tmp/c" >"$tmp/before.c"
+    tree_state "$tmp/keep" >"$tmp/before.keep"
+    run 1 compile "$model" -o "$tmp/c"
+    err_has "cannot write '$tmp/c/model.c' (a link to '"
+    err_has "/keep/model.c'): Is a directory"
+    same_state "compile, model.c a link to a folder" "$tmp/before.c" "$tmp/c"
+    same_state "compile, model.c a link to a folder (its folder)" "$tmp/before.keep" "$tmp/keep"
+    # tmc run --out: output0.bin a link.
+    run 0 run "$model" --seed 1 --out "$tmp/r0"
+    mkdir "$tmp/r"
+    echo old >"$tmp/keep/o.bin"
+    ln -s ../keep/o.bin "$tmp/r/output0.bin"
+    tree_state "$tmp/r" >"$tmp/before.r"
+    tree_state "$tmp/keep" >"$tmp/before.keep"
+    run 0 run "$model" --seed 1 --out "$tmp/r"
+    [ -L "$tmp/r/output0.bin" ] || fail "output0.bin is no longer a link"
+    cmp -s "$tmp/keep/o.bin" "$tmp/r0/output0.bin" || fail "the link's target lacks output0.bin"
+    same_state "run, output0.bin a link" "$tmp/before.r" "$tmp/r"
+    same_state "run, output0.bin a link (its folder)" "$tmp/before.keep" "$tmp/keep" o.bin
     ;;
   *)
     echo "cli_test.sh: unknown case '$case_name'" >&2

@@ -4,8 +4,14 @@
  * older files back, removes the new ones and the temporaries, and leaves an
  * unrelated file alone; a failure while writing removes the temporaries
  * and renames nothing; bad or repeated names are refused before anything
- * (even the folder) is created. */
+ * (even the folder) is created. Links, devices: a link among the names is
+ * written through (its target replaced, in the target's folder; a dangling
+ * link's target created) and stays a link; two names leading onto one file
+ * are refused; a device written in place that fails (/dev/full) takes the
+ * renamed files back; tmc_file_write_atomic and tmc_out do the same with
+ * one file. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,12 +168,183 @@ static void bad_names(void **state) {
   }
 }
 
+/* path is a symbolic link holding want. */
+static void expect_link(const char *dir, const char *name, const char *want) {
+  char path[512], got[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  struct stat st;
+  assert_int_equal(lstat(path, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  ssize_t n = readlink(path, got, sizeof got - 1);
+  assert_true(n > 0);
+  got[n] = '\0';
+  assert_string_equal(got, want);
+}
+
+static void put(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  assert_non_null(f);
+  fputs(text, f);
+  assert_int_equal(fclose(f), 0);
+}
+
+static void sym(const char *to, const char *dir, const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  assert_int_equal(symlink(to, path), 0);
+}
+
+static void links_written_through(void **state) {
+  (void)state;
+  char dir[300], other[300];
+  snprintf(dir, sizeof dir, "%s/links", root);
+  snprintf(other, sizeof other, "%s/other", root);
+  assert_int_equal(mkdir(dir, 0777), 0);
+  assert_int_equal(mkdir(other, 0777), 0);
+  put(other, "t.txt", "old");
+  put(other, "keep.txt", "keep");
+  sym("../other/t.txt", dir, "a.txt"); /* relative, to another folder */
+  sym("../other/new.txt", dir, "b.txt"); /* dangling */
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_write_files(dir, v1, 3, &d), TMC_OK);
+  expect_link(dir, "a.txt", "../other/t.txt");
+  expect_link(dir, "b.txt", "../other/new.txt");
+  expect(other, "t.txt", "alpha 1");
+  expect(other, "new.txt", "beta 1");
+  expect(dir, "c.txt", "gamma 1");
+  expect(other, "keep.txt", "keep");
+  int tmp;
+  assert_int_equal(entries(dir, &tmp), 3);
+  assert_int_equal(tmp, 0);
+  assert_int_equal(entries(other, &tmp), 3);
+  assert_int_equal(tmp, 0);
+  /* Two names onto one file, or a link onto another name of the set:
+   * refused, nothing changes. */
+  char path[400];
+  snprintf(path, sizeof path, "%s/c.txt", dir);
+  assert_int_equal(remove(path), 0);
+  sym("a.txt", dir, "c.txt");
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_write_files(dir, v2, 3, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, "the same file"));
+  expect(other, "t.txt", "alpha 1");
+  assert_int_equal(remove(path), 0);
+  sym("b.txt", dir, "c.txt");
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_write_files(dir, v2, 3, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, "the same file"));
+  expect(other, "new.txt", "beta 1");
+  assert_int_equal(remove(path), 0);
+  snprintf(path, sizeof path, "%s/self.txt", dir);
+  sym("self.txt", dir, "self.txt"); /* a loop */
+  const tmc_named_data self = {"self.txt", "x", 1};
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_write_files(dir, &self, 1, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, "self.txt"));
+  expect_link(dir, "self.txt", "self.txt");
+  assert_int_equal(remove(path), 0);
+  assert_int_equal(entries(dir, &tmp), 2);
+  assert_int_equal(entries(other, &tmp), 3);
+  assert_int_equal(tmp, 0);
+}
+
+static void devices_written_in_place(void **state) {
+  (void)state;
+  if (access("/dev/null", W_OK) != 0 || access("/dev/full", W_OK) != 0) skip();
+  char dir[300];
+  snprintf(dir, sizeof dir, "%s/devices", root);
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_write_files(dir, v1, 3, &d), TMC_OK);
+  char path[400];
+  snprintf(path, sizeof path, "%s/b.txt", dir);
+  assert_int_equal(remove(path), 0);
+  sym("/dev/null", dir, "b.txt");
+  assert_int_equal(tmc_write_files(dir, v2, 3, &d), TMC_OK);
+  expect(dir, "a.txt", "alpha 2");
+  expect_link(dir, "b.txt", "/dev/null");
+  expect(dir, "c.txt", "gamma 2");
+  struct stat st;
+  assert_int_equal(stat("/dev/null", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+  /* /dev/full fails after the others were renamed: they are taken back. */
+  assert_int_equal(remove(path), 0);
+  sym("/dev/full", dir, "b.txt");
+  assert_int_equal(tmc_write_files(dir, v1, 3, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, "b.txt"));
+  assert_non_null(strstr(d.msg, strerror(ENOSPC)));
+  expect(dir, "a.txt", "alpha 2");
+  expect(dir, "c.txt", "gamma 2");
+  expect_link(dir, "b.txt", "/dev/full");
+  assert_int_equal(stat("/dev/full", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+  int tmp;
+  assert_int_equal(entries(dir, &tmp), 3);
+  assert_int_equal(tmp, 0);
+}
+
+static void one_file_writers(void **state) {
+  (void)state;
+  char dir[300], path[400], target[400];
+  snprintf(dir, sizeof dir, "%s/one", root);
+  assert_int_equal(mkdir(dir, 0777), 0);
+  put(dir, "t.txt", "old");
+  sym("t.txt", dir, "l.txt");
+  snprintf(path, sizeof path, "%s/l.txt", dir);
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_file_write_atomic(path, "new", 3, &d), TMC_OK);
+  expect_link(dir, "l.txt", "t.txt");
+  expect(dir, "t.txt", "new");
+  tmc_out o;
+  assert_int_equal(tmc_out_open(&o, path, &d), TMC_OK);
+  fputs("streamed", o.f);
+  assert_int_equal(tmc_out_close(&o, true, &d), TMC_OK);
+  expect_link(dir, "l.txt", "t.txt");
+  expect(dir, "t.txt", "streamed");
+  assert_int_equal(tmc_out_open(&o, path, &d), TMC_OK);
+  fputs("dropped", o.f);
+  assert_int_equal(tmc_out_close(&o, false, &d), TMC_OK);
+  expect(dir, "t.txt", "streamed");
+  /* A folder: refused by name. */
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_file_write_atomic(dir, "x", 1, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, dir));
+  assert_non_null(strstr(d.msg, strerror(EISDIR)));
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_out_open(&o, dir, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, strerror(EISDIR)));
+  int tmp;
+  assert_int_equal(entries(dir, &tmp), 2);
+  assert_int_equal(tmp, 0);
+  if (access("/dev/full", W_OK) != 0) return;
+  snprintf(target, sizeof target, "/dev/full");
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_file_write_atomic(target, "x", 1, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, "/dev/full"));
+  assert_non_null(strstr(d.msg, strerror(ENOSPC)));
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_out_open(&o, target, &d), TMC_OK);
+  fputs("x", o.f);
+  assert_int_equal(tmc_out_close(&o, true, &d), TMC_ERR_IO);
+  assert_non_null(strstr(d.msg, strerror(ENOSPC)));
+  struct stat st;
+  assert_int_equal(stat("/dev/full", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(new_folder_then_replace),
       cmocka_unit_test(failure_gives_old_files_back),
       cmocka_unit_test(failure_while_writing),
       cmocka_unit_test(bad_names),
+      cmocka_unit_test(links_written_through),
+      cmocka_unit_test(devices_written_in_place),
+      cmocka_unit_test(one_file_writers),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

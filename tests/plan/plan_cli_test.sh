@@ -21,6 +21,16 @@
 #   vww VWW         the example checks on vww, plus: --io int8 drops the
 #                   QUANTIZE (fewer steps), first fit is never below the
 #                   no-overlap floor, best <= first fit
+#   outputs MODEL   --json / --svg onto what is not a plain file never
+#                   replace it: a link (also a chain, a link to a link) is
+#                   written through (the link stays, its target holds the
+#                   JSON), a dangling link creates its target, one into a
+#                   missing folder exits 1; a FIFO is written in place (read
+#                   by cat), /dev/null stays a character device, /dev/full
+#                   (and a link to it) exits 1 saying no space is left, a
+#                   folder (and a link to one) exits 1 naming it, a socket
+#                   exits 1 (python3 makes it); each time nothing else in
+#                   the folder changes and no temporary file is left
 set -u
 
 case_name=${1:?case}
@@ -195,6 +205,127 @@ case "$case_name" in
     # A missing model: exit 1.
     run 1 plan "$tmp/missing.tflite"
     err_has "missing.tflite"
+    ;;
+  outputs)
+    model=${1:?model}
+    need_file "$model"
+    run 0 plan "$model" --json -
+    cp "$tmp/out" "$tmp/want.json"
+    run 0 plan "$model" --svg "$tmp/want.svg"
+    w="$tmp/w"
+    mkdir "$w" "$w/sub"
+    echo keep >"$w/keep.txt"
+    echo keep >"$w/sub/keep.txt"
+    # A link to a regular file, relative: written through.
+    echo old >"$w/sub/t.json"
+    ln -s sub/t.json "$w/l.json"
+    ln -s l.json "$w/l2.json"
+    tree_state "$w" >"$tmp/before"
+    run 0 plan "$model" --json "$w/l.json"
+    err_empty
+    out_has "arena"
+    [ -L "$w/l.json" ] && [ "$(readlink "$w/l.json")" = sub/t.json ] || fail "l.json is no longer the link"
+    cmp -s "$w/sub/t.json" "$tmp/want.json" || fail "the link's target does not hold the JSON"
+    same_state "--json LINK" "$tmp/before" "$w" sub/t.json
+    # A chain of two links, and --svg: the last target gets it.
+    echo old >"$w/sub/t.json"
+    tree_state "$w" >"$tmp/before"
+    run 0 plan "$model" --json "$w/l2.json" --svg "$w/l.json"
+    err_empty
+    [ -L "$w/l2.json" ] && [ -L "$w/l.json" ] || fail "a link of the chain was replaced"
+    cmp -s "$w/sub/t.json" "$tmp/want.svg" || fail "the chain's target does not hold the SVG"
+    # (both outputs went to the same file: the later one, the SVG, is what stays)
+    same_state "--json LINK2 --svg LINK" "$tmp/before" "$w" sub/t.json
+    # An absolute link from another folder.
+    echo old >"$w/sub/t.json"
+    ln -s "$w/sub/t.json" "$tmp/abs.json"
+    tree_state "$w" >"$tmp/before"
+    run 0 plan "$model" --json "$tmp/abs.json"
+    [ -L "$tmp/abs.json" ] || fail "abs.json is no longer a link"
+    cmp -s "$w/sub/t.json" "$tmp/want.json" || fail "the absolute link's target lacks the JSON"
+    same_state "--json ABSOLUTE-LINK" "$tmp/before" "$w" sub/t.json
+    rm "$tmp/abs.json"
+    # A dangling link: its target is created.
+    ln -s sub/new.json "$w/d.json"
+    tree_state "$w" >"$tmp/before"
+    run 0 plan "$model" --json "$w/d.json"
+    err_empty
+    [ -L "$w/d.json" ] && [ "$(readlink "$w/d.json")" = sub/new.json ] || fail "d.json is no longer the link"
+    cmp -s "$w/sub/new.json" "$tmp/want.json" || fail "the dangling link's target lacks the JSON"
+    same_state "--json DANGLING-LINK" "$tmp/before" "$w" sub/new.json
+    rm "$w/sub/new.json"
+    # A dangling link into a missing folder: exit 1, named, nothing created.
+    ln -s nowhere/x.json "$w/bad.json"
+    tree_state "$w" >"$tmp/before"
+    run 1 plan "$model" --json "$w/bad.json"
+    out_empty
+    err_has "cannot write '$w/bad.json' (a link to '"
+    err_has "/nowhere/x.json'): No such file or directory"
+    same_state "--json LINK-INTO-NOTHING" "$tmp/before" "$w"
+    # A folder, and a link to a folder: exit 1, named.
+    run 1 plan "$model" --json "$w/sub"
+    out_empty
+    err_has "cannot write '$w/sub': Is a directory"
+    same_state "--json FOLDER" "$tmp/before" "$w"
+    ln -s sub "$w/dl"
+    tree_state "$w" >"$tmp/before"
+    run 1 plan "$model" --svg "$w/dl"
+    out_empty
+    err_has "cannot write '$w/dl' (a link to '$(cd "$w/sub" && pwd -P)'): Is a directory"
+    same_state "--svg LINK-TO-FOLDER" "$tmp/before" "$w"
+    # A FIFO: written in place, read concurrently.
+    mkfifo "$w/p" || fail "mkfifo"
+    tree_state "$w" >"$tmp/before"
+    cat "$w/p" >"$tmp/fifo.out" 2>/dev/null </dev/null &
+    cat_pid=$!
+    "$tmc" plan "$model" --json "$w/p" >"$tmp/out" 2>"$tmp/err"
+    fifo_rc=$?
+    if [ "$fifo_rc" -ne 0 ]; then
+      kill "$cat_pid" 2>/dev/null
+      fail "'tmc plan --json FIFO' exited $fifo_rc, expected 0"
+    fi
+    wait "$cat_pid"
+    err_empty
+    out_has "arena"
+    [ -p "$w/p" ] || fail "the FIFO was replaced"
+    cmp -s "$tmp/fifo.out" "$tmp/want.json" || fail "the FIFO's reader did not get the JSON"
+    same_state "--json FIFO" "$tmp/before" "$w"
+    # /dev/null: stays a character device.
+    if [ -c /dev/null ]; then
+      run 0 plan "$model" --json /dev/null --svg /dev/null
+      err_empty
+      out_has "arena"
+      [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+    fi
+    # /dev/full, directly and through a link: exit 1, no space.
+    if [ -c /dev/full ] && [ -w /dev/full ]; then
+      run 1 plan "$model" --json /dev/full
+      err_has "cannot write '/dev/full': No space left on device"
+      [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+      ln -s /dev/full "$w/full.json"
+      tree_state "$w" >"$tmp/before"
+      run 1 plan "$model" --svg "$w/full.json"
+      err_has "cannot write '$w/full.json' (a link to '/dev/full'): No space left on device"
+      [ -c /dev/full ] || fail "/dev/full is no longer a character device"
+      same_state "--svg LINK-TO-/dev/full" "$tmp/before" "$w"
+    fi
+    # A socket: cannot be opened, exit 1, named, left alone.
+    if have_python && python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])' "$w/sock" 2>/dev/null; then
+      tree_state "$w" >"$tmp/before"
+      run 1 plan "$model" --json "$w/sock"
+      out_empty
+      err_has "cannot write '$w/sock': "
+      [ -S "$w/sock" ] || fail "the socket was replaced"
+      same_state "--json SOCKET" "$tmp/before" "$w"
+    fi
+    # The plain file case still replaces the file, nothing left behind.
+    echo old >"$w/plain.json"
+    tree_state "$w" >"$tmp/before"
+    run 0 plan "$model" --json "$w/plain.json"
+    cmp -s "$w/plain.json" "$tmp/want.json" || fail "plain.json lacks the JSON"
+    same_state "--json FILE" "$tmp/before" "$w" plain.json
     ;;
   vww)
     model=${1:?model}
