@@ -50,7 +50,8 @@ bool tmc_cli_int(const char *cmd, const char *flag, const char *v, long long lo,
  * turn (so up to 8 may appear in one printf), cut with "..." past 1 KiB. */
 const char *tmc_cli_esc(const char *s);
 /* A message (which may quote model text) to f, escaped the same way but
- * for its newlines, which separate its lines; not cut. */
+ * for the newlines that start its continuation lines (followed by ' ' or
+ * '('); not cut. */
 void tmc_cli_put_message(FILE *f, const char *msg);
 
 /* After a command: flushes standard output; when it could not be written,

@@ -202,10 +202,12 @@ static void print_json(const tmc_graph *g) {
 int tmc_cmd_inspect(int argc, char **argv) {
   const char *path = NULL;
   int json = 0;
+  unsigned seen = 0;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--json"))
+    if (!strcmp(argv[i], "--json")) {
+      if (!tmc_cli_once("inspect", "--json", &seen, TMC_CLI_SEEN_FREE)) return TMC_EXIT_USAGE;
       json = 1;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       fputs(inspect_usage, stdout);
       return TMC_EXIT_OK;
     } else if (tmc_cli_operand("inspect", inspect_usage, argv[i], &path) != 0) {

@@ -134,7 +134,9 @@ int tmc_cmd_plan(int argc, char **argv) {
         print_text(&plan);
       }
     }
-    if (tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK ||
+    /* standard output ('--json -') is left to main's check, which names the
+     * reason (a failed flush here would lose it) */
+    if ((!to_stdout && tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK) ||
         tmc_out_close(&sv, rc == TMC_EXIT_OK, &d) != TMC_OK)
       rc = tmc_cli_report(&d);
   }

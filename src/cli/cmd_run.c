@@ -15,6 +15,7 @@
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
     "               [--planner best|first-fit] [--limit BYTES]\n"
+    "               [--patch none|auto|SPLIT:RxC]\n"
     "               [--detect CONFIG.json [--score S] [--nms-iou T]]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
@@ -26,6 +27,8 @@ static const char run_usage[] =
     "                inputs and outputs (their scale and zero point are printed)\n"
     "  --planner P   best (default) or first-fit arena layout\n"
     "  --limit N     fail when the arena needs more than N bytes\n"
+    "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
+    "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
     "  --detect CFG  YOLO post-processing of the heads in CFG (TinyEngine's\n"
     "                detection config): prints the boxes\n"
     "  --score S     detection score threshold (default 0.3)\n"

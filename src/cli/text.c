@@ -39,14 +39,17 @@ static int utf8_len(const unsigned char *s) {
 }
 
 /* s escaped into out (size bytes, at least 8), cut with "..." when it does
- * not fit; newlines kept when keep_nl. */
+ * not fit. With keep_nl, a newline starting one of a message's indented or
+ * parenthesized continuation lines ("\n  tensor 3 ...", "\n(lower bound")
+ * is kept; a newline inside a quoted name is escaped like the rest. */
 static void escape(const char *s, bool keep_nl, char *out, size_t size) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *p = (const unsigned char *)s;
   size_t k = 0;
   while (*p) {
     int n = utf8_len(p);
-    bool esc = n == 0 || (*p < 0x20 && !(keep_nl && *p == '\n')) || *p == 0x7f;
+    bool line = keep_nl && *p == '\n' && (p[1] == ' ' || p[1] == '(');
+    bool esc = n == 0 || (*p < 0x20 && !line) || *p == 0x7f;
     size_t need = esc ? 4 : (size_t)n;
     if (k + need + 4 > size) { /* room for "..." and the NUL */
       memcpy(out + k, "...", 4);
