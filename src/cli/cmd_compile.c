@@ -14,8 +14,8 @@
 
 static const char compile_usage[] =
     "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
-    "                   [--planner best|first-fit] [--profile] [--main]\n"
-    "                   [--detect CONFIG.json] [--measure-code]\n"
+    "                   [--planner best|first-fit] [--patch none|auto|SPLIT:RxC]\n"
+    "                   [--profile] [--main] [--detect CONFIG.json] [--measure-code]\n"
     "\n"
     "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
     "the kernels the model uses (NAME_conv2d.c, NAME_kernels.h, ...), a\n"
@@ -26,7 +26,11 @@ static const char compile_usage[] =
     "  --name NAME   C identifier prefixing every symbol (default: model; not\n"
     "                'tmc' or beginning with 'tmc_': the kernels' prefix)\n"
     "  --io int8     int8 inputs and outputs (drop the float edges)\n"
+    "  --planner P   best (default: overlaps, several orders) or first-fit\n"
+    "                (TinyEngine's baseline: whole tensors, lowest free offset)\n"
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
+    "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
+    "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
     "  --profile     call NAME_profile() around each layer; NAME_layers[]\n"
     "  --main        also NAME_main.c and a Makefile: 'make -C DIR' builds\n"
     "                DIR/NAME_run (and a NAME_run target in CMakeLists.txt)\n"
@@ -135,6 +139,11 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
 int tmc_cmd_compile(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
   tmc_plan_options opts = {0};
+  unsigned seen = 0;
+  enum {
+    SEEN_DETECT = TMC_CLI_SEEN_FREE, SEEN_O = SEEN_DETECT << 1, SEEN_NAME = SEEN_O << 1,
+    SEEN_PROFILE = SEEN_NAME << 1, SEEN_MAIN = SEEN_PROFILE << 1, SEEN_MEASURE = SEEN_MAIN << 1
+  };
   tmc_emit_options eo = {"model", false, false, NULL, NULL};
   bool measure = false;
   const char *detect = NULL;
@@ -146,25 +155,31 @@ int tmc_cmd_compile(int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(compile_usage, stdout);
       return TMC_EXIT_OK;
-    } else if ((r = tmc_cli_plan_option("compile", argc, argv, &i, &opts)) != 0) {
+    } else if ((r = tmc_cli_plan_option("compile", argc, argv, &i, &opts, &seen)) != 0) {
       if (r < 0) return TMC_EXIT_USAGE;
     } else if (!strcmp(a, "--detect")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tmc compile: --detect needs a file\n\n%s", compile_usage);
         return TMC_EXIT_USAGE;
       }
+      if (!tmc_cli_once("compile", a, &seen, SEEN_DETECT)) return TMC_EXIT_USAGE;
       detect = argv[++i];
     } else if (!strcmp(a, "-o") || !strcmp(a, "--name")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tmc compile: %s needs a value\n\n%s", a, compile_usage);
         return TMC_EXIT_USAGE;
       }
+      if (!tmc_cli_once("compile", a, &seen, a[1] == 'o' ? SEEN_O : SEEN_NAME))
+        return TMC_EXIT_USAGE;
       *(a[1] == 'o' ? &dir : &eo.name) = argv[++i];
     } else if (!strcmp(a, "--profile")) {
+      if (!tmc_cli_once("compile", a, &seen, SEEN_PROFILE)) return TMC_EXIT_USAGE;
       eo.profile = true;
     } else if (!strcmp(a, "--main")) {
+      if (!tmc_cli_once("compile", a, &seen, SEEN_MAIN)) return TMC_EXIT_USAGE;
       eo.main = true;
     } else if (!strcmp(a, "--measure-code")) {
+      if (!tmc_cli_once("compile", a, &seen, SEEN_MEASURE)) return TMC_EXIT_USAGE;
       measure = true;
     } else if (tmc_cli_operand("compile", compile_usage, a, &path) != 0) {
       return TMC_EXIT_USAGE;
@@ -178,7 +193,7 @@ int tmc_cmd_compile(int argc, char **argv) {
   if (!tmc_emit_valid_name(eo.name)) {
     fprintf(stderr, "tmc compile: --name '%s' is not a C identifier tmc accepts (letters, "
             "digits, '_', not starting with a digit, at most 40 characters; not 'tmc' or "
-            "beginning with 'tmc_' in any case: the kernels' prefix)\n", eo.name);
+            "beginning with 'tmc_' in any case: the kernels' prefix)\n", tmc_cli_esc(eo.name));
     return TMC_EXIT_USAGE;
   }
   tmc_cli_model m;
@@ -220,7 +235,8 @@ int tmc_cmd_compile(int argc, char **argv) {
     } else {
       long long lb;
       int32_t ls = largest_step(&plan, &lb);
-      printf("%s -> %s/%s.c: %d layers, %d files\n", m.graph.model_name, dir, eo.name,
+      printf("%s -> %s/%s.c: %d layers, %d files\n", tmc_cli_esc(m.graph.model_name),
+             tmc_cli_esc(dir), eo.name,
              plan.n_steps, res.n_files);
       printf("arena (SRAM): %lld bytes (%s planner; lower bound %lld)\n",
              (long long)plan.mem.arena_bytes, tmc_planner_name(plan.mem.planner),
@@ -233,10 +249,10 @@ int tmc_cmd_compile(int argc, char **argv) {
                mc.code_bytes + (long long)(res.weights_bytes + res.params_bytes));
       printf("stack: %lld bytes for %s_invoke (%s)\n", res.stack_bytes, eo.name,
              eo.stack ? "measured" : "static bound for Cortex-M");
-      if (eo.stack) printf("  deepest chain: %s\n", mc.chain);
+      if (eo.stack) printf("  deepest chain: %s\n", tmc_cli_esc(mc.chain));
       if (ls >= 0)
         printf("largest layer: op %d %s, %lld bytes of activations\n", plan.steps[ls].op,
-               m.graph.ops[plan.steps[ls].op].name, lb);
+               tmc_cli_esc(m.graph.ops[plan.steps[ls].op].name), lb);
     }
   }
   tmc_emit_free(&res);

@@ -52,13 +52,14 @@ static void print_text(const tmc_graph *g) {
   int64_t macs = 0, weights = 0;
   int unsupported = 0;
   printf("model %s: schema version %u, %d subgraph%s (tmc compiles subgraph 0), %d "
-         "operators, %d tensors\n", g->model_name, g->schema_version, g->n_subgraphs,
+         "operators, %d tensors\n", tmc_cli_esc(g->model_name), g->schema_version, g->n_subgraphs,
          g->n_subgraphs == 1 ? "" : "s", g->n_ops, g->n_tensors);
   for (int io = 0; io < 2; io++) {
     int n = io ? g->n_outputs : g->n_inputs;
     for (int i = 0; i < n; i++) {
       const tmc_tensor *t = &g->tensors[io ? g->outputs[i] : g->inputs[i]];
-      printf("%s %d: tensor %d '%s' %s %s %s\n", io ? "output" : "input", i, t->id, t->name,
+      printf("%s %d: tensor %d '%s' %s %s %s\n", io ? "output" : "input", i, t->id,
+             tmc_cli_esc(t->name),
              tmc_dtype_name(t->type), shape_str(t, a, sizeof a), quant_str(t, q, sizeof q));
     }
   }
@@ -77,7 +78,7 @@ static void print_text(const tmc_graph *g) {
     macs += m;
     weights += w;
     char qx[64], qy[64], kind[48];
-    snprintf(kind, sizeof kind, "%s%s", op->unsupported ? "!" : "", op->name);
+    snprintf(kind, sizeof kind, "%s%s", op->unsupported ? "!" : "", tmc_cli_esc(op->name));
     printf("%4d  %-24s %-20s %-16s %12lld %10lld  %s -> %s\n", op->id, kind,
            x ? shape_str(x, a, sizeof a) : "-", y ? shape_str(y, b, sizeof b) : "-",
            (long long)m, (long long)w, x ? quant_str(x, qx, sizeof qx) : "-",
@@ -92,7 +93,8 @@ static void print_text(const tmc_graph *g) {
     }
     if (op->unsupported) {
       unsupported++;
-      printf("%4s  ! not compilable: %s (version %d)\n", "", op->unsupported, op->version);
+      printf("%4s  ! not compilable: %s (version %d)\n", "", tmc_cli_esc(op->unsupported),
+             op->version);
     }
   }
   printf("\n%5s  %-40s %-8s %-18s %10s %-6s %s\n", "id", "tensor", "type", "shape", "bytes",
@@ -101,7 +103,7 @@ static void print_text(const tmc_graph *g) {
     const tmc_tensor *t = &g->tensors[i];
     const char *kind = t->is_const ? "const" : t->is_input ? "input" : t->is_output ? "output"
                        : t->producer >= 0 ? "act" : "unused";
-    printf("%5d  %-40.40s %-8s %-18s %10lld %-6s %s\n", t->id, t->name,
+    printf("%5d  %-40.40s %-8s %-18s %10lld %-6s %s\n", t->id, tmc_cli_esc(t->name),
            tmc_dtype_name(t->type), shape_str(t, a, sizeof a), (long long)t->bytes, kind,
            quant_str(t, q, sizeof q));
   }
@@ -109,7 +111,7 @@ static void print_text(const tmc_graph *g) {
   printf("\ntotals: %lld MACs, %lld weight bytes", (long long)macs, (long long)weights);
   if (big)
     printf(", largest activation %lld bytes (tensor %d '%s' %s)", (long long)big->bytes,
-           big->id, big->name, shape_str(big, a, sizeof a));
+           big->id, tmc_cli_esc(big->name), shape_str(big, a, sizeof a));
   printf("\n%d of %d operators compilable", g->n_ops - unsupported, g->n_ops);
   printf(unsupported ? " (the others are marked !)\n" : "\n");
 }
@@ -200,10 +202,12 @@ static void print_json(const tmc_graph *g) {
 int tmc_cmd_inspect(int argc, char **argv) {
   const char *path = NULL;
   int json = 0;
+  unsigned seen = 0;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--json"))
+    if (!strcmp(argv[i], "--json")) {
+      if (!tmc_cli_once("inspect", "--json", &seen, TMC_CLI_SEEN_FREE)) return TMC_EXIT_USAGE;
       json = 1;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       fputs(inspect_usage, stdout);
       return TMC_EXIT_OK;
     } else if (tmc_cli_operand("inspect", inspect_usage, argv[i], &path) != 0) {
@@ -223,9 +227,5 @@ int tmc_cmd_inspect(int argc, char **argv) {
   else
     print_text(&m.graph);
   tmc_cli_unload(&m);
-  if (rc == TMC_EXIT_OK && (ferror(stdout) || fflush(stdout) != 0)) {
-    fprintf(stderr, "tmc inspect: error writing the output\n");
-    rc = TMC_EXIT_BAD_INPUT;
-  }
-  return rc;
+  return rc; /* main checks that standard output was written */
 }

@@ -57,25 +57,27 @@ static void print_text(const tmc_plan *plan) {
   const tmc_mem *m = &plan->mem;
   char name[256];
   int32_t pop = plan->steps && plan->n_steps ? plan->steps[m->peak_step].op : -1;
-  printf("%s: arena %lld bytes (%s planner), %d steps\n", plan->g->model_name,
+  printf("%s: arena %lld bytes (%s planner), %d steps\n", tmc_cli_esc(plan->g->model_name),
          (long long)m->arena_bytes, tmc_planner_name(m->planner), plan->n_steps);
   printf("lower bound %lld bytes with overlaps, %lld without (arena / bound = %.3f)\n",
          (long long)m->lower_bound, (long long)m->bound_no_overlap,
          m->lower_bound ? (double)m->arena_bytes / (double)m->lower_bound : 0.0);
   if (pop >= 0)
-    printf("peak at step %d: op %d %s\n", m->peak_step, pop, plan->g->ops[pop].name);
+    printf("peak at step %d: op %d %s\n", m->peak_step, pop,
+           tmc_cli_esc(plan->g->ops[pop].name));
   printf("\n%10s %10s %6s %6s  %s\n", "offset", "size", "first", "last", "buffer");
   for (int32_t i = 0; i < m->n_blocks; i++) {
     const tmc_block *b = &m->blocks[i];
     tmc_block_label(plan, b, name, sizeof name);
     printf("%10lld %10lld %6d %6d  %s\n", (long long)b->offset, (long long)b->size,
-           plan->steps[b->first].op, plan->steps[b->last].op, name);
+           plan->steps[b->first].op, plan->steps[b->last].op, tmc_cli_esc(name));
   }
 }
 
 int tmc_cmd_plan(int argc, char **argv) {
   const char *path = NULL, *json = NULL, *svg = NULL;
   tmc_plan_options opts = {0};
+  unsigned seen = 0;
   tmc_patch_report rep;
   memset(&rep, 0, sizeof rep);
   opts.patch_report = &rep;
@@ -85,13 +87,15 @@ int tmc_cmd_plan(int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(plan_usage, stdout);
       return TMC_EXIT_OK;
-    } else if ((r = tmc_cli_plan_option("plan", argc, argv, &i, &opts)) != 0) {
+    } else if ((r = tmc_cli_plan_option("plan", argc, argv, &i, &opts, &seen)) != 0) {
       if (r < 0) return TMC_EXIT_USAGE;
     } else if (!strcmp(a, "--json") || !strcmp(a, "--svg")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tmc plan: %s needs a file\n\n%s", a, plan_usage);
         return TMC_EXIT_USAGE;
       }
+      if (!tmc_cli_once("plan", a, &seen, TMC_CLI_SEEN_FREE << (a[2] == 'j')))
+        return TMC_EXIT_USAGE;
       *(a[2] == 'j' ? &json : &svg) = argv[++i];
     } else if (tmc_cli_operand("plan", plan_usage, a, &path) != 0) {
       return TMC_EXIT_USAGE;
@@ -130,7 +134,9 @@ int tmc_cmd_plan(int argc, char **argv) {
         print_text(&plan);
       }
     }
-    if (tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK ||
+    /* standard output ('--json -') is left to main's check, which names the
+     * reason (a failed flush here would lose it) */
+    if ((!to_stdout && tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK) ||
         tmc_out_close(&sv, rc == TMC_EXIT_OK, &d) != TMC_OK)
       rc = tmc_cli_report(&d);
   }

@@ -2,7 +2,6 @@
  * generated C uses, reading raw inputs (or the golden input pattern) and
  * writing raw outputs. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
     "               [--planner best|first-fit] [--limit BYTES]\n"
+    "               [--patch none|auto|SPLIT:RxC]\n"
     "               [--detect CONFIG.json [--score S] [--nms-iou T]]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
@@ -27,6 +27,8 @@ static const char run_usage[] =
     "                inputs and outputs (their scale and zero point are printed)\n"
     "  --planner P   best (default) or first-fit arena layout\n"
     "  --limit N     fail when the arena needs more than N bytes\n"
+    "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
+    "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
     "  --detect CFG  YOLO post-processing of the heads in CFG (TinyEngine's\n"
     "                detection config): prints the boxes\n"
     "  --score S     detection score threshold (default 0.3)\n"
@@ -76,7 +78,7 @@ static int fill_seed(const tmc_plan *plan, uint8_t *arena, uint32_t seed) {
           break;
         default:
           fprintf(stderr, "tmc run: input %d (tensor %d '%s'): --seed cannot fill %s\n", i,
-                  t->id, t->name, tmc_dtype_name(t->type));
+                  t->id, tmc_cli_esc(t->name), tmc_dtype_name(t->type));
           return TMC_EXIT_BAD_INPUT;
       }
     }
@@ -88,7 +90,7 @@ static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n
   const tmc_graph *g = plan->g;
   if (n != g->n_inputs) {
     fprintf(stderr, "tmc run: %s: %d --input file%s given, the model has %d input%s\n",
-            g->model_name, n, n == 1 ? "" : "s", g->n_inputs, g->n_inputs == 1 ? "" : "s");
+            tmc_cli_esc(g->model_name), n, n == 1 ? "" : "s", g->n_inputs, g->n_inputs == 1 ? "" : "s");
     return TMC_EXIT_USAGE;
   }
   for (int i = 0; i < n; i++) {
@@ -97,13 +99,13 @@ static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n
     tmc_diag_init(&d, NULL);
     uint8_t *data;
     size_t len;
-    if (tmc_file_read(files[i], (size_t)t->bytes + 1, &data, &len, &d) != TMC_OK &&
+    if (tmc_cli_read(files[i], (size_t)t->bytes + 1, &data, &len, &d) != TMC_OK &&
         d.status != TMC_ERR_LIMIT)
       return tmc_cli_report(&d);
     if (d.status == TMC_ERR_LIMIT || len != (size_t)t->bytes) {
       fprintf(stderr, "tmc run: %s: input %d (tensor %d '%s', %s %s): '%s' has %s bytes, "
-              "expected %lld\n", g->model_name, i, t->id, t->name, tmc_dtype_name(t->type),
-              t->rank ? "tensor" : "scalar", files[i],
+              "expected %lld\n", tmc_cli_esc(g->model_name), i, t->id, tmc_cli_esc(t->name),
+              tmc_dtype_name(t->type), t->rank ? "tensor" : "scalar", tmc_cli_esc(files[i]),
               d.status == TMC_ERR_LIMIT ? "more" : "a different number of",
               (long long)t->bytes);
       if (d.status != TMC_ERR_LIMIT) free(data);
@@ -144,11 +146,12 @@ static int write_outputs(const tmc_plan *plan, uint8_t *arena, const char *dir) 
 /* Prints each output's shape and, for a classifier-like output, the top 5. */
 static void print_summary(const tmc_plan *plan, uint8_t *arena) {
   const tmc_graph *g = plan->g;
-  printf("%s: %d steps, arena %lld bytes\n", g->model_name, plan->n_steps,
+  printf("%s: %d steps, arena %lld bytes\n", tmc_cli_esc(g->model_name), plan->n_steps,
          (long long)plan->mem.arena_bytes);
   for (int k = 0; k < g->n_outputs; k++) {
     const tmc_tensor *t = &g->tensors[g->outputs[k]];
-    printf("output %d: tensor %d '%s' %s [", k, t->id, t->name, tmc_dtype_name(t->type));
+    printf("output %d: tensor %d '%s' %s [", k, t->id, tmc_cli_esc(t->name),
+           tmc_dtype_name(t->type));
     for (int i = 0; i < t->rank; i++) printf(i ? ",%d" : "%d", t->dims[i]);
     printf("]");
     if (t->type == TMC_I8 && t->q.n == 1)
@@ -213,7 +216,12 @@ int tmc_cmd_run(int argc, char **argv) {
   float score = 0.3f, nms_iou = 0.45f;
   tmc_detect_config cfg;
   int32_t keep[TMC_DETECT_MAX_HEADS];
-  unsigned long seed = 0;
+  long long seed = 0;
+  unsigned seen = 0;
+  enum {
+    SEEN_OUT = TMC_CLI_SEEN_FREE, SEEN_SEED = SEEN_OUT << 1, SEEN_DETECT = SEEN_SEED << 1,
+    SEEN_SCORE = SEEN_DETECT << 1, SEEN_NMS = SEEN_SCORE << 1
+  };
   if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -221,7 +229,7 @@ int tmc_cmd_run(int argc, char **argv) {
       fputs(run_usage, stdout);
       free(inputs);
       return TMC_EXIT_OK;
-    } else if ((r = tmc_cli_plan_option("run", argc, argv, &i, &opts)) != 0) {
+    } else if ((r = tmc_cli_plan_option("run", argc, argv, &i, &opts, &seen)) != 0) {
       if (r < 0) {
         free(inputs);
         return TMC_EXIT_USAGE;
@@ -236,32 +244,40 @@ int tmc_cmd_run(int argc, char **argv) {
       fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
       free(inputs);
       return TMC_EXIT_USAGE;
-    } else if (!strcmp(a, "--detect")) {
-      detect = argv[++i];
-    } else if (!strcmp(a, "--score") || !strcmp(a, "--nms-iou")) {
-      char *end;
+    } else if (!strcmp(a, "--out") || !strcmp(a, "--seed") || !strcmp(a, "--detect") ||
+               !strcmp(a, "--score") || !strcmp(a, "--nms-iou")) {
+      unsigned bit = !strcmp(a, "--out")      ? SEEN_OUT
+                     : !strcmp(a, "--seed")   ? SEEN_SEED
+                     : !strcmp(a, "--detect") ? SEEN_DETECT
+                     : !strcmp(a, "--score")  ? SEEN_SCORE
+                                              : SEEN_NMS;
       const char *v = argv[++i];
-      double x = strtod(v, &end);
-      if (*end || !(x >= 0 && x <= 1)) {
-        fprintf(stderr, "tmc run: %s '%s' is not a number in [0, 1]\n", a, v);
+      bool ok = tmc_cli_once("run", a, &seen, bit);
+      if (ok && bit == SEEN_OUT) {
+        out = v;
+      } else if (ok && bit == SEEN_DETECT) {
+        detect = v;
+      } else if (ok && bit == SEEN_SEED) {
+        ok = tmc_cli_int("run", "--seed", v, 0, 0xffffffffLL, "a 32-bit number", &seed);
+        have_seed = 1;
+      } else if (ok) {
+        /* decimal only: strtod alone would take "", leading blanks, hex */
+        char *end = (char *)v;
+        double x = 0;
+        if (((v[0] >= '0' && v[0] <= '9') || v[0] == '.') && !strpbrk(v, "xX"))
+          x = strtod(v, &end);
+        if (end == v || *end || !(x >= 0 && x <= 1)) {
+          fprintf(stderr, "tmc run: %s '%s' is not a number in [0, 1]\n", a, tmc_cli_esc(v));
+          ok = false;
+        }
+        *(bit == SEEN_SCORE ? &score : &nms_iou) = (float)x;
+      }
+      if (!ok) {
         free(inputs);
         return TMC_EXIT_USAGE;
       }
-      *(a[2] == 's' ? &score : &nms_iou) = (float)x;
     } else if (!strcmp(a, "--input")) {
-      inputs[n_inputs++] = argv[++i];
-    } else if (!strcmp(a, "--out")) {
-      out = argv[++i];
-    } else if (!strcmp(a, "--seed")) {
-      char *end;
-      errno = 0;
-      seed = strtoul(argv[++i], &end, 10);
-      if (*end || errno || seed > 0xffffffffUL) {
-        fprintf(stderr, "tmc run: --seed '%s' is not a 32-bit number\n", argv[i]);
-        free(inputs);
-        return TMC_EXIT_USAGE;
-      }
-      have_seed = 1;
+      inputs[n_inputs++] = argv[++i]; /* once per model input */
     } else if (tmc_cli_operand("run", run_usage, a, &path) != 0) {
       free(inputs);
       return TMC_EXIT_USAGE;

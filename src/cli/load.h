@@ -16,6 +16,11 @@ typedef struct tmc_cli_model {
   tmc_graph graph;
 } tmc_cli_model;
 
+/* tmc_file_read, but a folder is refused first saying so ("cannot read
+ * 'DIR': Is a directory") rather than with a read error without a reason. */
+tmc_status tmc_cli_read(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                        tmc_diag *d);
+
 /* Reads path and builds its graph; messages are prefixed with the file name.
  * Call tmc_cli_unload afterwards whatever the status. */
 tmc_status tmc_cli_load(const char *path, tmc_cli_model *m, tmc_diag *d);

@@ -27,11 +27,14 @@ static const char usage[] =
     "exit codes: 0 ok, 1 bad input or model, 2 usage error\n";
 
 int tmc_cli_report(const tmc_diag *d) {
-  fprintf(stderr, "tmc: %s\n", d->msg[0] ? d->msg : tmc_status_str(d->status));
+  /* messages quote tensor, op and file names from the model */
+  fputs("tmc: ", stderr);
+  tmc_cli_put_message(stderr, d->msg[0] ? d->msg : tmc_status_str(d->status));
+  fputc('\n', stderr);
   return d->status == TMC_ERR_USAGE ? TMC_EXIT_USAGE : TMC_EXIT_BAD_INPUT;
 }
 
-int main(int argc, char **argv) {
+static int command(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage, stderr);
     return TMC_EXIT_USAGE;
@@ -49,6 +52,10 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return tmc_cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "plan")) return tmc_cmd_plan(argc - 2, argv + 2);
   if (!strcmp(cmd, "compile")) return tmc_cmd_compile(argc - 2, argv + 2);
-  fprintf(stderr, "tmc: unknown command '%s'\n\n%s", cmd, usage);
+  fprintf(stderr, "tmc: unknown command '%s'\n\n%s", tmc_cli_esc(cmd), usage);
   return TMC_EXIT_USAGE;
 }
+
+/* Every command's output, --help and --version included, is checked to
+ * have been written: 'tmc plan M >/dev/full' fails. */
+int main(int argc, char **argv) { return tmc_cli_stdout_done(command(argc, argv)); }

@@ -15,23 +15,55 @@
 
 #include "kernel_desc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-bool tmc_patch_parse(const char *s, tmc_patch_request *r) {
+/* A decimal number at *s (digits only) in [lo, hi] into *v, *s moved past
+ * it: 1; 0 when no digits; -1 when out of range. */
+static int parse_num(const char **s, long lo, long hi, int32_t *v) {
+  const char *p = *s;
+  long n = 0;
+  bool big = false;
+  if (*p < '0' || *p > '9') return 0;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (n > (hi - (*p - '0')) / 10) big = true; /* would pass hi: keep scanning */
+    if (!big) n = n * 10 + (*p - '0');
+  }
+  *s = p;
+  if (big || n < lo) return -1;
+  *v = (int32_t)n;
+  return 1;
+}
+
+bool tmc_patch_parse(const char *s, tmc_patch_request *r, const char **why) {
+  static const char syntax[] = "not none, auto or SPLIT:RxC";
+  const char *w = syntax;
   memset(r, 0, sizeof *r);
   if (!strcmp(s, "none")) return true;
   if (!strcmp(s, "auto")) {
     r->mode = TMC_PATCH_AUTO;
     return true;
   }
-  char tail;
-  if (sscanf(s, "%d:%dx%d%c", &r->split_op, &r->rows, &r->cols, &tail) != 3 ||
-      r->split_op < 0 || r->rows < 1 || r->cols < 1 || r->rows > 64 || r->cols > 64)
-    return false;
-  r->mode = TMC_PATCH_FORCE;
-  return true;
+  const char *p = s;
+  int k = parse_num(&p, 0, INT32_MAX, &r->split_op);
+  if (k < 0) w = "the split op is out of range (0 to 2147483647)";
+  if (k > 0 && *p++ == ':') {
+    k = parse_num(&p, 1, TMC_PATCH_MAX_GRID, &r->rows);
+    if (k < 0) w = "the rows are out of range (1 to 64)";
+    if (k > 0 && *p++ == 'x') {
+      k = parse_num(&p, 1, TMC_PATCH_MAX_GRID, &r->cols);
+      if (k < 0) w = "the columns are out of range (1 to 64)";
+      if (k > 0 && *p == '\0') {
+        r->mode = TMC_PATCH_FORCE;
+        return true;
+      }
+    }
+  }
+  if (why) *why = w;
+  memset(r, 0, sizeof *r);
+  return false;
 }
 
 static bool region_empty(const tmc_region *r) { return r->y1 <= r->y0 || r->x1 <= r->x0; }

@@ -42,8 +42,13 @@ typedef struct tmc_patch_request {
   int32_t split_op, rows, cols;
 } tmc_patch_request;
 
-/* Parses a --patch value; false when malformed. */
-bool tmc_patch_parse(const char *s, tmc_patch_request *r);
+/* The most rows or columns of a patch grid. */
+#define TMC_PATCH_MAX_GRID 64
+
+/* Parses a --patch value: none, auto or SPLIT:RxC (decimal digits only;
+ * SPLIT at most INT32_MAX, R and C 1 to TMC_PATCH_MAX_GRID). False when
+ * malformed or out of range, with *why (when why is not NULL) saying which. */
+bool tmc_patch_parse(const char *s, tmc_patch_request *r, const char **why);
 
 /* Builds the patch stage for a split step and grid, or fails with the
  * reason (an op that cannot run patch by patch, a branch inside the stage,

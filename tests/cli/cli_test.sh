@@ -36,6 +36,18 @@
 #                             it is read, so no garbage head count is used)
 #   run_seed MODEL            tmc run --seed 1 writes output0.bin of the output's
 #                             size and prints the arena and the top 5
+#   numbers MODEL             integer options (--seed, --limit, --patch) take
+#                             decimal digits only, in range (no wrap-around):
+#                             exit 2 naming the flag and the value; --score and
+#                             --nms-iou likewise
+#   twice MODEL               every option of inspect and run given twice: exit
+#                             2 naming it (--input repeats: one per input)
+#   stdout_full MODEL         inspect, plan, run, compile, --help and --version
+#                             with standard output on /dev/full: exit 1, "cannot
+#                             write standard output: " and the reason
+#   folder_input MODEL        a folder as the model, as --input or as --detect:
+#                             exit 1, the message says it is a directory
+#   help_options              each command's --help lists every option it takes
 #   run_golden SHARED M       tmc run on golden/M/seed1.input.bin (float) and
 #                             seed1.input.int8.bin (--io int8, both planners)
 #                             writes the golden outputs byte for byte
@@ -195,7 +207,7 @@ case "$case_name" in
         "$tmc" inspect $j "$model" >/dev/full 2>"$tmp/err"
         full_rc=$?
         [ "$full_rc" -eq 1 ] || fail "inspect $j >/dev/full exited $full_rc, expected 1"
-        err_has "error writing the output"
+        err_has "tmc: cannot write standard output: "
       done
     fi
     ;;
@@ -331,6 +343,97 @@ EOF
     run 0 run "$model" --seed 1 --out "$tmp/o8" --io int8
     out_has "INT8 [1,10] scale 0.00390625 zero point -128"
     [ "$(wc -c <"$tmp/o8/output0.bin" | tr -d ' ')" -eq 10 ] || fail "int8 output0.bin is not 10 bytes"
+    ;;
+  numbers)
+    model=${1:?model}
+    need_file "$model"
+    o="$tmp/o"
+    for bad in 4294967296 99999999999999999999999 -1; do
+      run 2 run "$model" --seed "$bad" --out "$o"
+      err_has "tmc run: --seed '$bad' is not a 32-bit number (out of range 0 to 4294967295)"
+    done
+    for bad in "" " 1" "1 " +1 0x10 1.5; do
+      run 2 run "$model" --seed "$bad" --out "$o"
+      err_has "tmc run: --seed '$bad' is not a 32-bit number (decimal digits)"
+    done
+    run 2 run "$model" --seed 1 --out "$o" --limit 99999999999999999999
+    err_has "tmc run: --limit '99999999999999999999' is not a positive number of bytes"
+    run 2 run "$model" --seed 1 --out "$o" --patch 4294967301:2x2
+    err_has "tmc run: --patch '4294967301:2x2': the split op is out of range"
+    run 2 run "$model" --seed 1 --out "$o" --patch 5:100x100
+    err_has "the rows are out of range (1 to 64)"
+    for f in --score --nms-iou; do
+      for bad in "" " 0.5" 0x0.8 nan inf 2 -0.1 0.5x; do
+        run 2 run "$model" --seed 1 --out "$o" --detect x.json $f "$bad"
+        err_has "tmc run: $f '$bad' is not a number in [0, 1]"
+      done
+    done
+    [ -e "$o" ] && fail "a usage error wrote $o"
+    run 0 run "$model" --seed 4294967295 --out "$o"
+    ;;
+  twice)
+    model=${1:?model}
+    need_file "$model"
+    run 2 inspect "$model" --json --json
+    err_has "tmc inspect: --json given twice"
+    out_empty
+    o="$tmp/o"
+    for twice in "--out $o" "--seed 1" "--io int8" "--planner best" "--limit 100000" \
+      "--patch none" "--detect x.json" "--score 0.5" "--nms-iou 0.5"; do
+      # shellcheck disable=SC2086
+      run 2 run "$model" --seed 2 --out "$tmp/p" $twice $twice
+      err_has "tmc run: ${twice%% *} given twice"
+      out_empty
+    done
+    run 2 run "$model" --out "$o" --out "$tmp/p" --seed 1
+    err_has "tmc run: --out given twice"
+    [ -e "$o" ] || [ -e "$tmp/p" ] && fail "a usage error wrote output"
+    # --input is repeated by design (here one too many for the model).
+    run 2 run "$model" --input "$model" --input "$model" --out "$o"
+    err_has "2 --input files given, the model has 1 input"
+    ;;
+  stdout_full)
+    model=${1:?model}
+    need_file "$model"
+    [ -w /dev/full ] || skip "no /dev/full"
+    for cmd in "inspect $model" "inspect --json $model" "plan $model" \
+      "plan $model --json -" "run $model --seed 1 --out $tmp/r" \
+      "compile $model -o $tmp/c" "--help" "--version" "plan --help"; do
+      # shellcheck disable=SC2086
+      "$tmc" $cmd >/dev/full 2>"$tmp/err"
+      full_rc=$?
+      [ "$full_rc" -eq 1 ] || fail "tmc $cmd >/dev/full exited $full_rc, expected 1"
+      err_has "tmc: cannot write standard output: No space left on device"
+    done
+    ;;
+  folder_input)
+    model=${1:?model}
+    need_file "$model"
+    mkdir "$tmp/dir.bin" "$tmp/dir.tflite" "$tmp/dir.json"
+    run 1 run "$model" --input "$tmp/dir.bin" --out "$tmp/o"
+    err_has "cannot read '$tmp/dir.bin': Is a directory"
+    [ -e "$tmp/o" ] && fail "a folder as --input wrote $tmp/o"
+    run 1 inspect "$tmp/dir.tflite"
+    err_has "tmc: dir.tflite: cannot read '$tmp/dir.tflite': Is a directory"
+    run 1 plan "$tmp/dir.tflite"
+    err_has "Is a directory"
+    run 1 run "$model" --seed 1 --out "$tmp/o" --detect "$tmp/dir.json"
+    err_has "cannot read '$tmp/dir.json': Is a directory"
+    ;;
+  help_options)
+    for spec in "inspect:--json -h --help" \
+      "plan:--io --planner --limit --patch --json --svg -h --help" \
+      "run:--input --seed --out --io --planner --limit --patch --detect --score --nms-iou -h --help" \
+      "compile:-o --name --io --limit --planner --patch --profile --main --detect --measure-code -h --help"; do
+      c=${spec%%:*}
+      run 0 "$c" --help
+      for opt in ${spec#*:}; do
+        case $opt in
+          -h | --help) continue ;; # the help itself
+        esac
+        grep -q -e "^ *$opt " -e "[[(|]$opt[] )]" "$tmp/out" || fail "tmc $c --help lacks $opt"
+      done
+    done
     ;;
   run_golden)
     shared=${1:?shared folder}

@@ -76,6 +76,12 @@
 #                      a control character or "??"; NAME_report.json and 'tmc plan
 #                      --json' are UTF-8 JSON that tmc's reader parses and give
 #                      the names back (invalid bytes as U+FFFD); the SVG is UTF-8
+#   terminal DIR       terminal_names.model (tensor names with ANSI escapes,
+#                      an OSC title sequence, newline, CR, DEL, backspace) under
+#                      a file name with an escape, and terminal_custom.model (a
+#                      custom op whose code holds them): the text of inspect,
+#                      plan, run, compile and their error messages holds no
+#                      control byte but newline, and the names appear as \xNN
 #   library_names MODEL  --name kernels / requant / kutil / fixedpoint / detect /
 #                      conv2d (a model named like a kernel library file): builds
 #                      with --main and equals 'tmc run'; with TMC_SHARED_DIR, also
@@ -195,6 +201,34 @@ case "$case_name" in
     [ -e "$o" ] && fail "a usage error created $o"
     run 0 compile --help
     out_has "usage: tmc compile MODEL -o DIR"
+    # Every option compile takes is in its --help.
+    for opt in -o --name --io --limit --planner --patch --profile --main --detect \
+      --measure-code; do
+      grep -q -e "^ *$opt " -e "\[$opt[] ]" "$tmp/out" || fail "compile --help lacks $opt"
+    done
+    # Each option at most once: a usage error naming it, nothing written.
+    for twice in "-o $o" "--name a" "--io int8" "--planner best" "--limit 100000" \
+      "--patch none" "--detect x.json" "--profile" "--main" "--measure-code"; do
+      # shellcheck disable=SC2086
+      run 2 compile "$model" -o "$o" $twice $twice
+      err_has "tmc compile: ${twice%% *} given twice"
+      [ -e "$o" ] && fail "'$twice' twice: $o was created"
+    done
+    for bad in 4294967301:2x2 99999999999:2x2; do
+      run 2 compile "$model" -o "$o" --patch "$bad"
+      err_has "--patch '$bad': the split op is out of range"
+    done
+    run 2 compile "$model" -o "$o" --limit 99999999999999999999
+    err_has "--limit '99999999999999999999' is not a positive number of bytes (out of range"
+    [ -e "$o" ] && fail "a usage error created $o"
+    # Standard output that cannot be written: exit 1, the files are written.
+    if [ -w /dev/full ]; then
+      "$tmc" compile "$model" -o "$o" >/dev/full 2>"$tmp/err"
+      full_rc=$?
+      [ "$full_rc" -eq 1 ] || fail "compile >/dev/full exited $full_rc, expected 1"
+      err_has "tmc: cannot write standard output: "
+      rm -rf "$o"
+    fi
     run 0 compile "$model" -o "$o" --name tmcnet
     run 0 compile "$model" -o "$o" --name _x9
     [ -f "$o/_x9.h" ] && [ -f "$o/_x9.c" ] && [ -f "$o/_x9_report.json" ] ||
@@ -772,6 +806,69 @@ CEOF
     run 0 plan "$model" --svg "$tmp/plan.svg"
     "$jc" "$tmp/plan.svg" --utf8 2>"$tmp/err" || fail "tmc plan --svg: $(cat "$tmp/err")"
     echo "hostile names: escaped in C comments, C builds -Werror (gcc${compilers#gcc}) and runs bit-exact; JSON and SVG valid UTF-8"
+    ;;
+  terminal)
+    fx=${arg:?fixture folder}
+    [ -f "$fx/terminal_names.model" ] || skip "no terminal_names.model in $fx"
+    esc=$(printf '\033')
+    model="$tmp/m${esc}[1mx.tflite"
+    cp "$fx/terminal_names.model" "$model"
+    # no_ctl FILE WHAT: FILE holds no control byte but newline (and tab).
+    no_ctl() {
+      LC_ALL=C tr -d '\n\t' <"$1" | LC_ALL=C grep -q "$(printf '[\001-\037\177]')" &&
+        fail "$2 prints a control byte: $(od -c "$1" | head -n 20)"
+      return 0
+    }
+    both_clean() { no_ctl "$tmp/out" "$1 (stdout)"; no_ctl "$tmp/err" "$1 (stderr)"; }
+    n0='in\x1B[31mred\x0Aline'
+    n1='b\x1B]0;pwned\x07'
+    n2='mid\x1B[2J\x0D'
+    n3='out\x7F\x08end'
+    mn='m\x1B[1mx.tflite'
+    run 0 inspect "$model"
+    both_clean "tmc inspect"
+    for want in "model $mn:" "tensor 0 '$n0'" "tensor 1 '$n1'" "$n2" "tensor 3 '$n3'"; do
+      out_has "$want"
+    done
+    run 0 plan "$model"
+    both_clean "tmc plan"
+    out_has "$mn: arena "
+    out_has "$n0"
+    out_has "$n2"
+    bytes "$tmp/a.bin" 48 3 int8
+    bytes "$tmp/b.bin" 48 4 int8
+    run 0 run "$model" --input "$tmp/a.bin" --input "$tmp/b.bin" --out "$tmp/r"
+    both_clean "tmc run"
+    out_has "$mn: "
+    out_has "output 0: tensor 3 '$n3' INT8"
+    run 0 compile "$model" -o "$tmp/c" --name tx
+    both_clean "tmc compile"
+    out_has "$mn -> "
+    # Messages quoting the names: the input count, an input of the wrong
+    # size, a limit naming the tensors at the peak.
+    run 2 run "$model" --input "$tmp/a.bin" --out "$tmp/r2"
+    both_clean "tmc run (one --input)"
+    err_has "tmc run: $mn: 1 --input file given"
+    printf 'abc' >"$tmp/short.bin"
+    run 1 run "$model" --input "$tmp/short.bin" --input "$tmp/b.bin" --out "$tmp/r2"
+    both_clean "tmc run (short input)"
+    err_has "(tensor 0 '$n0', INT8 tensor)"
+    run 1 plan "$model" --limit 1
+    both_clean "tmc plan --limit 1"
+    err_has "tmc: $mn: "
+    err_has "$n0"
+    # A custom op's code is the op's name.
+    cm="$tmp/custom${esc}[2J.tflite"
+    cp "$fx/terminal_custom.model" "$cm"
+    run 0 inspect "$cm"
+    both_clean "tmc inspect (custom op)"
+    out_has '!Op\x1B[31m\x0Ared'
+    run 1 compile "$cm" -o "$tmp/c2"
+    both_clean "tmc compile (custom op)"
+    err_has 'custom\x1B[2J.tflite'
+    # --json keeps the names (JSON escapes them itself).
+    run 0 inspect --json "$model"
+    grep -q -F '\u001b[31m' "$tmp/out" || fail "inspect --json lost the name's escape"
     ;;
   library_names)
     model=${arg:?model}

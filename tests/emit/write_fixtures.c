@@ -6,7 +6,9 @@
  * unsupported_custom. Also hostile_names.model (not .tflite: the 'fixtures'
  * case leaves it alone; the 'hostile' case copies it to a hostile file
  * name): ADD then RELU with tensor names that break C comments and strings,
- * JSON and UTF-8. */
+ * JSON and UTF-8; terminal_names.model, the same graph with ANSI escapes
+ * and newlines in its tensor names, and terminal_custom.model, a custom op
+ * whose code holds them (the 'terminal' case: text output escapes them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +50,26 @@ static const char *const hostile_names[4] = {
     "out\xc3\xa9\"*/\\*",
 };
 
-static tmc_status hostile_model(tmc_arena *a, tmc_tfl_model **m, tmc_diag *d) {
+/* The tensor names of terminal_names.model (emit_cli_test.sh's 'terminal'
+ * case): a colour escape and a newline, a title-setting OSC sequence ended
+ * by BEL, a clear-screen escape with a carriage return, and DEL with a
+ * backspace. */
+static const char *const terminal_names[4] = {
+    "in\x1b[31mred\nline",
+    "b\x1b]0;pwned\x07",
+    "mid\x1b[2J\r",
+    "out\x7f\x08" "end",
+};
+
+static tmc_status names_model(const char *const names[4], tmc_arena *a, tmc_tfl_model **m,
+                              tmc_diag *d) {
   tmc_mb b;
   const int32_t shape[4] = {1, 4, 4, 3};
   tmc_mb_init(&b, a, "tmc fixture: hostile tensor names");
-  int32_t in[2] = {tmc_mb_act_s8(&b, hostile_names[0], shape, 4, 0.05f, 3),
-                   tmc_mb_act_s8(&b, hostile_names[1], shape, 4, 0.04f, -7)};
-  int32_t mid = tmc_mb_act_s8(&b, hostile_names[2], shape, 4, 0.08f, -2);
-  int32_t out = tmc_mb_act_s8(&b, hostile_names[3], shape, 4, 0.06f, -128);
+  int32_t in[2] = {tmc_mb_act_s8(&b, names[0], shape, 4, 0.05f, 3),
+                   tmc_mb_act_s8(&b, names[1], shape, 4, 0.04f, -7)};
+  int32_t mid = tmc_mb_act_s8(&b, names[2], shape, 4, 0.08f, -2);
+  int32_t out = tmc_mb_act_s8(&b, names[3], shape, 4, 0.06f, -128);
   tmc_tfl_options o;
   memset(&o, 0, sizeof o);
   o.type = TMC_TFL_OPTIONS_add;
@@ -166,7 +180,9 @@ int main(int argc, char **argv) {
 
   SAVE("unsupported_lstm", tmc_fx_lstm(&a, 1, 4, 3, &m, &d));
   SAVE("unsupported_custom", tmc_fx_custom(&a, "MyCustomOp", 8, NULL, 0, &m, &d));
-  SAVE("hostile_names.model", hostile_model(&a, &m, &d));
+  SAVE("hostile_names.model", names_model(hostile_names, &a, &m, &d));
+  SAVE("terminal_names.model", names_model(terminal_names, &a, &m, &d));
+  SAVE("terminal_custom.model", tmc_fx_custom(&a, "Op\x1b[31m\nred", 8, NULL, 0, &m, &d));
 
   tmc_arena_free(&a);
   return failures ? 1 : 0;

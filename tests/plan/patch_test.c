@@ -186,15 +186,35 @@ static void test_branch_refused(void **state) {
 static void test_parse(void **state) {
   (void)state;
   tmc_patch_request r;
-  assert_true(tmc_patch_parse("none", &r) && r.mode == TMC_PATCH_NONE);
-  assert_true(tmc_patch_parse("auto", &r) && r.mode == TMC_PATCH_AUTO);
-  assert_true(tmc_patch_parse("5:2x3", &r) && r.mode == TMC_PATCH_FORCE && r.split_op == 5 &&
-              r.rows == 2 && r.cols == 3);
-  assert_false(tmc_patch_parse("5:2x", &r));
-  assert_false(tmc_patch_parse("5:0x2", &r));
-  assert_false(tmc_patch_parse("5:2x2x", &r));
-  assert_false(tmc_patch_parse("-1:2x2", &r));
-  assert_false(tmc_patch_parse("x", &r));
+  const char *why = NULL;
+  assert_true(tmc_patch_parse("none", &r, NULL) && r.mode == TMC_PATCH_NONE);
+  assert_true(tmc_patch_parse("auto", &r, NULL) && r.mode == TMC_PATCH_AUTO);
+  assert_true(tmc_patch_parse("5:2x3", &r, NULL) && r.mode == TMC_PATCH_FORCE &&
+              r.split_op == 5 && r.rows == 2 && r.cols == 3);
+  assert_true(tmc_patch_parse("2147483647:64x64", &r, NULL) && r.split_op == INT32_MAX &&
+              r.rows == 64 && r.cols == 64);
+  assert_false(tmc_patch_parse("5:2x", &r, NULL));
+  assert_false(tmc_patch_parse("5:0x2", &r, &why));
+  assert_non_null(strstr(why, "rows"));
+  assert_false(tmc_patch_parse("5:2x2x", &r, NULL));
+  assert_false(tmc_patch_parse("-1:2x2", &r, NULL));
+  assert_false(tmc_patch_parse("x", &r, NULL));
+  assert_false(tmc_patch_parse("+5:2x2", &r, NULL));
+  assert_false(tmc_patch_parse(" 5:2x2", &r, NULL));
+  assert_false(tmc_patch_parse("5:2x 2", &r, NULL));
+  /* no wrap-around: 4294967301 is not op 5, 99999999999 not op 1215752191 */
+  why = NULL;
+  assert_false(tmc_patch_parse("4294967301:2x2", &r, &why));
+  assert_non_null(strstr(why, "split op is out of range"));
+  assert_int_equal(r.mode, TMC_PATCH_NONE);
+  assert_false(tmc_patch_parse("99999999999:2x2", &r, &why));
+  assert_false(tmc_patch_parse("2147483648:2x2", &r, &why));
+  assert_false(tmc_patch_parse("5:4294967298x2", &r, &why));
+  assert_non_null(strstr(why, "rows are out of range (1 to 64)"));
+  assert_false(tmc_patch_parse("5:100x100", &r, &why));
+  assert_non_null(strstr(why, "(1 to 64)"));
+  assert_false(tmc_patch_parse("5:2x65", &r, &why));
+  assert_non_null(strstr(why, "columns are out of range (1 to 64)"));
 }
 
 int main(void) {

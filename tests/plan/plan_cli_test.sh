@@ -15,7 +15,9 @@
 #                   the peak op and its tensors, writing no JSON; --limit
 #                   equal to the arena exits 0
 #   errors MODEL    usage errors exit 2 (bad --planner, --io, --limit values,
-#                   options without a value, no model, two models); an
+#                   --patch values out of range or malformed, options given
+#                   twice, options without a value, no model, two models);
+#                   a failed write of standard output exits 1; an
 #                   unwritable --json or --svg path exits 1 and leaves no
 #                   file behind (not even the other output's)
 #   vww VWW         the example checks on vww, plus: --io int8 drops the
@@ -179,6 +181,48 @@ case "$case_name" in
       err_has "--limit '$bad' is not a positive number of bytes"
       out_empty
     done
+    run 2 plan "$model" --limit 99999999999999999999
+    err_has "--limit '99999999999999999999' is not a positive number of bytes (out of range"
+    for bad in " 5" +5 5x; do
+      run 2 plan "$model" --limit "$bad"
+      err_has "--limit '$bad' is not a positive number of bytes (decimal digits)"
+    done
+    # --patch: no wrap-around of big numbers, the grid's limit named.
+    for bad in 4294967301:2x2 99999999999:2x2 2147483648:1x1; do
+      run 2 plan "$model" --patch "$bad"
+      err_has "tmc plan: --patch '$bad': the split op is out of range (0 to 2147483647)"
+      out_empty
+    done
+    run 2 plan "$model" --patch 5:100x100
+    err_has "--patch '5:100x100': the rows are out of range (1 to 64)"
+    run 2 plan "$model" --patch 1:2x65
+    err_has "--patch '1:2x65': the columns are out of range (1 to 64)"
+    run 2 plan "$model" --patch 1:4294967297x2
+    err_has "the rows are out of range (1 to 64)"
+    for bad in 1:2x x "1: 2x2" 1:2x2x -1:2x2; do
+      run 2 plan "$model" --patch "$bad"
+      err_has "--patch '$bad': not none, auto or SPLIT:RxC"
+    done
+    # Each option at most once.
+    for twice in "--io int8" "--planner best" "--limit 100000" "--patch none" \
+      "--json $tmp/a.json" "--svg $tmp/a.svg"; do
+      # shellcheck disable=SC2086
+      run 2 plan "$model" $twice $twice
+      err_has "tmc plan: ${twice%% *} given twice"
+      out_empty
+    done
+    run 2 plan "$model" --io int8 --io float
+    err_has "tmc plan: --io given twice"
+    # Standard output that cannot be written: exit 1 (text and --json -).
+    if [ -w /dev/full ]; then
+      for j in "" "--json -"; do
+        # shellcheck disable=SC2086
+        "$tmc" plan "$model" $j >/dev/full 2>"$tmp/err"
+        full_rc=$?
+        [ "$full_rc" -eq 1 ] || fail "plan $j >/dev/full exited $full_rc, expected 1"
+        err_has "tmc: cannot write standard output: "
+      done
+    fi
     run 2 plan "$model" --json
     err_has "--json needs a file"
     run 2 plan "$model" --svg
