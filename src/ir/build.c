@@ -41,15 +41,20 @@ static tmc_status build_quant(builder *b, const tmc_tfl_tensor *src, tmc_tensor 
     return tmc_fail(b->d, TMC_ERR_MODEL, TENSOR_FMT ": quantization has %d scales and %d "
                     "zero points, expected equal counts", t->id, t->name, q->n_scale,
                     q->n_zero_point);
+  /* A 1-D tensor with one scale per element (a per-channel bias) is
+   * quantized along its only dimension whatever quantized_dimension says:
+   * older converters copied the weights' dimension (3) there, and TFLite
+   * reads such models (TFLM's person-detection example is one). */
+  int32_t qdim = q->quantized_dimension;
+  if (q->n_scale > 1 && t->rank == 1 && t->dims[0] == q->n_scale) qdim = 0;
   if (q->n_scale > 1) {
-    if (q->quantized_dimension < 0 || q->quantized_dimension >= t->rank)
+    if (qdim < 0 || qdim >= t->rank)
       return tmc_fail(b->d, TMC_ERR_MODEL, TENSOR_FMT ": quantized_dimension %d, expected "
                       "0..%d for a %d-D tensor", t->id, t->name, q->quantized_dimension,
                       t->rank - 1, t->rank);
-    if (t->dims[q->quantized_dimension] != q->n_scale)
+    if (t->dims[qdim] != q->n_scale)
       return tmc_fail(b->d, TMC_ERR_MODEL, TENSOR_FMT ": %d scales, expected %d (dimension "
-                      "%d)", t->id, t->name, q->n_scale, t->dims[q->quantized_dimension],
-                      q->quantized_dimension);
+                      "%d)", t->id, t->name, q->n_scale, t->dims[qdim], qdim);
   }
   int32_t *zp = tmc_arena_array(b->a, (size_t)q->n_scale, sizeof *zp);
   if (zp == NULL) return nomem(b, "quantization");
@@ -66,7 +71,7 @@ static tmc_status build_quant(builder *b, const tmc_tfl_tensor *src, tmc_tensor 
   t->q.n = q->n_scale;
   t->q.scale = q->scale;
   t->q.zero_point = zp;
-  t->q.axis = q->n_scale > 1 ? q->quantized_dimension : 0;
+  t->q.axis = q->n_scale > 1 ? qdim : 0;
   return TMC_OK;
 }
 

@@ -349,6 +349,28 @@ static void test_quantized_dimension_range(void **state) {
   tmc_arena_free(&a);
 }
 
+/* A per-channel 1-D bias whose quantized_dimension is the weights' (3), as
+ * older converters wrote it (TFLM's person-detection model): TFLite reads
+ * it along its only dimension, and so does tmc. */
+static void test_bias_quantized_dimension(void **state) {
+  (void)state;
+  tmc_arena a, ga;
+  tmc_arena_init(&a);
+  tmc_tfl_model *m = conv_model(&a);
+  assert_true(tensor(m, T_BIAS)->quant.n_scale > 1);
+  tensor(m, T_BIAS)->quant.quantized_dimension = 3;
+  tmc_arena_init(&ga);
+  tmc_graph g;
+  expect_ok(m, &ga, &g);
+  assert_int_equal(g.tensors[T_BIAS].q.axis, 0);
+  tmc_arena_free(&ga);
+  /* Not for a tensor with other than one scale per element. */
+  tensor(m, T_BIAS)->quant.n_scale = tensor(m, T_BIAS)->quant.n_zero_point = 2;
+  EXPECT_BUILD(m, TMC_ERR_MODEL, "tensor 2 'conv/bias': quantized_dimension 3, expected 0..0 "
+               "for a 1-D tensor");
+  tmc_arena_free(&a);
+}
+
 static void test_bad_scale(void **state) {
   (void)state;
   tmc_arena a;
@@ -1050,6 +1072,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_quant_counts),
       cmocka_unit_test(test_per_channel_count),
       cmocka_unit_test(test_quantized_dimension_range),
+      cmocka_unit_test(test_bias_quantized_dimension),
       cmocka_unit_test(test_bad_scale),
       cmocka_unit_test(test_zero_point_range),
       cmocka_unit_test(test_wrong_options),
