@@ -114,7 +114,7 @@ for m in "${models[@]}"; do
     printf '\nstatic _Alignas(%s_ARENA_ALIGN) unsigned char arena[%s_ARENA_BYTES];\n\n' "$up" "$up"
     printf 'int main(void) {\n  %s_status status;\n  int bad = 0;\n' "$m"
     printf '  memcpy(%s_input0(arena), input, sizeof input);\n' "$m"
-    printf '  bench_begin();\n  status = %s_invoke(arena);\n  bench_end();\n' "$m"
+    printf '  bench_begin();\n  status = %s_invoke(arena, sizeof arena);\n  bench_end();\n' "$m"
     printf '  if (status != %s_OK) {\n    printf("%s_invoke: %%s\\n", %s_status_str(status));\n' "$up" "$m" "$m"
     printf '    return 2;\n  }\n'
     for ((j = 0; j < k; j++)); do

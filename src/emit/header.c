@@ -135,7 +135,8 @@ void tmc_emit_header(emitter *e) {
                  " *\n"
                  " * Usage: place an arena of %s_ARENA_BYTES bytes, aligned to\n"
                  " * %s_ARENA_ALIGN, where you like (e.g. a linker section), write the\n"
-                 " * inputs through %s_input<k>(arena), call %s_invoke(arena), read\n"
+                 " * inputs through %s_input<k>(arena), call %s_invoke(arena, its size),\n"
+                 " * read"
                  " * %s_output<k>(arena). The arena holds every activation; inputs are\n"
                  " * overwritten during the invoke. Define %s_DEFAULT_ARENA before\n"
                  " * including this header in one file to get a static arena %s_arena.\n"
@@ -144,7 +145,8 @@ void tmc_emit_header(emitter *e) {
                  " * %s (or %s); the kernels are %s_tmc_*, in %s_*.c. Several models\n"
                  " * compiled with different names link into one program. */\n",
                  N, N, n, n, n, N, n, n, N, n, n);
-  tmc_buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", N, N);
+  tmc_buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n",
+                 N, N);
   if (e->o->detect) tmc_buf_printf(h, "#include \"%s_detect.h\"\n\n", n);
   tmc_buf_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   tmc_buf_printf(h, "#define %s_ARENA_BYTES %lld\n", N, (long long)e->plan->mem.arena_bytes);
@@ -162,13 +164,15 @@ void tmc_emit_header(emitter *e) {
   for (int k = 0; k < g->n_inputs; k++) io_macros(e, "input", k, &g->tensors[g->inputs[k]]);
   for (int k = 0; k < g->n_outputs; k++) io_macros(e, "output", k, &g->tensors[g->outputs[k]]);
   tmc_buf_printf(h, "\ntypedef enum %s_status {\n  %s_OK = 0,\n  %s_ERR_NULL_ARENA = 1,\n"
-                 "  %s_ERR_ARENA_ALIGN = 2\n} %s_status;\n\n", n, N, N, N, n);
-  tmc_buf_printf(h, "/* \"ok\", \"arena is NULL\", \"arena is not %d-byte aligned\";\n"
-                 " * \"unknown status\" for other values. */\n"
-                 "const char *%s_status_str(%s_status status);\n\n", TMC_PLAN_ALIGN, n, n);
-  tmc_buf_printf(h, "/* Runs the model in arena: %s_OK, or the reason nothing was run (NULL, or\n"
-                 " * not aligned to %s_ARENA_ALIGN). */\n%s_status %s_invoke(void *arena);\n",
-                 N, N, n, n);
+                 "  %s_ERR_ARENA_ALIGN = 2,\n  %s_ERR_ARENA_SIZE = 3\n} %s_status;\n\n", n, N, N,
+                 N, N, n);
+  tmc_buf_printf(h, "/* \"ok\", \"arena is NULL\", \"arena is not %d-byte aligned\", \"arena is\n"
+                 " * smaller than %s_ARENA_BYTES\"; \"unknown status\" for other values. */\n"
+                 "const char *%s_status_str(%s_status status);\n\n", TMC_PLAN_ALIGN, N, n, n);
+  tmc_buf_printf(h, "/* Runs the model in arena, of arena_bytes bytes: %s_OK, or the reason\n"
+                 " * nothing was run (NULL, not aligned to %s_ARENA_ALIGN, or smaller than\n"
+                 " * %s_ARENA_BYTES: the invoke never writes outside the arena). */\n"
+                 "%s_status %s_invoke(void *arena, size_t arena_bytes);\n", N, N, N, n, n);
   if (e->o->detect) {
     tmc_buf_printf(h, "\n/* YOLO post-processing of the detection heads after %s_invoke: decodes\n"
                    " * boxes (input pixels), keeps those with score >= score_threshold, applies\n"

@@ -43,9 +43,9 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
   for (int k = 0; k < e->g->n_inputs; k++)
     tmc_buf_printf(m, "  if (read_input(argv[%d], %s_input%d(%s_arena), %s_INPUT%d_BYTES)) "
                    "return 1;\n", k + 1, n, k, n, N, k);
-  tmc_buf_printf(m, "  status = %s_invoke(%s_arena);\n  if (status != %s_OK) {\n"
+  tmc_buf_printf(m, "  status = %s_invoke(%s_arena, sizeof %s_arena);\n  if (status != %s_OK) {\n"
                  "    fprintf(stderr, \"%s_invoke: %%s\\n\", %s_status_str(status));\n"
-                 "    return 1;\n  }\n", n, n, N, n, n);
+                 "    return 1;\n  }\n", n, n, n, N, n, n);
   for (int k = 0; k < e->g->n_outputs; k++)
     tmc_buf_printf(m, "  if (write_output(argv[argc - 1], %d, %s_output%d(%s_arena), "
                    "%s_OUTPUT%d_BYTES)) return 1;\n", k, n, k, n, N, k);

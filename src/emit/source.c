@@ -91,13 +91,15 @@ tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
                  "    case %s_OK: return \"ok\";\n"
                  "    case %s_ERR_NULL_ARENA: return \"arena is NULL\";\n"
                  "    case %s_ERR_ARENA_ALIGN: return \"arena is not %d-byte aligned\";\n"
+                 "    case %s_ERR_ARENA_SIZE: return \"arena is smaller than %s_ARENA_BYTES\";\n"
                  "    default: return \"unknown status\";\n  }\n}\n", e->n, e->n, e->up, e->up,
-                 e->up, TMC_PLAN_ALIGN);
-  tmc_buf_printf(c, "\n%s_status %s_invoke(void *arena) {\n"
+                 e->up, TMC_PLAN_ALIGN, e->up, e->up);
+  tmc_buf_printf(c, "\n%s_status %s_invoke(void *arena, size_t arena_bytes) {\n"
                  "  unsigned char *const a = (unsigned char *)arena;\n"
                  "  if (a == NULL) return %s_ERR_NULL_ARENA;\n"
-                 "  if ((uintptr_t)a %% %s_ARENA_ALIGN != 0) return %s_ERR_ARENA_ALIGN;\n",
-                 e->n, e->n, e->up, e->up, e->up);
+                 "  if ((uintptr_t)a %% %s_ARENA_ALIGN != 0) return %s_ERR_ARENA_ALIGN;\n"
+                 "  if (arena_bytes < %s_ARENA_BYTES) return %s_ERR_ARENA_SIZE;\n",
+                 e->n, e->n, e->up, e->up, e->up, e->up, e->up);
   if (e->body.data) tmc_buf_write(c, e->body.data, e->body.len);
   tmc_buf_printf(c, "  return %s_OK;\n}\n", e->up);
   if (e->o->detect) emit_detect(e, c);

@@ -233,7 +233,7 @@ case "$case_name" in
     run 0 compile "$model" -o "$o" --name _x9
     [ -f "$o/_x9.h" ] && [ -f "$o/_x9.c" ] && [ -f "$o/_x9_report.json" ] ||
       fail "--name _x9 did not write _x9.h, _x9.c, _x9_report.json"
-    grep -q '^_x9_status _x9_invoke(void \*arena);' "$o/_x9.h" || fail "_x9.h lacks _x9_invoke"
+    grep -q '^_x9_status _x9_invoke(void \*arena, size_t arena_bytes);' "$o/_x9.h" || fail "_x9.h lacks _x9_invoke"
     grep -q '_X9_ARENA_BYTES' "$o/_x9.h" || fail "_x9.h lacks _X9_ARENA_BYTES"
     ;;
   errors)
@@ -592,7 +592,7 @@ CEOF
       done
       for n in $names; do
         N=$(echo "$n" | tr '[:lower:]' '[:upper:]')
-        printf '  {\n    %s_status s = %s_invoke(%s_arena);\n' "$n" "$n" "$n"
+        printf '  {\n    %s_status s = %s_invoke(%s_arena, sizeof %s_arena);\n' "$n" "$n" "$n" "$n"
         printf '    if (s != %s_OK) {\n      fprintf(stderr, "%s: %%s\\n", %s_status_str(s));\n      return 4;\n    }\n  }\n' "$N" "$n" "$n"
       done
       printf '  i = 2;\n'
@@ -682,7 +682,7 @@ CEOF
         M=$(echo $m | tr '[:lower:]' '[:upper:]')
         printf '  {\n    %s_status s;\n' "$m"
         printf '    memcpy(%s_input0(%s_mem), %s_in, sizeof %s_in);\n' "$m" "$m" "$m" "$m"
-        printf '    bench_begin();\n    s = %s_invoke(%s_mem);\n    bench_end();\n' "$m" "$m"
+        printf '    bench_begin();\n    s = %s_invoke(%s_mem, sizeof %s_mem);\n    bench_end();\n' "$m" "$m" "$m"
         printf '    if (s != %s_OK || memcmp(%s_output0(%s_mem), %s_want, sizeof %s_want) != 0) {\n' \
           "$M" "$m" "$m" "$m" "$m"
         printf '      printf("%s: %%s, output differs from the golden\\n", %s_status_str(s));\n      bad = 1;\n' "$m" "$m"
@@ -954,7 +954,7 @@ int main(int argc, char **argv) {
   if (f == NULL || fread(tiny_input0(arena), 1, TINY_INPUT0_BYTES, f) != TINY_INPUT0_BYTES)
     return 3;
   fclose(f);
-  s = tiny_invoke(arena);
+  s = tiny_invoke(arena, sizeof arena);
   if (s != TINY_OK) {
     fprintf(stderr, "%s\n", tiny_status_str(s));
     return 4;

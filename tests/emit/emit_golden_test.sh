@@ -25,6 +25,11 @@
 #       detection --detect detection_config.json --main (--io int8 and float
 #       I/O, gcc): outputs match, and the boxes NAME_run prints equal those
 #       of 'tmc run --detect' on the same input.
+#   arena_exact
+#       the generated C of the four models (--io int8, layer by layer and
+#       --patch auto) built with -fsanitize=address,undefined and run in a
+#       malloc'd arena of exactly NAME_ARENA_BYTES: outputs match, and an
+#       arena one byte short is refused (NAME_ERR_ARENA_SIZE).
 #   patches
 #       --patch auto and a forced uneven grid (vww 7:3x3, mcunetv2_large
 #       11:3x5, detection 5:5x3; lenet auto only), float and --io int8 (gcc):
@@ -112,7 +117,7 @@ check_seeds() {
 layer_comments() {
   lc_n=$(sed -n 's/.*: \([0-9][0-9]*\) layers, .*/\1/p' "$tmp/out" | head -n 1)
   [ -n "$lc_n" ] || fail "tmc compile did not print the number of layers"
-  lc_c=$(sed -n "/^$2_status $2_invoke(void \*arena)/,/^}/p" "$1/$2.c" |
+  lc_c=$(sed -n "/^$2_status $2_invoke(void \*arena, size_t arena_bytes)/,/^}/p" "$1/$2.c" |
     grep -c -E '^ */\* op [0-9]+ [A-Z_0-9]+ -> \[[0-9,]+\](, [0-9]+ MACs)? \*/$')
   [ "$lc_c" -eq "$lc_n" ] ||
     fail "$2_invoke has $lc_c layer comments '/* op N KIND -> [shape][, M MACs] */', expected $lc_n"
@@ -136,6 +141,68 @@ case "$case_name" in
         layer_comments "$d" net
         build "$d" net gcc
         check_seeds "$d" net "$m" "$io" "--patch $pc"
+        rm -rf "$d"
+      done
+    done
+    ;;
+  arena_exact)
+    # The generated C of every model (--io int8, layer by layer and --patch
+    # auto) under AddressSanitizer with an arena of exactly NAME_ARENA_BYTES
+    # (malloc'd, so one byte past it is caught): outputs match seed 1's
+    # goldens; one byte less is refused with NAME_ERR_ARENA_SIZE.
+    command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
+    echo 'int main(void) { return 0; }' >"$tmp/probe.c"
+    gcc -fsanitize=address -o "$tmp/probe" "$tmp/probe.c" >/dev/null 2>&1 ||
+      skip "gcc cannot link with -fsanitize=address here"
+    for m in vww mcunetv2_large detection lenet; do
+      for pc in none auto; do
+        d="$tmp/$m-exact-$pc"
+        compile "$d" net "$m" --io int8 --patch "$pc"
+        cat >"$d/exact_main.c" <<'EOC'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+/* exact_main INPUT OUTDIR: runs net in a heap arena of NET_ARENA_BYTES. */
+int main(int argc, char **argv) {
+  unsigned char *arena = malloc(NET_ARENA_BYTES);
+  FILE *f;
+  char path[4096];
+  net_status s;
+  if (argc != 3 || arena == NULL) return 2;
+  if (net_invoke(arena, NET_ARENA_BYTES - 1) != NET_ERR_ARENA_SIZE) {
+    fprintf(stderr, "an arena one byte short was not refused\n");
+    return 5;
+  }
+  f = fopen(argv[1], "rb");
+  if (f == NULL || fread(net_input0(arena), 1, NET_INPUT0_BYTES, f) != NET_INPUT0_BYTES)
+    return 3;
+  fclose(f);
+  s = net_invoke(arena, NET_ARENA_BYTES);
+  if (s != NET_OK) {
+    fprintf(stderr, "%s\n", net_status_str(s));
+    return 4;
+  }
+  snprintf(path, sizeof path, "%s/output0.bin", argv[2]);
+  f = fopen(path, "wb");
+  if (f == NULL || fwrite(net_output0(arena), 1, NET_OUTPUT0_BYTES, f) != NET_OUTPUT0_BYTES)
+    return 3;
+  fclose(f);
+  free(arena);
+  return 0;
+}
+EOC
+        rm -f "$d/net_main.c"
+        gcc -std=c11 -O1 -g -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined \
+          -fno-sanitize-recover=all -o "$d/exact" "$d"/*.c -lm >"$tmp/out" 2>"$tmp/err" ||
+          fail "$m --patch $pc: the generated C does not build with the sanitizers"
+        mkdir -p "$d/o"
+        ASAN_OPTIONS=detect_leaks=1 "$d/exact" "$shared/golden/$m/seed1.input.int8.bin" "$d/o" \
+          >"$tmp/out" 2>"$tmp/err" || fail "$m --patch $pc: exact arena run failed"
+        cmp -s "$d/o/output0.bin" "$shared/golden/$m/seed1.output0.int8.bin" ||
+          fail "$m --patch $pc: output 0 differs from the golden"
         rm -rf "$d"
       done
     done
