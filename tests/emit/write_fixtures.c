@@ -58,7 +58,7 @@ static const char *const terminal_names[4] = {
     "in\x1b[31mred\nline",
     "b\x1b]0;pwned\x07",
     "mid\x1b[2J\r",
-    "out\x7f\x08" "end",
+    ("out\x7f\x08" "end"), /* split: \x08e would be one escape */
 };
 
 static tmc_status names_model(const char *const names[4], tmc_arena *a, tmc_tfl_model **m,
