@@ -275,7 +275,7 @@ static void conv_pointwise(const tmc_conv2d_params *p, const tmc_dims4 *in,
         for (oc = 0; oc < oc_n; ++oc, pw += ic_n) {
           int32_t acc = 0;
           for (ic = 0; ic < ic_n; ++ic) acc += pw[ic] * (px[ic] + off);
-          if (bias) acc += bias[oc];
+          if (bias) acc = tmc_wrap_add(acc, bias[oc]); /* TFLite's int32 add, wrapping */
           *y++ = requant_out(p, acc, oc);
         }
       }
@@ -319,7 +319,7 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *in,
           for (ic = 0; ic < fc; ++ic) acc += pw[ic] * (px[ic] + off);
         }
       }
-      if (bias) acc += bias[oc];
+      if (bias) acc = tmc_wrap_add(acc, bias[oc]); /* TFLite's int32 add, wrapping */
       *y++ = requant_out(p, acc, oc);
     }
   });

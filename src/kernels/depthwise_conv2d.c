@@ -136,7 +136,7 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                    (row[(size_t)ix * in->c + ic] + off);
           }
         }
-        if (bias) acc += bias[oc];
+        if (bias) acc = tmc_wrap_add(acc, bias[oc]); /* TFLite's int32 add, wrapping */
         acc = tmc_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
         y[(((size_t)b * out->h + oy) * out->w + ox) * oc_n + oc] =
             (int8_t)tmc_clamp_i32(acc, p->act_min, p->act_max);

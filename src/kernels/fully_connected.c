@@ -116,7 +116,7 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
         for (d = 0; d < accum_depth; ++d)
           acc += (pw[d] + wo) * (px[d] + xo);
       }
-      if (bias) acc += bias[o];
+      if (bias) acc = tmc_wrap_add(acc, bias[o]); /* TFLite's int32 add, wrapping */
       acc = tmc_mbqm(acc, p->multiplier[ch], p->shift[ch]) + p->output_offset;
       *y++ = (int8_t)tmc_clamp_i32(acc, p->act_min, p->act_max);
     }

@@ -40,7 +40,7 @@ void tmc_transpose_conv_s8(const tmc_transpose_conv_params *p,
               for (ic = 0; ic < ic_n; ++ic) acc += (px[ic] + off) * pw[ic];
             }
           }
-          if (bias) acc += bias[oc];
+          if (bias) acc = tmc_wrap_add(acc, bias[oc]); /* TFLite's int32 add, wrapping */
           acc = tmc_mbqm(acc, p->multiplier[oc], p->shift[oc]) +
                 p->output_offset;
           *y++ = (int8_t)tmc_clamp_i32(acc, p->act_min, p->act_max);

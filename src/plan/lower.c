@@ -56,6 +56,9 @@ tmc_status tmc_lower_need_quant(tmc_lowerer *l, const tmc_op *op, const tmc_tens
   if (t->q.n < 1)
     return tmc_lower_fail(l, op, "%s (tensor %d '%s') is int8 without quantization", role,
                           t->id, t->name);
+  if (!(t->q.scale[0] > 0.0f))
+    return tmc_lower_fail(l, op, "%s (tensor %d '%s'): scale %g, expected > 0", role, t->id,
+                          t->name, (double)t->q.scale[0]);
   if (t->q.zero_point[0] < -128 || t->q.zero_point[0] > 127)
     return tmc_lower_fail(l, op, "%s (tensor %d '%s'): zero point %d outside int8", role,
                           t->id, t->name, t->q.zero_point[0]);
@@ -123,9 +126,42 @@ static const tmc_lower_fn lowerers[TMC_LOWER_COUNT] = {
 #undef LOWERER
 };
 
+/* Whether a rescale shift is one the kernels' int32 arithmetic (TFLite's)
+ * can apply: a left shift of at most 30, a right shift of at most 31. */
+static bool shift_ok(int32_t v) { return v >= -31 && v <= 30; }
+
+/* Every params field and table whose name holds "shift" (kernel_desc's
+ * field lists) is in range: scales so far apart that TFLite's own
+ * arithmetic would overflow (an effective multiplier of 2^31 or more) are
+ * refused here instead of shifting out of range in a kernel. */
+static tmc_status check_shifts(tmc_lowerer *l, const tmc_op *op, const tmc_step *st) {
+  for (const tmc_field *f = tmc_kernel_desc_of(st->kernel)->fields; f->name; f++) {
+    if (strstr(f->name, "shift") == NULL) continue;
+    const char *at = (const char *)&st->p + f->offset;
+    if (f->kind == TMC_FK_I32) {
+      int32_t v;
+      memcpy(&v, at, sizeof v);
+      if (!shift_ok(v))
+        return tmc_lower_fail(l, op, "the quantization scales give a rescale by 2^%d (%s), "
+                              "beyond the int32 arithmetic of TFLite's kernels", v, f->name);
+    } else if (f->kind == TMC_FK_I32P) {
+      const int32_t *t;
+      memcpy(&t, at, sizeof t);
+      int32_t n = t ? tmc_step_array_len(st, t) : 0;
+      for (int32_t i = 0; i < n; i++)
+        if (!shift_ok(t[i]))
+          return tmc_lower_fail(l, op, "the quantization scales of channel %d give a rescale "
+                                "by 2^%d (%s), beyond the int32 arithmetic of TFLite's "
+                                "kernels", i, t[i], f->name);
+    }
+  }
+  return TMC_OK;
+}
+
 static tmc_status lower_op(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(params_constant(l, op));
-  return lowerers[tmc_op_desc_of(op->kind)->lower](l, op, st);
+  TMC_TRY(lowerers[tmc_op_desc_of(op->kind)->lower](l, op, st));
+  return check_shifts(l, op, st);
 }
 
 /* RESHAPE and SQUEEZE of an activation are views: no step, shared bytes. */

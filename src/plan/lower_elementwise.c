@@ -79,6 +79,9 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   }
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   if (op->kind == TMC_OP_DEQUANTIZE) {
+    if (y->type != TMC_F32)
+      return tmc_lower_unsupported(l, op, "output (tensor %d '%s') is %s, tmc dequantizes to "
+                                   "FLOAT32", y->id, y->name, tmc_dtype_name(y->type));
     st->kernel = TMC_K_DEQUANTIZE;
     TMC_PARAMS(st, tmc_dequantize_params)->scale = (double)tmc_lower_scale(x);
     TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
@@ -92,6 +95,16 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       st->kernel = TMC_K_REQUANTIZE;
       tmc_requantize_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_requantize_params));
       return TMC_OK;
+    case TMC_OP_SOFTMAX:
+    case TMC_OP_LOG_SOFTMAX:
+      if (x->rank < 1)
+        return tmc_lower_fail(l, op, "input 0 (tensor %d '%s') is a scalar; TFLite needs at "
+                              "least one dimension", x->id, x->name);
+      break;
+    default:
+      break;
+  }
+  switch (op->kind) {
     case TMC_OP_SOFTMAX:
       st->kernel = TMC_K_SOFTMAX;
       TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 256, -128));

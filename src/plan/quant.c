@@ -92,8 +92,15 @@ int16_t tmc_downscale_multiplier_int16(int32_t m) {
   return (int16_t)((m + kRoundingOffset) >> 16);
 }
 
+/* zp + round(f / scale) as TFLite computes it, saturated to int32 where
+ * TFLite's own cast would be undefined (f / scale beyond int32, or NaN):
+ * the result is clamped to int8 afterwards either way. */
 static int32_t quantize_act(float f, float scale, int32_t zp) {
-  return zp + (int32_t)roundf(f / scale);
+  float q = roundf(f / scale);
+  int64_t v = q != q ? 0 : q >= 2147483648.0f ? INT32_MAX : q <= -2147483648.0f ? INT32_MIN
+                                                                           : (int64_t)q;
+  v += zp;
+  return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
 void tmc_activation_range_s8(int activation, float output_scale,
@@ -392,7 +399,9 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *
     p->in_dims[d] = dims[d];
     /* The kernel reads begin only for a non-empty slice: keep it in range. */
     p->begin[d] = sl.count[d] > 0 ? sl.start[d] : 0;
-    p->stride[d] = sl.step[d];
+    /* With one element (or none) the stride is never applied; 1 keeps the
+     * kernel's offset arithmetic in range for any stride the model gives. */
+    p->stride[d] = sl.count[d] > 1 ? sl.step[d] : 1;
     p->count[d] = sl.count[d];
   }
   return 0;

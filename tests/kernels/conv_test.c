@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "kernels/kernels.h"
+#include "kernels/requant.h"
 #include "ir/geometry.h"
 #include "plan/quant.h"
 #include "ktest.h"
@@ -615,8 +616,49 @@ static void test_conv_geometry_helpers(void **state) {
   assert_int_equal(w.after, 1);
 }
 
+/* A bias at the int32 limit (a crafted model; the whole-pipeline fuzzer's
+ * find): the plain path adds it with TFLite's wrapping int32 add instead of
+ * overflowing (UBSan in the sanitizer build), for FC, conv and depthwise. */
+static void test_bias_at_int32_limit(void **state) {
+  (void)state;
+  const int8_t x[2] = {5, 7}, w[2] = {3, 2}; /* acc = 29 */
+  const int32_t bias[1] = {INT32_MAX}, mult[1] = {1 << 30}, shift[1] = {0};
+  const int32_t wrapped = (int32_t)((uint32_t)29 + (uint32_t)INT32_MAX);
+  int32_t want = tmc_mbqm(wrapped, mult[0], shift[0]);
+  want = want < -128 ? -128 : want > 127 ? 127 : want;
+  int8_t y[1];
+  tmc_fully_connected_params fp = {0};
+  fp.act_min = -128;
+  fp.act_max = 127;
+  fp.multiplier = mult;
+  fp.shift = shift;
+  tmc_fully_connected_s8(&fp, 1, 2, x, 1, w, bias, y, NULL);
+  assert_int_equal(y[0], want);
+  tmc_conv2d_params cp = {0};
+  cp.stride_h = cp.stride_w = cp.dilation_h = cp.dilation_w = 1;
+  cp.act_min = -128;
+  cp.act_max = 127;
+  cp.multiplier = mult;
+  cp.shift = shift;
+  const tmc_dims4 in = {1, 1, 1, 2}, f = {1, 1, 1, 2}, out = {1, 1, 1, 1};
+  tmc_conv2d_s8(&cp, &in, x, &f, w, bias, &out, y, NULL);
+  assert_int_equal(y[0], want);
+  tmc_depthwise_conv2d_params dp = {0};
+  dp.stride_h = dp.stride_w = dp.dilation_h = dp.dilation_w = 1;
+  dp.depth_multiplier = 1;
+  dp.act_min = -128;
+  dp.act_max = 127;
+  dp.multiplier = mult;
+  dp.shift = shift;
+  const tmc_dims4 din = {1, 1, 1, 1}, df = {1, 1, 1, 1}, dout = {1, 1, 1, 1};
+  const int32_t dwant0 = tmc_mbqm((int32_t)((uint32_t)15 + (uint32_t)INT32_MAX), mult[0], 0);
+  tmc_depthwise_conv2d_s8(&dp, &din, x, &df, w, bias, &dout, y, NULL);
+  assert_int_equal(y[0], dwant0 < -128 ? -128 : dwant0 > 127 ? 127 : dwant0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bias_at_int32_limit),
       cmocka_unit_test(test_conv_random),
       cmocka_unit_test(test_conv_pointwise),
       cmocka_unit_test(test_depthwise_random),

@@ -567,6 +567,42 @@ static void test_unary_sizes(void **state) {
   EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RELU: input and output sizes differ");
 }
 
+/* What the whole-pipeline fuzzer (tests/fuzz/fuzz_pipeline.c) found:
+ * models that reached a kernel with undefined arithmetic or a buffer of the
+ * wrong element size. */
+static void test_fuzz_findings(void **state) {
+  (void)state;
+  lw w;
+  /* An output scale of 0: the activation range divides by it. */
+  lw_init(&w);
+  int32_t x = act(&w, "x", SHAPE(1, 8), 0.05f, 0);
+  int32_t y = act(&w, "y", SHAPE(1, 8), 0.0f, 0);
+  unary(&w, TMC_TFL_OP_RELU, x, y, NULL);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RELU: output 0 (tensor 1 'y'): scale 0, expected > 0");
+  /* Scales 2^40 apart: a rescale TFLite's int32 arithmetic cannot apply. */
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(1, 8), 1e6f, 0);
+  y = act(&w, "y", SHAPE(1, 8), 1e-6f, 0);
+  unary(&w, TMC_TFL_OP_RELU, x, y, NULL);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RELU: the quantization scales give a rescale by 2^40 "
+              "(shift)");
+  /* DEQUANTIZE into an int8 tensor: the kernel writes float32. */
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(1, 8), 0.05f, 0);
+  y = act(&w, "y", SHAPE(1, 8), 0.05f, 0);
+  unary(&w, TMC_TFL_OP_DEQUANTIZE, x, y, NULL);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 DEQUANTIZE: output (tensor 1 'y') is INT8, tmc "
+              "dequantizes to FLOAT32");
+  /* SOFTMAX of a scalar. */
+  lw_init(&w);
+  x = act(&w, "x", V(1), 0, 0.1f, 0);
+  y = act(&w, "y", V(1), 0, 1.0f / 256, -128);
+  tmc_tfl_options o = opts(TMC_TFL_OPTIONS_softmax);
+  o.u.softmax.beta = 1.0f;
+  unary(&w, TMC_TFL_OP_SOFTMAX, x, y, &o);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SOFTMAX: input 0 (tensor 0 'x') is a scalar");
+}
+
 static void test_float_softmax_output(void **state) {
   (void)state;
   lw w;
@@ -900,6 +936,7 @@ int main(void) {
       cmocka_unit_test(test_fixed_output_quantization),
       cmocka_unit_test(test_unary_sizes),
       cmocka_unit_test(test_float_softmax_output),
+      cmocka_unit_test(test_fuzz_findings),
       cmocka_unit_test(test_prepare_refusals),
       cmocka_unit_test(test_mean_axes),
       cmocka_unit_test(test_pad_values),
