@@ -78,3 +78,20 @@ else
   fi
 fi
 echo "fuzz: no crash in $secs s"
+
+# The whole pipeline (tests/fuzz/fuzz_pipeline.c): structure-aware mutations
+# of the operator suites and the shared models, under ASan + UBSan.
+pbuild=build-fuzz-pipeline
+cmake -S . -B $pbuild -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
+  -DTMC_SHARED_DIR="$shared" >/dev/null
+cmake --build $pbuild -j"$jobs" --target fuzz_pipeline >/dev/null
+pseed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "== fuzz_pipeline for $secs s, seed $pseed"
+if ! $pbuild/tests/fuzz/fuzz_pipeline --seconds "$secs" --seed "$pseed" \
+    "$shared/golden/ops" "$shared/golden/ops-v2" "$shared/models" 2>"$pbuild/progress.log"; then
+  tr '\r' '\n' <"$pbuild/progress.log" | tail -n 40
+  echo "fuzz: the pipeline fuzzer found a problem; the last progress line names the model and"
+  echo "fuzz: state: $pbuild/tests/fuzz/fuzz_pipeline --replay STATE FILE reproduces it"
+  exit 1
+fi
+echo "fuzz: the pipeline fuzzer found nothing in $secs s"
