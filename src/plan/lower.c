@@ -114,6 +114,9 @@ tmc_status tmc_lower_none(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
 /* LOWER view (RESHAPE, SQUEEZE) of a constant: a constant reshaped into a
  * graph output is copied there (views of activations take no step). */
 tmc_status tmc_lower_view(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
+  const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
+  if (x->bytes != y->bytes || x->type != y->type)
+    return tmc_lower_fail(l, op, "input and output differ in size or type");
   st->kernel = TMC_K_COPY;
   st->size = (int32_t)tmc_op_output(l->g, op, 0)->bytes;
   return TMC_OK;

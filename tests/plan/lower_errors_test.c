@@ -920,6 +920,16 @@ static void test_view_sizes(void **state) {
   y = tmc_mb_tensor(&w.b, "y", TMC_TFL_INT32, SHAPE(1, 2), 0);
   unary(&w, TMC_TFL_OP_SQUEEZE, x, y, NULL);
   EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: input and output differ in size or type");
+
+  /* A constant reshaped into a graph output (a copy, not a view) whose
+   * sizes differ: the copy read past the constant (the pipeline fuzzer). */
+  lw_init(&w);
+  x = ci32(&w, "c", SHAPE(4), V(1, 2, 3, 4));
+  int32_t s2 = ci32(&w, "shape2", SHAPE(1), V(8));
+  y = tmc_mb_tensor(&w.b, "y", TMC_TFL_INT32, SHAPE(8), 0);
+  op(&w, TMC_TFL_OP_RESHAPE, IN(x, s2), &y, 1, NULL);
+  tmc_mb_io(&w.b, NULL, 0, &y, 1);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RESHAPE: input and output differ in size or type");
 }
 
 int main(void) {
