@@ -3,7 +3,6 @@
 #include "emitter.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "base/le.h"
 #include "plan/kernel_desc.h"
@@ -48,17 +47,8 @@ void tmc_emit_requant_array(emitter *e, const char *name, const tmc_requant_ch *
   for (size_t i = 0; i < n; i++) {
     tmc_buf_printf(&e->arrays, "  {");
     for (const tmc_field *f = tmc_requant_ch_fields; f->name; f++) {
-      const char *at = (const char *)&r[i] + f->offset;
       if (f != tmc_requant_ch_fields) tmc_buf_printf(&e->arrays, ", ");
-      if (f->kind == TMC_FK_I64) {
-        int64_t v;
-        memcpy(&v, at, sizeof v);
-        tmc_buf_printf(&e->arrays, "%lldLL", (long long)v);
-      } else {
-        int32_t v;
-        memcpy(&v, at, sizeof v);
-        tmc_buf_printf(&e->arrays, "%d", v);
-      }
+      tmc_emit_field_value(e, &e->arrays, NULL, f, &r[i]);
     }
     tmc_buf_printf(&e->arrays, "},\n");
   }

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "emit.h"
+#include "plan/kernel_desc.h"
 
 typedef struct emitter {
   const tmc_plan *plan;
@@ -45,7 +46,11 @@ void tmc_emit_i32_params(emitter *e, const char *name, const int32_t *v, size_t 
  * a constant array (written to NAME_weights.c on first use). */
 const char *tmc_emit_tensor_expr(emitter *e, int32_t t, char *buf, size_t n);
 
-/* step.c: one step's parameters and kernel call, into e->body. */
+/* step.c: one step's parameters and kernel call, into e->body; the C
+ * initialiser of field f of the struct at base (tables of st by name). */
+void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_field *f,
+                          const void *base);
+/* One step's parameters and kernel call, into e->body. */
 void tmc_emit_step(emitter *e, int32_t s);
 /* patch_stage.c: the patch loop; returns the first step after the stage. */
 int32_t tmc_emit_patch_stage(emitter *e);

@@ -23,8 +23,8 @@ static void print_i64(tmc_buf *b, int64_t v) {
 
 /* The initialiser of one field of the struct at base. Tables are named
  * NAME_op<op>_<field> (printed by print_tables). */
-static void print_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_field *f,
-                        const void *base) {
+void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_field *f,
+                          const void *base) {
   const char *at = (const char *)base + f->offset;
   switch (f->kind) {
     case TMC_FK_I32: {
@@ -78,7 +78,7 @@ static void print_struct(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_f
   tmc_buf_printf(b, "{");
   for (const tmc_field *f = fields; f->name; f++) {
     tmc_buf_printf(b, "%s.%s = ", f == fields ? "" : ", ", f->name);
-    print_value(e, b, st, f, base);
+    tmc_emit_field_value(e, b, st, f, base);
   }
   tmc_buf_printf(b, "}");
 }

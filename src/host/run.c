@@ -31,15 +31,13 @@ static uint8_t *operand(const exec *x, int32_t t) {
  * (the code generator prints the same call from the same list). Operands
  * are void pointers, which C converts to each kernel's pointer types. */
 typedef struct operands {
-  const void *in[TMC_MAX_OP_IO];
-  void *out[TMC_MAX_OP_IO];
-  const int8_t *in8[TMC_MAX_OP_IO];
-  int8_t *out8[TMC_MAX_OP_IO];
+  const int8_t *in[TMC_MAX_OP_IO];
+  int8_t *out[TMC_MAX_OP_IO];
 } operands;
 
 #define A_P ((const void *)&st->p)
-#define A_IN(k) (o->in[k])
-#define A_OUT(k) (o->out[k])
+#define A_IN(k) ((const void *)o->in[k])
+#define A_OUT(k) ((void *)o->out[k])
 #define A_W(k) (st->weights)
 #define A_B(k) (st->bias)
 #define A_IN_DIMS (&st->in_dims)
@@ -51,8 +49,8 @@ typedef struct operands {
 #define A_DEPTH (st->depth)
 #define A_UNITS (st->units)
 #define A_SCRATCH (scratch)
-#define A_INS (o->in8)
-#define A_OUTS (o->out8)
+#define A_INS (o->in)
+#define A_OUTS (o->out)
 #define TMC_KERNEL(e, fn, file, T, FIELDS, data, flags, overlap, args)               \
   static void call_##e(const tmc_step *st, const operands *o, void *scratch) {      \
     (void)st, (void)o, (void)scratch;                                                \
@@ -70,14 +68,8 @@ static const kernel_call calls[TMC_KERNEL_COUNT] = {
 
 static void run_step(const exec *x, const tmc_step *st, void *scratch) {
   operands o; /* only the first n_in / n_out entries are set */
-  for (int k = 0; k < st->n_in; k++) {
-    o.in8[k] = (const int8_t *)operand(x, st->in[k]);
-    o.in[k] = o.in8[k];
-  }
-  for (int k = 0; k < st->n_out; k++) {
-    o.out8[k] = (int8_t *)operand(x, st->out[k]);
-    o.out[k] = o.out8[k];
-  }
+  for (int k = 0; k < st->n_in; k++) o.in[k] = (const int8_t *)operand(x, st->in[k]);
+  for (int k = 0; k < st->n_out; k++) o.out[k] = (int8_t *)operand(x, st->out[k]);
   calls[st->kernel](st, &o, scratch);
 }
 
