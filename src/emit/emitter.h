@@ -46,8 +46,8 @@ void tmc_emit_i32_params(emitter *e, const char *name, const int32_t *v, size_t 
  * a constant array (written to NAME_weights.c on first use). */
 const char *tmc_emit_tensor_expr(emitter *e, int32_t t, char *buf, size_t n);
 
-/* step.c: one step's parameters and kernel call, into e->body; the C
- * initialiser of field f of the struct at base (tables of st by name). */
+/* step.c: the C initialiser of field f of the struct at base; a table field
+ * is printed by name from st (NULL for structs without table fields). */
 void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_field *f,
                           const void *base);
 /* One step's parameters and kernel call, into e->body. */

@@ -29,7 +29,8 @@ static uint8_t *operand(const exec *x, int32_t t) {
 
 /* One function per kernel, calling it with the arguments kernels.def lists
  * (the code generator prints the same call from the same list). Operands
- * are void pointers, which C converts to each kernel's pointer types. */
+ * are int8 views of the arena; A_IN/A_OUT pass them as void pointers, which
+ * C converts to each kernel's pointer types. */
 typedef struct operands {
   const int8_t *in[TMC_MAX_OP_IO];
   int8_t *out[TMC_MAX_OP_IO];
