@@ -520,6 +520,32 @@ tmc_status tmc_out_close(tmc_out *o, bool commit, tmc_diag *d) {
   return s;
 }
 
+tmc_status tmc_out_close_all(tmc_out *o, int n, bool commit, tmc_diag *d) {
+  tmc_status s = TMC_OK;
+  /* Every output written and flushed, or none is committed. */
+  for (int i = 0; i < n && commit; i++) {
+    if (o[i].f == NULL) continue;
+    errno = 0;
+    if (fflush(o[i].f) != 0 || ferror(o[i].f)) {
+      out_target t = {.path = o[i].target, .link = o[i].link};
+      s = write_failed(d, o[i].path, &t, errno ? errno : EIO);
+      commit = false;
+    }
+  }
+  /* Devices and FIFOs first: their write happens now and may still fail;
+   * then the renames. */
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < n; i++) {
+      if ((o[i].fd >= 0) != (pass == 0)) continue;
+      tmc_status r = tmc_out_close(&o[i], commit, d);
+      if (r != TMC_OK) {
+        if (s == TMC_OK) s = r;
+        commit = false;
+      }
+    }
+  return s;
+}
+
 const char *tmc_path_base(const char *path) {
   const char *s = strrchr(path, '/');
   return s ? s + 1 : path;

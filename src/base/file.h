@@ -71,6 +71,14 @@ tmc_status tmc_out_open(tmc_out *o, const char *path, tmc_diag *d);
 /* Flushes and closes; renames into place (or writes in place) when commit
  * is true and every write succeeded, else removes the temporary file. */
 tmc_status tmc_out_close(tmc_out *o, bool commit, tmc_diag *d);
+/* Closes n outputs as one unit: each is committed only when all were
+ * written and flushed, devices and FIFOs (which receive their bytes now)
+ * before the renames, and a failure there takes back the renames not yet
+ * done. (A rename failing after another succeeded is the one case that
+ * leaves part of the set; renames within a folder do not fail that way.)
+ * The outputs stay where tmc_out_open put them (an in-place output's stream
+ * writes through o's own fields: never copy an open tmc_out). */
+tmc_status tmc_out_close_all(tmc_out *o, int n, bool commit, tmc_diag *d);
 
 /* The last path component ("../shared/models/vww.tflite" -> "vww.tflite"). */
 const char *tmc_path_base(const char *path);

@@ -5,6 +5,7 @@
 #define TMC_BASE_STATUS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* X(enum, text). Grep ORDER STATUS: the CLI maps these to exit codes. */
 #define TMC_STATUS_LIST(X)                                                   \
@@ -26,10 +27,17 @@ typedef enum tmc_status {
 
 #define TMC_DIAG_MSG_MAX 16384 /* room to list ~200 unsupported ops at once */
 
+#define TMC_DIAG_LINES_MAX 512 /* continuation lines a message keeps as lines */
+
 typedef struct tmc_diag {
   tmc_status status;          /* first failure, TMC_OK while none */
   const char *subject;        /* prefix of every message, e.g. "vww.tflite" */
   char msg[TMC_DIAG_MSG_MAX]; /* "subject: element: found, expected" */
+  /* The offsets in msg of the newlines that start its continuation lines
+   * (tmc_diag_append); any other newline byte in msg came from quoted model
+   * text, and a printer shows it escaped. */
+  int32_t n_lines;
+  uint16_t line_at[TMC_DIAG_LINES_MAX];
 } tmc_diag;
 
 const char *tmc_status_str(tmc_status s);
@@ -45,7 +53,9 @@ tmc_status tmc_fail(tmc_diag *d, tmc_status s, const char *fmt, ...)
 #endif
     ;
 
-/* Appends text to an existing message (used to list every unsupported op). */
+/* Appends text to an existing message (used to list every unsupported op).
+ * A format that starts with '\n' starts a continuation line: that newline is
+ * recorded in d->line_at (up to TMC_DIAG_LINES_MAX of them). */
 void tmc_diag_append(tmc_diag *d, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -49,10 +49,10 @@ bool tmc_cli_int(const char *cmd, const char *flag, const char *v, long long lo,
  * valid UTF-8 become \xNN. The result is in one of 8 static buffers used in
  * turn (so up to 8 may appear in one printf), cut with "..." past 1 KiB. */
 const char *tmc_cli_esc(const char *s);
-/* A message (which may quote model text) to f, escaped the same way but
- * for the newlines that start its continuation lines (followed by ' ' or
- * '('); not cut. */
-void tmc_cli_put_message(FILE *f, const char *msg);
+/* d's message (which may quote model text) to f, escaped the same way but
+ * for the newlines that start its continuation lines (d->line_at); not
+ * cut. */
+void tmc_cli_put_diag(FILE *f, const tmc_diag *d);
 
 /* After a command: flushes standard output; when it could not be written,
  * prints "tmc: cannot write standard output: <reason>" and returns 1 (or

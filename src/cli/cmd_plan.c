@@ -111,15 +111,16 @@ int tmc_cmd_plan(int argc, char **argv) {
       tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else {
-    tmc_out js = {0}, sv = {0};
+    tmc_out out[2] = {{0}}; /* the JSON, the SVG: both written, or neither */
+    tmc_out *js = &out[0], *sv = &out[1];
     bool to_stdout = json && !strcmp(json, "-");
-    if ((json && tmc_out_open(&js, json, &d) != TMC_OK) ||
-        (svg && tmc_out_open(&sv, svg, &d) != TMC_OK)) {
+    if ((json && tmc_out_open(js, json, &d) != TMC_OK) ||
+        (svg && tmc_out_open(sv, svg, &d) != TMC_OK)) {
       rc = tmc_cli_report(&d);
     } else {
       if (json) {
         tmc_json j;
-        tmc_json_init(&j, js.f);
+        tmc_json_init(&j, js->f);
         tmc_json_begin_object(&j, NULL);
         tmc_json_string(&j, "model", m.graph.model_name);
         tmc_json_bool(&j, "io_int8", opts.io_int8);
@@ -128,7 +129,7 @@ int tmc_cmd_plan(int argc, char **argv) {
         tmc_plan_patch_json(&plan, &rep, &j);
         tmc_json_end_object(&j);
       }
-      if (svg) tmc_plan_svg(&plan, sv.f);
+      if (svg) tmc_plan_svg(&plan, sv->f);
       if (!to_stdout) {
         print_patches(&plan, &rep);
         print_text(&plan);
@@ -136,8 +137,7 @@ int tmc_cmd_plan(int argc, char **argv) {
     }
     /* standard output ('--json -') is left to main's check, which names the
      * reason (a failed flush here would lose it) */
-    if ((!to_stdout && tmc_out_close(&js, rc == TMC_EXIT_OK, &d) != TMC_OK) ||
-        tmc_out_close(&sv, rc == TMC_EXIT_OK, &d) != TMC_OK)
+    if (tmc_out_close_all(out + to_stdout, 2 - to_stdout, rc == TMC_EXIT_OK, &d) != TMC_OK)
       rc = tmc_cli_report(&d);
   }
   tmc_cli_unload(&m);

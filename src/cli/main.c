@@ -29,7 +29,7 @@ static const char usage[] =
 int tmc_cli_report(const tmc_diag *d) {
   /* messages quote tensor, op and file names from the model */
   fputs("tmc: ", stderr);
-  tmc_cli_put_message(stderr, d->msg[0] ? d->msg : tmc_status_str(d->status));
+  tmc_cli_put_diag(stderr, d);
   fputc('\n', stderr);
   return d->status == TMC_ERR_USAGE ? TMC_EXIT_USAGE : TMC_EXIT_BAD_INPUT;
 }

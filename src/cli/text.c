@@ -39,16 +39,20 @@ static int utf8_len(const unsigned char *s) {
 }
 
 /* s escaped into out (size bytes, at least 8), cut with "..." when it does
- * not fit. With keep_nl, a newline starting one of a message's indented or
- * parenthesized continuation lines ("\n  tensor 3 ...", "\n(lower bound")
- * is kept; a newline inside a quoted name is escaped like the rest. */
-static void escape(const char *s, bool keep_nl, char *out, size_t size) {
+ * not fit. The newlines at the offsets lines[0..n_lines) (ascending: the
+ * continuation lines a diagnostic put in) are kept; every other control byte,
+ * a newline inside a quoted name included, is escaped. */
+static void escape(const char *s, const uint16_t *lines, int32_t n_lines, char *out,
+                   size_t size) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *p = (const unsigned char *)s;
   size_t k = 0;
+  int32_t next = 0;
   while (*p) {
     int n = utf8_len(p);
-    bool line = keep_nl && *p == '\n' && (p[1] == ' ' || p[1] == '(');
+    size_t at = (size_t)((const char *)p - s);
+    while (next < n_lines && lines[next] < at) next++;
+    bool line = *p == '\n' && next < n_lines && lines[next] == at;
     bool esc = n == 0 || (*p < 0x20 && !line) || *p == 0x7f;
     size_t need = esc ? 4 : (size_t)n;
     if (k + need + 4 > size) { /* room for "..." and the NUL */
@@ -77,18 +81,19 @@ const char *tmc_cli_esc(const char *s) {
   static int next;
   char *out = bufs[next];
   next = (next + 1) % ESC_BUFS;
-  escape(s ? s : "", false, out, ESC_SIZE);
+  escape(s ? s : "", NULL, 0, out, ESC_SIZE);
   return out;
 }
 
-void tmc_cli_put_message(FILE *f, const char *msg) {
+void tmc_cli_put_diag(FILE *f, const tmc_diag *d) {
+  const char *msg = d->msg[0] ? d->msg : tmc_status_str(d->status);
   size_t size = 4 * strlen(msg) + 8;
   char *out = malloc(size);
   if (out == NULL) {
     fputs("(out of memory)", f);
     return;
   }
-  escape(msg, true, out, size);
+  escape(msg, d->line_at, d->msg[0] ? d->n_lines : 0, out, size);
   fputs(out, f);
   free(out);
 }

@@ -14,6 +14,12 @@
 tmc_status tmc_graph_from_tflite(const tmc_tfl_model *m, const char *model_name,
                                  tmc_arena *arena, tmc_graph *g, tmc_diag *d);
 
+/* Runs op's shape checks again when a parameter input it could not read at
+ * build time (computed by operators the folding pass evaluates) is now a
+ * constant: the folding pass calls it before evaluating an op and, for the
+ * ops it leaves, once it is done. May mark op unsupported. */
+tmc_status tmc_ir_recheck(const tmc_graph *g, tmc_op *op, tmc_diag *d);
+
 /* Reads and builds in one step (bytes must outlive the graph). */
 tmc_status tmc_graph_load(const uint8_t *bytes, size_t len, const char *model_name,
                           tmc_arena *arena, tmc_graph *g, tmc_diag *d);

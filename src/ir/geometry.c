@@ -75,6 +75,20 @@ bool tmc_slice_geometry(const int32_t *dims, int32_t rank, const int64_t *begin,
   return true;
 }
 
+bool tmc_broadcast_shape(const int32_t *a, int32_t rank_a, const int32_t *b, int32_t rank_b,
+                         int32_t *out, int32_t *rank) {
+  if (rank_a < 0 || rank_b < 0 || rank_a > TMC_MAX_RANK || rank_b > TMC_MAX_RANK) return false;
+  int32_t r = rank_a > rank_b ? rank_a : rank_b;
+  for (int32_t d = 0; d < r; d++) {
+    int32_t ia = d - (r - rank_a), ib = d - (r - rank_b);
+    int32_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+    if (da != db && da != 1 && db != 1) return false;
+    out[d] = da == 1 ? db : da;
+  }
+  *rank = r;
+  return true;
+}
+
 int64_t tmc_tensor_int(const tmc_tensor *t, int64_t i) {
   if (t->data == NULL || i < 0 || i >= t->elems) return 0;
   if (t->type == TMC_I32) return tmc_le_i32(t->data + 4 * i);

@@ -44,6 +44,14 @@ bool tmc_slice_geometry(const int32_t *dims, int32_t rank, const int64_t *begin,
                         const int64_t *end, const int64_t *strides,
                         const tmc_slice_attr *attr, tmc_slice *out);
 
+/* Broadcasting as TFLite's element-wise ops do it (right-aligned, numpy
+ * rules): the output has the larger rank; per dim, where the two differ one
+ * of them must be 1 and the output takes the other (a 0 against a 1 gives
+ * 0). Writes the output shape to out[*rank]; false when a pair of dims
+ * differs and neither is 1, or a rank is outside 0..TMC_MAX_RANK. */
+bool tmc_broadcast_shape(const int32_t *a, int32_t rank_a, const int32_t *b, int32_t rank_b,
+                         int32_t *out, int32_t *rank);
+
 /* Element i of an integer constant (INT32 or INT64; 0 for other types). */
 int64_t tmc_tensor_int(const tmc_tensor *t, int64_t i);
 

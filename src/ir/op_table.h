@@ -63,7 +63,7 @@ typedef struct tmc_op_desc {
   uint32_t optional_inputs; /* bit k: input k may be absent */
   uint32_t flags;           /* TMC_OPF_* */
   tmc_op_attrs_fn attrs;    /* NULL: no attributes */
-  tmc_op_check_fn check;    /* NULL: table-driven checks only */
+  tmc_op_check_fn check;    /* shape inference; NULL only for UNKNOWN */
   tmc_op_macs_fn macs;      /* NULL: 0 MACs */
   tmc_op_fold fold;         /* TMC_FOLD_none: never folded */
   tmc_op_lower lower;       /* TMC_LOWER_none: nothing runs */

@@ -7,9 +7,11 @@
 #include "check.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "build.h"
 #include "geometry.h"
 #include "op_impl.h"
 
@@ -169,6 +171,37 @@ static const char *type_problem(const tmc_graph *g, const tmc_op *op) {
   return NULL;
 }
 
+/* A kind the folding pass evaluates moves elements (SHAPE_ONLY kinds aside):
+ * its data inputs and its outputs have one element type. */
+static tmc_status check_moved_types(const tmc_graph *g, const tmc_op *op, tmc_diag *d) {
+  if (!tmc_op_foldable(op->kind) || (tmc_op_desc_of(op->kind)->flags & TMC_OPF_SHAPE_ONLY))
+    return TMC_OK;
+  const tmc_tensor *first = NULL;
+  for (int k = 0; k < op->n_in + op->n_out; k++) {
+    bool is_out = k >= op->n_in;
+    if (!is_out && tmc_op_param_input(op->kind, k)) continue;
+    const tmc_tensor *t = is_out ? tmc_op_output(g, op, k - op->n_in) : tmc_op_input(g, op, k);
+    if (t == NULL) continue;
+    if (first == NULL) first = t;
+    else if (t->type != first->type)
+      return operand_fail(d, op, is_out ? "output" : "input", is_out ? k - op->n_in : k, t,
+                          "%s, expected %s like tensor %d (this op only moves elements)",
+                          tmc_dtype_name(t->type), tmc_dtype_name(first->type), first->id);
+  }
+  return TMC_OK;
+}
+
+tmc_status tmc_ir_recheck(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
+  if (desc->check == NULL || op->folded || op->removed) return TMC_OK;
+  for (int k = 0; k < op->n_in; k++) {
+    const tmc_tensor *t = tmc_op_input(g, op, k);
+    if (t && tmc_op_param_input(op->kind, k) && t->producer >= 0 && t->data != NULL)
+      return desc->check(g, op, d);
+  }
+  return TMC_OK;
+}
+
 tmc_status tmc_ir_check_op(const tmc_graph *g, tmc_op *op, tmc_arena *a, tmc_diag *d) {
   (void)a;
   const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
@@ -177,6 +210,7 @@ tmc_status tmc_ir_check_op(const tmc_graph *g, tmc_op *op, tmc_arena *a, tmc_dia
       return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: input %d is absent (-1) but required",
                       op->id, op->name, k);
   if (desc->check) TMC_TRY(desc->check(g, op, d));
+  TMC_TRY(check_moved_types(g, op, d));
   for (int k = 0; k < op->n_in && !op->unsupported; k++) {
     const tmc_tensor *t = tmc_op_input(g, op, k);
     if (t && tmc_op_param_input(op->kind, k) && !t->is_const &&
@@ -211,25 +245,35 @@ tmc_status tmc_ir_check_space_depth(const tmc_graph *g, tmc_op *op, tmc_diag *d)
 
 /* ---- shapes from parameter inputs (TFLite's Prepare) ---------------------- */
 
+/* "[2,3,4]" into buf. */
+static const char *shape_text(const int32_t *dims, int32_t rank, char *buf, size_t size) {
+  size_t at = 0;
+  buf[0] = '\0';
+  for (int32_t i = 0; i < rank && at + 1 < size; i++)
+    at += (size_t)snprintf(buf + at, size - at, i ? ",%d" : "[%d", dims[i]);
+  if (at + 1 < size) snprintf(buf + at, size - at, rank ? "]" : "[]");
+  return buf;
+}
+
 /* Output k must have rank n and dims want[0..n). */
 static tmc_status check_shape(tmc_diag *d, const tmc_op *op, int k, const tmc_tensor *y,
                               int32_t n, const int64_t *want) {
   bool same = y->rank == n;
   for (int32_t i = 0; same && i < n; i++) same = y->dims[i] == want[i];
   if (same) return TMC_OK;
-  char got[160] = "", exp[160] = "";
-  for (int32_t i = 0; i < y->rank; i++)
-    snprintf(got + strlen(got), sizeof got - strlen(got), i ? ",%d" : "%d", y->dims[i]);
+  char got[160], exp[160] = "[";
   for (int32_t i = 0; i < n; i++)
     snprintf(exp + strlen(exp), sizeof exp - strlen(exp), i ? ",%lld" : "%lld",
              (long long)want[i]);
-  return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: output %d (tensor %d '%s'): shape [%s], "
-                  "expected [%s]", op->id, op->name, k, y->id, y->name, got, exp);
+  snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "]");
+  return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: output %d (tensor %d '%s'): shape %s, "
+                  "expected %s", op->id, op->name, k, y->id, y->name,
+                  shape_text(y->dims, y->rank, got, sizeof got), exp);
 }
 
 /* The integers of parameter input k (at most max of them): *known false
  * when the tensor is not a constant yet (computed by operators the folding
- * pass evaluates; the checks run again after it, tmc_ir_recheck). */
+ * pass evaluates; that pass runs the checks again, tmc_ir_recheck). */
 static tmc_status param_ints(tmc_diag *d, const tmc_graph *g, const tmc_op *op, int k,
                              int64_t *v, int32_t max, int32_t *n, bool *known) {
   const tmc_tensor *t = tmc_op_input(g, op, k);
@@ -389,5 +433,220 @@ tmc_status tmc_ir_check_transpose_conv(const tmc_graph *g, tmc_op *op, tmc_diag 
   }
   TMC_TRY(check_shape(d, op, 0, y, 4, want));
   mark_constant_params(op, w, bias);
+  return TMC_OK;
+}
+
+/* ---- element-wise: the output has the inputs' (broadcast) shape ----------- */
+
+/* ADD, SUB, MUL, MAXIMUM, MINIMUM. */
+tmc_status tmc_ir_check_binary(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *a = tmc_op_input(g, op, 0), *b = tmc_op_input(g, op, 1);
+  int32_t want[TMC_MAX_RANK], r;
+  if (!tmc_broadcast_shape(a->dims, a->rank, b->dims, b->rank, want, &r)) {
+    char sa[160], sb[160];
+    return operand_fail(d, op, "input", 1, b, "shape %s does not broadcast with input 0's %s",
+                        shape_text(b->dims, b->rank, sb, sizeof sb),
+                        shape_text(a->dims, a->rank, sa, sizeof sa));
+  }
+  int64_t w[TMC_MAX_RANK];
+  for (int32_t i = 0; i < r; i++) w[i] = want[i];
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), r, w);
+}
+
+/* Activations, QUANTIZE, DEQUANTIZE, SOFTMAX, LOG_SOFTMAX: output shape =
+ * input shape (SOFTMAX and LOG_SOFTMAX need at least one dim, the one they
+ * normalise over). */
+tmc_status tmc_ir_check_same_shape(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0);
+  int64_t want[TMC_MAX_RANK];
+  if ((op->kind == TMC_OP_SOFTMAX || op->kind == TMC_OP_LOG_SOFTMAX) && x->rank < 1)
+    return operand_fail(d, op, "input", 0, x, "a scalar, expected at least 1 dim");
+  for (int32_t i = 0; i < x->rank; i++) want[i] = x->dims[i];
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), x->rank, want);
+}
+
+/* ---- shapes from parameter inputs and options, continued ------------------ */
+
+/* PAD, PADV2: paddings (input 1) of shape [rank, 2], each >= 0; output dim i
+ * = input dim i + before + after. PADV2's constant value (input 2) is one
+ * element of the input's type. */
+tmc_status tmc_ir_check_pad(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *pads = tmc_op_input(g, op, 1);
+  int64_t v[2 * TMC_MAX_RANK], want[TMC_MAX_RANK];
+  int32_t n;
+  bool known;
+  if (op->kind == TMC_OP_PADV2) {
+    const tmc_tensor *cv = tmc_op_input(g, op, 2);
+    if (cv->elems != 1 || cv->type != x->type)
+      return operand_fail(d, op, "input", 2, cv, "%lld %s values, expected one %s (the "
+                          "input's type)", (long long)cv->elems, tmc_dtype_name(cv->type),
+                          tmc_dtype_name(x->type));
+  }
+  if (pads->rank != 2 || pads->dims[0] != x->rank || pads->dims[1] != 2) {
+    char s[160];
+    return operand_fail(d, op, "input", 1, pads, "shape %s, expected [%d,2] (before and "
+                        "after for each input dim)", shape_text(pads->dims, pads->rank, s,
+                        sizeof s), x->rank);
+  }
+  TMC_TRY(param_ints(d, g, op, 1, v, 2 * TMC_MAX_RANK, &n, &known));
+  if (!known) return TMC_OK;
+  for (int32_t i = 0; i < x->rank; i++) {
+    if (v[2 * i] < 0 || v[2 * i + 1] < 0 || v[2 * i] > INT32_MAX ||
+        v[2 * i + 1] > INT32_MAX)
+      return operand_fail(d, op, "input", 1, pads, "paddings of dim %d are (%lld, %lld), "
+                          "expected 0..%lld each", i, (long long)v[2 * i],
+                          (long long)v[2 * i + 1], (long long)INT32_MAX);
+    want[i] = x->dims[i] + v[2 * i] + v[2 * i + 1];
+  }
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), x->rank, want);
+}
+
+/* RESHAPE: the same elements in another shape. The declared output shape is
+ * the one tmc uses (as TFLite Micro does); the shape input, constant or not,
+ * only has to agree in element count, which TFLite checks as well. */
+tmc_status tmc_ir_check_reshape(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  if (x->elems != y->elems)
+    return operand_fail(d, op, "output", 0, y, "%lld elements, the input has %lld",
+                        (long long)y->elems, (long long)x->elems);
+  return TMC_OK;
+}
+
+/* SQUEEZE: drops the size-1 dims squeeze_dims names (every size-1 dim when
+ * it names none); each named dim must exist and have size 1. */
+tmc_status tmc_ir_check_squeeze(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0);
+  const tmc_squeeze_attr *p = &op->attr.squeeze;
+  bool drop[TMC_MAX_RANK] = {false};
+  int64_t want[TMC_MAX_RANK];
+  int32_t ax = 0, r = 0;
+  for (int32_t i = 0; i < p->n; i++) {
+    TMC_TRY(axis_of(d, op, "squeeze_dims entry", p->dims[i], x->rank, &ax));
+    if (x->dims[ax] != 1)
+      return operand_fail(d, op, "input", 0, x, "dim %d has size %d; squeeze_dims can only "
+                          "drop dims of size 1", ax, x->dims[ax]);
+    drop[ax] = true;
+  }
+  for (int32_t i = 0; i < x->rank; i++)
+    if (!(p->n > 0 ? drop[i] : x->dims[i] == 1)) want[r++] = x->dims[i];
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), r, want);
+}
+
+/* STRIDED_SLICE: begin, end and strides (inputs 1..3) one value per input
+ * dim; the output has the counts tmc_slice_geometry gives, without the
+ * shrunk axes. Fewer values than dims (TFLite then takes the remaining dims
+ * whole) is valid but not supported. */
+tmc_status tmc_ir_check_strided_slice(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0);
+  int64_t v[3][TMC_MAX_RANK], want[TMC_MAX_RANK];
+  static const char *const role[3] = {"begin", "end", "strides"};
+  bool all_known = true;
+  if (op->attr.slice.ellipsis_mask || op->attr.slice.new_axis_mask)
+    return TMC_OK; /* masks tmc does not apply (unsupported): no shape to check */
+  for (int k = 1; k <= 3; k++) {
+    const tmc_tensor *t = tmc_op_input(g, op, k);
+    int32_t n;
+    bool known;
+    if (t->rank != 1)
+      return operand_fail(d, op, "input", k, t, "%s has %d dims, expected 1", role[k - 1],
+                          t->rank);
+    if (t->elems > x->rank)
+      return operand_fail(d, op, "input", k, t, "%lld %s values for an input of %d dims",
+                          (long long)t->elems, role[k - 1], x->rank);
+    if (t->elems < x->rank) {
+      op->unsupported = "STRIDED_SLICE with fewer begin/end/strides values than input dims";
+      return TMC_OK;
+    }
+    TMC_TRY(param_ints(d, g, op, k, v[k - 1], TMC_MAX_RANK, &n, &known));
+    all_known = all_known && known;
+  }
+  if (!all_known) return TMC_OK;
+  tmc_slice sl;
+  if (!tmc_slice_geometry(x->dims, x->rank, v[0], v[1], v[2], &op->attr.slice, &sl))
+    return operand_fail(d, op, "input", 3, tmc_op_input(g, op, 3), "a stride is 0");
+  int32_t r = 0;
+  for (int32_t i = 0; i < x->rank; i++)
+    if (!((uint32_t)op->attr.slice.shrink_axis_mask & (1u << i))) want[r++] = sl.count[i];
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), r, want);
+}
+
+/* GATHER: output = input dims before the axis, the indices' dims after
+ * batch_dims, input dims after the axis; every index in 0..dim-1. tmc
+ * evaluates it at compile time, for batch_dims 0. */
+tmc_status tmc_ir_check_gather(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *idx = tmc_op_input(g, op, 1);
+  int64_t want[2 * TMC_MAX_RANK];
+  int32_t ax = 0, bd = op->attr.gather.batch_dims, r = 0;
+  TMC_TRY(axis_of(d, op, "axis", op->attr.gather.axis, x->rank, &ax));
+  if (idx->type != TMC_I32 && idx->type != TMC_I64)
+    return operand_fail(d, op, "input", 1, idx, "%s indices, expected INT32 or INT64",
+                        tmc_dtype_name(idx->type));
+  if (bd < 0) bd += idx->rank;
+  if (bd < 0 || bd > ax || bd > idx->rank)
+    return tmc_fail(d, TMC_ERR_MODEL, "op %d %s: batch_dims %d is out of range (0..%d for "
+                    "axis %d and %d-dim indices)", op->id, op->name, op->attr.gather.batch_dims,
+                    ax < idx->rank ? ax : idx->rank, ax, idx->rank);
+  for (int32_t i = 0; i < bd; i++)
+    if (x->dims[i] != idx->dims[i])
+      return operand_fail(d, op, "input", 1, idx, "batch dim %d is %d, the input's is %d", i,
+                          idx->dims[i], x->dims[i]);
+  for (int32_t i = 0; i < ax; i++) want[r++] = x->dims[i];
+  for (int32_t i = bd; i < idx->rank; i++) want[r++] = idx->dims[i];
+  for (int32_t i = ax + 1; i < x->rank; i++) want[r++] = x->dims[i];
+  if (idx->data)
+    for (int64_t j = 0; j < idx->elems; j++) {
+      int64_t v = tmc_tensor_int(idx, j);
+      if (v < 0 || v >= x->dims[ax])
+        return operand_fail(d, op, "input", 1, idx, "index %lld is %lld, expected 0..%d",
+                            (long long)j, (long long)v, x->dims[ax] - 1);
+    }
+  if (bd != 0 && !op->unsupported) op->unsupported = "GATHER with batch_dims";
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), r, want);
+}
+
+/* SHAPE: a 1-D INT32 or INT64 output of one value per input dim. */
+tmc_status tmc_ir_check_shape(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
+  int64_t want[1] = {x->rank};
+  if (y->type != TMC_I32 && y->type != TMC_I64)
+    return operand_fail(d, op, "output", 0, y, "%s, expected INT32 or INT64",
+                        tmc_dtype_name(y->type));
+  return check_shape(d, op, 0, y, 1, want);
+}
+
+/* PACK: inputs of one shape and type, stacked along a new axis. */
+tmc_status tmc_ir_check_pack(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0);
+  int64_t want[TMC_MAX_RANK];
+  int32_t ax = 0;
+  if (x->rank + 1 > TMC_MAX_RANK)
+    return operand_fail(d, op, "input", 0, x, "%d dims; the output would have more than %d",
+                        x->rank, TMC_MAX_RANK);
+  TMC_TRY(axis_of(d, op, "axis", op->attr.axis.axis, x->rank + 1, &ax));
+  for (int k = 1; k < op->n_in; k++) {
+    const tmc_tensor *t = tmc_op_input(g, op, k);
+    bool same = t->rank == x->rank && t->type == x->type;
+    for (int32_t i = 0; same && i < x->rank; i++) same = t->dims[i] == x->dims[i];
+    if (!same)
+      return operand_fail(d, op, "input", k, t, "shape or type differs from input 0's");
+  }
+  for (int32_t i = 0, r = 0; i <= x->rank; i++)
+    want[i] = i == ax ? op->n_in : x->dims[r++];
+  return check_shape(d, op, 0, tmc_op_output(g, op, 0), x->rank + 1, want);
+}
+
+/* UNPACK: one output per index along the axis, each the input without it. */
+tmc_status tmc_ir_check_unpack(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
+  const tmc_tensor *x = tmc_op_input(g, op, 0);
+  int64_t want[TMC_MAX_RANK];
+  int32_t ax = 0, r = 0;
+  TMC_TRY(axis_of(d, op, "axis", op->attr.axis.axis, x->rank, &ax));
+  if (x->dims[ax] != op->n_out)
+    return operand_fail(d, op, "input", 0, x, "dim %d has size %d, but there are %d outputs",
+                        ax, x->dims[ax], op->n_out);
+  for (int32_t i = 0; i < x->rank; i++)
+    if (i != ax) want[r++] = x->dims[i];
+  for (int k = 0; k < op->n_out; k++)
+    TMC_TRY(check_shape(d, op, k, tmc_op_output(g, op, k), r, want));
   return TMC_OK;
 }

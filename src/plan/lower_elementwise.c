@@ -13,12 +13,8 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(tmc_lower_need_quant(l, op, x1, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, x2, "input 1"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
-  if (tmc_broadcast_init(x1->rank, x1->dims, x2->rank, x2->dims, &st->bcast) != 0)
-    return tmc_lower_fail(l, op, "input shapes do not broadcast");
-  int64_t n = 1;
-  for (int32_t i = 0; i < st->bcast.rank; i++) n *= st->bcast.dims[i];
-  if (n != y->elems) return tmc_lower_fail(l, op, "output has %lld elements, broadcasting gives %lld",
-                                 (long long)y->elems, (long long)n);
+  /* The IR's check (tmc_ir_check_binary) made y the broadcast shape. */
+  (void)tmc_broadcast_init(x1->rank, x1->dims, x2->rank, x2->dims, &st->bcast);
   int32_t lo, hi;
   if (op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL)
     TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
@@ -60,7 +56,6 @@ static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_te
 tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
   st->size = (int32_t)x->elems;
-  if (x->elems != y->elems) return tmc_lower_fail(l, op, "input and output sizes differ");
   if (x->type == TMC_F32 && (op->kind == TMC_OP_SOFTMAX || op->kind == TMC_OP_LOG_SOFTMAX)) {
     if (y->type != TMC_F32) return tmc_lower_fail(l, op, "float input needs a float output");
     st->kernel = op->kind == TMC_OP_SOFTMAX ? TMC_K_SOFTMAX_F32 : TMC_K_LOG_SOFTMAX_F32;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ir/geometry.h"
 #include "kernels/requant.h"
 
 /* TfLiteRound(double) = std::round: half away from zero. */
@@ -129,16 +130,11 @@ int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
                        const int32_t *dims2, tmc_broadcast *b) {
   int32_t a[TMC_MAX_DIMS], c[TMC_MAX_DIMS], o[TMC_MAX_DIMS];
   int32_t s1[TMC_MAX_DIMS], s2[TMC_MAX_DIMS];
-  int32_t r = rank1 > rank2 ? rank1 : rank2, d, n = 0, acc1 = 1, acc2 = 1;
-  if (rank1 < 0 || rank2 < 0 || r > TMC_MAX_DIMS) return -1;
-  if (r == 0) r = 1;
+  int32_t r, d, n = 0, acc1 = 1, acc2 = 1;
+  if (!tmc_broadcast_shape(dims1, rank1, dims2, rank2, o, &r)) return -1;
   for (d = 0; d < r; ++d) {
-    const int32_t i1 = d - (r - rank1), i2 = d - (r - rank2);
-    a[d] = i1 >= 0 ? dims1[i1] : 1;
-    c[d] = i2 >= 0 ? dims2[i2] : 1;
-    if (a[d] != c[d] && a[d] != 1 && c[d] != 1) return -1;
-    o[d] = a[d] > c[d] ? a[d] : c[d];
-    if (a[d] == 0 || c[d] == 0) o[d] = 0;
+    a[d] = d - (r - rank1) >= 0 ? dims1[d - (r - rank1)] : 1;
+    c[d] = d - (r - rank2) >= 0 ? dims2[d - (r - rank2)] : 1;
   }
   for (d = r - 1; d >= 0; --d) {
     s1[d] = a[d] == 1 ? 0 : acc1;

@@ -820,7 +820,7 @@ CEOF
       return 0
     }
     both_clean() { no_ctl "$tmp/out" "$1 (stdout)"; no_ctl "$tmp/err" "$1 (stderr)"; }
-    n0='in\x1B[31mred\x0Aline'
+    n0='in\x1B[31mred\x0A  line'
     n1='b\x1B]0;pwned\x07'
     n2='mid\x1B[2J\x0D'
     n3='out\x7F\x08end'

@@ -55,7 +55,7 @@ static const char *const hostile_names[4] = {
  * by BEL, a clear-screen escape with a carriage return, and DEL with a
  * backspace. */
 static const char *const terminal_names[4] = {
-    "in\x1b[31mred\nline",
+    "in\x1b[31mred\n  line", /* a newline and indent, like a message's next line */
     "b\x1b]0;pwned\x07",
     "mid\x1b[2J\r",
     ("out\x7f\x08" "end"), /* split: \x08e would be one escape */

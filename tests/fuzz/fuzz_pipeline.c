@@ -134,6 +134,12 @@ static void mutate(tmc_tfl_model *m) {
       /* One byte set to 0 or 1: stays a valid value of the bool fields
        * the reader decodes, and still moves the integer ones (1 in a high
        * byte is 2^24). */
+      tmc_ivec *vec = op->options.type == 30 ? &op->options.u.squeeze.squeeze_dims
+                      : op->options.type == 17 ? &op->options.u.reshape.new_shape : NULL;
+      if (vec) { /* the only options holding a pointer: move its values, not it */
+        if (vec->n > 0) vec->v[pick(vec->n)] = pick(2) ? pick(13) - 6 : nasty_int();
+        break;
+      }
       uint8_t *u = (uint8_t *)&op->options.u;
       u[pick((int32_t)sizeof op->options.u)] = (uint8_t)pick(2);
       break;

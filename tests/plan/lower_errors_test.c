@@ -490,14 +490,25 @@ static void test_binary_shapes(void **state) {
   int32_t x2 = act(&w, "b", SHAPE(1, 4, 4, 3), 0.05f, 0);
   int32_t y = act(&w, "y", SHAPE(1, 4, 4, 8), 0.1f, 0);
   binary(&w, TMC_TFL_OP_SUB, x1, x2, y, TMC_TFL_ACT_NONE);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SUB: input shapes do not broadcast");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SUB: input 1 (tensor 1 'b'): shape [1,4,4,3] does not "
+            "broadcast with input 0's [1,4,4,8]");
 
   lw_init(&w);
   x1 = act(&w, "a", SHAPE(1, 4, 4, 8), 0.05f, 0);
   x2 = act(&w, "b", SHAPE(1, 1, 1, 8), 0.05f, 0);
   y = act(&w, "y", SHAPE(1, 4, 4, 4), 0.1f, 0);
   binary(&w, TMC_TFL_OP_MAXIMUM, x1, x2, y, TMC_TFL_ACT_NONE);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 MAXIMUM: output has 64 elements, broadcasting gives 128");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 MAXIMUM: output 0 (tensor 2 'y'): shape [1,4,4,4], "
+            "expected [1,4,4,8]");
+
+  /* Broadcasting to a higher rank (TFLite's rule: right-aligned). */
+  lw_init(&w);
+  x1 = act(&w, "a", SHAPE(4, 1), 0.05f, 0);
+  x2 = act(&w, "b", SHAPE(2, 1, 3), 0.05f, 0);
+  y = act(&w, "y", SHAPE(2, 4, 4), 0.1f, 0);
+  binary(&w, TMC_TFL_OP_ADD, x1, x2, y, TMC_TFL_ACT_NONE);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 ADD: output 0 (tensor 2 'y'): shape [2,4,4], expected "
+            "[2,4,3]");
 }
 
 static void test_add_quantization(void **state) {
@@ -564,7 +575,15 @@ static void test_unary_sizes(void **state) {
   int32_t x = act(&w, "x", SHAPE(1, 8), 0.05f, 0);
   int32_t y = act(&w, "y", SHAPE(1, 4), 0.05f, 0);
   unary(&w, TMC_TFL_OP_RELU, x, y, NULL);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RELU: input and output sizes differ");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 RELU: output 0 (tensor 1 'y'): shape [1,4], expected [1,8]");
+
+  /* Same elements, another shape: TFLite gives the output the input's. */
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(2, 4), 0.05f, 0);
+  y = act(&w, "y", SHAPE(4, 2), 0.05f, 0);
+  unary(&w, TMC_TFL_OP_QUANTIZE, x, y, NULL);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 QUANTIZE: output 0 (tensor 1 'y'): shape [4,2], "
+            "expected [2,4]");
 }
 
 /* What the whole-pipeline fuzzer (tests/fuzz/fuzz_pipeline.c) found:
@@ -600,7 +619,8 @@ static void test_fuzz_findings(void **state) {
   tmc_tfl_options o = opts(TMC_TFL_OPTIONS_softmax);
   o.u.softmax.beta = 1.0f;
   unary(&w, TMC_TFL_OP_SOFTMAX, x, y, &o);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SOFTMAX: input 0 (tensor 0 'x') is a scalar");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SOFTMAX: input 0 (tensor 0 'x'): a scalar, expected at "
+            "least 1 dim");
 }
 
 static void test_float_softmax_output(void **state) {
@@ -672,23 +692,24 @@ static void test_pad_values(void **state) {
   int32_t p = ci32(&w, "paddings", SHAPE(3, 2), V(0, 0, 1, 1, 1, 1));
   int32_t y = act(&w, "y", SHAPE(1, 6, 6, 8), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_PAD, x, &p, 1, y, &o);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 PAD: paddings have 6 values, expected 8");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PAD: input 1 (tensor 1 'paddings'): shape [3,2], expected "
+            "[4,2]");
 
   lw_init(&w);
   x = act(&w, "x", SHAPE(1, 4, 4, 8), 0.05f, 0);
   p = ci32(&w, "paddings", SHAPE(4, 2), V(0, 0, 1, 1, 1, 1, 0, 0));
   y = act(&w, "y", SHAPE(1, 6, 7, 8), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_PAD, x, &p, 1, y, &o);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL,
-              "op 0 PAD: paddings of dim 2 (1, 1) do not give the output shape");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PAD: output 0 (tensor 2 'y'): shape [1,6,7,8], expected "
+            "[1,6,6,8]");
 
   lw_init(&w);
   x = act(&w, "x", SHAPE(1, 4, 4, 8), 0.05f, 0);
   p = ci32(&w, "paddings", SHAPE(4, 2), V(0, 0, -1, 3, 1, 1, 0, 0));
   y = act(&w, "y", SHAPE(1, 6, 6, 8), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_PAD, x, &p, 1, y, &o);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL,
-              "op 0 PAD: paddings of dim 1 (-1, 3) do not give the output shape");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PAD: input 1 (tensor 1 'paddings'): paddings of dim 1 "
+            "are (-1, 3), expected 0..2147483647 each");
 
   /* PADV2's constant value as an int32 (TFLite wants the input's type). */
   lw_init(&w);
@@ -698,7 +719,8 @@ static void test_pad_values(void **state) {
   int32_t cv = ci32(&w, "value", SHAPE(1), V(0));
   y = act(&w, "y", SHAPE(1, 6, 6, 8), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_PADV2, x, IN(p, cv), y, &o2);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 PADV2: constant value must be one int8 constant");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PADV2: input 2 (tensor 2 'value'): 1 INT32 values, "
+            "expected one INT8 (the input's type)");
 }
 
 /* ---- CONCATENATION, SPLIT ------------------------------------------------------------ */
@@ -834,16 +856,18 @@ static void test_strided_slice(void **state) {
   lw w;
   lw_init(&w);
   slice(&w, V(0, 0, 0), V(1, 2, 2), V(1, 1, 1), 3, SHAPE(1, 2, 2, 2));
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 STRIDED_SLICE: input 1 must have one value per input dim");
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 STRIDED_SLICE (version 1): STRIDED_SLICE with "
+              "fewer begin/end/strides values than input dims");
 
   lw_init(&w);
   slice(&w, V(0, 0, 0, 0), V(1, 2, 2, 2), V(1, 0, 1, 1), 4, SHAPE(1, 2, 2, 2));
-  EXPECT_PLAN(&w, TMC_ERR_MODEL,
-              "op 0 STRIDED_SLICE: slice TFLite refuses (zero stride or unsupported mask)");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 STRIDED_SLICE: input 3 (tensor 3 'strides'): a stride "
+            "is 0");
 
   lw_init(&w);
   slice(&w, V(0, 0, 0, 0), V(1, 2, 4, 2), V(1, 1, 1, 1), 4, SHAPE(1, 2, 2, 2));
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 STRIDED_SLICE: slice gives 16 elements, output has 8");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 STRIDED_SLICE: output 0 (tensor 4 'y'): shape [1,2,2,2], "
+            "expected [1,2,4,2]");
 }
 
 /* ---- parameters computed at run time, ops left to evaluate -------------------------- */
@@ -905,21 +929,36 @@ static void test_view_sizes(void **state) {
   int32_t shape = ci32(&w, "shape", SHAPE(2), V(1, 4));
   int32_t y = act(&w, "y", SHAPE(1, 4), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_RESHAPE, x, &shape, 1, y, NULL);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RESHAPE: input and output differ in size or type");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 RESHAPE: output 0 (tensor 2 'y'): 4 elements, the input "
+            "has 8");
 
   lw_init(&w);
   x = act(&w, "x", SHAPE(1, 1, 8), 0.05f, 0);
   y = act(&w, "y", SHAPE(1, 4), 0.05f, 0);
   unary(&w, TMC_TFL_OP_SQUEEZE, x, y, NULL);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: input and output differ in size or type");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: output 0 (tensor 1 'y'): shape [1,4], expected "
+            "[8]");
 
-  /* Same bytes, another type (int32 passes the IR's type check for SQUEEZE,
-   * a kind tmc can fold). */
+  /* squeeze_dims naming a dim of size 8. */
   lw_init(&w);
   x = act(&w, "x", SHAPE(1, 1, 8), 0.05f, 0);
-  y = tmc_mb_tensor(&w.b, "y", TMC_TFL_INT32, SHAPE(1, 2), 0);
+  y = act(&w, "y", SHAPE(1, 1), 0.05f, 0);
+  tmc_tfl_options o = opts(TMC_TFL_OPTIONS_squeeze);
+  int32_t dims[] = {-1};
+  o.u.squeeze.squeeze_dims.n = 1;
+  o.u.squeeze.squeeze_dims.v = dims;
+  unary(&w, TMC_TFL_OP_SQUEEZE, x, y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: input 0 (tensor 0 'x'): dim 2 has size 8; "
+            "squeeze_dims can only drop dims of size 1");
+
+  /* Same elements, another type (int32 passes the IR's type rule for
+   * SQUEEZE, a kind tmc can fold, but it only moves elements). */
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(1, 1, 8), 0.05f, 0);
+  y = tmc_mb_tensor(&w.b, "y", TMC_TFL_INT32, SHAPE(8), 0);
   unary(&w, TMC_TFL_OP_SQUEEZE, x, y, NULL);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: input and output differ in size or type");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: output 0 (tensor 1 'y'): INT32, expected INT8 "
+            "like tensor 0 (this op only moves elements)");
 
   /* A constant reshaped into a graph output (a copy, not a view) whose
    * sizes differ: the copy read past the constant (the pipeline fuzzer). */
@@ -929,7 +968,97 @@ static void test_view_sizes(void **state) {
   y = tmc_mb_tensor(&w.b, "y", TMC_TFL_INT32, SHAPE(8), 0);
   op(&w, TMC_TFL_OP_RESHAPE, IN(x, s2), &y, 1, NULL);
   tmc_mb_io(&w.b, NULL, 0, &y, 1);
-  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 RESHAPE: input and output differ in size or type");
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 RESHAPE: output 0 (tensor 2 'y'): 8 elements, the input "
+            "has 4");
+}
+
+/* ---- shape inference of the remaining kinds (ir/operands.c) ------------------------- */
+
+static void test_shape_inference(void **state) {
+  (void)state;
+  lw w;
+  /* PACK: inputs of different shapes; then the right inputs, a wrong output. */
+  tmc_tfl_options o = opts(TMC_TFL_OPTIONS_pack);
+  o.u.pack.values_count = 2;
+  lw_init(&w);
+  int32_t a = act(&w, "a", SHAPE(1, 8), 0.05f, 0);
+  int32_t b = act(&w, "b", SHAPE(1, 4), 0.05f, 0);
+  int32_t y = act(&w, "y", SHAPE(2, 1, 8), 0.05f, 0);
+  op(&w, TMC_TFL_OP_PACK, IN(a, b), &y, 1, &o);
+  tmc_mb_io(&w.b, IN(a, b), &y, 1);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PACK: input 1 (tensor 1 'b'): shape or type differs "
+            "from input 0's");
+  lw_init(&w);
+  o.u.pack.axis = -1;
+  a = act(&w, "a", SHAPE(1, 8), 0.05f, 0);
+  b = act(&w, "b", SHAPE(1, 8), 0.05f, 0);
+  y = act(&w, "y", SHAPE(2, 1, 8), 0.05f, 0);
+  op(&w, TMC_TFL_OP_PACK, IN(a, b), &y, 1, &o);
+  tmc_mb_io(&w.b, IN(a, b), &y, 1);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PACK: output 0 (tensor 2 'y'): shape [2,1,8], expected "
+            "[1,8,2]");
+
+  /* SHAPE: a float output; a size other than the input's rank. */
+  lw_init(&w);
+  int32_t x = act(&w, "x", SHAPE(1, 4, 4, 8), 0.05f, 0);
+  y = f32(&w, "shape", SHAPE(4));
+  o = opts(TMC_TFL_OPTIONS_shape);
+  unary(&w, TMC_TFL_OP_SHAPE, x, y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SHAPE: output 0 (tensor 1 'shape'): FLOAT32, expected "
+            "INT32 or INT64");
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(1, 4, 4, 8), 0.05f, 0);
+  y = tmc_mb_tensor(&w.b, "shape", TMC_TFL_INT32, SHAPE(3), 0);
+  unary(&w, TMC_TFL_OP_SHAPE, x, y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SHAPE: output 0 (tensor 1 'shape'): shape [3], expected "
+            "[4]");
+
+  /* GATHER along axis 1 of [2,5] with indices [3]: output [2,3]. */
+  lw_init(&w);
+  o = opts(TMC_TFL_OPTIONS_gather);
+  o.u.gather.axis = 1;
+  x = ci32(&w, "params", SHAPE(2, 5), V(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
+  int32_t idx = ci32(&w, "idx", SHAPE(3), V(4, 0, 2));
+  y = tmc_mb_tensor(&w.b, "g", TMC_TFL_INT32, SHAPE(3, 2), 0);
+  op(&w, TMC_TFL_OP_GATHER, IN(x, idx), &y, 1, &o);
+  tmc_mb_io(&w.b, NULL, 0, &y, 1);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 GATHER: output 0 (tensor 2 'g'): shape [3,2], expected "
+            "[2,3]");
+
+  /* STRIDED_SLICE shrinking axis 1 away: [1,4,8] -> [1,8]. */
+  lw_init(&w);
+  o = opts(TMC_TFL_OPTIONS_strided_slice);
+  o.u.strided_slice.shrink_axis_mask = 2;
+  x = act(&w, "x", SHAPE(1, 4, 8), 0.05f, 0);
+  int32_t tb = ci32(&w, "begin", SHAPE(3), V(0, 2, 0));
+  int32_t te = ci32(&w, "end", SHAPE(3), V(1, 3, 8));
+  int32_t ts = ci32(&w, "strides", SHAPE(3), V(1, 1, 1));
+  y = act(&w, "y", SHAPE(1, 1, 8), 0.05f, 0);
+  with_params(&w, TMC_TFL_OP_STRIDED_SLICE, x, IN(tb, te, ts), y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 STRIDED_SLICE: output 0 (tensor 4 'y'): shape [1,1,8], "
+            "expected [1,8]");
+
+  /* SQUEEZE of a dim that does not exist. */
+  lw_init(&w);
+  o = opts(TMC_TFL_OPTIONS_squeeze);
+  int32_t dims[] = {3};
+  o.u.squeeze.squeeze_dims.n = 1;
+  o.u.squeeze.squeeze_dims.v = dims;
+  x = act(&w, "x", SHAPE(1, 1, 8), 0.05f, 0);
+  y = act(&w, "y", SHAPE(1, 8), 0.05f, 0);
+  unary(&w, TMC_TFL_OP_SQUEEZE, x, y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 SQUEEZE: squeeze_dims entry 3 is out of range for 3 dims");
+
+  /* PADV2 with two constant values. */
+  lw_init(&w);
+  o = opts(TMC_TFL_OPTIONS_padv2);
+  x = act(&w, "x", SHAPE(1, 4, 4, 8), 0.05f, 0);
+  int32_t p = ci32(&w, "paddings", SHAPE(4, 2), V(0, 0, 1, 1, 1, 1, 0, 0));
+  int32_t cv = tmc_mb_const_s8(&w.b, "value", SHAPE(2), 0, false, (const float[]){1, 1}, NULL);
+  y = act(&w, "y", SHAPE(1, 6, 6, 8), 0.05f, 0);
+  with_params(&w, TMC_TFL_OP_PADV2, x, IN(p, cv), y, &o);
+  EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 PADV2: input 2 (tensor 2 'value'): 2 INT8 values, "
+            "expected one INT8");
 }
 
 int main(void) {
@@ -958,6 +1087,7 @@ int main(void) {
       cmocka_unit_test(test_parameter_not_constant),
       cmocka_unit_test(test_needs_constant_inputs),
       cmocka_unit_test(test_view_sizes),
+      cmocka_unit_test(test_shape_inference),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

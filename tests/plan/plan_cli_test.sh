@@ -244,6 +244,15 @@ case "$case_name" in
     [ ! -e "$tmp/ok.json" ] || fail "the JSON was written although the SVG could not be"
     run 1 plan "$model" --svg "$tmp/ok.svg" --json /nonexistent/x.json
     [ ! -e "$tmp/ok.svg" ] || fail "the SVG was written although the JSON could not be"
+    # A device that fails only when written (/dev/full: no space): the other
+    # output, a plain file, is not committed either.
+    if [ -c /dev/full ] && [ -w /dev/full ]; then
+      run 1 plan "$model" --json /dev/full --svg "$tmp/ok.svg"
+      err_has "cannot write '/dev/full'"
+      [ ! -e "$tmp/ok.svg" ] || fail "the SVG was written although the JSON could not be"
+      run 1 plan "$model" --svg /dev/full --json "$tmp/ok.json"
+      [ ! -e "$tmp/ok.json" ] || fail "the JSON was written although the SVG could not be"
+    fi
     leftover=$(ls "$tmp" | grep -v -e '^out$' -e '^err$')
     [ -z "$leftover" ] || fail "files left behind: $leftover"
     # A missing model: exit 1.
