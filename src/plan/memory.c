@@ -277,7 +277,8 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
       for (int o = 0; o < st->n_out; o++) {
         int32_t yb = plan->mem.block_of[st->out[o]];
         if (yb < 0 || yb == xb || L->b[yb].first != s) continue;
-        int64_t delta = tmc_overlap_delta(plan, s, i, o);
+        int64_t delta = plan->overlap00 && i == 0 && o == 0 ? plan->overlap00[s]
+                                                             : tmc_overlap_delta(plan, s, i, o);
         if (delta < 0) continue;
         L->pairs[L->np++] =
             (pair){xb, yb, delta >= 0 ? align_up(delta) : -(-delta / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN)};
