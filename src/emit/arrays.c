@@ -11,13 +11,35 @@
 /* ---- const arrays ------------------------------------------------------- */
 
 /* An array of n integers read by get(i), 16 per line. */
+/* One element as "%s%lld," would print it (after "\n  " at a line's
+ * start, else " "), without the format parsing: weights are most of the
+ * generated text. */
+static void put_element(tmc_buf *b, bool line_start, long long v) {
+  char s[32];
+  size_t k = sizeof s;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  s[--k] = ',';
+  do {
+    s[--k] = (char)('0' + (int)(u % 10));
+    u /= 10;
+  } while (u);
+  if (v < 0) s[--k] = '-';
+  if (line_start) {
+    s[--k] = ' ';
+    s[--k] = ' ';
+    s[--k] = '\n';
+  } else {
+    s[--k] = ' ';
+  }
+  tmc_buf_write(b, s + k, sizeof s - k);
+}
+
 void tmc_emit_int_array(emitter *e, tmc_buf *b, const char *type, const char *name, size_t n,
                       long long (*get)(const void *, size_t), const void *src,
                       bool is_static) {
   tmc_buf_printf(b, "%s%s_WEIGHTS_ATTR const %s %s[%zu] = {", is_static ? "static " : "",
                  e->up, type, name, n ? n : 1);
-  for (size_t i = 0; i < n; i++)
-    tmc_buf_printf(b, "%s%lld,", i % 16 ? " " : "\n  ", get(src, i));
+  for (size_t i = 0; i < n; i++) put_element(b, i % 16 == 0, get(src, i));
   if (n == 0) tmc_buf_printf(b, "0");
   tmc_buf_printf(b, "\n};\n");
 }

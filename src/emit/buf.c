@@ -47,11 +47,19 @@ void tmc_buf_write(tmc_buf *b, const void *data, size_t n) {
   b->data[b->len] = '\0';
 }
 
+/* One formatting pass when the text fits the room left (the usual case),
+ * a second after growing the buffer when it does not. */
 void tmc_buf_printf(tmc_buf *b, const char *fmt, ...) {
+  if (b->failed) return;
+  size_t room = b->cap - b->len;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
   va_end(ap);
+  if (n >= 0 && (size_t)n < room) {
+    b->len += (size_t)n;
+    return;
+  }
   if (n < 0 || !reserve(b, (size_t)n + 1)) {
     b->failed = true;
     return;

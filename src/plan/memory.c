@@ -29,6 +29,7 @@ typedef struct layout {
   pair *pairs;
   int32_t np;
   int32_t **conflicts; /* per block: blocks whose lifetimes intersect, -1 ended */
+  int32_t **pairs_of;  /* per block: its overlap pairs (indices), -1 ended */
 } layout;
 
 static int64_t align_up(int64_t v) {
@@ -44,8 +45,8 @@ static bool compatible(const layout *L, int32_t i, int64_t oi, int32_t j, int64_
                        bool overlaps) {
   if (oi + L->b[i].size <= oj || oj + L->b[j].size <= oi) return true;
   if (!overlaps) return false;
-  for (int32_t k = 0; k < L->np; k++) {
-    const pair *p = &L->pairs[k];
+  for (const int32_t *k = L->pairs_of[i]; *k >= 0; k++) {
+    const pair *p = &L->pairs[*k];
     if (p->x == i && p->y == j && oi - oj >= p->delta) return true;
     if (p->x == j && p->y == i && oj - oi >= p->delta) return true;
   }
@@ -75,8 +76,8 @@ static int64_t place(layout *L, const int32_t *order, bool overlaps, int64_t *ca
       const tmc_block *o = &L->b[*c];
       cand[nc++] = o->offset + o->size;
       if (!overlaps) continue;
-      for (int32_t k = 0; k < L->np; k++) {
-        const pair *p = &L->pairs[k];
+      for (const int32_t *k = L->pairs_of[i]; *k >= 0; k++) {
+        const pair *p = &L->pairs[*k];
         if (p->x == i && p->y == *c) cand[nc++] = o->offset + p->delta;
         if (p->y == i && p->x == *c) cand[nc++] = o->offset - p->delta;
       }
@@ -166,11 +167,13 @@ static tmc_status best_layout(layout *L, tmc_planner planner, tmc_arena *a, int6
 }
 
 static tmc_status build_conflicts(layout *L, tmc_arena *a, tmc_diag *d);
+static tmc_status build_pairs_of(layout *L, tmc_arena *a, tmc_diag *d);
 
 tmc_status tmc_place_blocks(tmc_block *blocks, int32_t n, tmc_planner planner, tmc_arena *a,
                             int64_t *arena_bytes, tmc_diag *d) {
-  layout L = {NULL, blocks, n, NULL, 0, NULL};
+  layout L = {NULL, blocks, n, NULL, 0, NULL, NULL};
   TMC_TRY(build_conflicts(&L, a, d));
+  TMC_TRY(build_pairs_of(&L, a, d));
   return best_layout(&L, planner, a, arena_bytes, d);
 }
 
@@ -226,14 +229,24 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     int32_t r = plan->alias_of[plan->keep[k]];
     if (!g->tensors[r].is_const && last[r] >= 0) last[r] = last_step;
   }
-  /* Emit in order of first use; at one step, tensors then scratch. */
+  /* Emit in order of first use; at one step, tensors (by id) then scratch.
+   * by_first lists the group roots bucketed by first use (a counting sort). */
+  int32_t *start = tmc_arena_array_d(a, (size_t)last_step + 2, sizeof *start, d, "lifetimes");
+  int32_t *by_first = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *by_first, d, "lifetimes");
+  if (!start || !by_first) return d->status;
+  for (int32_t t = 0; t < nt; t++)
+    if (plan->alias_of[t] == t && last[t] >= 0 && first[t] <= last_step) start[first[t] + 1]++;
+  for (int32_t s = 0; s <= last_step; s++) start[s + 1] += start[s];
+  for (int32_t t = 0; t < nt; t++)
+    if (plan->alias_of[t] == t && last[t] >= 0 && first[t] <= last_step)
+      by_first[start[first[t]]++] = t; /* start[s] ends as the bucket's end */
   m->n_blocks = 0;
-  for (int32_t s = 0; s <= last_step; s++) {
-    for (int32_t t = 0; t < nt; t++)
-      if (plan->alias_of[t] == t && last[t] >= 0 && first[t] == s) {
-        m->block_of[t] = m->n_blocks;
-        m->blocks[m->n_blocks++] = (tmc_block){t, -1, first[t], last[t], align_up(size[t]), 0};
-      }
+  for (int32_t s = 0, k = 0; s <= last_step; s++) {
+    for (; k < start[s]; k++) {
+      int32_t t = by_first[k];
+      m->block_of[t] = m->n_blocks;
+      m->blocks[m->n_blocks++] = (tmc_block){t, -1, first[t], last[t], align_up(size[t]), 0};
+    }
     if (s == 0 && patch)
       m->blocks[m->n_blocks++] = (tmc_block){-1, -1, 0, stage_end, align_up(patch->region_bytes), 0};
     if (s < ns && s > stage_end && plan->steps[s].scratch_bytes > 0)
@@ -264,7 +277,8 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
       for (int o = 0; o < st->n_out; o++) {
         int32_t yb = plan->mem.block_of[st->out[o]];
         if (yb < 0 || yb == xb || L->b[yb].first != s) continue;
-        int64_t delta = tmc_overlap_delta(plan, s, i, o);
+        int64_t delta = plan->overlap00 && i == 0 && o == 0 ? plan->overlap00[s]
+                                                             : tmc_overlap_delta(plan, s, i, o);
         if (delta < 0) continue;
         L->pairs[L->np++] =
             (pair){xb, yb, delta >= 0 ? align_up(delta) : -(-delta / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN)};
@@ -274,50 +288,128 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
   return TMC_OK;
 }
 
+/* Conflicts by a sweep over the blocks sorted by first step: a block's later
+ * partners are the ones after it that start by its last step. (The order
+ * of a list does not matter: placement sorts the offsets it derives.) */
 static tmc_status build_conflicts(layout *L, tmc_arena *a, tmc_diag *d) {
-  L->conflicts = tmc_arena_array_d(a, (size_t)L->nb + 1, sizeof *L->conflicts, d, "blocks");
-  if (L->conflicts == NULL) return d->status;
-  for (int32_t i = 0; i < L->nb; i++) {
-    int32_t n = 0;
-    for (int32_t j = 0; j < L->nb; j++) n += j != i && time_overlap(&L->b[i], &L->b[j]);
-    L->conflicts[i] = tmc_arena_array_d(a, (size_t)n + 1, sizeof(int32_t), d, "blocks");
-    if (L->conflicts[i] == NULL) return d->status;
-    n = 0;
-    for (int32_t j = 0; j < L->nb; j++)
-      if (j != i && time_overlap(&L->b[i], &L->b[j])) L->conflicts[i][n++] = j;
-    L->conflicts[i][n] = -1;
+  int32_t nb = L->nb;
+  L->conflicts = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *L->conflicts, d, "blocks");
+  int32_t *order = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *order, d, "blocks");
+  int32_t *count = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *count, d, "blocks");
+  keyed *keys = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *keys, d, "blocks");
+  if (L->conflicts == NULL || !order || !count || !keys) return d->status;
+  for (int32_t i = 0; i < nb; i++) keys[i] = (keyed){L->b[i].first, i};
+  qsort(keys, (size_t)nb, sizeof *keys, by_key);
+  for (int32_t i = 0; i < nb; i++) order[i] = keys[i].index;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int32_t i = 0; i < nb; i++) count[i] = 0;
+    for (int32_t u = 0; u < nb; u++) {
+      const tmc_block *x = &L->b[order[u]];
+      for (int32_t v = u + 1; v < nb && L->b[order[v]].first <= x->last; v++) {
+        int32_t i = order[u], j = order[v];
+        if (!time_overlap(x, &L->b[j])) continue;
+        if (pass) {
+          L->conflicts[i][count[i]] = j;
+          L->conflicts[j][count[j]] = i;
+        }
+        count[i]++;
+        count[j]++;
+      }
+    }
+    for (int32_t i = 0; i < nb; i++) {
+      if (pass) {
+        L->conflicts[i][count[i]] = -1;
+        continue;
+      }
+      L->conflicts[i] = tmc_arena_array_d(a, (size_t)count[i] + 1, sizeof(int32_t), d, "blocks");
+      if (L->conflicts[i] == NULL) return d->status;
+    }
   }
+  return TMC_OK;
+}
+
+/* Per block, the overlap pairs it is in. */
+static tmc_status build_pairs_of(layout *L, tmc_arena *a, tmc_diag *d) {
+  int32_t nb = L->nb;
+  L->pairs_of = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *L->pairs_of, d, "overlap pairs");
+  int32_t *count = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *count, d, "overlap pairs");
+  if (L->pairs_of == NULL || count == NULL) return d->status;
+  for (int32_t k = 0; k < L->np; k++) {
+    count[L->pairs[k].x]++;
+    if (L->pairs[k].y != L->pairs[k].x) count[L->pairs[k].y]++;
+  }
+  for (int32_t i = 0; i < nb; i++) {
+    L->pairs_of[i] = tmc_arena_array_d(a, (size_t)count[i] + 1, sizeof(int32_t), d,
+                                       "overlap pairs");
+    if (L->pairs_of[i] == NULL) return d->status;
+    count[i] = 0;
+  }
+  for (int32_t k = 0; k < L->np; k++) {
+    int32_t x = L->pairs[k].x, y = L->pairs[k].y;
+    L->pairs_of[x][count[x]++] = k;
+    if (y != x) L->pairs_of[y][count[y]++] = k;
+  }
+  for (int32_t i = 0; i < nb; i++) L->pairs_of[i][count[i]] = -1;
   return TMC_OK;
 }
 
 /* Step 3: floors. At step s the live blocks must all fit; overlap pairs of
  * s can save at most, per output, min(its size, the sum over its inputs of
- * min(s_x, s_y - delta)), and per input likewise. */
-static void floors(const layout *L, tmc_mem *m) {
+ * min(s_x, s_y - delta)), and per input likewise. The pairs of step s are
+ * those whose output starts at s; live bytes come from a difference array. */
+static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d) {
+  int32_t ns = L->plan->n_steps, nb = L->nb;
   m->bound_no_overlap = m->lower_bound = 0;
-  for (int32_t s = 0; s < L->plan->n_steps; s++) {
-    int64_t live = 0, save_y = 0, save_x = 0;
-    for (int32_t i = 0; i < L->nb; i++)
-      if (L->b[i].first <= s && s <= L->b[i].last) live += L->b[i].size;
-    for (int32_t i = 0; i < L->nb; i++) {
-      int64_t as_y = 0, as_x = 0;
-      for (int32_t k = 0; k < L->np; k++) {
-        const pair *p = &L->pairs[k];
-        if (L->b[p->y].first != s) continue;
-        int64_t sx = L->b[p->x].size, sy = L->b[p->y].size;
-        int64_t sav = sy - p->delta < sx ? sy - p->delta : sx;
-        if (sav > sy) sav = sy;
-        if (sav <= 0) continue;
-        if (p->y == i) as_y += sav;
-        if (p->x == i) as_x += sav;
-      }
-      save_y += as_y < L->b[i].size ? as_y : L->b[i].size;
-      save_x += as_x < L->b[i].size ? as_x : L->b[i].size;
-    }
-    int64_t save = save_y < save_x ? save_y : save_x;
-    if (live > m->bound_no_overlap) m->bound_no_overlap = live;
-    if (live - save > m->lower_bound) m->lower_bound = live - save;
+  if (ns <= 0) return TMC_OK;
+  int64_t *live = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *live, d, "floors");
+  int64_t *as_y = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *as_y, d, "floors");
+  int64_t *as_x = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *as_x, d, "floors");
+  int32_t *start = tmc_arena_array_d(a, (size_t)ns + 2, sizeof *start, d, "floors");
+  int32_t *by_step = tmc_arena_array_d(a, (size_t)L->np + 1, sizeof *by_step, d, "floors");
+  if (!live || !as_y || !as_x || !start || !by_step) return d->status;
+  for (int32_t i = 0; i < nb; i++) {
+    const tmc_block *b = &L->b[i];
+    int32_t f = b->first < 0 ? 0 : b->first, l = b->last < ns - 1 ? b->last : ns - 1;
+    if (f > l) continue;
+    live[f] += b->size;
+    live[l + 1] -= b->size;
   }
+  for (int32_t k = 0; k < L->np; k++) {
+    int32_t s = L->b[L->pairs[k].y].first;
+    if (s >= 0 && s < ns) start[s + 1]++;
+  }
+  for (int32_t s = 0; s < ns; s++) start[s + 1] += start[s];
+  for (int32_t k = 0; k < L->np; k++) {
+    int32_t s = L->b[L->pairs[k].y].first;
+    if (s >= 0 && s < ns) by_step[start[s]++] = k; /* start[s] ends as the bucket's end */
+  }
+  int64_t run = 0;
+  for (int32_t s = 0, k0 = 0; s < ns; s++) {
+    run += live[s];
+    int64_t save_y = 0, save_x = 0;
+    for (int32_t k = k0; k < start[s]; k++) {
+      const pair *p = &L->pairs[by_step[k]];
+      int64_t sx = L->b[p->x].size, sy = L->b[p->y].size;
+      int64_t sav = sy - p->delta < sx ? sy - p->delta : sx;
+      if (sav > sy) sav = sy;
+      if (sav <= 0) continue;
+      as_y[p->y] += sav;
+      as_x[p->x] += sav;
+    }
+    for (int32_t k = k0; k < start[s]; k++) { /* each block once, then cleared */
+      const pair *p = &L->pairs[by_step[k]];
+      int32_t y = p->y, x = p->x;
+      save_y += as_y[y] < L->b[y].size ? as_y[y] : L->b[y].size;
+      as_y[y] = 0;
+      save_x += as_x[x] < L->b[x].size ? as_x[x] : L->b[x].size;
+      as_x[x] = 0;
+    }
+    k0 = start[s];
+    int64_t save = save_y < save_x ? save_y : save_x;
+    if (run > m->bound_no_overlap) m->bound_no_overlap = run;
+    if (run - save > m->lower_bound) m->lower_bound = run - save;
+  }
+  return TMC_OK;
 }
 
 static tmc_status limit_error(const tmc_plan *plan, int64_t limit, tmc_diag *d) {
@@ -353,10 +445,11 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
   const tmc_graph *g = plan->g;
   m->planner = planner;
   TMC_TRY(build_blocks(plan, a, d));
-  layout L = {plan, m->blocks, m->n_blocks, NULL, 0, NULL};
+  layout L = {plan, m->blocks, m->n_blocks, NULL, 0, NULL, NULL};
   TMC_TRY(build_pairs(&L, a, d));
   TMC_TRY(build_conflicts(&L, a, d));
-  floors(&L, m);
+  TMC_TRY(build_pairs_of(&L, a, d));
+  TMC_TRY(floors(&L, m, a, d));
 
   TMC_TRY(best_layout(&L, planner, a, &m->arena_bytes, d));
 
@@ -376,17 +469,17 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
     else
       m->patch_off = L.b[i].offset;
   }
+  /* The peak: the first step where the highest end of a live block is
+   * largest (step 0 when nothing ends above 0). */
   m->peak_step = 0;
-  int64_t peak = -1;
-  for (int32_t s = 0; s < plan->n_steps; s++) {
-    int64_t top = 0;
-    for (int32_t i = 0; i < L.nb; i++)
-      if (L.b[i].first <= s && s <= L.b[i].last && L.b[i].offset + L.b[i].size > top)
-        top = L.b[i].offset + L.b[i].size;
-    if (top > peak) {
-      peak = top;
-      m->peak_step = s;
-    }
+  int64_t peak = 0;
+  for (int32_t i = 0; i < L.nb; i++) {
+    int32_t f = L.b[i].first < 0 ? 0 : L.b[i].first;
+    int32_t l = L.b[i].last < plan->n_steps - 1 ? L.b[i].last : plan->n_steps - 1;
+    int64_t top = L.b[i].offset + L.b[i].size;
+    if (f > l || top < peak || (top == peak && (peak == 0 || f >= m->peak_step))) continue;
+    peak = top;
+    m->peak_step = f;
   }
 #ifndef NDEBUG
   TMC_TRY(tmc_plan_validate(plan, d));

@@ -113,8 +113,34 @@ static tmc_status stage_fail(tmc_diag *d, const tmc_plan *plan, int32_t split, i
 
 static bool nhwc1(const tmc_tensor *t) { return t->rank == 4 && t->dims[0] == 1; }
 
-/* Step 1. */
-static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, tmc_diag *d) {
+tmc_status tmc_patch_facts_init(const tmc_plan *plan, tmc_arena *a, tmc_patch_facts *f,
+                                tmc_diag *d) {
+  int32_t nt = plan->g->n_tensors;
+  f->producer = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *f->producer, d, "patch facts");
+  f->last_reader = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *f->last_reader, d,
+                                     "patch facts");
+  f->viewed = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *f->viewed, d, "patch facts");
+  f->slot = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *f->slot, d, "patch facts");
+  if (!f->producer || !f->last_reader || !f->viewed || !f->slot) return d->status;
+  for (int32_t t = 0; t < nt; t++) {
+    f->producer[t] = INT32_MAX;
+    f->last_reader[t] = -1;
+    f->slot[t] = -1;
+    if (plan->alias_of[t] != t && plan->alias_of[t] >= 0 && plan->alias_of[t] < nt)
+      f->viewed[plan->alias_of[t]] = true;
+  }
+  for (int32_t q = plan->n_steps - 1; q >= 0; q--) {
+    const tmc_step *st = &plan->steps[q];
+    if (st->n_out >= 1 && st->out[0] >= 0) f->producer[st->out[0]] = q;
+    for (int k = 0; k < st->n_in; k++)
+      if (st->in[k] >= 0 && f->last_reader[st->in[k]] < q) f->last_reader[st->in[k]] = q;
+  }
+  return TMC_OK;
+}
+
+/* Step 1, O(S) with the facts. */
+static tmc_status check_stage(const tmc_plan *plan, const tmc_patch_facts *f, int32_t S,
+                              int32_t *input, tmc_diag *d) {
   const tmc_graph *g = plan->g;
   *input = -1;
   for (int32_t s = 0; s <= S; s++) {
@@ -132,9 +158,7 @@ static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, t
         return stage_fail(d, plan, S, s, "broadcasts");
       if (plan->alias_of[x->id] != x->id)
         return stage_fail(d, plan, S, s, "reads a view");
-      bool inside = false;
-      for (int32_t q = 0; q < s; q++) inside |= plan->steps[q].out[0] == x->id;
-      if (!inside) {
+      if (f->producer[x->id] >= s) { /* not written inside the stage before s */
         if (*input >= 0 && *input != x->id)
           return stage_fail(d, plan, S, s, "reads a second tensor from outside the stage");
         *input = x->id;
@@ -143,21 +167,57 @@ static tmc_status check_stage(const tmc_plan *plan, int32_t S, int32_t *input, t
     /* Stage tensors other than the split one must die inside the stage. */
     if (s < S) {
       if (y->is_output) return stage_fail(d, plan, S, s, "writes a graph output");
-      for (int32_t t = 0; t < g->n_tensors; t++)
-        if (t != y->id && plan->alias_of[t] == y->id)
-          return stage_fail(d, plan, S, s, "output is viewed by a later op");
-      for (int32_t q = S + 1; q < plan->n_steps; q++)
-        for (int k = 0; k < plan->steps[q].n_in; k++)
-          if (plan->steps[q].in[k] == y->id)
-            return stage_fail(d, plan, S, s, "output is needed after the split");
+      if (f->viewed[y->id]) return stage_fail(d, plan, S, s, "output is viewed by a later op");
+      if (f->last_reader[y->id] > S)
+        return stage_fail(d, plan, S, s, "output is needed after the split");
     }
   }
   if (*input < 0) return stage_fail(d, plan, S, -1, "the stage reads no input");
-  for (int32_t k = 0; k < plan->n_keep; k++)
-    for (int32_t s = 0; s < S; s++)
-      if (plan->alias_of[plan->keep[k]] == plan->steps[s].out[0])
-        return stage_fail(d, plan, S, s, "output must be kept to the end");
+  for (int32_t k = 0; k < plan->n_keep; k++) {
+    int32_t q = f->producer[plan->alias_of[plan->keep[k]]];
+    if (q < S) return stage_fail(d, plan, S, q, "output must be kept to the end");
+  }
   return TMC_OK;
+}
+
+bool tmc_patch_scan_next(const tmc_plan *plan, const tmc_patch_facts *f, tmc_patch_scan *sc,
+                         int32_t S, int32_t *input) {
+  const tmc_graph *g = plan->g;
+  if (S == 0) {
+    *sc = (tmc_patch_scan){false, -1, INT32_MAX, -1, INT32_MAX};
+    for (int32_t k = 0; k < plan->n_keep; k++) {
+      int32_t q = f->producer[plan->alias_of[plan->keep[k]]];
+      if (q < sc->keep_from) sc->keep_from = q;
+    }
+  } else if (!sc->dead) { /* step S - 1 is now before the split */
+    const tmc_tensor *y = &g->tensors[plan->steps[S - 1].out[0]];
+    if ((y->is_output || f->viewed[y->id]) && sc->flag_at > S - 1) sc->flag_at = S - 1;
+    if (f->last_reader[y->id] > sc->last_read) sc->last_read = f->last_reader[y->id];
+  }
+  /* Step S's own checks, as check_stage makes them. */
+  const tmc_step *st = &plan->steps[S];
+  if (!sc->dead && !has_window(st) && !elementwise_kernel(st->kernel)) sc->dead = true;
+  if (!sc->dead && (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))) sc->dead = true;
+  for (int k = 0; !sc->dead && k < data_inputs(st); k++) {
+    const tmc_tensor *x = &g->tensors[st->in[k]], *y = &g->tensors[st->out[0]];
+    if (x->is_const || !nhwc1(x) || plan->alias_of[x->id] != x->id ||
+        (!has_window(st) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))) {
+      sc->dead = true;
+    } else if (f->producer[x->id] >= S) {
+      if (sc->input >= 0 && sc->input != x->id) sc->dead = true;
+      else sc->input = x->id;
+    }
+  }
+  *input = sc->input;
+  return !sc->dead && sc->flag_at >= S && sc->last_read <= S && sc->input >= 0 &&
+         sc->keep_from >= S;
+}
+
+tmc_status tmc_patch_check(const tmc_plan *plan, const tmc_patch_facts *f, int32_t S,
+                           int32_t *input, tmc_diag *d) {
+  *input = -1;
+  if (S < 0 || S >= plan->n_steps) return tmc_fail(d, TMC_ERR_USAGE, "no such split step");
+  return check_stage(plan, f, S, input, d);
 }
 
 /* Rows (or columns) of the input a window needs for output [o0, o1). */
@@ -189,17 +249,14 @@ static int64_t step_macs(const tmc_plan *plan, const tmc_step *st, const tmc_dim
   return macs / y->elems * ((int64_t)out->n * out->h * out->w * out->c);
 }
 
-tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_arena *a,
-                           tmc_patch **out, tmc_diag *d) {
+/* Steps 2-4 over the stage's tensors in increasing id order (f->slot maps
+ * an id to its index in tens; the caller clears the slots). */
+static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t S, int32_t R,
+                              int32_t C, bool measure, int32_t input, const int32_t *tens,
+                              int32_t n, tmc_arena *a, tmc_patch **out, tmc_diag *d) {
   const tmc_graph *g = plan->g;
   const int32_t nt = g->n_tensors, ns = S + 1;
-  *out = NULL;
-  if (S < 0 || S >= plan->n_steps) return tmc_fail(d, TMC_ERR_USAGE, "no such split step");
-  int32_t input;
-  TMC_TRY(check_stage(plan, S, &input, d));
   const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
-  if (R > split->dims[1] || C > split->dims[2])
-    return stage_fail(d, plan, S, -1, "the grid is finer than the split tensor");
   tmc_patch *p = tmc_arena_alloc(a, sizeof *p);
   int32_t np = R * C;
   if (p == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory planning patches");
@@ -209,25 +266,30 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
   p->n_patches = np;
   p->input_tensor = input;
   p->split_tensor = split->id;
-  p->regions = tmc_arena_array_d(a, (size_t)np * nt, sizeof *p->regions, d, "patch regions");
-  p->geom = tmc_arena_array_d(a, (size_t)np * ns, sizeof *p->geom, d, "patch geometry");
-  p->local_off = tmc_arena_array_d(a, (size_t)nt, sizeof *p->local_off, d, "patch buffers");
+  tmc_region *reg = tmc_arena_array_d(a, (size_t)n, sizeof *reg, d, "patch regions");
+  int64_t *size = tmc_arena_array_d(a, (size_t)n, sizeof *size, d, "patch buffers");
   p->scratch_off = tmc_arena_array_d(a, (size_t)ns, sizeof *p->scratch_off, d, "patch scratch");
-  int64_t *size = tmc_arena_array_d(a, (size_t)nt, sizeof *size, d, "patch buffers");
-  if (!p->regions || !p->geom || !p->local_off || !p->scratch_off || !size) return d->status;
+  if (!measure) {
+    p->regions = tmc_arena_array_d(a, (size_t)np * nt, sizeof *p->regions, d, "patch regions");
+    p->geom = tmc_arena_array_d(a, (size_t)np * ns, sizeof *p->geom, d, "patch geometry");
+    p->local_off = tmc_arena_array_d(a, (size_t)nt, sizeof *p->local_off, d, "patch buffers");
+    if (!p->regions || !p->geom || !p->local_off) return d->status;
+  }
+  if (!reg || !size || !p->scratch_off) return d->status;
+#define SLOT(t) (f->slot[(t)])
 
-  /* Step 2. Regions start empty (y0 = y1 = 0 from the zeroed arena). */
+  /* Step 2. Regions start empty (y0 = y1 = 0). */
   for (int32_t pi = 0; pi < np; pi++) {
-    tmc_region *reg = &p->regions[(size_t)pi * nt];
+    memset(reg, 0, (size_t)n * sizeof *reg);
     int32_t r = pi / C, c = pi % C;
     tmc_region rect = {(int32_t)((int64_t)r * split->dims[1] / R),
                        (int32_t)((int64_t)(r + 1) * split->dims[1] / R),
                        (int32_t)((int64_t)c * split->dims[2] / C),
                        (int32_t)((int64_t)(c + 1) * split->dims[2] / C)};
-    reg[split->id] = rect;
+    reg[SLOT(split->id)] = rect;
     for (int32_t s = S; s >= 0; s--) {
       const tmc_step *st = &plan->steps[s];
-      const tmc_region *ro = &reg[st->out[0]];
+      const tmc_region *ro = &reg[SLOT(st->out[0])];
       const tmc_step_window *w = &st->win;
       bool win = has_window(st);
       for (int k = 0; k < data_inputs(st); k++) {
@@ -239,7 +301,7 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
           window_need(ro->x0, ro->x1, w->kw, w->sw, w->dw, w->pad_left, x->dims[2], &need.x0,
                       &need.x1);
         }
-        region_union(&reg[x->id], &need);
+        region_union(&reg[SLOT(x->id)], &need);
       }
     }
     /* Element-wise steps need their inputs exactly over their output. */
@@ -247,7 +309,7 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
       const tmc_step *st = &plan->steps[s];
       if (has_window(st)) continue;
       for (int k = 0; k < data_inputs(st); k++)
-        if (!region_equal(&reg[st->in[k]], &reg[st->out[0]]))
+        if (!region_equal(&reg[SLOT(st->in[k])], &reg[SLOT(st->out[0])]))
           return stage_fail(d, plan, S, s, "reads a tensor needed over a larger region by "
                             "another op (a branch inside the stage)");
     }
@@ -255,9 +317,10 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
     for (int32_t s = 0; s <= S; s++) {
       const tmc_step *st = &plan->steps[s];
       const tmc_tensor *x = &g->tensors[st->in[0]], *y = &g->tensors[st->out[0]];
-      const tmc_region *ri = &reg[x->id], *ro = &reg[y->id];
-      tmc_patch_geom *ge = &p->geom[(size_t)pi * ns + s];
+      const tmc_region *ri = &reg[SLOT(x->id)], *ro = &reg[SLOT(y->id)];
+      tmc_patch_geom gm, *ge = measure ? &gm : &p->geom[(size_t)pi * ns + s];
       const tmc_step_window *w = &st->win;
+      memset(ge, 0, sizeof *ge);
       ge->in_dims = local_dims(x, ri);
       ge->out_dims = local_dims(y, ro);
       if (has_window(st)) {
@@ -271,39 +334,42 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
       }
       p->patch_macs += step_macs(plan, st, &ge->out_dims);
     }
-    for (int32_t t = 0; t < nt; t++) {
-      int64_t b = region_empty(&reg[t]) ? 0 : region_bytes(&g->tensors[t], &reg[t]);
-      if (b > size[t]) size[t] = b;
+    for (int32_t i = 0; i < n; i++) {
+      int64_t b = region_empty(&reg[i]) ? 0 : region_bytes(&g->tensors[tens[i]], &reg[i]);
+      if (b > size[i]) size[i] = b;
+      if (!measure) p->regions[(size_t)pi * nt + tens[i]] = reg[i];
     }
   }
   for (int32_t s = 0; s <= S; s++)
     p->layer_macs += step_macs(plan, &plan->steps[s], &plan->steps[s].out_dims);
 
   /* Step 4: local buffers and scratch as blocks over the stage's steps. */
-  tmc_block *blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *blocks, d, "blocks");
-  int32_t *first = tmc_arena_array_d(a, (size_t)nt, sizeof *first, d, "blocks");
-  int32_t *last = tmc_arena_array_d(a, (size_t)nt, sizeof *last, d, "blocks");
+  tmc_block *blocks = tmc_arena_array_d(a, (size_t)(n + ns) + 1, sizeof *blocks, d, "blocks");
+  int32_t *first = tmc_arena_array_d(a, (size_t)n + 1, sizeof *first, d, "blocks");
+  int32_t *last = tmc_arena_array_d(a, (size_t)n + 1, sizeof *last, d, "blocks");
   if (!blocks || !first || !last) return d->status;
-  for (int32_t t = 0; t < nt; t++) {
-    first[t] = INT32_MAX;
-    last[t] = -1;
-    p->local_off[t] = -1;
+  for (int32_t i = 0; i < n; i++) {
+    first[i] = INT32_MAX;
+    last[i] = -1;
   }
+  if (!measure)
+    for (int32_t t = 0; t < nt; t++) p->local_off[t] = -1;
   for (int32_t s = 0; s <= S; s++) {
     const tmc_step *st = &plan->steps[s];
     for (int k = 0; k < data_inputs(st) + 1; k++) {
-      int32_t t = k < data_inputs(st) ? st->in[k] : st->out[0];
-      int32_t f = t == input ? 0 : s;
-      if (f < first[t]) first[t] = f;
-      if (s > last[t]) last[t] = s;
+      int32_t t = k < data_inputs(st) ? st->in[k] : st->out[0], i = SLOT(t);
+      int32_t fs = t == input ? 0 : s;
+      if (fs < first[i]) first[i] = fs;
+      if (s > last[i]) last[i] = s;
     }
   }
   int32_t nb = 0;
-  for (int32_t t = 0; t < nt; t++)
-    if (last[t] >= 0 && size[t] > 0)
-      blocks[nb++] = (tmc_block){t, -1, first[t], last[t],
-                                 (size[t] + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN,
+  for (int32_t i = 0; i < n; i++)
+    if (last[i] >= 0 && size[i] > 0)
+      blocks[nb++] = (tmc_block){tens[i], -1, first[i], last[i],
+                                 (size[i] + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN,
                                  0};
+#undef SLOT
   for (int32_t s = 0; s <= S; s++) {
     p->scratch_off[s] = -1;
     if (plan->steps[s].scratch_bytes > 0)
@@ -314,13 +380,147 @@ tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_
   }
   TMC_TRY(tmc_place_blocks(blocks, nb, TMC_PLANNER_BEST, a, &p->region_bytes, d));
   for (int32_t i = 0; i < nb; i++) {
-    if (blocks[i].tensor >= 0)
-      p->local_off[blocks[i].tensor] = blocks[i].offset;
-    else
+    if (blocks[i].tensor >= 0) {
+      if (!measure) p->local_off[blocks[i].tensor] = blocks[i].offset;
+    } else {
       p->scratch_off[blocks[i].step] = blocks[i].offset;
+    }
   }
   *out = p;
   return TMC_OK;
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+tmc_status tmc_patch_build_with(tmc_plan *plan, const tmc_patch_facts *f, int32_t S, int32_t R,
+                                int32_t C, bool measure, tmc_arena *a, tmc_patch **out,
+                                tmc_diag *d) {
+  const tmc_graph *g = plan->g;
+  *out = NULL;
+  if (S < 0 || S >= plan->n_steps) return tmc_fail(d, TMC_ERR_USAGE, "no such split step");
+  int32_t input;
+  TMC_TRY(check_stage(plan, f, S, &input, d));
+  const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
+  if (R > split->dims[1] || C > split->dims[2])
+    return stage_fail(d, plan, S, -1, "the grid is finer than the split tensor");
+  /* The stage's tensors: its input and the steps' outputs (every data input
+   * of a stage step is one of them), by id. */
+  int32_t *tens = tmc_arena_array_d(a, (size_t)S + 2, sizeof *tens, d, "patch regions");
+  if (tens == NULL) return d->status;
+  int32_t n = 0;
+  tens[n++] = input;
+  f->slot[input] = 0;
+  for (int32_t s = 0; s <= S; s++) {
+    int32_t t = plan->steps[s].out[0];
+    if (f->slot[t] < 0) {
+      f->slot[t] = 0;
+      tens[n++] = t;
+    }
+  }
+  qsort(tens, (size_t)n, sizeof *tens, cmp_i32);
+  for (int32_t i = 0; i < n; i++) f->slot[tens[i]] = i;
+  tmc_status st = build_stage(plan, f, S, R, C, measure, input, tens, n, a, out, d);
+  for (int32_t i = 0; i < n; i++) f->slot[tens[i]] = -1;
+  return st;
+}
+
+tmc_status tmc_patch_build(tmc_plan *plan, int32_t S, int32_t R, int32_t C, tmc_arena *a,
+                           tmc_patch **out, tmc_diag *d) {
+  tmc_patch_facts f;
+  *out = NULL;
+  TMC_TRY(tmc_patch_facts_init(plan, a, &f, d));
+  return tmc_patch_build_with(plan, &f, S, R, C, false, a, out, d);
+}
+
+/* A lower bound on the stage region of (S, R, C), from the last `depth`
+ * steps of the stage: their outputs' regions are exact there (every reader
+ * is later) and their inputs' regions are parts of the whole trace's, so
+ * the bytes live at one of those steps (its data inputs, its output, its
+ * scratch: placed without overlaps) are a floor. Stops once the floor
+ * passes stop_above. The stage must have passed tmc_patch_check and the
+ * grid must fit the split tensor. */
+/* Bytes live at stage step s by w's largest regions (see below). */
+static int64_t live_at(const tmc_plan *plan, const tmc_patch_work *w, int32_t s) {
+  const tmc_step *st = &plan->steps[s];
+  int64_t live = ((int64_t)st->scratch_bytes + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN *
+                 TMC_PLAN_ALIGN;
+  int n = data_inputs(st);
+  for (int k = 0; k <= n; k++) {
+    int32_t t = k < n ? st->in[k] : st->out[0];
+    bool seen = w->max_mark[t] != w->grid_mark; /* none yet, or counted once */
+    for (int j = 0; j < k && !seen; j++) seen = st->in[j] == t;
+    if (!seen) live += w->max_bytes[t];
+  }
+  return live;
+}
+
+/* Notes region r of tensor t in the largest bytes of t (aligned). */
+static void note_max(const tmc_plan *plan, tmc_patch_work *w, int32_t t, const tmc_region *r) {
+  int64_t b = region_empty(r) ? 0 : region_bytes(&plan->g->tensors[t], r);
+  b = (b + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN;
+  if (w->max_mark[t] != w->grid_mark) {
+    w->max_mark[t] = w->grid_mark;
+    w->max_bytes[t] = 0;
+  }
+  if (b > w->max_bytes[t]) w->max_bytes[t] = b;
+}
+
+/* A lower bound on the stage region of (S, R, C), from the last `depth`
+ * steps of the stage: their outputs' regions are exact there (every reader
+ * is later) and their inputs' regions are parts of the whole trace's, so
+ * the bytes live at one of those steps (its data inputs, its output, its
+ * scratch: placed without overlaps) are a floor, over any of the patches.
+ * The centre patch goes first (its halo grows on every side), and the floor
+ * is checked after each step, stopping once it passes stop_above. */
+int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t S, int32_t R,
+                               int32_t C, int32_t depth, int64_t stop_above) {
+  const tmc_graph *g = plan->g;
+  const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
+  int32_t lo = S - depth + 1 < 0 ? 0 : S - depth + 1, centre = R / 2 * C + C / 2;
+  int64_t floor = 0;
+  w->grid_mark++;
+  for (int32_t k = 0; k < R * C; k++) {
+    int32_t pi = k == 0 ? centre : k <= centre ? k - 1 : k, r = pi / C, c = pi % C;
+    w->patch_mark++;
+    tmc_region rect = {(int32_t)((int64_t)r * split->dims[1] / R),
+                       (int32_t)((int64_t)(r + 1) * split->dims[1] / R),
+                       (int32_t)((int64_t)c * split->dims[2] / C),
+                       (int32_t)((int64_t)(c + 1) * split->dims[2] / C)};
+    w->reg[split->id] = rect;
+    w->reg_mark[split->id] = w->patch_mark;
+    for (int32_t s = S; s >= lo; s--) {
+      const tmc_step *st = &plan->steps[s];
+      int32_t y = st->out[0];
+      tmc_region ro = {0, 0, 0, 0};
+      if (w->reg_mark[y] == w->patch_mark) ro = w->reg[y];
+      note_max(plan, w, y, &ro);
+      const tmc_step_window *wi = &st->win;
+      bool win = has_window(st);
+      for (int j = 0; j < data_inputs(st); j++) {
+        const tmc_tensor *x = &g->tensors[st->in[j]];
+        tmc_region need = ro;
+        if (win) {
+          window_need(ro.y0, ro.y1, wi->kh, wi->sh, wi->dh, wi->pad_top, x->dims[1], &need.y0,
+                      &need.y1);
+          window_need(ro.x0, ro.x1, wi->kw, wi->sw, wi->dw, wi->pad_left, x->dims[2], &need.x0,
+                      &need.x1);
+        }
+        if (w->reg_mark[x->id] != w->patch_mark) {
+          w->reg_mark[x->id] = w->patch_mark;
+          w->reg[x->id] = (tmc_region){0, 0, 0, 0};
+        }
+        region_union(&w->reg[x->id], &need);
+        note_max(plan, w, x->id, &w->reg[x->id]);
+      }
+      int64_t live = live_at(plan, w, s);
+      if (live > floor) floor = live;
+      if (floor > stop_above) return floor;
+    }
+  }
+  return floor;
 }
 
 static void set_i32(tmc_step *st, const char *field, int32_t v) {

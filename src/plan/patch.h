@@ -56,6 +56,60 @@ bool tmc_patch_parse(const char *s, tmc_patch_request *r, const char **why);
 tmc_status tmc_patch_build(tmc_plan *plan, int32_t split_step, int32_t rows, int32_t cols,
                            tmc_arena *a, tmc_patch **out, tmc_diag *d);
 
+/* What the stage checks need to know of every tensor, computed once per
+ * plan (tmc_patch_build computes them itself; the search shares them). */
+typedef struct tmc_patch_facts {
+  int32_t *producer;    /* per tensor: the first step writing it (out[0]), or INT32_MAX */
+  int32_t *last_reader; /* per tensor: the last step reading it, or -1 */
+  bool *viewed;         /* per tensor: another tensor views its bytes */
+  int32_t *slot;        /* per tensor: -1 (a build's scratch, restored after it) */
+} tmc_patch_facts;
+
+tmc_status tmc_patch_facts_init(const tmc_plan *plan, tmc_arena *a, tmc_patch_facts *f,
+                                tmc_diag *d);
+
+/* Step 1 of tmc_patch_build alone: can ops up to split step S run patch by
+ * patch at all (the same reasons and messages)? *input gets the tensor the
+ * stage reads. */
+tmc_status tmc_patch_check(const tmc_plan *plan, const tmc_patch_facts *f, int32_t S,
+                           int32_t *input, tmc_diag *d);
+
+/* tmc_patch_check for S = 0, 1, 2, ... in turn, O(1) per step on average:
+ * true when the stage up to S passes (then *input is its input). */
+typedef struct tmc_patch_scan {
+  bool dead;         /* a step so far fails a check that holds for every later split */
+  int32_t input;     /* the tensor the stage reads from outside so far */
+  int32_t flag_at;   /* the first step writing a graph output or a viewed tensor */
+  int32_t last_read; /* the last reader of the outputs of steps before S */
+  int32_t keep_from; /* the first step writing a kept tensor */
+} tmc_patch_scan;
+
+bool tmc_patch_scan_next(const tmc_plan *plan, const tmc_patch_facts *f, tmc_patch_scan *sc,
+                         int32_t S, int32_t *input);
+
+/* tmc_patch_build with shared facts; with measure, only what the search
+ * compares is filled (region_bytes, the MACs, scratch_off): regions, geom
+ * and local_off stay NULL and the patch must not be run or printed. */
+tmc_status tmc_patch_build_with(tmc_plan *plan, const tmc_patch_facts *f, int32_t S, int32_t R,
+                                int32_t C, bool measure, tmc_arena *a, tmc_patch **out,
+                                tmc_diag *d);
+
+/* Work arrays for tmc_patch_region_floor: per tensor, a region and the
+ * largest bytes, valid when their marks equal the current ones. */
+typedef struct tmc_patch_work {
+  tmc_region *reg;
+  int64_t *max_bytes;
+  uint32_t *reg_mark, *max_mark;
+  uint32_t patch_mark, grid_mark;
+} tmc_patch_work;
+
+/* A lower bound on the stage region tmc_patch_build would place for split
+ * step S and an R x C grid, from the last `depth` steps of the stage; it
+ * stops early once above stop_above. For a stage that passed
+ * tmc_patch_check and a grid that fits the split tensor. */
+int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t S, int32_t R,
+                               int32_t C, int32_t depth, int64_t stop_above);
+
 /* One configuration the search evaluated. */
 typedef struct tmc_patch_option {
   int32_t split_op, rows, cols; /* split_op -1: layer by layer */

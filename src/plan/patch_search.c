@@ -7,14 +7,27 @@
  *    stage region), recomputation from the patches' MACs;
  * 4. plan the best estimates exactly (and with a limit, every estimate that
  *    fits, least recomputation first); keep the winner, or layer by layer
- *    when nothing beats it. */
+ *    when nothing beats it.
+ * Without a limit only the EXACT_PLANS best estimates matter (step 4 and
+ * the report look no further), so once that many are known, steps 2-3 skip
+ * a grid whose estimate provably exceeds the worst of them: the input and
+ * split tensors plus a floor of its stage region (tmc_patch_region_floor,
+ * from the stage's last FLOOR_DEPTH steps) above it. Such a grid is still
+ * counted as evaluated when its build would succeed: when no element-wise
+ * step of the stage reads a tensor another stage step reads too (the only
+ * grid-dependent refusal). This keeps the search near-linear in the steps
+ * (deep stages of a long network are skipped after a few steps) and its
+ * result and report exactly those of the full search. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_desc.h"
 #include "patch.h"
 
 #define MAX_GRID 8
 #define EXACT_PLANS 8
+#define FLOOR_DEPTH 16
 
 typedef struct candidate {
   int32_t step, rows, cols;
@@ -70,6 +83,59 @@ static double extra_pct(const candidate *c) {
                        : 0.0;
 }
 
+/* The EXACT_PLANS smallest estimates so far, ascending. */
+typedef struct best_estimates {
+  int n;
+  int64_t v[EXACT_PLANS];
+} best_estimates;
+
+static void best_add(best_estimates *b, int64_t est) {
+  if (b->n == EXACT_PLANS && est >= b->v[EXACT_PLANS - 1]) return;
+  int i = b->n < EXACT_PLANS ? b->n++ : EXACT_PLANS - 1;
+  for (; i > 0 && b->v[i - 1] > est; i--) b->v[i] = b->v[i - 1];
+  b->v[i] = est;
+}
+
+/* Per step: the first step S at which an element-wise step up to S reads
+ * a tensor another step up to S reads too (the stage's grid-dependent
+ * refusal may then apply), INT32_MAX when none does. Running minimum over
+ * the element-wise steps j of max(j, the first other data reader of one of
+ * j's inputs). */
+static int32_t *branch_from(const tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
+  int32_t nt = plan->g->n_tensors, ns = plan->n_steps;
+  int32_t *r1 = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *r1, d, "patch search");
+  int32_t *r2 = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *r2, d, "patch search");
+  int32_t *from = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *from, d, "patch search");
+  if (!r1 || !r2 || !from) return NULL;
+  for (int32_t t = 0; t < nt; t++) r1[t] = r2[t] = INT32_MAX;
+  /* The two first distinct steps reading each tensor as a data input. */
+  for (int32_t s = 0; s < ns; s++) {
+    const tmc_step *st = &plan->steps[s];
+    for (int k = 0; k < st->n_in && tmc_kernel_reads(st->kernel, k); k++) {
+      int32_t t = st->in[k];
+      if (t < 0) continue;
+      if (r1[t] == INT32_MAX) r1[t] = s;
+      else if (r1[t] != s && r2[t] == INT32_MAX) r2[t] = s;
+    }
+  }
+  int32_t run = INT32_MAX;
+  for (int32_t s = 0; s < ns; s++) {
+    const tmc_step *st = &plan->steps[s];
+    if (tmc_kernel_desc_of(st->kernel)->flags & TMC_KF_ELEMENTWISE) {
+      for (int k = 0; k < st->n_in && tmc_kernel_reads(st->kernel, k); k++) {
+        int32_t t = st->in[k];
+        if (t < 0) continue;
+        int32_t other = r1[t] != s ? r1[t] : r2[t];
+        if (other == INT32_MAX) continue;
+        int32_t at = other > s ? other : s;
+        if (at < run) run = at;
+      }
+    }
+    from[s] = run;
+  }
+  return from;
+}
+
 tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, tmc_arena *a,
                             tmc_patch_report *report, tmc_diag *d) {
   memset(report, 0, sizeof *report);
@@ -80,42 +146,122 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
   candidate *cand = calloc((size_t)cap + 1, sizeof *cand);
   if (cand == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory searching patches");
 
+  /* What every stage check and floor shares, in a search-long arena. */
+  const tmc_graph *g = plan->g;
+  int32_t nt = g->n_tensors;
+  tmc_arena sa;
+  tmc_diag sd;
+  tmc_arena_init(&sa);
+  tmc_diag_init(&sd, NULL);
+  tmc_patch_facts facts;
+  tmc_patch_work work = {0};
+  int64_t *group = tmc_arena_array_d(&sa, (size_t)nt + 1, sizeof *group, &sd, "patch search");
+  work.reg = tmc_arena_array_d(&sa, (size_t)nt + 1, sizeof *work.reg, &sd, "patch search");
+  work.max_bytes = tmc_arena_array_d(&sa, (size_t)nt + 1, sizeof *work.max_bytes, &sd,
+                                     "patch search");
+  work.reg_mark = tmc_arena_array_d(&sa, (size_t)nt + 1, sizeof *work.reg_mark, &sd,
+                                    "patch search");
+  work.max_mark = tmc_arena_array_d(&sa, (size_t)nt + 1, sizeof *work.max_mark, &sd,
+                                    "patch search");
+  int32_t *branch = group ? branch_from(plan, &sa, &sd) : NULL;
+  if (!group || !work.reg || !work.max_bytes || !work.reg_mark || !work.max_mark || !branch ||
+      tmc_patch_facts_init(plan, &sa, &facts, &sd) != TMC_OK) {
+    tmc_arena_free(&sa);
+    free(cand);
+    return tmc_fail(d, TMC_ERR_NOMEM, "out of memory searching patches");
+  }
+  /* Every memory plan below reads the same overlap rules. */
+  int64_t *ov = tmc_arena_array_d(&sa, (size_t)plan->n_steps + 1, sizeof *ov, &sd,
+                                  "patch search");
+  if (ov == NULL) {
+    tmc_arena_free(&sa);
+    free(cand);
+    return tmc_fail(d, TMC_ERR_NOMEM, "out of memory searching patches");
+  }
+  for (int32_t s = 0; s < plan->n_steps; s++)
+    ov[s] = plan->steps[s].n_in > 0 && plan->steps[s].n_out > 0 ? tmc_overlap_delta(plan, s, 0, 0)
+                                                                  : -1;
+  plan->overlap00 = ov;
+  /* Block bytes of each group root (the memory plan's sizes). */
+  for (int32_t t = 0; t < nt; t++) {
+    const tmc_tensor *x = &g->tensors[t];
+    int32_t r = plan->alias_of[t];
+    if (!x->is_const && x->bytes > group[r]) group[r] = x->bytes;
+  }
+  for (int32_t t = 0; t < nt; t++)
+    group[t] = (group[t] + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN;
+  best_estimates top = {0};
+  tmc_patch_scan scan;
+
   /* Steps 2-3. */
   for (int32_t s = 0; s < plan->n_steps; s++) {
     tmc_arena t;
     tmc_diag dd;
     tmc_patch *p;
-    tmc_arena_init(&t);
     tmc_diag_init(&dd, NULL);
-    if (tmc_patch_build(plan, s, 1, 1, &t, &p, &dd) != TMC_OK) {
+    int32_t input;
+    bool ok = tmc_patch_scan_next(plan, &facts, &scan, s, &input);
+#ifndef NDEBUG
+    int32_t in2;
+    assert((tmc_patch_check(plan, &facts, s, &in2, &dd) == TMC_OK) == ok && (!ok || in2 == input));
+#endif
+    if (!ok) continue;
+    const tmc_tensor *split = &g->tensors[plan->steps[s].out[0]];
+    /* Grids that may enter the best estimates; the others counted. */
+    bool keep[MAX_GRID + 1][MAX_GRID + 1], any = false;
+    bool prune = limit <= 0 && top.n == EXACT_PLANS && branch[s] > s;
+    int64_t worst = top.v[EXACT_PLANS - 1], beside = 0;
+    if (prune) { /* live at step 0 beside the stage: the input and split tensors */
+      int32_t rs = plan->alias_of[split->id];
+      beside = (g->tensors[input].is_input ? group[input] : 0) +
+               (rs == split->id && rs != input ? group[rs] : 0);
+    }
+    for (int32_t r = 1; r <= MAX_GRID; r++)
+      for (int32_t c = 1; c <= MAX_GRID; c++) {
+        keep[r][c] = true;
+        if (!prune || r > split->dims[1] || c > split->dims[2]) {
+          any = true;
+          continue;
+        }
+        int64_t floor = tmc_patch_region_floor(plan, &work, s, r, c, FLOOR_DEPTH,
+                                               worst - beside);
+        if (beside + floor > worst) {
+          keep[r][c] = false;
+          report->evaluated++;
+        } else {
+          any = true;
+        }
+      }
+    if (!any) continue;
+    tmc_arena_init(&t);
+    if (tmc_patch_build_with(plan, &facts, s, 1, 1, false, &t, &p, &dd) != TMC_OK) {
       tmc_arena_free(&t);
       if (dd.status == TMC_ERR_NOMEM) {
+        plan->overlap00 = NULL;
+        tmc_arena_free(&sa);
         free(cand);
         return tmc_fail(d, TMC_ERR_NOMEM, "out of memory searching patches");
       }
       continue;
     }
-    int64_t region1 = p->region_bytes;
     p->region_bytes = 0;
     int64_t f0 = 0, l0 = 0;
     try_plan(plan, p, planner, &f0, &l0);
-    (void)region1;
     for (int32_t r = 1; r <= MAX_GRID; r++)
       for (int32_t c = 1; c <= MAX_GRID; c++) {
+        if (!keep[r][c]) continue;
         tmc_patch *q;
         tmc_diag d2;
         tmc_diag_init(&d2, NULL);
-        size_t mark = 0;
-        (void)mark;
-        if (tmc_patch_build(plan, s, r, c, &t, &q, &d2) != TMC_OK) continue;
+        if (tmc_patch_build_with(plan, &facts, s, r, c, true, &t, &q, &d2) != TMC_OK) continue;
         int64_t est = l0 + q->region_bytes;
         if (f0 > est) est = f0;
         cand[n++] = (candidate){s, r, c, est, q->region_bytes, q->patch_macs, q->layer_macs};
+        best_add(&top, est);
         report->evaluated++;
       }
     tmc_arena_free(&t);
   }
-
   /* Step 4. */
   qsort(cand, (size_t)n, sizeof *cand, limit > 0 ? by_recompute : by_estimate);
   int32_t best = -1;
@@ -129,7 +275,8 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
     tmc_patch *p;
     tmc_arena_init(&t);
     tmc_diag_init(&dd, NULL);
-    if (tmc_patch_build(plan, cand[i].step, cand[i].rows, cand[i].cols, &t, &p, &dd) == TMC_OK) {
+    if (tmc_patch_build_with(plan, &facts, cand[i].step, cand[i].rows, cand[i].cols, false, &t,
+                             &p, &dd) == TMC_OK) {
       int64_t arena = try_plan(plan, p, planner, NULL, NULL);
       cand[i].estimate = arena;
       tried++;
@@ -148,6 +295,8 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
                                                    c->estimate, c->region, extra_pct(c),
                                                    i < tried || i == best};
   }
+  plan->overlap00 = NULL;
+  tmc_arena_free(&sa);
   tmc_status st = TMC_OK;
   if (best >= 0) {
     tmc_patch *p;

@@ -126,6 +126,9 @@ typedef struct tmc_plan {
   const int32_t *keep;
   tmc_patch *patch;      /* the patch stage, or NULL (layer by layer) */
   tmc_mem mem;
+  /* Per step, tmc_overlap_delta(plan, s, 0, 0) when a caller planning the
+   * memory many times (the patch search) cached it; NULL otherwise. */
+  const int64_t *overlap00;
 } tmc_plan;
 
 /* Lowers the graph (after passes) to kernel calls. Errors name the op:
