@@ -30,8 +30,9 @@
  *    input_offset| must fit int32: it bounds every partial sum in any order
  *    and the bias add, so neither the plain nor the fast paths wrap. The
  *    fast paths' own folded sums are bounded again by tmc_requant_prepare.
- *    AVERAGE_POOL_2D sums up to min(filter, input) int8 values per axis, at
- *    most 128 each. */
+ *    AVERAGE_POOL_2D sums count = the product of min(filter, input) per
+ *    axis int8 values, then adds or subtracts count / 2 to round: 128 *
+ *    count + count / 2 must fit int32. */
 
 /* The attribute and dimension names of one window axis, for messages. */
 typedef struct axis_names {
@@ -42,9 +43,9 @@ static const axis_names conv_h = {"dilation_h_factor", "stride_h", "filter heigh
                                   "pad_top", "pad_bottom", "height", "rows"};
 static const axis_names conv_w = {"dilation_w_factor", "stride_w", "filter width",
                                   "pad_left", "pad_right", "width", "columns"};
-static const axis_names pool_h = {"dilation", "stride_h", "filter_height",
+static const axis_names pool_h = {"", "stride_h", "filter_height",
                                   "pad_top", "pad_bottom", "height", "rows"};
-static const axis_names pool_w = {"dilation", "stride_w", "filter_width",
+static const axis_names pool_w = {"", "stride_w", "filter_width",
                                   "pad_left", "pad_right", "width", "columns"};
 
 #define SPAN_MAX ((int64_t)TMC_MAX_WINDOW_SPAN)
@@ -85,14 +86,17 @@ static tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names 
   if (before < 0 || after < 0)
     return tmc_lower_fail(l, op, "%s %d, %s %d: expected >= 0", n->pad_before, before,
                           n->pad_after, after);
-  if (before + in + dilation - 1 > SPAN_MAX || before + in + after > SPAN_MAX)
-    return tmc_lower_fail(l, op, "%s %d and %s %d around an %s %s of %lld (%s %d) reach "
-                          "%lld, beyond the kernels' int32 window arithmetic "
-                          "(TMC_MAX_WINDOW_SPAN %lld)", n->pad_before, before, n->pad_after,
-                          after, what, n->extent, (long long)in, n->dilation, dilation,
+  if (before + in + dilation - 1 > SPAN_MAX || before + in + after > SPAN_MAX) {
+    char dil[80] = "";
+    if (dilation > 1) snprintf(dil, sizeof dil, " (%s %d)", n->dilation, dilation);
+    return tmc_lower_fail(l, op, "%s %d and %s %d around an %s %s of %lld%s reach %lld, "
+                          "beyond the kernels' int32 window arithmetic (TMC_MAX_WINDOW_SPAN "
+                          "%lld)", n->pad_before, before, n->pad_after, after, what, n->extent,
+                          (long long)in, dil,
                           (long long)(before + in + (after > dilation - 1 ? after
                                                                           : dilation - 1)),
                           (long long)SPAN_MAX);
+  }
   if (out > 0 && (out - 1) * stride + ext > SPAN_MAX)
     return tmc_lower_fail(l, op, "%s %d over %lld windows of %lld input %s spans %lld, "
                           "beyond the kernels' int32 window arithmetic (TMC_MAX_WINDOW_SPAN "

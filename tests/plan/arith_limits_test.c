@@ -584,6 +584,57 @@ static void test_dilation_accepted(void **state) {
   expect_exact("depthwise_dilated", &L);
 }
 
+/* MAX_POOL_2D / AVERAGE_POOL_2D over [1,4,4,1], SAME, with a filter of
+ * fh x 3. */
+static void pool_same(al *w, int32_t code, int32_t fh) {
+  int32_t x = tmc_mb_act_s8(&w->b, "x", SHAPE(1, 4, 4, 1), 0.5f, 3);
+  int32_t y = tmc_mb_act_s8(&w->b, "y", SHAPE(1, 4, 4, 1), 0.5f, 3);
+  tmc_tfl_options o = opts(TMC_TFL_OPTIONS_pool2d);
+  o.u.pool2d.padding = TMC_TFL_PAD_SAME;
+  o.u.pool2d.stride_h = o.u.pool2d.stride_w = 1;
+  o.u.pool2d.filter_height = fh;
+  o.u.pool2d.filter_width = 3;
+  tmc_mb_op(&w->b, code, 1, &x, 1, &y, 1, &o);
+  tmc_mb_io(&w->b, &x, 1, &y, 1);
+}
+
+/* A pool filter of 2^31 - 4 rows: TFLite's SAME padding of it (2^30 - 3
+ * above, 2^30 - 2 below) around the 4 rows ends exactly at 2^31 - 1, and every
+ * window covers the whole column, as a filter of 9 rows does: equal
+ * outputs. One row more is refused. */
+static void test_pool_huge_filter(void **state) {
+  (void)state;
+  for (int k = 0; k < 2; k++) {
+    int32_t code = k ? TMC_TFL_OP_AVERAGE_POOL_2D : TMC_TFL_OP_MAX_POOL_2D;
+    al w[2];
+    pt_built pb[2];
+    uint8_t *out[2][1];
+    uint8_t x[16];
+    for (int i = 0; i < 16; i++) x[i] = (uint8_t)(i * 53 + 7);
+    uint8_t *in[1] = {x};
+    for (int j = 0; j < 2; j++) {
+      al_init(&w[j]);
+      pool_same(&w[j], code, j ? INT32_MAX - 3 : 9);
+      tmc_tfl_model *m = pt_finish(&w[j].b);
+      assert_non_null(m);
+      tmc_status s = pt_plan(m, SUBJECT, NULL, &w[j].a, &pb[j]);
+      if (s != TMC_OK) print_error("%s\n", pb[j].diag.msg);
+      assert_int_equal(s, TMC_OK);
+      pt_run(&pb[j].plan, in, out[j]);
+    }
+    assert_memory_equal(out[0][0], out[1][0], 16);
+    for (int j = 0; j < 2; j++) {
+      free(out[j][0]);
+      tmc_arena_free(&w[j].a);
+    }
+    al_init(&w[0]);
+    pool_same(&w[0], code, INT32_MAX - 2);
+    EXPECT_REFUSED(&w[0], k ? "op 0 AVERAGE_POOL_2D: " : "op 0 MAX_POOL_2D: ",
+                   "pad_top 1073741822 and pad_bottom 1073741822 around an input height of 4 "
+                   "reach 2147483648, beyond the kernels' int32 window arithmetic");
+  }
+}
+
 /* PAD of 2^31 - 2 rows above a 1-row input, then a 5x1 SAME conv: folding
  * the PAD into the conv's padding (2 + 2^31 - 2) would pass int32, so the
  * pass leaves it, and the conv over 2^31 - 1 padded rows is refused. */
@@ -624,6 +675,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_fc_long_reduction),
       cmocka_unit_test(test_transpose_conv),
       cmocka_unit_test(test_average_pool_sum),
+      cmocka_unit_test(test_pool_huge_filter),
       cmocka_unit_test(test_dilation_extent),
       cmocka_unit_test(test_dilation_accepted),
       cmocka_unit_test(test_folded_padding),
