@@ -10,6 +10,12 @@
  * 2^31, and keeping below it lets kernels index with int32. */
 #define TMC_MAX_TENSOR_ELEMS 0x7fffffffu
 #define TMC_MAX_TENSOR_BYTES 0x7fffffffu
+/* Window geometry of a convolution or pooling along one axis: the filter's
+ * extent (k-1)*dilation+1, that plus the stride, the padded input and
+ * (out-1)*stride plus the extent. Kernels compute window origins and tap
+ * ranges with these in int32 (kernels/kutil.h tmc_tap_range); the
+ * lowering refuses a layer beyond it (plan/lower_conv.c). */
+#define TMC_MAX_WINDOW_SPAN 0x7fffffff
 /* Flatbuffer nesting depth while verifying (the flatbuffers verifier uses 64). */
 #define TMC_MAX_FB_DEPTH 64
 /* Counts in one model: tensors, operators, buffers, operator codes. A

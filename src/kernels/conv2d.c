@@ -123,8 +123,8 @@ static void im2col_row(const tmc_conv2d_params *p, const tmc_dims4 *in,
       p->dilation_w == 1) { /* interior: kh contiguous runs */
     const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c;
     const size_t row_step = (size_t)p->dilation_h * in->w * c;
-    for (ky = 0; ky < f->h; ++ky, d += row_n, row += row_step)
-      tmc_widen_s8(d, row, row_n, off);
+    for (ky = 0; ky < f->h; ++ky, d += row_n) /* no pointer past the last row */
+      tmc_widen_s8(d, row + (size_t)ky * row_step, row_n, off);
     zero_s16(d, kp - k);
     return;
   }

@@ -84,8 +84,9 @@ static void dw_fast(const tmc_depthwise_conv2d_params *p,
         tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
         if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w) {
           const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c_n;
-          for (ky = 0, t = 0; ky < f->h; ++ky, row += x_row)
-            for (kx = 0; kx < f->w; ++kx, ++t) taps[t] = row + kx * x_col;
+          for (ky = 0, t = 0; ky < f->h; ++ky) /* no pointer past the last row */
+            for (kx = 0; kx < f->w; ++kx, ++t)
+              taps[t] = row + (size_t)ky * x_row + (size_t)kx * x_col;
         } else {
           for (ky = 0, t = 0; ky < f->h; ++ky)
             for (kx = 0; kx < f->w; ++kx, ++t)

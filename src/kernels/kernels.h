@@ -166,7 +166,10 @@ TMC_PARAMS_STRUCT(tmc_conv2d_params, TMC_CONV2D_PARAMS_FIELDS)
 
 /* Grouped convolution when filter->c < input->c (groups = in.c / filter.c,
  * out.c / groups filters per group), as TFLite's reference. bias may be NULL.
- * Accumulates in int32 (the compiler checks kh*kw*in_c*255*128 < 2^31).
+ * Accumulates in int32, as TFLite: the compiler checks per output channel
+ * that |bias| + sum |w| * max |x + input_offset| < 2^31 (plan/lower_conv.c;
+ * DEPTHWISE_CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED too), so no sum
+ * wraps.
  * filter_data (OHWI int8) is always needed. The fast path needs one group
  * and scratch of tmc_conv2d_s8_scratch_bytes (min(TMC_CONV2D_PIXELS,
  * output pixels) int16 im2col rows of kh*kw*in_c rounded up to 16, 2-byte

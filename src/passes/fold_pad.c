@@ -49,6 +49,30 @@ static bool foldable(tmc_graph *g, const tmc_op *pad, int32_t before[4], int32_t
   return true;
 }
 
+/* Whether the convolution's window extent and its padding plus the PAD's
+ * stay in int32 (y: the PAD's output, which the convolution reads now).
+ * Otherwise the PAD is left alone, and the lowering refuses the
+ * convolution by name. */
+static bool pads_fit(const tmc_tensor *y, const tmc_tensor *w, const tmc_conv_attr *c,
+                     const int32_t before[4], const int32_t after[4]) {
+  const int64_t eh = (int64_t)(w->dims[1] - 1) * c->dilation_h + 1;
+  const int64_t ew = (int64_t)(w->dims[2] - 1) * c->dilation_w + 1;
+  if (eh > INT32_MAX || ew > INT32_MAX) return false;
+  int64_t pad[4] = {c->pad_top, c->pad_bottom, c->pad_left, c->pad_right};
+  if (!c->explicit_pad) { /* TFLite's padding: at most extent - 1 */
+    tmc_window wh = tmc_window_geometry(y->dims[1], w->dims[1], c->stride_h, c->dilation_h,
+                                        c->padding);
+    tmc_window ww = tmc_window_geometry(y->dims[2], w->dims[2], c->stride_w, c->dilation_w,
+                                        c->padding);
+    pad[0] = wh.before;
+    pad[1] = wh.after;
+    pad[2] = ww.before;
+    pad[3] = ww.after;
+  }
+  return pad[0] + before[1] <= INT32_MAX && pad[1] + after[1] <= INT32_MAX &&
+         pad[2] + before[2] <= INT32_MAX && pad[3] + after[2] <= INT32_MAX;
+}
+
 tmc_status tmc_pass_fold_pad(tmc_graph *g, tmc_diag *d) {
   (void)d;
   for (int32_t i = 0; i < g->n_ops; i++) {
@@ -60,6 +84,7 @@ tmc_status tmc_pass_fold_pad(tmc_graph *g, tmc_diag *d) {
     tmc_tensor *x = &g->tensors[pad->in[0]], *y = &g->tensors[pad->out[0]];
     const tmc_tensor *w = tmc_op_input(g, conv, 1);
     tmc_conv_attr *c = &conv->attr.conv;
+    if (!pads_fit(y, w, c, before, after)) continue;
     if (!c->explicit_pad) {
       tmc_window wh = tmc_window_geometry(y->dims[1], w->dims[1], c->stride_h,
                                           c->dilation_h, c->padding);

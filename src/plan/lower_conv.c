@@ -2,9 +2,142 @@
  * TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D. A fast
  * path (kernels.h) is chosen here when the kernel will take it; then its
  * requant table replaces bias, multiplier and shift, which are left NULL. */
+#include <stdio.h>
+
+#include "base/limits.h"
 #include "ir/geometry.h"
 #include "lower.h"
 #include "quant.h"
+
+/* ---- arithmetic ranges ------------------------------------------------------
+ * Checked here, at compile time, so the kernels (and the generated C) run
+ * without overflow for every layer tmc accepts:
+ * 1. window geometry, per axis (check_extent before TFLite's padding is
+ *    computed, check_span after): the filter's extent (k-1)*dilation+1
+ *    (TRANSPOSE_CONV, which steps through its taps by the stride: plus the
+ *    stride), then pad_before + in + dilation - 1 (the largest
+ *    numerator of tmc_tap_range), pad_before + in + pad_after, and
+ *    (out-1)*stride + extent (the last window's end from the first window's
+ *    origin) all stay within TMC_MAX_WINDOW_SPAN (base/limits.h). With these
+ *    the window origins, tap ranges and tap indices of kernels/kutil.h,
+ *    conv2d.c, depthwise_conv2d.c, pooling.c and transpose_conv.c fit int32;
+ *    TFLite's padding is at most extent - 1 per side, so it fits too.
+ * 2. accumulators (check_acc): TFLite's int8 kernels add bias and every
+ *    tap's (w + filter_offset) * (x + input_offset) in int32 (no int64 path:
+ *    tmc compiles int8 activations only, and TFLite's int8 reference
+ *    kernels accumulate in int32). Per output channel, from the constant
+ *    weights and bias, |bias| + sum |w + filter_offset| * max |x +
+ *    input_offset| must fit int32: it bounds every partial sum in any order
+ *    and the bias add, so neither the plain nor the fast paths wrap. The
+ *    fast paths' own folded sums are bounded again by tmc_requant_prepare.
+ *    AVERAGE_POOL_2D sums count = the product of min(filter, input) per
+ *    axis int8 values, then adds or subtracts count / 2 to round: 128 *
+ *    count + count / 2 must fit int32. */
+
+/* The attribute and dimension names of one window axis, for messages. */
+typedef struct axis_names {
+  const char *dilation, *stride, *filter, *pad_before, *pad_after, *extent, *units;
+} axis_names;
+
+static const axis_names conv_h = {"dilation_h_factor", "stride_h", "filter height",
+                                  "pad_top", "pad_bottom", "height", "rows"};
+static const axis_names conv_w = {"dilation_w_factor", "stride_w", "filter width",
+                                  "pad_left", "pad_right", "width", "columns"};
+static const axis_names pool_h = {"", "stride_h", "filter_height",
+                                  "pad_top", "pad_bottom", "height", "rows"};
+static const axis_names pool_w = {"", "stride_w", "filter_width",
+                                  "pad_left", "pad_right", "width", "columns"};
+
+#define SPAN_MAX ((int64_t)TMC_MAX_WINDOW_SPAN)
+
+/* Step 1 of the window checks: the extent (plus the stride when the kernel
+ * steps through the taps by it: strided), before the padding. */
+static tmc_status check_extent(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
+                               int32_t k, int32_t stride, int32_t dilation, bool strided) {
+  const int64_t ext = (int64_t)(k > 0 ? k - 1 : 0) * dilation + 1;
+  if (ext > SPAN_MAX)
+    return tmc_lower_fail(l, op, "%s %d with a %s of %d spans %lld input %s "
+                          "((k-1)*dilation+1), beyond the kernels' int32 window "
+                          "arithmetic (TMC_MAX_WINDOW_SPAN %lld)", n->dilation, dilation,
+                          n->filter, k, (long long)ext, n->units, (long long)SPAN_MAX);
+  if (strided && ext + stride - 1 > SPAN_MAX)
+    return tmc_lower_fail(l, op, "%s %d with a window of %lld input %s reaches %lld, beyond "
+                          "the kernels' int32 window arithmetic (TMC_MAX_WINDOW_SPAN %lld)",
+                          n->stride, stride, (long long)ext, n->units,
+                          (long long)(ext + stride - 1), (long long)SPAN_MAX);
+  return TMC_OK;
+}
+
+/* Step 1 of the window checks for both axes. */
+static tmc_status check_extents(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
+                                const axis_names *nw, int32_t kh, int32_t kw, int32_t sh,
+                                int32_t sw, int32_t dh, int32_t dw, bool strided) {
+  TMC_TRY(check_extent(l, op, nh, kh, sh, dh, strided));
+  return check_extent(l, op, nw, kw, sw, dw, strided);
+}
+
+/* Step 2 of the window checks along one axis: in input elements (of what:
+ * "input", or "output" for TRANSPOSE_CONV's conv view), out windows. */
+static tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
+                             const char *what, int64_t in, int64_t out, int32_t k,
+                             int32_t stride, int32_t dilation, int32_t before,
+                             int32_t after) {
+  const int64_t ext = (int64_t)(k > 0 ? k - 1 : 0) * dilation + 1;
+  if (before < 0 || after < 0)
+    return tmc_lower_fail(l, op, "%s %d, %s %d: expected >= 0", n->pad_before, before,
+                          n->pad_after, after);
+  if (before + in + dilation - 1 > SPAN_MAX || before + in + after > SPAN_MAX) {
+    char dil[80] = "";
+    if (dilation > 1) snprintf(dil, sizeof dil, " (%s %d)", n->dilation, dilation);
+    return tmc_lower_fail(l, op, "%s %d and %s %d around an %s %s of %lld%s reach %lld, "
+                          "beyond the kernels' int32 window arithmetic (TMC_MAX_WINDOW_SPAN "
+                          "%lld)", n->pad_before, before, n->pad_after, after, what, n->extent,
+                          (long long)in, dil,
+                          (long long)(before + in + (after > dilation - 1 ? after
+                                                                          : dilation - 1)),
+                          (long long)SPAN_MAX);
+  }
+  if (out > 0 && (out - 1) * stride + ext > SPAN_MAX)
+    return tmc_lower_fail(l, op, "%s %d over %lld windows of %lld input %s spans %lld, "
+                          "beyond the kernels' int32 window arithmetic (TMC_MAX_WINDOW_SPAN "
+                          "%lld)", n->stride, stride, (long long)out, (long long)ext, n->units,
+                          (long long)((out - 1) * stride + ext), (long long)SPAN_MAX);
+  return TMC_OK;
+}
+
+/* Step 2 for a conv or pool window of x (NHWC) onto y. */
+static tmc_status check_window(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
+                               const axis_names *nw, const tmc_tensor *x, const tmc_tensor *y,
+                               const tmc_step_window *w) {
+  TMC_TRY(check_span(l, op, nh, "input", x->dims[1], y->dims[1], w->kh, w->sh, w->dh,
+                     w->pad_top, w->pad_bottom));
+  return check_span(l, op, nw, "input", x->dims[2], y->dims[2], w->kw, w->sw, w->dw,
+                    w->pad_left, w->pad_right);
+}
+
+/* Step 2 of the accumulator checks: channels output channels, channel c
+ * summing taps weights w[c * ch_step + k * tap_step] of tensor wt (bias b
+ * decoded as bias, or none). */
+static tmc_status check_acc(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *wt,
+                            const tmc_tensor *b, const int32_t *bias, int32_t channels,
+                            int32_t taps, size_t ch_step, size_t tap_step,
+                            int32_t input_offset, int32_t filter_offset) {
+  const int8_t *w = wt->is_const && wt->data ? (const int8_t *)wt->data : NULL;
+  const int64_t xmax = tmc_s8_max_abs_x(input_offset);
+  for (int32_t c = 0; c < channels; c++) {
+    const int64_t ws = tmc_acc_weight_sum(w, taps, ch_step, tap_step, c, filter_offset);
+    const int64_t bv = bias ? bias[c] : 0, bm = bv < 0 ? -bv : bv;
+    if (bm + ws * xmax <= INT32_MAX) continue;
+    char bias_name[160] = "";
+    if (b) snprintf(bias_name, sizeof bias_name, ", bias tensor %d '%s'", b->id, b->name);
+    return tmc_lower_fail(l, op, "output channel %d (weights tensor %d '%s'%s): |bias| "
+                          "%lld + sum |weight| %lld x %lld (the largest |input - zero "
+                          "point|) = %lld, beyond the int32 accumulator of TFLite's int8 "
+                          "kernel", c, wt->id, wt->name, bias_name, (long long)bm,
+                          (long long)ws, (long long)xmax, (long long)(bm + ws * xmax));
+  }
+  return TMC_OK;
+}
 
 /* Per-channel multipliers and shifts of a conv-like op (channels entries,
  * tables of the step). */
@@ -29,13 +162,16 @@ static tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
 }
 
 /* The raster window of a conv or pool: TFLite's padding rule
- * (tmc_window_geometry) unless a pass made the padding explicit. */
+ * (tmc_window_geometry) unless a pass made the padding explicit. A
+ * one-tap axis has dilation 1: any dilation gives the same window, and 1
+ * keeps the kernels' tap arithmetic small. */
 static tmc_step_window conv_window(const tmc_tensor *x, int32_t kh, int32_t kw, int32_t sh,
                                    int32_t sw, int32_t dh, int32_t dw, tmc_padding padding,
                                    const tmc_conv_attr *explicit_pad) {
   tmc_window wh = tmc_window_geometry(x->dims[1], kh, sh, dh, padding);
   tmc_window ww = tmc_window_geometry(x->dims[2], kw, sw, dw, padding);
-  tmc_step_window w = {kh, kw, sh, sw, dh, dw, wh.before, wh.after, ww.before, ww.after};
+  tmc_step_window w = {kh, kw, sh, sw, kh == 1 ? 1 : dh, kw == 1 ? 1 : dw,
+                       wh.before, wh.after, ww.before, ww.after};
   if (explicit_pad && explicit_pad->explicit_pad) {
     w.pad_top = explicit_pad->pad_top;
     w.pad_bottom = explicit_pad->pad_bottom;
@@ -76,8 +212,12 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->in_dims = tmc_lower_dims4(x);
   st->filter_dims = tmc_lower_dims4(w);
   st->out_dims = tmc_lower_dims4(y);
+  TMC_TRY(check_extents(l, op, &conv_h, &conv_w, w->dims[1], w->dims[2], c->stride_h,
+                        c->stride_w, w->dims[1] == 1 ? 1 : c->dilation_h,
+                        w->dims[2] == 1 ? 1 : c->dilation_w, false));
   st->win = conv_window(x, w->dims[1], w->dims[2], c->stride_h, c->stride_w, c->dilation_h,
                         c->dilation_w, c->padding, c);
+  TMC_TRY(check_window(l, op, &conv_h, &conv_w, x, y, &st->win));
   int32_t cout = y->dims[3];
   const int32_t *mult, *shift;
   int32_t lo, hi;
@@ -86,6 +226,12 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->weights = (const int8_t *)w->data;
   st->bias = b ? tmc_lower_const_i32(l, b) : NULL;
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
+  if (dw)
+    TMC_TRY(check_acc(l, op, w, b, st->bias, cout, w->dims[1] * w->dims[2], 1, (size_t)cout,
+                      -tmc_lower_zp(x), 0));
+  else
+    TMC_TRY(check_acc(l, op, w, b, st->bias, cout, w->dims[1] * w->dims[2] * w->dims[3],
+                      (size_t)w->dims[1] * w->dims[2] * w->dims[3], 1, -tmc_lower_zp(x), 0));
   if (dw) {
     st->kernel = TMC_K_DEPTHWISE_CONV2D;
     tmc_depthwise_conv2d_params *p = TMC_PARAMS(st, tmc_depthwise_conv2d_params);
@@ -144,9 +290,15 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   st->out_dims = tmc_lower_dims4(y);
   tmc_transpose_conv_params *p = TMC_PARAMS(st, tmc_transpose_conv_params);
   /* TFLite pads a transpose conv as a conv over an input of its output's
-   * size (dilation 1). */
+   * size (dilation 1); its windows are the input's pixels. */
+  TMC_TRY(check_extents(l, op, &conv_h, &conv_w, w->dims[1], w->dims[2], c->stride_h,
+                        c->stride_w, 1, 1, true));
   tmc_step_window pw = conv_window(y, w->dims[1], w->dims[2], c->stride_h, c->stride_w, 1, 1,
                                    c->padding, NULL);
+  TMC_TRY(check_span(l, op, &conv_h, "output", y->dims[1], x->dims[1], pw.kh, pw.sh, 1,
+                     pw.pad_top, pw.pad_bottom));
+  TMC_TRY(check_span(l, op, &conv_w, "output", y->dims[2], x->dims[2], pw.kw, pw.sw, 1,
+                     pw.pad_left, pw.pad_right));
   p->pad_top = pw.pad_top;
   p->pad_bottom = pw.pad_bottom;
   p->pad_left = pw.pad_left;
@@ -160,6 +312,8 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   st->weights = (const int8_t *)w->data;
   st->bias = b ? tmc_lower_const_i32(l, b) : NULL;
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
+  TMC_TRY(check_acc(l, op, w, b, st->bias, w->dims[0], w->dims[1] * w->dims[2] * w->dims[3],
+                    (size_t)w->dims[1] * w->dims[2] * w->dims[3], 1, p->input_offset, 0));
   st->scratch_bytes = tmc_transpose_conv_s8_scratch_bytes(&st->out_dims);
   return TMC_OK;
 }
@@ -185,6 +339,8 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->weights = (const int8_t *)w->data;
   st->bias = b ? tmc_lower_const_i32(l, b) : NULL;
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
+  TMC_TRY(check_acc(l, op, w, b, st->bias, st->units, st->depth, (size_t)st->depth, 1,
+                    p->input_offset, p->filter_offset));
   tmc_requant_ch *rq = tmc_lower_table(l, st, (size_t)st->units, sizeof *rq);
   if (rq == NULL) return TMC_ERR_NOMEM;
   if (tmc_requant_prepare(st->units, p->multiplier, p->shift, p->per_channel, st->bias,
@@ -210,8 +366,25 @@ tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->kernel = op->kind == TMC_OP_AVERAGE_POOL_2D ? TMC_K_AVG_POOL : TMC_K_MAX_POOL;
   st->in_dims = tmc_lower_dims4(x);
   st->out_dims = tmc_lower_dims4(y);
+  TMC_TRY(check_extents(l, op, &pool_h, &pool_w, c->filter_h, c->filter_w, c->stride_h,
+                        c->stride_w, 1, 1, false));
   st->win = conv_window(x, c->filter_h, c->filter_w, c->stride_h, c->stride_w, 1, 1,
                         c->padding, NULL);
+  TMC_TRY(check_window(l, op, &pool_h, &pool_w, x, y, &st->win));
+  if (st->kernel == TMC_K_AVG_POOL) {
+    /* the int32 sum of a window clipped to the input, |x| <= 128 each,
+     * then -+ count / 2 to round (TFLite's AveragePool) */
+    const int64_t rows = c->filter_h < x->dims[1] ? c->filter_h : x->dims[1];
+    const int64_t cols = c->filter_w < x->dims[2] ? c->filter_w : x->dims[2];
+    const int64_t count = rows * cols;
+    if (count * 128 + count / 2 > INT32_MAX)
+      return tmc_lower_fail(l, op, "a filter_height %d x filter_width %d window over a %d x %d "
+                            "input averages up to %lld int8 values (|sum| up to %lld, %lld with "
+                            "the rounding's half count), beyond the int32 accumulator of "
+                            "TFLite's int8 kernel", c->filter_h, c->filter_w, x->dims[1],
+                            x->dims[2], (long long)count, (long long)(count * 128),
+                            (long long)(count * 128 + count / 2));
+  }
   tmc_pool_params *p = TMC_PARAMS(st, tmc_pool_params);
   p->stride_h = c->stride_h;
   p->stride_w = c->stride_w;

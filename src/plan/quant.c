@@ -437,6 +437,22 @@ static int64_t max_abs_x(int32_t input_offset) {
   return -lo > hi ? -lo : hi;
 }
 
+int64_t tmc_s8_max_abs_x(int32_t input_offset) { return max_abs_x(input_offset); }
+
+int64_t tmc_acc_weight_sum(const int8_t *w, int32_t taps, size_t ch_step, size_t tap_step,
+                           int32_t c, int32_t filter_offset) {
+  const int64_t fo = filter_offset;
+  int64_t sum = 0;
+  int32_t k;
+  if (w == NULL) return (int64_t)taps * (128 + (fo < 0 ? -fo : fo));
+  w += (size_t)c * ch_step;
+  for (k = 0; k < taps; ++k) {
+    const int64_t v = (int64_t)w[(size_t)k * tap_step] + fo;
+    sum += v < 0 ? -v : v;
+  }
+  return sum;
+}
+
 int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
                                 int32_t input_offset) {
   return (int64_t)filter->h * filter->w * filter->c * 128 *

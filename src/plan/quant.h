@@ -149,6 +149,19 @@ int64_t tmc_fully_connected_s8_acc_bound(int32_t accum_depth,
                                          int32_t input_offset,
                                          int32_t filter_offset);
 
+/* Accumulator range of the conv-like kernels (CONV_2D, DEPTHWISE_CONV_2D,
+ * TRANSPOSE_CONV, FULLY_CONNECTED), which add bias + sum over the taps of
+ * (w + filter_offset) * (x + input_offset) in int32 as TFLite's int8
+ * reference kernels do. tmc_s8_max_abs_x: the largest |x + input_offset|
+ * over int8 x. tmc_acc_weight_sum: sum over k < taps of
+ * |w[c * ch_step + k * tap_step] + filter_offset| for channel c (every |w|
+ * taken as 128 when w is NULL: not a constant). |bias[c]| + this sum times
+ * tmc_s8_max_abs_x bounds every partial sum the kernels form, in any order;
+ * the lowering refuses a layer where it exceeds INT32_MAX. */
+int64_t tmc_s8_max_abs_x(int32_t input_offset);
+int64_t tmc_acc_weight_sum(const int8_t *w, int32_t taps, size_t ch_step, size_t tap_step,
+                           int32_t c, int32_t filter_offset);
+
 /* The fast DEPTHWISE_CONV_2D's requantization bias: out[c] = bias[c] (0 if
  * NULL) + input_offset * sum over taps of w[c], saturated to int32
  * (tmc_requant_prepare then refuses it); pass out to tmc_requant_prepare.
