@@ -14,9 +14,14 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   int32_t axes[TMC_MAX_RANK];
   for (int64_t i = 0; i < ax->elems; i++) axes[i] = (int32_t)tmc_tensor_int(ax, i);
   st->kernel = TMC_K_MEAN;
-  if (tmc_mean_prepare(x->rank, x->dims, (int32_t)ax->elems, axes, tmc_lower_scale(x), tmc_lower_zp(x),
-                       tmc_lower_scale(y), tmc_lower_zp(y), TMC_PARAMS(st, tmc_mean_params)) != 0)
-    return tmc_lower_fail(l, op, "axes out of range");
+  int r = tmc_mean_prepare(x->rank, x->dims, (int32_t)ax->elems, axes, tmc_lower_scale(x),
+                           tmc_lower_zp(x), tmc_lower_scale(y), tmc_lower_zp(y),
+                           TMC_PARAMS(st, tmc_mean_params));
+  if (r == -2)
+    return tmc_lower_fail(l, op, "averages %lld values per output, beyond the int32 sum of "
+                          "TFLite's int8 kernel (at most %d)", (long long)(x->elems / y->elems),
+                          INT32_MAX / 255);
+  if (r != 0) return tmc_lower_unsupported(l, op, "MEAN of a %d-dim input", x->rank);
   return TMC_OK;
 }
 

@@ -262,7 +262,10 @@ int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,
   }
   for (d = 0; d < rank; ++d)
     if (p->reduce[d]) num *= dims[d];
-  if (num <= 0 || num > INT32_MAX) return -1;
+  if (num <= 0) return -1;
+  /* The kernel's int32 sum and input_zp * num (TFLite's arithmetic): each
+   * at most 128 * num, their difference 255 * num. */
+  if (num > INT32_MAX / 255) return -2;
   p->num_elements = (int32_t)num;
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;

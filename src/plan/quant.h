@@ -86,7 +86,9 @@ void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                      float out_scale, int32_t out_zp, int activation,
                      tmc_mul_params *p);
 
-/* MEAN over axes (negative allowed, duplicates ignored). -1 on bad axes. */
+/* MEAN over axes (negative allowed, duplicates ignored). -1 on bad axes or
+ * rank, -2 when more values are averaged than the kernel's int32 sum holds
+ * (INT32_MAX / 255). */
 int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,
                      const int32_t *axes, float input_scale, int32_t input_zp,
                      float output_scale, int32_t output_zp,

@@ -681,6 +681,15 @@ static void test_mean_axes(void **state) {
   y = act(&w, "y", SHAPE(1, 1, 1, 8), 0.05f, 0);
   with_params(&w, TMC_TFL_OP_MEAN, x, &ax, 1, y, &o);
   EXPECT_IR(&w, TMC_ERR_MODEL, "op 0 MEAN: axis 5 is out of range for 4 dims");
+
+  /* 4096 x 2057 values into one int32 sum: past INT32_MAX / 255. */
+  lw_init(&w);
+  x = act(&w, "x", SHAPE(1, 4096, 2057, 2), 0.05f, 0);
+  ax = ci32(&w, "axes", SHAPE(2), V(1, 2));
+  y = act(&w, "y", SHAPE(1, 1, 1, 2), 0.05f, 0);
+  with_params(&w, TMC_TFL_OP_MEAN, x, &ax, 1, y, &o);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 MEAN: averages 8425472 values per output, beyond the "
+              "int32 sum of TFLite's int8 kernel (at most 8421504)");
 }
 
 static void test_pad_values(void **state) {
