@@ -49,7 +49,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # broken setup.
 absent() {
   if [ "${CI:-}" = true ]; then
-    fail "CI=true, but $* (scripts/setup.sh --tests installs it); a skip under CI is a failure"
+    fail "CI=true, but $*: CI always has ../shared and what scripts/setup.sh --tests installs, so a skip is a failure"
   fi
   skip "$*"
 }
