@@ -55,6 +55,10 @@ absent() {
 }
 
 mcu=$shared/bench/mcu
+# The image's file lists are split on blanks.
+case "$shared$tmp" in
+  *[[:space:]]*) fail "$shared or $tmp holds a blank; this script cannot pass such paths on" ;;
+esac
 [ -d "$shared/golden" ] || absent "$shared/golden is absent"
 command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
   absent "arm-none-eabi-gcc is absent (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
