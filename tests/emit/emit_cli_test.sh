@@ -662,34 +662,15 @@ CEOF
       need_file "$shared/golden/$m/seed1.input.int8.bin"
       run 0 compile "$shared/models/$m.tflite" -o "$tmp/$m" --io int8 --name "$m"
     done
-    c_array() {
-      printf 'static const int8_t %s[%d] = {\n' "$1" "$(wc -c <"$2" | tr -d ' ')"
-      od -An -v -td1 "$2" | awk '{ s = "  "; for (i = 1; i <= NF; i++) s = s $i ","; print s }'
-      printf '};\n'
-    }
+    # The main (tests/mcu/mcu_main.sh): golden seed 1 embedded, one bench
+    # region per invoke, exit 0 only when both outputs match.
     main="$tmp/mcu_main.c"
-    {
-      printf '#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\n#include "bench.h"\n'
-      for m in lenet vww; do
-        printf '#include "%s.h"\n' "$m"
-        c_array "${m}_in" "$shared/golden/$m/seed1.input.int8.bin"
-        c_array "${m}_want" "$shared/golden/$m/seed1.output0.int8.bin"
-        printf 'static _Alignas(%s_ARENA_ALIGN) unsigned char %s_mem[%s_ARENA_BYTES];\n\n' \
-          "$(echo $m | tr '[:lower:]' '[:upper:]')" "$m" "$(echo $m | tr '[:lower:]' '[:upper:]')"
-      done
-      printf 'int main(void) {\n  int bad = 0;\n'
-      for m in lenet vww; do
-        M=$(echo $m | tr '[:lower:]' '[:upper:]')
-        printf '  {\n    %s_status s;\n' "$m"
-        printf '    memcpy(%s_input0(%s_mem), %s_in, sizeof %s_in);\n' "$m" "$m" "$m" "$m"
-        printf '    bench_begin();\n    s = %s_invoke(%s_mem, sizeof %s_mem);\n    bench_end();\n' "$m" "$m" "$m"
-        printf '    if (s != %s_OK || memcmp(%s_output0(%s_mem), %s_want, sizeof %s_want) != 0) {\n' \
-          "$M" "$m" "$m" "$m" "$m"
-        printf '      printf("%s: %%s, output differs from the golden\\n", %s_status_str(s));\n      bad = 1;\n' "$m" "$m"
-        printf '    } else {\n      printf("%s: output equals the golden\\n");\n    }\n  }\n' "$m"
-      done
-      printf '  return bad;\n}\n'
-    } >"$main"
+    sh "$(dirname "$0")/../mcu/mcu_main.sh" \
+      -m lenet -i "$shared/golden/lenet/seed1.input.int8.bin" \
+      -o "$shared/golden/lenet/seed1.output0.int8.bin" \
+      -m vww -i "$shared/golden/vww/seed1.input.int8.bin" \
+      -o "$shared/golden/vww/seed1.output0.int8.bin" >"$main" 2>"$tmp/err" ||
+      fail "tests/mcu/mcu_main.sh failed"
     srcs="$main"
     for m in lenet vww; do srcs="$srcs $(ls "$tmp/$m"/*.c | tr '\n' ' ')"; done
     ready=$(bash -c 'BENCH_DIR=$(cd "$1" && pwd) && . "$BENCH_DIR/harness/common.sh" && for t in arm-none-eabi-gcc arm-none-eabi-size arm-none-eabi-nm "$(bench_qemu)"; do command -v "$t" >/dev/null || exit 1; done && bench_plugin_ready && echo yes' sh "$mcu" 2>/dev/null)
@@ -723,8 +704,8 @@ CEOF
       >"$tmp/out" 2>"$tmp/err"
     rc=$?
     [ "$rc" -eq 0 ] || fail "the Cortex-M7 image with lenet and vww exited $rc"
-    out_has "lenet: output equals the golden"
-    out_has "vww: output equals the golden"
+    out_has "lenet: 1 output(s) equal the golden"
+    out_has "vww: 1 output(s) equal the golden"
     pairs=$(awk '$1 == "INSNS_REGION_PAIRS" { print $2 }' "$tmp/out")
     [ "$pairs" = 2 ] || fail "expected 2 bench regions, got '$pairs'"
     stack=$(awk '$1 == "STACK_REGION_BYTES" { print $2 }' "$tmp/out")

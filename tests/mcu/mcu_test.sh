@@ -1,0 +1,255 @@
+#!/bin/sh
+# mcu_test.sh CASE TMC SHARED: the C that 'tmc compile' generates, built for
+# Cortex-M and run under QEMU with the shared MCU bench (SHARED/bench/mcu:
+# arm-none-eabi-gcc, mps2-an500 Cortex-M7 / mps2-an386 Cortex-M4), every
+# output byte compared with the goldens. CTest runs one test per case
+# (tests/mcu/CMakeLists.txt, label mcu). Exits 0 when all match, 1 naming
+# each model or op case and core that does not, 77 (skip) when the bench,
+# its tools or SHARED are absent; with CI=true such a skip is a failure.
+#
+# Cases (CORE: m7 = -mcpu=cortex-m7 -mfpu=fpv5-d16, m4 = -mcpu=cortex-m4
+# -mfpu=fpv4-sp-d16, both -mfloat-abi=hard; -O2 -std=c11 -Wall -Wextra
+# -Werror -pedantic):
+#   models_CORE   the shared int8 models (--io int8; MODELS below) in one
+#                 image, golden seed 1 (input and every int8 output);
+#                 keyword_scrambled and trained_lstm_int8 are named as not
+#                 run (int16 / SVDF / LSTM: tmc refuses them for now), and a
+#                 model in SHARED/models on neither list fails the test
+#   ops_CORE      SHARED/golden/ops: every TMC_MCU_OPS_EVERY-th case
+#                 (default 1: all of them)
+#   opsv2_CORE    ops-v2's int8 stateless cases (as emit_ops_test.sh): every
+#                 TMC_MCU_OPSV2_EVERY-th (default 12); m4 starts one case
+#                 after m7, so that the two cores cover different cases
+#                 Op cases are compiled without --io int8 (as emit_ops_test.sh)
+#                 and batched TMC_MCU_BATCH (default 40) cases per image.
+#   compile       every generated .c of the models and of every
+#                 TMC_MCU_COMPILE_EVERY-th ops case (default 3) compiles with
+#                 -std=c11 -Wall -Wextra -Werror -pedantic -O2 for Cortex-M0
+#                 (-mthumb, soft float), Cortex-M33 (fpv5-sp-d16) and
+#                 Cortex-M55 (-mfpu=auto: MVE and FPU), warning-free; not run
+#                 (the bench's boards emulate the M4 and M7 only)
+set -u
+
+case_name=mcu_${1:?case}
+tmc=${2:?path of tmc}
+shared=${3:?shared folder}
+. "$(dirname "$0")/../testlib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+unset CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
+
+# Models run (their int8 golden seed 1) and models tmc refuses for now.
+MODELS="vww lenet detection mcunetv2_large"
+REFUSED="keyword_scrambled trained_lstm_int8"
+STRICT="-std=c11 -Wall -Wextra -Werror -pedantic"
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -le 2 ] || jobs=2
+
+# absent WHAT: skip (77), or fail under CI=true, where the setup installs
+# everything (scripts/setup.sh --tests) and a test that did not run is a
+# broken setup.
+absent() {
+  if [ "${CI:-}" = true ]; then
+    fail "CI=true, but $*: CI always has ../shared and what scripts/setup.sh --tests installs, so a skip is a failure"
+  fi
+  skip "$*"
+}
+
+mcu=$shared/bench/mcu
+# The image's file lists are split on blanks.
+case "$shared$tmp" in
+  *[[:space:]]*) fail "$shared or $tmp holds a blank; this script cannot pass such paths on" ;;
+esac
+[ -d "$shared/golden" ] || absent "$shared/golden is absent"
+command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
+  absent "arm-none-eabi-gcc is absent (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+printf '#include <string.h>\n#include <stdint.h>\n#include <stdio.h>\n' >"$tmp/p.c"
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -c "$tmp/p.c" -o "$tmp/p.o" 2>/dev/null ||
+  absent "arm-none-eabi-gcc has no C library headers (libnewlib-arm-none-eabi)"
+
+kind=${case_name#mcu_}
+core=${kind##*_}
+kind=${kind%_*}
+case $kind in
+  models | ops | opsv2) ;;
+  compile) core="" ;;
+  *) fail "unknown case '$1'" ;;
+esac
+case $core in
+  m7) cpu_flags="-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16" ;;
+  m4) cpu_flags="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16" ;;
+  "") cpu_flags="" ;;
+  *) fail "unknown core '$core'" ;;
+esac
+core_name=$(echo "$core" | sed 's/^m/Cortex-M/')
+
+# Running needs the bench, bash (its scripts), QEMU and the plugin.
+if [ -n "$core" ]; then
+  [ -x "$mcu/run.sh" ] || absent "$mcu/run.sh (the MCU bench) is absent"
+  command -v bash >/dev/null 2>&1 || absent "bash is absent (the bench's scripts)"
+  ready=$(bash -c 'BENCH_DIR=$(cd "$1" && pwd) && . "$BENCH_DIR/harness/common.sh" &&
+    for t in arm-none-eabi-size arm-none-eabi-nm "$(bench_qemu)"; do
+      command -v "$t" >/dev/null || exit 1; done && bench_plugin_ready && echo yes' sh "$mcu" 2>/dev/null)
+  [ "$ready" = yes ] ||
+    absent "QEMU or the bench's plugin is not set up (bash $mcu/setup.sh)"
+fi
+
+# ops_cases SUITE EVERY OFFSET: the sample of SUITE's cases in scope, one a
+# line, into $tmp/cases.
+ops_cases() {
+  oc_ix=$shared/golden/$1/index.txt
+  [ -f "$oc_ix" ] || absent "$oc_ix is absent"
+  awk -v suite="$1" -v every="$2" -v off="$3" '
+    /^#/ || NF < 2 { next }
+    suite == "ops-v2" && ($3 ~ /int16/ || $4 ~ /int16/ || $2 == "SVDF" ||
+                          $2 == "UNIDIRECTIONAL_SEQUENCE_LSTM") { next }
+    { if (n++ % every == off % every) print $1 }' "$oc_ix" >"$tmp/cases"
+}
+
+# gen_op SUITE CASE: tmc compile of one op case into $tmp/g/CASE (name CASE);
+# appends its mcu_main.sh arguments to $tmp/args.
+gen_op() {
+  go_d=$shared/golden/$1
+  run 0 compile "$go_d/$2.tflite" -o "$tmp/g/$2" --name "$2"
+  printf ' -m %s' "$2" >>"$tmp/args"
+  [ -f "$go_d/$2/seed1.input.bin" ] && printf ' -i %s' "$go_d/$2/seed1.input.bin" >>"$tmp/args"
+  go_k=1
+  while [ -f "$go_d/$2/seed1.input$go_k.bin" ]; do
+    printf ' -i %s' "$go_d/$2/seed1.input$go_k.bin" >>"$tmp/args"
+    go_k=$((go_k + 1))
+  done
+  go_k=0
+  while [ -f "$go_d/$2/seed1.output$go_k.bin" ]; do
+    printf ' -o %s' "$go_d/$2/seed1.output$go_k.bin" >>"$tmp/args"
+    go_k=$((go_k + 1))
+  done
+  [ "$go_k" -gt 0 ] || fail "$1/$2 has no golden output"
+}
+
+# gen_model NAME: tmc compile --io int8 of a shared model into $tmp/g/NAME;
+# appends its mcu_main.sh arguments (golden seed 1, int8) to $tmp/args.
+gen_model() {
+  gm_g=$shared/golden/$1
+  [ -f "$shared/models/$1.tflite" ] || absent "$shared/models/$1.tflite is absent"
+  [ -f "$gm_g/seed1.input.int8.bin" ] || absent "$gm_g/seed1.input.int8.bin is absent"
+  run 0 compile "$shared/models/$1.tflite" -o "$tmp/g/$1" --io int8 --name "$1"
+  printf ' -m %s -i %s' "$1" "$gm_g/seed1.input.int8.bin" >>"$tmp/args"
+  gm_k=0
+  while [ -f "$gm_g/seed1.output$gm_k.int8.bin" ]; do
+    printf ' -o %s' "$gm_g/seed1.output$gm_k.int8.bin" >>"$tmp/args"
+    gm_k=$((gm_k + 1))
+  done
+}
+
+# run_image WHAT: builds $tmp/g/* with $tmp/args's main for $core and runs
+# it under QEMU; records each model that does not match in $tmp/problems.
+run_image() {
+  # shellcheck disable=SC2046
+  sh "$here/mcu_main.sh" $(cat "$tmp/args") >"$tmp/main.c" || fail "mcu_main.sh failed ($1)"
+  ri_inc=""
+  for ri_d in "$tmp"/g/*; do ri_inc="$ri_inc -I $ri_d"; done
+  # shellcheck disable=SC2086
+  CPU_FLAGS="$cpu_flags" CFLAGS="-O2 $STRICT" bash "$mcu/run.sh" --cpu "$core" --timeout 600 \
+    $ri_inc "$tmp/main.c" "$tmp"/g/*/*.c -lm >"$tmp/out" 2>"$tmp/err"
+  ri_rc=$?
+  # The program's lines (before the bench's header) that are not a match.
+  sed '/^---- bench:/,$d' "$tmp/out" | grep -v ': [0-9]* output(s) equal the golden$' |
+    sed "s/^/$core_name: /" >>"$tmp/problems"
+  ri_ok=$(grep -c ': [0-9]* output(s) equal the golden$' "$tmp/out")
+  passed=$((passed + ri_ok))
+  if [ "$ri_rc" -ne 0 ] && [ "$ri_rc" -ne 1 ]; then
+    echo "$core_name: $1: run.sh exited $ri_rc: $(grep -v '^[[:space:]]*$' "$tmp/err" | head -n 3 | tr '\n' ' ')" >>"$tmp/problems"
+  fi
+  ri_i=$(awk '$1 == "INSNS_TOTAL" { print $2 }' "$tmp/out")
+  insns=$((insns + ${ri_i:-0}))
+  images=$((images + 1))
+  rm -rf "$tmp/g" "$tmp/args"
+  mkdir "$tmp/g"
+  : >"$tmp/args"
+}
+
+# compile_all: every generated .c below $tmp/g, for each of the cores not
+# run, with -Werror (warnings fail too).
+compile_all() {
+  for ca_cpu in "-mcpu=cortex-m0 -mthumb -mfloat-abi=soft" \
+    "-mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16" \
+    "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard -mfpu=auto"; do
+    rm -rf "$tmp/o"
+    mkdir "$tmp/o"
+    # Basenames are unique: every file carries its model's name.
+    # shellcheck disable=SC2086
+    (cd "$tmp/o" && find "$tmp/g" -name '*.c' -print0 | xargs -0 -P "$jobs" -n 16 \
+      arm-none-eabi-gcc $ca_cpu -O2 $STRICT -c) >"$tmp/out" 2>"$tmp/err" ||
+      fail "${ca_cpu%% *}: the generated C does not compile: $(head -n 5 "$tmp/err")"
+    [ -s "$tmp/err" ] && fail "${ca_cpu%% *}: the compiler printed: $(head -n 5 "$tmp/err")"
+    ca_n=$(find "$tmp/o" -name '*.o' | wc -l | tr -d ' ')
+    echo "${ca_cpu%% *} ${ca_cpu#* }: $ca_n files compile ($STRICT -O2)"
+  done
+}
+
+mkdir "$tmp/g"
+: >"$tmp/args"
+: >"$tmp/problems"
+passed=0
+insns=0
+images=0
+case $kind in
+  models)
+    # Every model of SHARED/models is on one of the two lists.
+    for f in "$shared"/models/*.tflite; do
+      [ -f "$f" ] || continue
+      n=$(basename "$f" .tflite)
+      case " $MODELS $REFUSED " in
+        *" $n "*) ;;
+        *) fail "$f is on neither list of mcu_test.sh (MODELS, REFUSED): add it" ;;
+      esac
+    done
+    total=0
+    for m in $MODELS; do gen_model "$m"; total=$((total + 1)); done
+    run_image "$MODELS"
+    echo "$core_name (QEMU): $passed of $total models ($MODELS)" \
+      "equal the goldens; $insns instructions executed"
+    echo "not run: $REFUSED (int16 / SVDF / LSTM operators, which tmc refuses for now)"
+    ;;
+  ops | opsv2)
+    suite=ops
+    every=${TMC_MCU_OPS_EVERY:-1}
+    if [ "$kind" = opsv2 ]; then
+      suite=ops-v2
+      every=${TMC_MCU_OPSV2_EVERY:-12}
+    fi
+    off=0
+    [ "$core" = m4 ] && off=1
+    batch=${TMC_MCU_BATCH:-40}
+    ops_cases "$suite" "$every" "$off"
+    total=$(wc -l <"$tmp/cases" | tr -d ' ')
+    [ "$total" -gt 0 ] || fail "no case of $suite in scope"
+    i=0
+    while read -r c; do
+      gen_op "$suite" "$c"
+      i=$((i + 1))
+      [ $((i % batch)) -eq 0 ] && run_image "$suite cases $((i - batch + 1))..$i"
+    done <"$tmp/cases"
+    [ -s "$tmp/args" ] && run_image "$suite cases ..$i"
+    which="all $total cases in scope"
+    [ "$every" -gt 1 ] && which="$total cases in scope (every ${every}th, from #$off)"
+    echo "$core_name (QEMU): $passed of $which of $suite equal the goldens, in $images" \
+      "images; $insns instructions executed"
+    ;;
+  compile)
+    for m in $MODELS; do gen_model "$m"; done
+    ops_cases ops "${TMC_MCU_COMPILE_EVERY:-3}" 0
+    while read -r c; do gen_op ops "$c"; done <"$tmp/cases"
+    echo "models $MODELS and $(wc -l <"$tmp/cases" | tr -d ' ') ops cases:"
+    compile_all
+    ;;
+esac
+
+if [ "$kind" != compile ] && [ "$passed" -ne "$total" ] && [ ! -s "$tmp/problems" ]; then
+  echo "$core_name: only $passed of $total matched, with no message naming the others" >>"$tmp/problems"
+fi
+if [ -s "$tmp/problems" ]; then
+  echo "FAIL [$case_name]: $(wc -l <"$tmp/problems" | tr -d ' ') problem(s):" >&2
+  head -n 60 "$tmp/problems" >&2
+  exit 1
+fi
+exit 0
