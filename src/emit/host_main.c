@@ -21,21 +21,24 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                    "  (void)op;\n  (void)macs;\n  if (phase == 0)\n    layer_start = clock();\n"
                    "  else\n    layer_ms[layer] += (double)(clock() - layer_start) * 1000.0 / "
                    "CLOCKS_PER_SEC;\n}\n\n", N, n);
-  tmc_buf_printf(m, "static int read_input(const char *path, void *dst, long bytes) {\n"
-                 "  FILE *f = fopen(path, \"rb\");\n  long n;\n"
-                 "  if (f == NULL) {\n    fprintf(stderr, \"cannot open %%s\\n\", path);\n    return 1;\n  }\n"
-                 "  n = (long)fread(dst, 1, (size_t)bytes, f);\n"
-                 "  if (n != bytes || fgetc(f) != EOF) {\n"
-                 "    fprintf(stderr, \"%%s: expected %%ld bytes\\n\", path, bytes);\n"
-                 "    fclose(f);\n    return 1;\n  }\n  fclose(f);\n  return 0;\n}\n\n"
-                 "static int write_output(const char *dir, int k, const void *src, long bytes) {\n"
-                 "  char path[4096];\n  FILE *f;\n  int ok;\n"
-                 "  snprintf(path, sizeof path, \"%%s/output%%d.bin\", dir, k);\n"
-                 "  f = fopen(path, \"wb\");\n"
-                 "  if (f == NULL) {\n    fprintf(stderr, \"cannot write %%s\\n\", path);\n    return 1;\n  }\n"
-                 "  ok = fwrite(src, 1, (size_t)bytes, f) == (size_t)bytes;\n"
-                 "  ok = (fclose(f) == 0) && ok;\n"
-                 "  if (!ok) fprintf(stderr, \"cannot write %%s\\n\", path);\n  return !ok;\n}\n\n");
+  /* A model without inputs (all constant) or outputs gets no unused helper. */
+  if (e->g->n_inputs > 0)
+    tmc_buf_printf(m, "static int read_input(const char *path, void *dst, long bytes) {\n"
+                   "  FILE *f = fopen(path, \"rb\");\n  long n;\n"
+                   "  if (f == NULL) {\n    fprintf(stderr, \"cannot open %%s\\n\", path);\n    return 1;\n  }\n"
+                   "  n = (long)fread(dst, 1, (size_t)bytes, f);\n"
+                   "  if (n != bytes || fgetc(f) != EOF) {\n"
+                   "    fprintf(stderr, \"%%s: expected %%ld bytes\\n\", path, bytes);\n"
+                   "    fclose(f);\n    return 1;\n  }\n  fclose(f);\n  return 0;\n}\n\n");
+  if (e->g->n_outputs > 0)
+    tmc_buf_printf(m, "static int write_output(const char *dir, int k, const void *src, long bytes) {\n"
+                   "  char path[4096];\n  FILE *f;\n  int ok;\n"
+                   "  snprintf(path, sizeof path, \"%%s/output%%d.bin\", dir, k);\n"
+                   "  f = fopen(path, \"wb\");\n"
+                   "  if (f == NULL) {\n    fprintf(stderr, \"cannot write %%s\\n\", path);\n    return 1;\n  }\n"
+                   "  ok = fwrite(src, 1, (size_t)bytes, f) == (size_t)bytes;\n"
+                   "  ok = (fclose(f) == 0) && ok;\n"
+                   "  if (!ok) fprintf(stderr, \"cannot write %%s\\n\", path);\n  return !ok;\n}\n\n");
   tmc_buf_printf(m, "int main(int argc, char **argv) {\n  %s_status status;\n"
                  "  if (argc != %s_NUM_INPUTS + 2) {\n"
                  "    fprintf(stderr, \"usage: %%s INPUT... OUTDIR (%%d input%%s)\\n\", argv[0], "
