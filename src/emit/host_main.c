@@ -16,11 +16,12 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                  "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n\n"
                  "#define %s_DEFAULT_ARENA\n#include \"%s.h\"\n\n", n, n, n, N, n);
   if (e->o->profile)
-    tmc_buf_printf(m, "static clock_t layer_start;\nstatic double layer_ms[%s_NUM_LAYERS];\n\n"
+    tmc_buf_printf(m, "static clock_t layer_start;\n"
+                   "static double layer_ms[%s_NUM_LAYERS > 0 ? %s_NUM_LAYERS : 1];\n\n"
                    "void %s_profile(int layer, const char *op, uint32_t macs, int phase) {\n"
                    "  (void)op;\n  (void)macs;\n  if (phase == 0)\n    layer_start = clock();\n"
                    "  else\n    layer_ms[layer] += (double)(clock() - layer_start) * 1000.0 / "
-                   "CLOCKS_PER_SEC;\n}\n\n", N, n);
+                   "CLOCKS_PER_SEC;\n}\n\n", N, N, n);
   /* A model without inputs (all constant) or outputs gets no unused helper. */
   if (e->g->n_inputs > 0)
     tmc_buf_printf(m, "static int read_input(const char *path, void *dst, long bytes) {\n"
@@ -61,7 +62,7 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                    "(int)boxes[i].cls,\n             (double)boxes[i].score, (double)boxes[i].x1, "
                    "(double)boxes[i].y1,\n             (double)boxes[i].x2, (double)boxes[i].y2);\n"
                    "  }\n", e->n, e->n, e->n);
-  if (e->o->profile)
+  if (e->o->profile && e->plan->n_steps > 0) /* no NAME_layers[] without layers */
     tmc_buf_printf(m, "  {\n    int i;\n    double total = 0;\n"
                    "    printf(\"%%5s  %%-24s %%12s %%10s\\n\", \"layer\", \"op\", \"MACs\", \"ms\");\n"
                    "    for (i = 0; i < %s_NUM_LAYERS; i++) {\n"
