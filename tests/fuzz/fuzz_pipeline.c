@@ -223,6 +223,14 @@ static const uint8_t option_types[] = {
 #undef TMC_TFL_OPT
 };
 
+/* The builtin codes tmc compiles and their options tables (ir/ops.def). */
+static const struct { int16_t code, opts; } op_codes[] = {
+#define TMC_OP(kind, code, opts, ...) {code, opts},
+#include "ir/ops.def"
+#undef TMC_OP
+};
+#define N_OP_CODES ((int32_t)(sizeof op_codes / sizeof op_codes[0]))
+
 /* Sets the table type of o (every field zero, as an empty table gives for
  * all but a few defaults). */
 static void set_option_type(tmc_tfl_options *o, int type) {
@@ -343,6 +351,24 @@ static void apply(const char *line, tmc_tfl_model *m, tmc_arena *a, plan_choice 
   if (!strcmp(kw, "ngin") || !strcmp(kw, "ngout")) {
     tmc_ivec *v = kw[2] == 'i' ? &sg->inputs : &sg->outputs;
     if (sscanf(line, "%*s %ld %lld", &x, &z) == 2) resize_ivec(a, v, (int32_t)x, (int32_t)z);
+    return;
+  }
+  if (!strcmp(kw, "code") || !strcmp(kw, "recode")) {
+    /* code K V: opcode K becomes builtin V; recode OP V: OP's opcode does,
+     * and OP's options become V's table (as they were if already so). */
+    if (sscanf(line, "%*s %ld %lld", &x, &z) != 2) return;
+    if (kw[0] == 'r') {
+      tmc_tfl_operator *op = op_at(sg, x);
+      if (op == NULL) return;
+      for (int32_t i = 0; i < N_OP_CODES; i++)
+        if (op_codes[i].code == z && op->options.type != op_codes[i].opts)
+          set_option_type(&op->options, op_codes[i].opts);
+      x = (long)op->opcode_index;
+    }
+    if (x >= 0 && x < m->n_opcodes) {
+      m->opcodes[x].code = m->opcodes[x].builtin_code = (int32_t)z;
+      m->opcodes[x].deprecated_builtin_code = z < 127 ? (int32_t)z : 127;
+    }
     return;
   }
   if (!strcmp(kw, "dynamic")) { /* tensor x: no buffer, and a graph input */
@@ -706,8 +732,11 @@ static void gen(tmc_tfl_model *m, char *l, size_t cap) {
                pick(2) ? v->n - 1 + 2 * pick(2) : pick(6), some_index(sg));
       break;
     }
-    case 20: /* the opcode */
-      if (op)
+    case 20: /* the opcode, or what an opcode is */
+      if (op && pick(3) == 0)
+        snprintf(l, cap, pick(2) ? "recode %d %d" : "code %d %d",
+                 pick(2) ? o : pick(m->n_opcodes), op_codes[pick(N_OP_CODES)].code);
+      else if (op)
         snprintf(l, cap, "opcode %d %d", o,
                  pick(6) ? pick(m->n_opcodes) : pick(2) ? m->n_opcodes : nasty_int());
       break;
@@ -1345,8 +1374,16 @@ int main(int argc, char **argv) {
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   double elapsed = 0;
+  /* The few whole models (not of an operator suite) would be one pick in
+   * hundreds: one iteration in 40 takes one of them, but for those above
+   * 1 MB (seconds per iteration). */
+  int n_big = 0;
+  int *big = malloc((size_t)c.n * sizeof *big);
+  CHECK(big != NULL);
+  for (int k = 0; k < c.n; k++)
+    if (strstr(c.path[k], "/golden/") == NULL && c.len[k] < (1u << 20)) big[n_big++] = k;
   while (iterations < 0 ? elapsed < seconds : st.runs < iterations) {
-    int k = pick(c.n);
+    int k = n_big > 0 && pick(40) == 0 ? big[pick(n_big)] : pick(c.n);
     uint64_t state = rng_state;
     if ((st.runs & 1023) == 0) {
       fprintf(stderr, "\r%ld runs, %ld accepted, %ld compiled: %s (state %llu)          ",
@@ -1369,6 +1406,7 @@ int main(int argc, char **argv) {
          st.runs, c.n, elapsed, st.accepted, st.too_big, st.compiled);
   for (int k = 0; k < c.n; k++) free(names[k]);
   free(names);
+  free(big);
   corpus_free(&c);
   return 0;
 }
