@@ -80,18 +80,35 @@ fi
 echo "fuzz: no crash in $secs s"
 
 # The whole pipeline (tests/fuzz/fuzz_pipeline.c): structure-aware mutations
-# of the operator suites and the shared models, under ASan + UBSan.
+# of the operator suites and the shared models, under ASan + UBSan; every
+# FUZZ_COMPILE_EVERY-th accepted model (default 1000) also has its generated C
+# built with cc under ASan + UBSan and compared with the host runner. The
+# committed recipes (tests/fuzz/pipeline-cases/) must replay clean first. A
+# finding's recipe goes to tests/fuzz/pipeline-found/ (ignored by git) with
+# the mutated model; reduce the recipe by hand, then move it to
+# tests/fuzz/pipeline-cases/ (never the .tflite: it derives from ../shared).
 pbuild=build-fuzz-pipeline
+found=tests/fuzz/pipeline-found
 cmake -S . -B $pbuild -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMC_SANITIZE=ON \
   -DTMC_SHARED_DIR="$shared" >/dev/null
-cmake --build $pbuild -j"$jobs" --target fuzz_pipeline >/dev/null
-pseed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-echo "== fuzz_pipeline for $secs s, seed $pseed"
-if ! $pbuild/tests/fuzz/fuzz_pipeline --seconds "$secs" --seed "$pseed" \
-    "$shared/golden/ops" "$shared/golden/ops-v2" "$shared/models" 2>"$pbuild/progress.log"; then
-  tr '\r' '\n' <"$pbuild/progress.log" | tail -n 40
-  echo "fuzz: the pipeline fuzzer found a problem; the last progress line names the model and"
-  echo "fuzz: state: $pbuild/tests/fuzz/fuzz_pipeline --replay STATE FILE reproduces it"
+cmake --build $pbuild -j"$jobs" --target fuzz_pipeline example_model >/dev/null
+if ! $pbuild/tests/fuzz/fuzz_pipeline --shared "$shared" --cases tests/fuzz/pipeline-cases \
+    >"$pbuild/cases.log" 2>&1; then
+  tail -n 40 "$pbuild/cases.log"
+  echo "fuzz: a recipe in tests/fuzz/pipeline-cases/ does not replay clean; fix it first" >&2
   exit 1
 fi
+mkdir -p "$found"
+pseed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "== fuzz_pipeline for $secs s, seed $pseed (findings go to $found/)"
+if ! $pbuild/tests/fuzz/fuzz_pipeline --seconds "$secs" --seed "$pseed" --shared "$shared" \
+    --save-dir "$found" --compile-every "${FUZZ_COMPILE_EVERY:-1000}" \
+    "$shared/golden/ops" "$shared/golden/ops-v2" "$shared/models" \
+    "$pbuild/examples/tiny_cnn.tflite" 2>"$pbuild/progress.log"; then
+  tr '\r' '\n' <"$pbuild/progress.log" | tail -n 60
+  echo "fuzz: the pipeline fuzzer found a problem: its recipe is printed above and saved in"
+  echo "fuzz: $found/; $pbuild/tests/fuzz/fuzz_pipeline --shared $shared --case FILE replays it"
+  exit 1
+fi
+tr '\r' '\n' <"$pbuild/progress.log" | tail -n 1
 echo "fuzz: the pipeline fuzzer found nothing in $secs s"

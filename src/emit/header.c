@@ -187,8 +187,11 @@ void tmc_emit_header(emitter *e) {
                    " * (phase 1) each layer. */\n"
                    "void %s_profile(int layer, const char *op, uint32_t macs, int phase);\n\n"
                    "typedef struct %s_layer {\n  const char *op;\n  uint32_t macs;\n"
-                   "  uint32_t weight_bytes;\n  uint32_t activation_bytes;\n} %s_layer;\n"
-                   "extern const %s_layer %s_layers[%s_NUM_LAYERS];\n", n, n, n, n, n, N);
+                   "  uint32_t weight_bytes;\n  uint32_t activation_bytes;\n} %s_layer;\n", n, n,
+                   n);
+    /* No table for a model without layers: C has no zero-size arrays. */
+    if (e->plan->n_steps > 0)
+      tmc_buf_printf(h, "extern const %s_layer %s_layers[%s_NUM_LAYERS];\n", n, n, N);
   }
   tmc_buf_printf(h, "\n#ifdef %s_DEFAULT_ARENA\n"
                  "_Alignas(%s_ARENA_ALIGN) unsigned char %s_arena[%s_ARENA_BYTES];\n"

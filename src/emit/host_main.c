@@ -16,26 +16,30 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                  "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n\n"
                  "#define %s_DEFAULT_ARENA\n#include \"%s.h\"\n\n", n, n, n, N, n);
   if (e->o->profile)
-    tmc_buf_printf(m, "static clock_t layer_start;\nstatic double layer_ms[%s_NUM_LAYERS];\n\n"
+    tmc_buf_printf(m, "static clock_t layer_start;\n"
+                   "static double layer_ms[%s_NUM_LAYERS > 0 ? %s_NUM_LAYERS : 1];\n\n"
                    "void %s_profile(int layer, const char *op, uint32_t macs, int phase) {\n"
                    "  (void)op;\n  (void)macs;\n  if (phase == 0)\n    layer_start = clock();\n"
                    "  else\n    layer_ms[layer] += (double)(clock() - layer_start) * 1000.0 / "
-                   "CLOCKS_PER_SEC;\n}\n\n", N, n);
-  tmc_buf_printf(m, "static int read_input(const char *path, void *dst, long bytes) {\n"
-                 "  FILE *f = fopen(path, \"rb\");\n  long n;\n"
-                 "  if (f == NULL) {\n    fprintf(stderr, \"cannot open %%s\\n\", path);\n    return 1;\n  }\n"
-                 "  n = (long)fread(dst, 1, (size_t)bytes, f);\n"
-                 "  if (n != bytes || fgetc(f) != EOF) {\n"
-                 "    fprintf(stderr, \"%%s: expected %%ld bytes\\n\", path, bytes);\n"
-                 "    fclose(f);\n    return 1;\n  }\n  fclose(f);\n  return 0;\n}\n\n"
-                 "static int write_output(const char *dir, int k, const void *src, long bytes) {\n"
-                 "  char path[4096];\n  FILE *f;\n  int ok;\n"
-                 "  snprintf(path, sizeof path, \"%%s/output%%d.bin\", dir, k);\n"
-                 "  f = fopen(path, \"wb\");\n"
-                 "  if (f == NULL) {\n    fprintf(stderr, \"cannot write %%s\\n\", path);\n    return 1;\n  }\n"
-                 "  ok = fwrite(src, 1, (size_t)bytes, f) == (size_t)bytes;\n"
-                 "  ok = (fclose(f) == 0) && ok;\n"
-                 "  if (!ok) fprintf(stderr, \"cannot write %%s\\n\", path);\n  return !ok;\n}\n\n");
+                   "CLOCKS_PER_SEC;\n}\n\n", N, N, n);
+  /* A model without inputs (all constant) or outputs gets no unused helper. */
+  if (e->g->n_inputs > 0)
+    tmc_buf_printf(m, "static int read_input(const char *path, void *dst, long bytes) {\n"
+                   "  FILE *f = fopen(path, \"rb\");\n  long n;\n"
+                   "  if (f == NULL) {\n    fprintf(stderr, \"cannot open %%s\\n\", path);\n    return 1;\n  }\n"
+                   "  n = (long)fread(dst, 1, (size_t)bytes, f);\n"
+                   "  if (n != bytes || fgetc(f) != EOF) {\n"
+                   "    fprintf(stderr, \"%%s: expected %%ld bytes\\n\", path, bytes);\n"
+                   "    fclose(f);\n    return 1;\n  }\n  fclose(f);\n  return 0;\n}\n\n");
+  if (e->g->n_outputs > 0)
+    tmc_buf_printf(m, "static int write_output(const char *dir, int k, const void *src, long bytes) {\n"
+                   "  char path[4096];\n  FILE *f;\n  int ok;\n"
+                   "  snprintf(path, sizeof path, \"%%s/output%%d.bin\", dir, k);\n"
+                   "  f = fopen(path, \"wb\");\n"
+                   "  if (f == NULL) {\n    fprintf(stderr, \"cannot write %%s\\n\", path);\n    return 1;\n  }\n"
+                   "  ok = fwrite(src, 1, (size_t)bytes, f) == (size_t)bytes;\n"
+                   "  ok = (fclose(f) == 0) && ok;\n"
+                   "  if (!ok) fprintf(stderr, \"cannot write %%s\\n\", path);\n  return !ok;\n}\n\n");
   tmc_buf_printf(m, "int main(int argc, char **argv) {\n  %s_status status;\n"
                  "  if (argc != %s_NUM_INPUTS + 2) {\n"
                  "    fprintf(stderr, \"usage: %%s INPUT... OUTDIR (%%d input%%s)\\n\", argv[0], "
@@ -58,7 +62,7 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                    "(int)boxes[i].cls,\n             (double)boxes[i].score, (double)boxes[i].x1, "
                    "(double)boxes[i].y1,\n             (double)boxes[i].x2, (double)boxes[i].y2);\n"
                    "  }\n", e->n, e->n, e->n);
-  if (e->o->profile)
+  if (e->o->profile && e->plan->n_steps > 0) /* no NAME_layers[] without layers */
     tmc_buf_printf(m, "  {\n    int i;\n    double total = 0;\n"
                    "    printf(\"%%5s  %%-24s %%12s %%10s\\n\", \"layer\", \"op\", \"MACs\", \"ms\");\n"
                    "    for (i = 0; i < %s_NUM_LAYERS; i++) {\n"

@@ -68,7 +68,7 @@ tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
   if (e->decl.data) tmc_buf_write(c, e->decl.data, e->decl.len);
   tmc_buf_printf(c, "\n");
   if (e->arrays.data) tmc_buf_write(c, e->arrays.data, e->arrays.len);
-  if (e->o->profile) {
+  if (e->o->profile && e->plan->n_steps > 0) {
     tmc_buf_printf(c, "\nconst %s_layer %s_layers[%s_NUM_LAYERS] = {\n", e->n, e->n, e->up);
     for (int32_t s = 0; s < e->plan->n_steps; s++) {
       const tmc_step *st = &e->plan->steps[s];

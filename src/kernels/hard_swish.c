@@ -19,14 +19,17 @@ static int16_t sdhm16(int16_t a, int16_t b) {
   return (int16_t)(((int32_t)a * (int32_t)b) / (1 << 15));
 }
 
+/* TFLite SaturatingLeftShift for int16, 0 <= amount <= 31: in 64 bits, as
+ * TFLite's int32 product overflows from amount 16 on for large values. */
 static int16_t sat_shl16(int16_t v, int amount) {
-  const int32_t r = (int32_t)v * (1 << amount);
-  return (int16_t)tmc_clamp_i32(r, INT16_MIN, INT16_MAX);
+  const int64_t r = (int64_t)v * ((int64_t)1 << amount);
+  return (int16_t)(r < INT16_MIN ? INT16_MIN : r > INT16_MAX ? INT16_MAX : r);
 }
 
-/* gemmlowp RoundingDivideByPOT for int16. */
+/* gemmlowp RoundingDivideByPOT for int16, 0 <= e <= 31 (its mask is
+ * (1ll << e) - 1 cut to 16 bits: all ones from e = 16 on). */
 static int16_t rdbp16(int16_t x, int e) {
-  const int16_t mask = (int16_t)((1 << e) - 1);
+  const int16_t mask = (int16_t)(((int64_t)1 << e) - 1);
   const int16_t remainder = (int16_t)(x & mask);
   const int16_t threshold = (int16_t)((mask >> 1) + (x < 0 ? 1 : 0));
   return (int16_t)((x >> e) + (remainder > threshold ? 1 : 0));

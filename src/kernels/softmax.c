@@ -37,8 +37,11 @@ void tmc_softmax_s8(const tmc_softmax_params *p, int32_t outer,
             diff, p->input_multiplier, p->input_left_shift);
         const int32_t e =
             tmc_fp_exp_on_negative_values(rescaled, kScaledDiffIntegerBits);
+        /* From a sum of 2^9 on the exponent passes 31, beyond
+         * RoundingDivideByPOT's range (TFLite shifts by it all the same):
+         * the product is below 2^31, so the exact quotient rounds to 0. */
         const int32_t unsat =
-            tmc_rdbp(tmc_srdhm(shifted_scale, e), (int)exponent);
+            exponent > 31 ? 0 : tmc_rdbp(tmc_srdhm(shifted_scale, e), (int)exponent);
         y[c] = tmc_sat_s8(unsat - 128);
       } else {
         y[c] = -128;

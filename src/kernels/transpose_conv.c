@@ -27,18 +27,22 @@ void tmc_transpose_conv_s8(const tmc_transpose_conv_params *p,
         for (oc = 0; oc < out->c; ++oc) {
           int32_t acc = 0, ky, kx, ic;
           /* ky == ty (mod stride), 0 <= ky < kh, 0 <= iy < in.h */
+          /* Each loop stops before its next index would pass ty (tx): a
+           * stride near INT32_MAX would overflow the increment. */
           for (ky = ty % p->stride_h; ky < f->h && ky <= ty; ky += p->stride_h) {
             const int32_t iy = (ty - ky) / p->stride_h;
-            if (iy >= in->h) continue;
-            for (kx = tx % p->stride_w; kx < f->w && kx <= tx;
-                 kx += p->stride_w) {
-              const int32_t ix = (tx - kx) / p->stride_w;
-              const int8_t *px, *pw;
-              if (ix >= in->w) continue;
-              px = x + (((size_t)b * in->h + iy) * in->w + ix) * ic_n;
-              pw = w + (((size_t)oc * f->h + ky) * f->w + kx) * ic_n;
-              for (ic = 0; ic < ic_n; ++ic) acc += (px[ic] + off) * pw[ic];
+            if (iy < in->h) {
+              for (kx = tx % p->stride_w; kx < f->w && kx <= tx; kx += p->stride_w) {
+                const int32_t ix = (tx - kx) / p->stride_w;
+                if (ix < in->w) {
+                  const int8_t *px = x + (((size_t)b * in->h + iy) * in->w + ix) * ic_n;
+                  const int8_t *pw = w + (((size_t)oc * f->h + ky) * f->w + kx) * ic_n;
+                  for (ic = 0; ic < ic_n; ++ic) acc += (px[ic] + off) * pw[ic];
+                }
+                if (p->stride_w > tx - kx) break;
+              }
             }
+            if (p->stride_h > ty - ky) break;
           }
           if (bias) acc = tmc_wrap_add(acc, bias[oc]); /* TFLite's int32 add, wrapping */
           acc = tmc_mbqm(acc, p->multiplier[oc], p->shift[oc]) +

@@ -159,9 +159,26 @@ static tmc_status check_shifts(tmc_lowerer *l, const tmc_op *op, const tmc_step 
   return TMC_OK;
 }
 
+/* The kernels read weights as int8: the constant input they come from must
+ * be INT8 (the IR's type rules skip constant parameter inputs; a UINT8 or
+ * BOOL tensor of the same bytes would otherwise pass, and the generated C
+ * would declare it unsigned). */
+static tmc_status check_weights(tmc_lowerer *l, const tmc_op *op, const tmc_step *st) {
+  if (st->weights == NULL) return TMC_OK;
+  for (int k = 0; k < op->n_in; k++) {
+    const tmc_tensor *t = tmc_op_input(l->g, op, k);
+    if (t && t->data == (const uint8_t *)st->weights && t->type != TMC_I8)
+      return tmc_lower_unsupported(l, op, "input %d (tensor %d '%s'): %s weights, tmc's "
+                                   "kernels take INT8", k, t->id, t->name,
+                                   tmc_dtype_name(t->type));
+  }
+  return TMC_OK;
+}
+
 static tmc_status lower_op(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(params_constant(l, op));
   TMC_TRY(lowerers[tmc_op_desc_of(op->kind)->lower](l, op, st));
+  TMC_TRY(check_weights(l, op, st));
   return check_shifts(l, op, st);
 }
 

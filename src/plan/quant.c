@@ -336,6 +336,11 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
   tmc_quantize_multiplier((double)relu_ratio, &m32, &e);
   p->reluish_multiplier_fixedpoint_int16 = tmc_downscale_multiplier_int16(m32);
   p->reluish_multiplier_exponent = e;
+  /* The kernel shifts by the exponents (RoundingDivideByPOT, SaturatingLeftShift),
+   * which take 0..31: extreme input scales give more. */
+  if (p->output_multiplier_exponent < -31 || p->reluish_multiplier_exponent < -31 ||
+      p->reluish_multiplier_exponent > 32)
+    return -1;
   return p->output_multiplier_exponent <= 0 ? 0 : -1;
 }
 
