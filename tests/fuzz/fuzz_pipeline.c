@@ -25,7 +25,7 @@
  *
  * Usage:
  *   fuzz_pipeline [--seconds N] [--iterations N] [--seed S] [--save-dir DIR]
- *                 [--compile-every N] [--shared DIR] [--huge-dilations] FILE|DIR...
+ *                 [--compile-every N] [--shared DIR] FILE|DIR...
  *   fuzz_pipeline --case RECIPE... [--shared DIR] [--write-model OUT]
  *   fuzz_pipeline --cases DIR [--shared DIR]   (DIR's .txt files; CTest)
  *   fuzz_pipeline --replay STATE FILE          (the iteration a progress
@@ -531,12 +531,6 @@ static void apply(const char *line, tmc_tfl_model *m, tmc_arena *a, plan_choice 
 
 /* ---- the generator: one random edit line for model m ---- */
 
-/* Dilations near INT32_MAX overflow the window arithmetic of the conv
- * lowering and kernels (the owner of that work fixes them; the recipes are
- * in tests/fuzz/pipeline-open/): without --huge-dilations the generator keeps
- * dilation factors small so the other findings stay reachable. */
-static int huge_dilations;
-
 /* A tensor: half the time an operand of a random operator. */
 static int32_t some_tensor(tmc_tfl_subgraph *sg) {
   if (sg->n_operators > 0 && pick(2)) {
@@ -696,8 +690,6 @@ static void gen(tmc_tfl_model *m, char *l, size_t cap) {
         snprintf(l, cap, "opt %d %s %d", o, name, pick(3) ? pick(8) - 1 : (int8_t)rnd());
       else if (kind == K_BOOL)
         snprintf(l, cap, "opt %d %s %d", o, name, !*(bool *)p);
-      else if (kind == K_I32 && !huge_dilations && !strncmp(name, "dilation_", 9))
-        snprintf(l, cap, "opt %d %s %d", o, name, pick(12) - 2); /* see --huge-dilations */
       else if (kind == K_I32)
         snprintf(l, cap, "opt %d %s %d", o, name, small_or_nasty());
       else if (kind == K_F32)
@@ -1306,8 +1298,6 @@ int main(int argc, char **argv) {
       cases = argv[++i];
     else if (!strcmp(argv[i], "--case") && more)
       case_files[n_case_files++] = argv[++i];
-    else if (!strcmp(argv[i], "--huge-dilations"))
-      huge_dilations = 1;
     else if (!strcmp(argv[i], "--write-model") && more)
       write_model = argv[++i];
     else if (!strcmp(argv[i], "--replay") && i + 2 < argc) {
