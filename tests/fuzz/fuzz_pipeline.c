@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +46,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fuzz_death.h"
 
 #include "base/arena.h"
 #include "base/file.h"
@@ -58,7 +59,6 @@
 #include "reader/tflite.h"
 #include "reader/tflite_write.h"
 
-extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 /* A sanitizer report ends in abort(), so the SIGABRT handler prints the
  * recipe even where the runtime calls no death callback (UBSan). */
 const char *__ubsan_default_options(void);
@@ -824,26 +824,6 @@ static void report_finding(void) {
   }
 }
 
-static void on_signal(int sig) {
-  report_finding();
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
-static void install_report(void) {
-  static const int sigs[] = {SIGABRT, SIGFPE, SIGILL, SIGBUS, SIGSEGV};
-  int sanitized = __sanitizer_set_death_callback != NULL;
-  if (sanitized) __sanitizer_set_death_callback(report_finding);
-  for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
-    if (sanitized && (sigs[k] == SIGSEGV || sigs[k] == SIGBUS)) continue;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sigs[k], &sa, NULL);
-  }
-}
-
 /* ---- one iteration ---- */
 
 static int known_status(tmc_status s) {
@@ -1312,7 +1292,7 @@ int main(int argc, char **argv) {
   }
   const char *shared = shared_dir(shared_opt);
   cur.save_dir = save_dir;
-  install_report();
+  tmc_fuzz_on_death(report_finding);
   static recipe r;
   run_stats st = {0};
   if (cases) {
@@ -1368,7 +1348,7 @@ int main(int argc, char **argv) {
    * hundreds: one iteration in 40 takes one of them, but for those above
    * 1 MB (seconds per iteration). */
   int n_big = 0;
-  int *big = malloc((size_t)c.n * sizeof *big);
+  int *big = malloc((size_t)(c.n > 0 ? c.n : 1) * sizeof *big);
   CHECK(big != NULL);
   for (int k = 0; k < c.n; k++)
     if (strstr(c.path[k], "/golden/") == NULL && c.len[k] < (1u << 20)) big[n_big++] = k;

@@ -21,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuzz_death.h"
 #include "fuzz_reader.h"
 
 #define MAX_INPUT_BYTES (64u << 20) /* larger files are skipped */
 #define MAX_GROWTH 4096             /* bytes a mutated input may grow by */
 
 /* Set by the sanitizer runtimes (ASan, UBSan); NULL in a plain build. */
-extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
 typedef struct input {
   char *path;
@@ -156,28 +156,6 @@ static void report_crash(void) {
   }
   say("\n");
   save_crash_input();
-}
-
-static void on_signal(int sig) {
-  report_crash();
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
-static void install_crash_report(void) {
-  static const int sigs[] = {SIGABRT, SIGFPE, SIGILL, SIGBUS, SIGSEGV};
-  bool sanitized = __sanitizer_set_death_callback != NULL;
-  if (sanitized) __sanitizer_set_death_callback(report_crash);
-  for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) {
-    /* The sanitizers report SIGSEGV and SIGBUS themselves, then call
-     * report_crash; replacing their handlers would lose the stack trace. */
-    if (sanitized && (sigs[k] == SIGSEGV || sigs[k] == SIGBUS)) continue;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sigs[k], &sa, NULL);
-  }
 }
 
 /* ---- inputs ---- */
@@ -557,7 +535,7 @@ int main(int argc, char **argv) {
     add_file(&in, "/dev/null");
   }
   cur.crash_dir = o.crash_dir;
-  install_crash_report();
+  tmc_fuzz_on_death(report_crash);
 
   double t0 = now();
   double deadline = o.seconds > 0 ? t0 + o.seconds : 0;
