@@ -22,7 +22,14 @@
 # inside the invoke (STACK_REGION_BYTES); TFLM + CMSIS-NN's instructions over
 # ours (> 1: tmc executes fewer).
 #
-# Usage: bench/mcu_instructions.sh [MODEL...]   (default: vww lenet detection)
+# --layers adds, per model, the instructions of every layer (a second build
+# with --profile whose hook opens a bench region around each layer; 64
+# layers per run) and their sum per operator kind with instructions per MAC.
+# --cpu m4 counts on the Cortex-M4 (mps2-an386) instead; TFLM's figures are
+# the M7's.
+#
+# Usage: bench/mcu_instructions.sh [--layers] [--cpu m7|m4] [--target T] [MODEL...]
+#        (default models: vww lenet detection; T is tmc compile --target)
 # Environment: TMC_SHARED_DIR (default ../shared), BENCH_MCU (default
 # $TMC_SHARED_DIR/bench/mcu), CFLAGS for run.sh (default -O2).
 set -uo pipefail
@@ -45,6 +52,20 @@ declare -A tflm=([vww]=47455471 [mcunetv2_large]=842017761 [detection]=72720134 
 declare -A tflm_flash=([vww]=719420 [mcunetv2_large]=2399752 [detection]=387060 [lenet]=313548)
 declare -A tflm_arena=([vww]=219684 [mcunetv2_large]=2601988 [detection]=379740 [lenet]=2388)
 
+per_layer=0
+cpu=m7
+target=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --layers) per_layer=1 ;;
+    --cpu) cpu=$2; shift ;;
+    --target) target=(--target "$2"); shift ;;
+    *) break ;;
+  esac
+  shift
+done
+cpu_args=()
+[ "$cpu" = m7 ] || cpu_args=(--cpu "$cpu")
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(vww lenet detection)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tmc-bench-mcu.XXXXXX")
@@ -76,6 +97,41 @@ linked_flash() {
     END { print total + 0 }' "$1"
 }
 
+# layers_report NAME MODEL MAIN-ARGS...: per-layer instructions of NAME
+# (a --profile build, 64 layers a run) into $work/NAME.layers, then the
+# per-layer and per-kind tables to $work/notes.
+layers_report() {
+  local m=$1 model=$2 d="$work/$1.prof" lo=0 out
+  shift 2
+  "$tmc" compile "$model" -o "$d" --io int8 --name "$m" --profile "${target[@]}" \
+    >/dev/null 2>&1 || { echo "  (per-layer build failed)" >>"$work/notes"; return; }
+  : >"$work/$m.layers"
+  while :; do
+    MCU_MAIN_LAYERS=$lo sh tests/mcu/mcu_main.sh "$@" >"$d/main_$lo.c" || return
+    out="$work/$m.prof$lo"
+    "$mcu/run.sh" "${cpu_args[@]}" --timeout 600 -I "$d" "$d/main_$lo.c" "$d"/"$m"*.c \
+      >"$out" 2>/dev/null
+    # Pair n (1-based) is the n-th "layer" line of this run.
+    awk '$1 == "layer" { n++; op[n] = $3; id[n] = $2; mac[n] = $4 }
+         $1 ~ /^INSNS_PAIR_/ { k = substr($1, 12) + 0; ins[k] = $2 }
+         $1 == "INSNS_REGION" { total = $2 }
+         END { if (n == 1) ins[1] = total
+               for (i = 1; i <= n; i++) print id[i], op[i], mac[i], ins[i] }' "$out" >>"$work/$m.layers"
+    [ "$(grep -c '^layer ' "$out")" -eq 64 ] || break
+    lo=$((lo + 64))
+  done
+  {
+    echo "  $m per layer (--profile build; layer op MACs instructions insns/MAC):"
+    awk '{ printf "    %4d %-22s %10d %11d %8s\n", $1, $2, $3, $4, $3 ? sprintf("%.2f", $4 / $3) : "-" }' \
+      "$work/$m.layers"
+    echo "  $m per operator kind (layers, MACs, instructions, insns/MAC, share):"
+    awk '{ n[$2]++; mac[$2] += $3; ins[$2] += $4; all += $4 }
+         END { for (k in n) printf "    %-22s %4d %11d %11d %8s %6.1f%%\n", k, n[k], mac[k], ins[k],
+                 mac[k] ? sprintf("%.2f", ins[k] / mac[k]) : "-", 100 * ins[k] / all }' \
+      "$work/$m.layers" | sort -k4 -n -r
+  } >>"$work/notes"
+}
+
 rows=()
 failed=0 # 1 once a model is missing, fails to compile, build or run, or mismatches
 header=$(printf '%-10s %12s %11s %9s %10s %17s %10s %9s' model "insns/inf" MACs "insns/MAC" \
@@ -89,7 +145,7 @@ for m in "${models[@]}"; do
     continue
   fi
   d="$work/$m"
-  if ! "$tmc" compile "$model" -o "$d" --io int8 --name "$m" >"$work/$m.compile" 2>&1; then
+  if ! "$tmc" compile "$model" -o "$d" --io int8 --name "$m" "${target[@]}" >"$work/$m.compile" 2>&1; then
     rows+=("$(printf '%-10s tmc compile failed: %s' "$m" "$(tail -n 1 "$work/$m.compile")")")
     failed=1
     continue
@@ -116,7 +172,7 @@ for m in "${models[@]}"; do
   srcs=("$main")
   for f in "$d"/*.c; do srcs+=("$f"); done
   keep="$work/$m.keep"
-  "$mcu/run.sh" --keep "$keep" --timeout 600 -I "$d" "${srcs[@]}" >"$work/$m.run" 2>"$work/$m.err"
+  "$mcu/run.sh" "${cpu_args[@]}" --keep "$keep" --timeout 600 -I "$d" "${srcs[@]}" >"$work/$m.run" 2>"$work/$m.err"
   rc=$?
   val() { awk -v k="$1" '$1 == k { print $2 }' "$work/$m.run" | tail -n 1; }
   insns=$(val INSNS_REGION)
@@ -159,11 +215,12 @@ for m in "${models[@]}"; do
     "$flash" "$flash_obj" "$((flash_obj - flash))" >>"$work/notes"
   printf '         whole bench image %s B incl. harness and embedded test data (TFLM+CMSIS-NN image: %s B)\n' \
     "$image" "${tflm_flash[$m]:-?}" >>"$work/notes"
+  [ "$per_layer" -eq 0 ] || layers_report "$m" "$model" "${margs[@]}"
 done
 
 gcc_v=$(arm-none-eabi-gcc -dumpversion 2>/dev/null || echo '?')
 echo
-echo "Cortex-M7 instructions per inference of tmc's generated C (--io int8, golden seed 1)"
+echo "Cortex-$cpu instructions per inference of tmc's generated C (--io int8, golden seed 1${target[*]:+, ${target[*]}})"
 echo "QEMU 7.2 mps2-an500 via ../shared/bench/mcu, arm-none-eabi-gcc $gcc_v ${CFLAGS:--O2}, -mcpu=cortex-m7 -mfpu=fpv5-d16"
 echo
 echo "$header"

@@ -23,11 +23,12 @@ enum {
   TMC_CLI_SEEN_PLANNER = 1u << 1,
   TMC_CLI_SEEN_LIMIT = 1u << 2,
   TMC_CLI_SEEN_PATCH = 1u << 3,
-  TMC_CLI_SEEN_FREE = 1u << 4
+  TMC_CLI_SEEN_TARGET = 1u << 4,
+  TMC_CLI_SEEN_FREE = 1u << 5
 };
 
 /* Parses argv[*i] if it is one of the plan options (--io, --planner,
- * --limit, --patch), advancing *i past its value: 1 when consumed, 0 when
+ * --limit, --patch, --target), advancing *i past its value: 1 when consumed, 0 when
  * not a plan option, -1 after printing a usage error (a bad value, or the
  * option given twice: *seen records the ones given). */
 int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,

@@ -14,7 +14,7 @@
 
 static const char compile_usage[] =
     "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
-    "                   [--planner best|first-fit] [--patch none|auto|SPLIT:RxC]\n"
+    "                   [--planner best|first-fit] [--patch none|auto|SPLIT:RxC] [--target T]\n"
     "                   [--profile] [--main] [--detect CONFIG.json] [--measure-code]\n"
     "\n"
     "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
@@ -31,6 +31,9 @@ static const char compile_usage[] =
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
     "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
     "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
+    "  --target T    generic (default: portable C), cortex-m0, cortex-m4, cortex-m7,\n"
+    "                cortex-m33 or cortex-m55: the kernels chosen per layer (the\n"
+    "                DSP cores' use its SIMD instructions); same output bytes\n"
     "  --profile     call NAME_profile() around each layer; NAME_layers[]\n"
     "  --main        also NAME_main.c and a Makefile: 'make -C DIR' builds\n"
     "                DIR/NAME_run (and a NAME_run target in CMakeLists.txt)\n"

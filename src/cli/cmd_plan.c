@@ -11,7 +11,7 @@
 
 static const char plan_usage[] =
     "usage: tmc plan MODEL [--io int8] [--planner best|first-fit] [--limit BYTES]\n"
-    "                [--patch none|auto|SPLIT:RxC]\n"
+    "                [--patch none|auto|SPLIT:RxC] [--target T]\n"
     "                [--json FILE|-] [--svg FILE]\n"
     "\n"
     "Lays out every activation and scratch buffer in one arena and prints its\n"
@@ -23,6 +23,9 @@ static const char plan_usage[] =
     "  --limit N     fail, naming the peak, when the arena needs more than N bytes\n"
     "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
     "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
+    "  --target T    generic (default: portable C), cortex-m0, cortex-m4, cortex-m7,\n"
+    "                cortex-m33 or cortex-m55: the kernels chosen per layer (the\n"
+    "                DSP cores' use its SIMD instructions); same output bytes\n"
     "  --json FILE   write the plan as JSON ('-' for standard output)\n"
     "  --svg FILE    draw the arena over time\n";
 

@@ -15,7 +15,7 @@
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
     "               [--planner best|first-fit] [--limit BYTES]\n"
-    "               [--patch none|auto|SPLIT:RxC]\n"
+    "               [--patch none|auto|SPLIT:RxC] [--target T]\n"
     "               [--detect CONFIG.json [--score S] [--nms-iou T]]\n"
     "\n"
     "Runs the model on this machine with tmc's kernels and one static arena.\n"
@@ -29,6 +29,9 @@ static const char run_usage[] =
     "  --limit N     fail when the arena needs more than N bytes\n"
     "  --patch P     none (default), auto (search split and grid), or SPLIT:RxC\n"
     "                (run ops up to SPLIT patch by patch on an R x C grid)\n"
+    "  --target T    generic (default: portable C), cortex-m0, cortex-m4, cortex-m7,\n"
+    "                cortex-m33 or cortex-m55: the kernels chosen per layer (the\n"
+    "                DSP cores' use its SIMD instructions); same output bytes\n"
     "  --detect CFG  YOLO post-processing of the heads in CFG (TinyEngine's\n"
     "                detection config): prints the boxes\n"
     "  --score S     detection score threshold (default 0.3)\n"

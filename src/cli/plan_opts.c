@@ -1,5 +1,5 @@
 /* Options shared by the commands that build a plan (run, plan, compile):
- * --io, --planner, --limit, --patch, each at most once. */
+ * --io, --planner, --limit, --patch, --target, each at most once. */
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +13,7 @@ int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
                  : !strcmp(a, "--planner") ? TMC_CLI_SEEN_PLANNER
                  : !strcmp(a, "--limit")   ? TMC_CLI_SEEN_LIMIT
                  : !strcmp(a, "--patch")   ? TMC_CLI_SEEN_PATCH
+                 : !strcmp(a, "--target")  ? TMC_CLI_SEEN_TARGET
                                            : 0;
   if (bit == 0) return 0;
   if (*i + 1 >= argc) {
@@ -40,6 +41,14 @@ int tmc_cli_plan_option(const char *cmd, int argc, char **argv, int *i,
     opts->patch_op = r.split_op;
     opts->patch_rows = r.rows;
     opts->patch_cols = r.cols;
+  } else if (bit == TMC_CLI_SEEN_TARGET) {
+    tmc_target t;
+    if (!tmc_target_parse(v, &t)) {
+      fprintf(stderr, "tmc %s: --target takes generic, cortex-m0, cortex-m4, cortex-m7, "
+              "cortex-m33 or cortex-m55, not '%s'\n", cmd, tmc_cli_esc(v));
+      return -1;
+    }
+    opts->target = t;
   } else if (bit == TMC_CLI_SEEN_PLANNER) {
     if (!strcmp(v, "best"))
       opts->planner = TMC_PLANNER_BEST;

@@ -61,26 +61,14 @@ void tmc_emit_weight_array(emitter *e, const char *type, const char *name, size_
   e->weights_bytes += n * elem_bytes;
 }
 
-/* Positional initialisers in the order of the field list (the struct's
- * declaration order): one line per channel. */
-void tmc_emit_requant_array(emitter *e, const char *name, const tmc_requant_ch *r, size_t n) {
-  tmc_buf_printf(&e->arrays, "static %s_WEIGHTS_ATTR const tmc_requant_ch %s[%zu] = {\n",
-                 e->up, name, n);
-  for (size_t i = 0; i < n; i++) {
-    tmc_buf_printf(&e->arrays, "  {");
-    for (const tmc_field *f = tmc_requant_ch_fields; f->name; f++) {
-      if (f != tmc_requant_ch_fields) tmc_buf_printf(&e->arrays, ", ");
-      tmc_emit_field_value(e, &e->arrays, NULL, f, &r[i]);
-    }
-    tmc_buf_printf(&e->arrays, "},\n");
-  }
-  tmc_buf_printf(&e->arrays, "};\n");
-  e->params_bytes += n * sizeof *r;
-}
-
 void tmc_emit_i32_params(emitter *e, const char *name, const int32_t *v, size_t n) {
   tmc_emit_int_array(e, &e->arrays, "int32_t", name, n, tmc_emit_get_i32, v, true);
   e->params_bytes += n * 4;
+}
+
+void tmc_emit_i8_params(emitter *e, const char *name, const int8_t *v, size_t n) {
+  tmc_emit_int_array(e, &e->arrays, "int8_t", name, n, tmc_emit_get_i8, v, true);
+  e->params_bytes += n;
 }
 
 /* ---- tensors -------------------------------------------------------------- */

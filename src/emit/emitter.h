@@ -40,7 +40,7 @@ void tmc_emit_int_array(emitter *e, tmc_buf *b, const char *type, const char *na
 void tmc_emit_weight_array(emitter *e, const char *type, const char *name, size_t n,
                            long long (*get)(const void *, size_t), const void *src,
                            size_t elem_bytes);
-void tmc_emit_requant_array(emitter *e, const char *name, const tmc_requant_ch *r, size_t n);
+void tmc_emit_i8_params(emitter *e, const char *name, const int8_t *v, size_t n);
 void tmc_emit_i32_params(emitter *e, const char *name, const int32_t *v, size_t n);
 /* The C expression for tensor t: an arena address, a patch-local address or
  * a constant array (written to NAME_weights.c on first use). */

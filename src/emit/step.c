@@ -60,7 +60,7 @@ void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_
       break;
     }
     case TMC_FK_I32P:
-    case TMC_FK_RQP: {
+    case TMC_FK_I8P: {
       const void *p;
       memcpy(&p, at, sizeof p);
       if (p == NULL)
@@ -86,7 +86,7 @@ static void print_struct(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_f
 /* The tables the params point to, as static const arrays of NAME.c. */
 static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *kd) {
   for (const tmc_field *f = kd->fields; f->name; f++) {
-    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_RQP) continue;
+    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_I8P) continue;
     const void *p;
     memcpy(&p, (const char *)&st->p + f->offset, sizeof p);
     if (p == NULL) continue;
@@ -100,7 +100,7 @@ static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *
     if (f->kind == TMC_FK_I32P)
       tmc_emit_i32_params(e, name, p, (size_t)n);
     else
-      tmc_emit_requant_array(e, name, p, (size_t)n);
+      tmc_emit_i8_params(e, name, p, (size_t)n);
   }
 }
 

@@ -3,7 +3,7 @@
  * inside the input, + bias, per-channel requantization, + output offset,
  * activation clamp. Explicit per-side padding; grouped filters supported.
  *
- * Fast path (one group, p->requant set): the weights are the model's own
+ * Fast path (one group, p->rq_bias set): the weights are the model's own
  * int8 OHWI bytes, read in place (nothing re-laid out, no extra flash).
  * Output pixels go in raster order in groups of TMC_CONV2D_PIXELS (4): each
  * pixel's window is widened into an int16 row of the scratch (x +
@@ -154,30 +154,32 @@ static void im2col_row(const tmc_conv2d_params *p, const tmc_dims4 *in,
   zero_s16(d, kp - k);
 }
 
-/* tmc_requant_s8 with the fields of a tmc_requant_ch as values. */
-static inline int8_t requant_s8(int32_t acc, int64_t m, int64_t th,
-                                int64_t rp, int64_t rn, int32_t sh,
-                                int32_t out_off, int32_t lo, int32_t hi) {
-  const int64_t t = acc * m;
-  int32_t v = (int32_t)((t + (t < th ? rn : rp)) >> sh);
-  v = v < lo ? lo : v;
-  v = v > hi ? hi : v;
-  return (int8_t)(v + out_off);
-}
+/* The per-channel tables of the fast path (kernels.h). */
+typedef struct conv_rq {
+  const int32_t *bias, *mult;
+  const int8_t *shift;
+  int32_t out_off, lo, hi;
+} conv_rq;
 
-/* y[i * step] = the requantized acc[i], i < 4, all of one channel; r's
- * fields are read once (the int8 stores could alias them for the
- * compiler). */
-static inline void requant4(const tmc_requant_ch *r, const int32_t *acc,
-                            int32_t out_off, int32_t lo, int32_t hi,
-                            int8_t *y, size_t step) {
-  const int64_t m = r->multiplier, th = r->threshold, rp = r->round_pos,
-                rn = r->round_neg;
-  const int32_t sh = r->total_shift;
-  y[0] = requant_s8(acc[0], m, th, rp, rn, sh, out_off, lo, hi);
-  y[step] = requant_s8(acc[1], m, th, rp, rn, sh, out_off, lo, hi);
-  y[2 * step] = requant_s8(acc[2], m, th, rp, rn, sh, out_off, lo, hi);
-  y[3 * step] = requant_s8(acc[3], m, th, rp, rn, sh, out_off, lo, hi);
+/* y[i * step] = the requantized acc[i] of channel oc, i < n (n <= 4); the
+ * channel's constants are read once (the int8 stores could alias them for
+ * the compiler). */
+static inline void requant_n(const conv_rq *r, int32_t oc, const int32_t *acc, int32_t n,
+                             int8_t *y, size_t step) {
+  const int32_t b = r->bias[oc];
+  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc], r->shift[oc]);
+  const int32_t out_off = r->out_off, lo = r->lo, hi = r->hi;
+  int32_t i;
+  if (n == 4) { /* unrolled: no counter, acc[] in registers */
+    const int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    y[0] = tmc_rq_s8(&c, tmc_wrap_add(a0, b), out_off, lo, hi);
+    y[step] = tmc_rq_s8(&c, tmc_wrap_add(a1, b), out_off, lo, hi);
+    y[2 * step] = tmc_rq_s8(&c, tmc_wrap_add(a2, b), out_off, lo, hi);
+    y[3 * step] = tmc_rq_s8(&c, tmc_wrap_add(a3, b), out_off, lo, hi);
+    return;
+  }
+  for (i = 0; i < n; ++i)
+    y[(size_t)i * step] = tmc_rq_s8(&c, tmc_wrap_add(acc[i], b), out_off, lo, hi);
 }
 
 /* All output channels of np <= 4 pixels whose windows are x[0..3] (x[i]
@@ -188,28 +190,21 @@ static inline void requant4(const tmc_requant_ch *r, const int32_t *acc,
 static void conv_pixels(const int8_t *w, int32_t k, int32_t kp,
                         int32_t oc_n, int32_t oc_full,
                         const int16_t *const *x, int32_t np,
-                        const tmc_requant_ch *rq, int32_t out_off,
-                        int32_t lo, int32_t hi, int8_t *y) {
+                        const conv_rq *rq, int8_t *y) {
   const int16_t *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   const size_t step = (size_t)oc_n;
-  int32_t oc = 0, i;
+  int32_t oc = 0;
   if (TMC_CONV_PAIRS && np == 4)
     for (; oc + 2 <= oc_full; oc += 2, w += 2 * (size_t)k) {
       int32_t acc[8];
       conv_dot2(w, (size_t)k, x0, x1, x2, x3, (size_t)kp, acc);
-      requant4(&rq[oc], acc, out_off, lo, hi, y + oc, step);
-      requant4(&rq[oc + 1], acc + 4, out_off, lo, hi, y + oc + 1, step);
+      requant_n(rq, oc, acc, 4, y + oc, step);
+      requant_n(rq, oc + 1, acc + 4, 4, y + oc + 1, step);
     }
   for (; oc < oc_n; ++oc, w += k) {
     int32_t acc[4];
     conv_dot(w, x0, x1, x2, x3, (size_t)(oc < oc_full ? kp : k), acc);
-    if (np == 4) {
-      requant4(&rq[oc], acc, out_off, lo, hi, y + oc, step);
-    } else {
-      for (i = 0; i < np; ++i)
-        y[(size_t)i * step + oc] =
-            tmc_requant_s8(&rq[oc], acc[i], out_off, lo, hi);
-    }
+    requant_n(rq, oc, acc, np, y + oc, step);
   }
 }
 
@@ -224,6 +219,8 @@ static void conv_fast(const tmc_conv2d_params *p, const tmc_dims4 *in,
   /* rows oc < oc_full can run kp terms from their start inside w */
   const int32_t oc_full =
       w_n >= (size_t)kp ? (int32_t)((w_n - (size_t)kp) / (size_t)k) + 1 : 0;
+  const conv_rq rq = {p->rq_bias, p->rq_mult, p->rq_shift, p->output_offset,
+                      p->act_min - p->output_offset, p->act_max - p->output_offset};
   int32_t b = 0, oy = 0, ox = 0, i;
   size_t p0;
   for (p0 = 0; p0 < pixels; p0 += TMC_CONV2D_PIXELS) {
@@ -244,9 +241,7 @@ static void conv_fast(const tmc_conv2d_params *p, const tmc_dims4 *in,
         }
       }
     }
-    conv_pixels(w, k, kp, oc_n, oc_full, r, np, p->requant, p->output_offset,
-                p->act_min - p->output_offset, p->act_max - p->output_offset,
-                y + p0 * (size_t)oc_n);
+    conv_pixels(w, k, kp, oc_n, oc_full, r, np, &rq, y + p0 * (size_t)oc_n);
   }
 }
 
@@ -293,7 +288,7 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *in,
   const int32_t off = p->input_offset;
   int32_t oc;
 
-  if (p->requant != NULL && groups == 1) {
+  if (p->rq_bias != NULL && groups == 1) {
     conv_fast(p, in, x, f, w, out, y, (int16_t *)scratch);
     return;
   }

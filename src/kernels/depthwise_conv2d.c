@@ -3,7 +3,7 @@
  * oc = ic * depth_multiplier + m accumulates w[ky][kx][oc] * (x[ic] + offset)
  * over in-bounds taps, + bias, per-channel requantization, clamp.
  *
- * Fast path (depth_multiplier 1, at most TMC_DW_MAX_TAPS taps, p->requant
+ * Fast path (depth_multiplier 1, at most TMC_DW_MAX_TAPS taps, p->rq_bias
  * set; folding in kernels.h): the weights are the model's own int8 1HWC
  * bytes, read in place.
  * - The input offset is folded into the bias at compile time
@@ -36,13 +36,13 @@ size_t tmc_depthwise_conv2d_s8_scratch_bytes(const tmc_dims4 *input) {
  * offset. */
 static inline void dw_block(const int8_t *const *taps, int32_t nt,
                             const int8_t *w, size_t c_n,
-                            const tmc_requant_ch *rq, int32_t out_off,
+                            const tmc_depthwise_conv2d_params *p, int32_t out_off,
                             int32_t lo, int32_t hi, size_t c, int32_t n,
                             int8_t *yp) {
   int32_t acc[16];
   int32_t t, j;
   const int8_t *wt = w + c;
-  for (j = 0; j < n; ++j) acc[j] = 0;
+  for (j = 0; j < n; ++j) acc[j] = p->rq_bias[c + j];
   for (t = 0; t + 2 <= nt; t += 2, wt += 2 * c_n) {
     const int8_t *xa = taps[t] + c, *xb = taps[t + 1] + c;
     const int8_t *wa = wt, *wb = wt + c_n;
@@ -53,8 +53,10 @@ static inline void dw_block(const int8_t *const *taps, int32_t nt,
     const int8_t *xa = taps[t] + c;
     for (j = 0; j < n; ++j) acc[j] += wt[j] * xa[j];
   }
-  for (j = 0; j < n; ++j)
-    yp[c + j] = tmc_requant_s8(&rq[c + j], acc[j], out_off, lo, hi);
+  for (j = 0; j < n; ++j) {
+    const tmc_rq_ch r = tmc_rq_ch_of(p->rq_mult[c + j], p->rq_shift[c + j]);
+    yp[c + j] = tmc_rq_s8(&r, acc[j], out_off, lo, hi);
+  }
 }
 
 static void dw_fast(const tmc_depthwise_conv2d_params *p,
@@ -65,7 +67,6 @@ static void dw_fast(const tmc_depthwise_conv2d_params *p,
   const int32_t nt = f->h * f->w;
   const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
                 hi = p->act_max - out_off;
-  const tmc_requant_ch *rq = p->requant;
   const size_t x_row = (size_t)p->dilation_h * in->w * c_n;
   const size_t x_col = (size_t)p->dilation_w * c_n;
   const int8_t *taps[TMC_DW_MAX_TAPS];
@@ -98,13 +99,13 @@ static void dw_fast(const tmc_depthwise_conv2d_params *p,
                             : zrow;
         }
         for (c = 0; c + 16 <= c_n; c += 16)
-          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 16, y);
+          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 16, y);
         if (c + 8 <= c_n) {
-          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 8, y);
+          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 8, y);
           c += 8;
         }
         for (; c < c_n; ++c)
-          dw_block(taps, nt, w, c_n, rq, out_off, lo, hi, c, 1, y);
+          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 1, y);
       }
     }
   }
@@ -118,7 +119,7 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
   const int32_t dm = p->depth_multiplier, off = p->input_offset;
   const int32_t oc_n = out->c;
   int32_t ic, m;
-  if (p->requant != NULL && dm == 1 && f->h * f->w <= TMC_DW_MAX_TAPS) {
+  if (p->rq_bias != NULL && dm == 1 && f->h * f->w <= TMC_DW_MAX_TAPS) {
     dw_fast(p, in, x, f, w, out, y, (int8_t *)scratch);
     return;
   }

@@ -2,7 +2,7 @@
  * reference_integer_ops::FullyConnected (per-tensor: acc += (w + w_off) *
  * (x + x_off)) and FullyConnectedPerChannel (per-output multiplier).
  *
- * Fast path (p->requant set, from tmc_requant_prepare): the weights are
+ * Fast path (p->rq_bias set, from tmc_fast_rq_prepare): the weights are
  * used as they are (int8, [out_depth][accum_depth]; each is read once per
  * batch row, so re-laying them out at compile time would cost more than it
  * saves). Each input row is widened to int16 x + input_offset in the
@@ -56,7 +56,9 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
   const size_t kd = (size_t)depth, kv = kd & ~(size_t)15;
   const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
                 hi = p->act_max - out_off;
-  const tmc_requant_ch *rq = p->requant;
+  const int32_t *rb = p->rq_bias, *rm = p->rq_mult;
+  const int8_t *rs = p->rq_shift;
+  const int32_t pc = p->per_channel ? 1 : 0;
   int32_t b, o;
   size_t k;
   for (b = 0; b < batches; ++b, y += out_depth) {
@@ -78,17 +80,19 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
         acc[2] += wo[2 * kd + k] * xv;
         acc[3] += wo[3 * kd + k] * xv;
       }
-      for (j = 0; j < 4; ++j)
-        y[o + j] = tmc_requant_s8(&rq[o + j],
-                                (int32_t)((uint32_t)acc[j] + corr), out_off,
-                                lo, hi);
+      for (j = 0; j < 4; ++j) {
+        const tmc_rq_ch c = tmc_rq_ch_of(rm[(o + j) * pc], rs[(o + j) * pc]);
+        y[o + j] = tmc_rq_s8(&c, (int32_t)((uint32_t)acc[j] + corr + (uint32_t)rb[o + j]),
+                             out_off, lo, hi);
+      }
     }
     for (; o < out_depth; ++o) {
       const int8_t *wo = w + (size_t)o * kd;
       int32_t acc = dot1_s8(wo, xs, kv);
       for (k = kv; k < kd; ++k) acc += wo[k] * xs[k];
-      y[o] = tmc_requant_s8(&rq[o], (int32_t)((uint32_t)acc + corr), out_off,
-                          lo, hi);
+      const tmc_rq_ch c = tmc_rq_ch_of(rm[o * pc], rs[o * pc]);
+      y[o] = tmc_rq_s8(&c, (int32_t)((uint32_t)acc + corr + (uint32_t)rb[o]), out_off, lo,
+                       hi);
     }
   }
 }
@@ -100,7 +104,7 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             void *scratch) {
   const int32_t xo = p->input_offset, wo = p->filter_offset;
   int32_t b, o, d;
-  if (p->requant != NULL) {
+  if (p->rq_bias != NULL) {
     fc_fast(p, batches, accum_depth, x, out_depth, w, y, (int16_t *)scratch);
     return;
   }

@@ -34,7 +34,7 @@
 /* Every struct below is declared from its field list, an X-macro
  * TMC_<TYPE>_FIELDS(X, T) of X(T, KIND, name) entries. KIND is I32, I64,
  * F32, F64 (scalars), DIMS (int32_t[TMC_MAX_DIMS]), I32P (const int32_t *,
- * a table) or RQP (const tmc_requant_ch *, a table). The compiler expands the
+ * a table) or I8P (const int8_t *, a table). The compiler expands the
  * same lists to print each layer's values as initialisers, so a struct and
  * the initialisers tmc generates for it cannot disagree. */
 #define TMC_FIELD_I32(n) int32_t n;
@@ -43,7 +43,7 @@
 #define TMC_FIELD_F64(n) double n;
 #define TMC_FIELD_DIMS(n) int32_t n[TMC_MAX_DIMS];
 #define TMC_FIELD_I32P(n) const int32_t *n;
-#define TMC_FIELD_RQP(n) const struct tmc_requant_ch *n;
+#define TMC_FIELD_I8P(n) const int8_t *n;
 #define TMC_DECLARE_FIELD(T, kind, n) TMC_FIELD_##kind(n)
 #define TMC_PARAMS_STRUCT(T, LIST) \
   typedef struct T { LIST(TMC_DECLARE_FIELD, T) } T;
@@ -67,60 +67,28 @@ TMC_PARAMS_STRUCT(tmc_dims4, TMC_DIMS4_FIELDS)
 TMC_PARAMS_STRUCT(tmc_broadcast, TMC_BROADCAST_FIELDS)
 
 /* ---- CONV_2D ------------------------------------------------------------ */
-/* Per-output-channel requantization, precomputed at compile time by
- * tmc_requant_prepare (plan/quant.h) for the fast conv / depthwise / FC
- * paths: bias, TFLite's MultiplyByQuantizedMultiplier (double rounding,
- * shift s) and the left shift folded into one 64-bit multiply, compare,
- * add and shift. With l = max(s, 0), r = max(-s, 0), Q = q * 2^l and
- * B = bias * Q, the kernel's int32 accumulator acc maps to
- *   t = acc * Q,
- *   result = (t + (t < threshold ? round_neg : round_pos)) >> (31 + r)
- * with threshold = -2^30 - B, round_pos = B + 2^30 + (r > 0 ? 2^(30+r) : 0)
- * and round_neg = round_pos - (r > 0 ? 2^31 : 0). This is TFLite's
- * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul((acc + bias) *
- * 2^l, q), r) bit for bit whenever (acc + bias) * 2^l does not wrap in
- * int32, which tmc_requant_prepare guarantees from a bound on |acc| (it
- * refuses otherwise): then ab = (acc + bias) * 2^l * q = t + B exactly, the
- * high multiply is floor((ab + 2^30) / 2^31), the rounding shift
- * floor((v + 2^(r-1) - [v < 0]) / 2^r), nested floors of divisions by
- * powers of two merge, and v < 0 exactly when ab < -2^30, i.e.
- * t < threshold. |ab| < 2^62, so nothing overflows int64; the saturating
- * case needs q == INT32_MIN, which TFLite never produces (refused too). */
-#define TMC_REQUANT_CH_FIELDS(X, T) \
-  X(T, I64, multiplier) /* Q */ \
-  X(T, I64, threshold) X(T, I64, round_pos) X(T, I64, round_neg) \
-  X(T, I32, total_shift) /* 31 + r, at most 62 */ \
-  X(T, I32, reserved) /* 0 */
-TMC_PARAMS_STRUCT(tmc_requant_ch, TMC_REQUANT_CH_FIELDS)
+/* The fast conv / depthwise / FC paths requantize from three tables of
+ * the params, per output channel c (filled at compile time, plan/quant.h
+ * tmc_fast_rq_prepare): rq_bias[c], the int32 the accumulator starts from
+ * (the model's bias with whatever the kernel's loop leaves out folded in,
+ * e.g. input_offset * sum of the channel's weights), and TFLite's
+ * multiplier rq_mult[c] and shift rq_shift[c] (int8). 9 bytes a channel;
+ * the arithmetic is tmc_rq (requant.h), TFLite's double rounding bit for
+ * bit because the compiler proves that no accumulator the kernel forms,
+ * shifted left by max(shift, 0), wraps. */
+#define TMC_FAST_RQ_FIELDS(X, T) \
+  X(T, I32P, rq_bias) /* [out_c]; set: the fast path (bias, multiplier, shift unused) */ \
+  X(T, I32P, rq_mult) /* [out_c] */ \
+  X(T, I8P, rq_shift) /* [out_c] */
 
-static inline int32_t tmc_requant_apply(const tmc_requant_ch *r,
-                                        int32_t acc) {
-  const int64_t t = acc * r->multiplier;
-  return (int32_t)((t + (t < r->threshold ? r->round_neg : r->round_pos)) >>
-                   r->total_shift);
-}
-
-/* The int8 output: requantized, clamped to [lo, hi] = the activation range
- * minus out_off (the same clamp as TFLite's, without forming the sum
- * first), plus out_off. */
-static inline int8_t tmc_requant_s8(const tmc_requant_ch *r, int32_t acc,
-                                    int32_t out_off, int32_t lo,
-                                    int32_t hi) {
-  int32_t v = tmc_requant_apply(r, acc);
-  v = v < lo ? lo : v;
-  v = v > hi ? hi : v;
-  return (int8_t)(v + out_off);
-}
-
-/* Fast paths (the params' requant set; the kernels then ignore bias,
- * multiplier and shift): CONV_2D (one group), DEPTHWISE_CONV_2D
- * (depth_multiplier 1) and FULLY_CONNECTED all read the model's own int8
- * weights, as they are; only the per-channel requant table is computed at
- * compile time. CONV_2D widens each output pixel's window (x +
- * input_offset, zeros for taps outside the input) into an int16 scratch row
- * and reads each filter row once per group of TMC_CONV2D_PIXELS pixels;
- * DEPTHWISE_CONV_2D folds the input offset into the requant bias
- * (tmc_depthwise_conv2d_s8_fold_bias). */
+/* Fast paths (rq_bias set; the kernels then ignore bias, multiplier and
+ * shift): CONV_2D (one group), DEPTHWISE_CONV_2D (depth_multiplier 1) and
+ * FULLY_CONNECTED all read the model's own int8 weights, as they are;
+ * only the per-channel tables are computed at compile time. CONV_2D widens
+ * each output pixel's window (x + input_offset, zeros for taps outside the
+ * input) into an int16 scratch row and reads each filter row once per
+ * group of TMC_CONV2D_PIXELS pixels; DEPTHWISE_CONV_2D folds the input
+ * offset into rq_bias (tmc_depthwise_conv2d_s8_fold_bias). */
 
 /* Shared by the fast paths and their prepare functions: d[i] =
  * (int16_t)(s[i] + off), i < n, in blocks of 16 and 8 (loops of
@@ -153,10 +121,9 @@ static inline void tmc_widen_s8(int16_t *restrict d,
   X(T, I32, act_min) X(T, I32, act_max) \
   X(T, I32P, multiplier) /* [out_c] per output channel */ \
   X(T, I32P, shift) /* [out_c] per output channel */ \
-  /* Fast path when set (one group only): requant[out_c] from \
-  * tmc_requant_prepare with the bias and tmc_conv2d_s8_acc_bound; NULL: \
-  * plain path. */ \
-  X(T, RQP, requant)
+  /* Fast path (one group only) when rq_bias is set: the tables from \
+  * tmc_fast_rq_prepare with the bias and tmc_conv2d_s8_acc_bound. */ \
+  TMC_FAST_RQ_FIELDS(X, T)
 TMC_PARAMS_STRUCT(tmc_conv2d_params, TMC_CONV2D_PARAMS_FIELDS)
 
 /* Output pixels the fast path computes together (raster order; all their
@@ -183,6 +150,17 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
                    const tmc_dims4 *output, int8_t *output_data,
                    void *scratch);
 
+/* CONV_2D for the DSP cores (conv2d_1x1_dsp.c): a 1x1 filter, one group,
+ * no padding, any stride. The params' rq_* tables are set, rq_bias with
+ * the input offset folded in (plan/quant.h tmc_conv2d_1x1_s8_fold_bias);
+ * bias, multiplier, shift and dilation are unused. Scratch:
+ * tmc_conv2d_1x1_s8_dsp_scratch_bytes, 4-byte aligned. */
+size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input);
+void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
+                           const int8_t *input_data, const tmc_dims4 *filter,
+                           const int8_t *filter_data, const int32_t *bias,
+                           const tmc_dims4 *output, int8_t *output_data, void *scratch);
+
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------- */
 #define TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS(X, T) \
   X(T, I32, stride_h) X(T, I32, stride_w) \
@@ -193,12 +171,12 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
   X(T, I32, act_min) X(T, I32, act_max) \
   X(T, I32P, multiplier) /* [out_c] */ \
   X(T, I32P, shift) /* [out_c] */ \
-  /* Fast path when set: requant[out_c] from tmc_requant_prepare with the \
-  * bias from tmc_depthwise_conv2d_s8_fold_bias (which refuses filters \
-  * holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken when \
-  * depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise (or \
-  * when NULL) the plain path runs on bias, multiplier and shift. */ \
-  X(T, RQP, requant)
+  /* Fast path when rq_bias is set: the tables from tmc_fast_rq_prepare \
+  * with the bias from tmc_depthwise_conv2d_s8_fold_bias (which refuses \
+  * filters holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken \
+  * when depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise \
+  * (or when NULL) the plain path runs on bias, multiplier and shift. */ \
+  TMC_FAST_RQ_FIELDS(X, T)
 TMC_PARAMS_STRUCT(tmc_depthwise_conv2d_params, TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS)
 
 #define TMC_DW_MAX_TAPS 64 /* fast path: kh * kw at most (stack table) */
@@ -225,9 +203,9 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
   X(T, I32, per_channel) /* 0: multiplier[0]/shift[0] for all outputs */ \
   X(T, I32P, multiplier) /* [out_depth] or [1] */ \
   X(T, I32P, shift) /* [out_depth] or [1] */ \
-  /* Fast path when set: requant[out_depth] from tmc_requant_prepare \
-  * (per-tensor values repeated, bias folded in); NULL: plain path. */ \
-  X(T, RQP, requant)
+  /* Fast path when rq_bias is set: rq_bias[out_depth], rq_mult and \
+  * rq_shift [out_depth] or [1] (per_channel 0), from tmc_fast_rq_prepare. */ \
+  TMC_FAST_RQ_FIELDS(X, T)
 TMC_PARAMS_STRUCT(tmc_fully_connected_params, TMC_FULLY_CONNECTED_PARAMS_FIELDS)
 
 /* input [batches][accum_depth], filter [out_depth][accum_depth],

@@ -82,6 +82,61 @@ static inline int32_t tmc_mbqm64(int64_t x, int32_t q, int32_t shift) {
   return (int32_t)(r >> total_shift);
 }
 
+/* tmc_rq: TFLite's MultiplyByQuantizedMultiplier(x, q, s) (double
+ * rounding) with one 64-bit multiply-add: the fast paths'
+ * requantization. Exact for q >= 0 and -31 <= s <= 30 whenever x *
+ * 2^max(s, 0) does not wrap and its magnitude plus 2^(r-1) stays below
+ * 2^31 (the compiler proves both for every accumulator a fast kernel
+ * forms: tmc_fast_rq_prepare). With l = max(s, 0), r = max(-s, 0) and t =
+ * x * 2^l * q: the high multiply is floor((t + 2^30) / 2^31) (no
+ * saturation without q == INT32_MIN; for t < 0 TFLite's truncation of
+ * t + 1 - 2^30 is that floor), the rounding shift floor((v + 2^(r-1) -
+ * [v < 0]) / 2^r) for r > 0, and the nested floors merge into
+ * floor((t + N + 2^(30+r)) / 2^(31+r)) with N = 2^30 - [v < 0] * 2^31.
+ * [v < 0] is taken as [x < 0]: they differ only when -2^30 <= t < 0,
+ * where both forms give 0. As 2^(30+r) is a multiple of 2^31, that is
+ * (floor((t + N) / 2^31) + 2^(r-1)) >> r: one multiply-accumulate onto
+ * N = +-2^30, a 64-bit shift by the constant 31, an add and a 32-bit
+ * shift. For r = 0, N = 2^30 and nothing is added: the high multiply
+ * alone. |floor((t + N) / 2^31)| <= |x * 2^l|. */
+typedef struct tmc_rq_ch {
+  int32_t q, l, r, rc; /* rc = 2^(r-1), 0 when r == 0 */
+  uint32_t neg;        /* 2^31 when r > 0 (N's sign follows x), else 0 */
+} tmc_rq_ch;
+
+static inline tmc_rq_ch tmc_rq_ch_of(int32_t q, int32_t s) {
+  tmc_rq_ch c;
+  c.q = q;
+  c.l = s > 0 ? s : 0;
+  c.r = s > 0 ? 0 : -s;
+  c.rc = c.r > 0 ? (int32_t)1 << (c.r - 1) : 0;
+  c.neg = c.r > 0 ? 0x80000000u : 0u;
+  return c;
+}
+
+static inline int32_t tmc_rq_apply(const tmc_rq_ch *c, int32_t x) {
+  const int32_t xs = tmc_wrap_shl(x, (int)c->l);
+  const uint32_t n = 0x40000000u | ((uint32_t)xs & c->neg);
+  const int64_t y = (int64_t)xs * c->q + (int64_t)(int32_t)n;
+  return ((int32_t)(y >> 31) + c->rc) >> c->r;
+}
+
+static inline int32_t tmc_rq(int32_t x, int32_t q, int32_t s) {
+  const tmc_rq_ch c = tmc_rq_ch_of(q, s);
+  return tmc_rq_apply(&c, x);
+}
+
+/* tmc_rq_apply, clamped to [lo, hi] = the activation range minus out_off
+ * (TFLite's clamp, without forming the sum first), plus out_off: the int8
+ * output of a fast path. */
+static inline int8_t tmc_rq_s8(const tmc_rq_ch *c, int32_t x, int32_t out_off, int32_t lo,
+                               int32_t hi) {
+  int32_t v = tmc_rq_apply(c, x);
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)(v + out_off);
+}
+
 static inline int8_t tmc_sat_s8(int32_t x) {
   return (int8_t)(x < -128 ? -128 : (x > 127 ? 127 : x));
 }

@@ -10,7 +10,7 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
   TMC_TRY(tmc_pass_fold_constants(g, a, d));
   TMC_TRY(tmc_pass_fold_pad(g, d));
   TMC_TRY(tmc_graph_check_supported(g, d));
-  TMC_TRY(tmc_plan_lower(g, a, plan, d));
+  TMC_TRY(tmc_plan_lower(g, opts ? opts->target : TMC_TARGET_GENERIC, a, plan, d));
   if (opts) {
     for (int32_t i = 0; i < opts->n_keep; i++)
       if (opts->keep[i] < 0 || opts->keep[i] >= g->n_tensors)

@@ -11,8 +11,6 @@
 const tmc_field tmc_dims4_fields[] = {TMC_DIMS4_FIELDS(FIELD, tmc_dims4){NULL, 0, 0}};
 const tmc_field tmc_broadcast_fields[] = {
     TMC_BROADCAST_FIELDS(FIELD, tmc_broadcast){NULL, 0, 0}};
-const tmc_field tmc_requant_ch_fields[] = {
-    TMC_REQUANT_CH_FIELDS(FIELD, tmc_requant_ch){NULL, 0, 0}};
 
 /* Per kernel: its fields and its call. */
 #define UNPAREN(...) __VA_ARGS__

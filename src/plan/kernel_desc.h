@@ -12,7 +12,7 @@
 
 /* Field kinds of kernels.h's X-macros. */
 typedef enum tmc_field_kind {
-  TMC_FK_I32, TMC_FK_I64, TMC_FK_F32, TMC_FK_F64, TMC_FK_DIMS, TMC_FK_I32P, TMC_FK_RQP
+  TMC_FK_I32, TMC_FK_I64, TMC_FK_F32, TMC_FK_F64, TMC_FK_DIMS, TMC_FK_I32P, TMC_FK_I8P
 } tmc_field_kind;
 
 typedef struct tmc_field {
@@ -60,7 +60,7 @@ static inline const tmc_kernel_desc *tmc_kernel_desc_of(tmc_kernel k) {
 }
 
 /* Field lists of the structs kernel calls take besides params. */
-extern const tmc_field tmc_dims4_fields[], tmc_broadcast_fields[], tmc_requant_ch_fields[];
+extern const tmc_field tmc_dims4_fields[], tmc_broadcast_fields[];
 
 /* The field called name in a kernel's params, or NULL. */
 const tmc_field *tmc_kernel_field(tmc_kernel k, const char *name);

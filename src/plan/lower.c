@@ -145,15 +145,18 @@ static tmc_status check_shifts(tmc_lowerer *l, const tmc_op *op, const tmc_step 
       if (!shift_ok(v))
         return tmc_lower_fail(l, op, "the quantization scales give a rescale by 2^%d (%s), "
                               "beyond the int32 arithmetic of TFLite's kernels", v, f->name);
-    } else if (f->kind == TMC_FK_I32P) {
-      const int32_t *t;
+    } else if (f->kind == TMC_FK_I32P || f->kind == TMC_FK_I8P) {
+      const void *t;
       memcpy(&t, at, sizeof t);
       int32_t n = t ? tmc_step_array_len(st, t) : 0;
-      for (int32_t i = 0; i < n; i++)
-        if (!shift_ok(t[i]))
+      for (int32_t i = 0; i < n; i++) {
+        const int32_t v = f->kind == TMC_FK_I32P ? ((const int32_t *)t)[i]
+                                                 : ((const int8_t *)t)[i];
+        if (!shift_ok(v))
           return tmc_lower_fail(l, op, "the quantization scales of channel %d give a rescale "
                                 "by 2^%d (%s), beyond the int32 arithmetic of TFLite's "
-                                "kernels", i, t[i], f->name);
+                                "kernels", i, v, f->name);
+      }
     }
   }
   return TMC_OK;
@@ -189,10 +192,33 @@ static bool is_view(const tmc_graph *g, const tmc_op *op) {
   return !x->is_const;
 }
 
-tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d) {
-  tmc_lowerer l = {g, a, d};
+static const char *const target_names[TMC_TARGET_COUNT] = {
+    "generic", "cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"};
+
+const char *tmc_target_name(tmc_target t) {
+  return t >= 0 && t < TMC_TARGET_COUNT ? target_names[t] : "?";
+}
+
+bool tmc_target_parse(const char *name, tmc_target *t) {
+  for (int i = 0; i < TMC_TARGET_COUNT; i++)
+    if (strcmp(name, target_names[i]) == 0) {
+      *t = (tmc_target)i;
+      return true;
+    }
+  return false;
+}
+
+bool tmc_target_dsp(tmc_target t) {
+  return t == TMC_TARGET_CORTEX_M4 || t == TMC_TARGET_CORTEX_M7 ||
+         t == TMC_TARGET_CORTEX_M33 || t == TMC_TARGET_CORTEX_M55;
+}
+
+tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, tmc_plan *plan,
+                          tmc_diag *d) {
+  tmc_lowerer l = {g, a, d, target};
   memset(plan, 0, sizeof *plan);
   plan->g = g;
+  plan->target = target;
   plan->steps = tmc_lower_alloc(&l, (size_t)g->n_ops, sizeof *plan->steps);
   plan->alias_of = tmc_lower_alloc(&l, (size_t)g->n_tensors, sizeof *plan->alias_of);
   if (plan->steps == NULL || plan->alias_of == NULL) return d->status;

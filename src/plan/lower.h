@@ -13,6 +13,7 @@ typedef struct tmc_lowerer {
   const tmc_graph *g;
   tmc_arena *a;
   tmc_diag *d;
+  tmc_target target; /* which kernel variants may be chosen */
 } tmc_lowerer;
 
 /* "op 4 CONV_2D: <what>" with code TMC_ERR_MODEL (tmc_lower_fail: a model

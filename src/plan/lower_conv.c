@@ -1,7 +1,8 @@
 /* Lowering of windows and matrix products: CONV_2D, DEPTHWISE_CONV_2D,
  * TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D. A fast
  * path (kernels.h) is chosen here when the kernel will take it; then its
- * requant table replaces bias, multiplier and shift, which are left NULL. */
+ * per-channel tables (rq_bias, rq_mult, rq_shift) replace bias, multiplier
+ * and shift, which are left NULL. */
 #include <stdio.h>
 
 #include "base/limits.h"
@@ -29,7 +30,7 @@
  *    weights and bias, |bias| + sum |w + filter_offset| * max |x +
  *    input_offset| must fit int32: it bounds every partial sum in any order
  *    and the bias add, so neither the plain nor the fast paths wrap. The
- *    fast paths' own folded sums are bounded again by tmc_requant_prepare.
+ *    fast paths' own folded sums are bounded again by tmc_fast_rq_prepare.
  *    AVERAGE_POOL_2D sums count = the product of min(filter, input) per
  *    axis int8 values, then adds or subtracts count / 2 to round: 128 *
  *    count + count / 2 must fit int32. */
@@ -161,6 +162,30 @@ static tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
   return TMC_OK;
 }
 
+/* The fast path's tables (kernels.h TMC_FAST_RQ_FIELDS) of st into *rb,
+ * *rm, *rs from the bias the kernel starts from (folded or the model's;
+ * NULL: none): *rb stays NULL (the plain path runs) when
+ * tmc_fast_rq_prepare refuses. */
+static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const int32_t *mult,
+                          const int32_t *shift, int per_channel, const int32_t *bias,
+                          int64_t acc_bound, const int32_t **rb, const int32_t **rm,
+                          const int8_t **rs) {
+  int32_t *b = tmc_lower_alloc(l, (size_t)channels, sizeof *b);
+  int8_t *s = tmc_lower_alloc(l, per_channel ? (size_t)channels : 1, sizeof *s);
+  if (b == NULL || s == NULL) return TMC_ERR_NOMEM;
+  *rb = NULL;
+  if (tmc_fast_rq_prepare(channels, mult, shift, per_channel, bias, acc_bound, b, s) != 0)
+    return TMC_OK;
+  if (!tmc_step_add_array(st, b, channels) ||
+      !tmc_step_add_array(st, s, per_channel ? channels : 1))
+    return tmc_fail(l->d, TMC_ERR_UNSUPPORTED, "a step needs more than %d tables (a limit "
+                    "of tmc's plan, TMC_STEP_ARRAYS)", TMC_STEP_ARRAYS);
+  *rb = b;
+  *rm = mult;
+  *rs = s;
+  return TMC_OK;
+}
+
 /* The raster window of a conv or pool: TFLite's padding rule
  * (tmc_window_geometry) unless a pass made the padding explicit. A
  * one-tap axis has dilation 1: any dilation gives the same window, and 1
@@ -241,14 +266,13 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     if (p->depth_multiplier == 1 &&
         st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) {
       int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
-      tmc_requant_ch *rq = tmc_lower_table(l, st, (size_t)cout, sizeof *rq);
-      if (fb == NULL || rq == NULL) return TMC_ERR_NOMEM;
+      if (fb == NULL) return TMC_ERR_NOMEM;
       if (tmc_depthwise_conv2d_s8_fold_bias(&st->filter_dims, st->weights, st->bias,
-                                            p->input_offset, fb) == 0 &&
-          tmc_requant_prepare(cout, mult, shift, 1, fb,
-                              tmc_depthwise_conv2d_s8_acc_bound(&st->filter_dims),
-                              rq) == 0) {
-        p->requant = rq;
+                                            p->input_offset, fb) == 0)
+        TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb,
+                        tmc_depthwise_conv2d_s8_acc_bound(&st->filter_dims), &p->rq_bias,
+                        &p->rq_mult, &p->rq_shift));
+      if (p->rq_bias) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
@@ -258,13 +282,30 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     st->kernel = TMC_K_CONV2D;
     tmc_conv2d_params *p = TMC_PARAMS(st, tmc_conv2d_params);
     CONV_FIELDS(p);
+    if (tmc_target_dsp(l->target) && st->filter_dims.h == 1 && st->filter_dims.w == 1 &&
+        st->filter_dims.c == st->in_dims.c && st->win.pad_top == 0 && st->win.pad_left == 0 &&
+        st->win.pad_bottom == 0 && st->win.pad_right == 0) {
+      /* the DSP cores' 1x1 kernel (kernels.h), input offset folded */
+      int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
+      if (fb == NULL) return TMC_ERR_NOMEM;
+      tmc_conv2d_1x1_s8_fold_bias(cout, st->in_dims.c, st->weights, st->bias, p->input_offset,
+                                  fb);
+      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb,
+                      tmc_conv2d_1x1_s8_dsp_acc_bound(st->in_dims.c), &p->rq_bias,
+                      &p->rq_mult, &p->rq_shift));
+      if (p->rq_bias) {
+        st->kernel = TMC_K_CONV2D_1X1_DSP;
+        p->multiplier = p->shift = NULL;
+        st->bias = NULL;
+        st->scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims);
+        return TMC_OK;
+      }
+    }
     if (st->filter_dims.c == st->in_dims.c) { /* one group: fast path */
-      tmc_requant_ch *rq = tmc_lower_table(l, st, (size_t)cout, sizeof *rq);
-      if (rq == NULL) return TMC_ERR_NOMEM;
-      if (tmc_requant_prepare(cout, mult, shift, 1, st->bias,
-                              tmc_conv2d_s8_acc_bound(&st->filter_dims, p->input_offset),
-                              rq) == 0) {
-        p->requant = rq;
+      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, st->bias,
+                      tmc_conv2d_s8_acc_bound(&st->filter_dims, p->input_offset),
+                      &p->rq_bias, &p->rq_mult, &p->rq_shift));
+      if (p->rq_bias) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_conv2d_s8_scratch_bytes(&st->in_dims, &st->filter_dims,
@@ -341,13 +382,11 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
   TMC_TRY(check_acc(l, op, w, b, st->bias, st->units, st->depth, (size_t)st->depth, 1,
                     p->input_offset, p->filter_offset));
-  tmc_requant_ch *rq = tmc_lower_table(l, st, (size_t)st->units, sizeof *rq);
-  if (rq == NULL) return TMC_ERR_NOMEM;
-  if (tmc_requant_prepare(st->units, p->multiplier, p->shift, p->per_channel, st->bias,
-                          tmc_fully_connected_s8_acc_bound(st->depth, p->input_offset,
-                                                           p->filter_offset),
-                          rq) == 0) { /* fast path (kernels.h) */
-    p->requant = rq;
+  TMC_TRY(fast_rq(l, st, st->units, p->multiplier, p->shift, p->per_channel, st->bias,
+                  tmc_fully_connected_s8_acc_bound(st->depth, p->input_offset,
+                                                   p->filter_offset),
+                  &p->rq_bias, &p->rq_mult, &p->rq_shift));
+  if (p->rq_bias) { /* fast path (kernels.h) */
     p->multiplier = p->shift = NULL;
     st->bias = NULL;
     st->scratch_bytes = tmc_fully_connected_s8_scratch_bytes(st->depth);

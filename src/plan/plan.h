@@ -117,8 +117,31 @@ typedef struct tmc_mem {
 
 typedef struct tmc_patch tmc_patch; /* patch.h */
 
+/* The core the plan is for (--target): which kernel variants the lowering
+ * may pick. GENERIC and CORTEX_M0 take the portable kernels; the cores
+ * with the Arm DSP extension (M4, M7, M33, M55) also the kernels written
+ * for its SIMD instructions (kernels/dsp.h), which give the same bytes on
+ * any core (a portable form of each instruction) and are fast where the
+ * compiler has the instructions (__ARM_FEATURE_DSP). */
+typedef enum tmc_target {
+  TMC_TARGET_GENERIC = 0,
+  TMC_TARGET_CORTEX_M0,
+  TMC_TARGET_CORTEX_M4,
+  TMC_TARGET_CORTEX_M7,
+  TMC_TARGET_CORTEX_M33,
+  TMC_TARGET_CORTEX_M55,
+  TMC_TARGET_COUNT
+} tmc_target;
+
+/* "generic", "cortex-m0", ...; tmc_target_parse: false for other names. */
+const char *tmc_target_name(tmc_target t);
+bool tmc_target_parse(const char *name, tmc_target *t);
+/* Whether the target's kernels may use the DSP extension's SIMD. */
+bool tmc_target_dsp(tmc_target t);
+
 typedef struct tmc_plan {
   const tmc_graph *g;
+  tmc_target target;
   int32_t n_steps;
   tmc_step *steps;
   int32_t *alias_of;     /* per tensor id: the tensor whose bytes it views, or itself */
@@ -134,7 +157,8 @@ typedef struct tmc_plan {
 /* Lowers the graph (after passes) to kernel calls. Errors name the op:
  * what TFLite itself would refuse (quantization a kernel cannot take) and
  * what tmc does not support. */
-tmc_status tmc_plan_lower(const tmc_graph *g, tmc_arena *a, tmc_plan *plan, tmc_diag *d);
+tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, tmc_plan *plan,
+                          tmc_diag *d);
 
 /* Lays out the arena with the chosen planner; limit > 0 makes a plan larger
  * than limit bytes an error naming the peak step, its op and the tensors
@@ -160,6 +184,7 @@ tmc_status tmc_plan_validate(const tmc_plan *plan, tmc_diag *d);
 typedef struct tmc_plan_options {
   bool io_int8;        /* drop the float QUANTIZE/DEQUANTIZE edges (tmc_pass_io_int8) */
   tmc_planner planner; /* TMC_PLANNER_BEST by default */
+  tmc_target target;   /* TMC_TARGET_GENERIC by default */
   int64_t limit;       /* arena bytes allowed; 0 for no limit */
   int32_t n_keep;      /* activations to keep until the invoke returns */
   const int32_t *keep;

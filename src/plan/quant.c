@@ -411,30 +411,24 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *
   return 0;
 }
 
-int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
-                        const int32_t *shift, int per_channel,
-                        const int32_t *bias, int64_t acc_bound,
-                        tmc_requant_ch *out) {
+int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32_t *shift,
+                        int per_channel, const int32_t *bias, int64_t acc_bound,
+                        int32_t *bias_out, int8_t *shift_out) {
   int32_t c;
+  if (acc_bound < 0) return -1;
   for (c = 0; c < channels; ++c) {
     const int32_t q = multiplier[per_channel ? c : 0];
     const int32_t s = shift[per_channel ? c : 0];
     const int32_t b = bias ? bias[c] : 0;
-    const int32_t l = s > 0 ? s : 0, r = s > 0 ? 0 : -s;
     const int64_t mag = acc_bound + (b < 0 ? -(int64_t)b : (int64_t)b);
-    tmc_requant_ch *o = &out[c];
-    int64_t big;
-    if (q == INT32_MIN || s < -31 || s > 31 || acc_bound < 0 ||
-        mag > (INT32_MAX >> l))
+    const int64_t rc = s < 0 ? (int64_t)1 << (-s - 1) : 0; /* tmc_rq's rounding add */
+    if (q < 0 || s < -31 || s > 30 || mag > (INT32_MAX >> (s > 0 ? s : 0)) ||
+        (mag << (s > 0 ? s : 0)) + rc > INT32_MAX)
       return -1;
-    o->multiplier = (int64_t)q * ((int64_t)1 << l);
-    big = (int64_t)b * o->multiplier; /* |b * 2^l| < 2^31: |big| < 2^62 */
-    o->threshold = -((int64_t)1 << 30) - big;
-    o->round_pos =
-        big + ((int64_t)1 << 30) + (r > 0 ? (int64_t)1 << (30 + r) : 0);
-    o->round_neg = o->round_pos - (r > 0 ? (int64_t)1 << 31 : 0);
-    o->total_shift = 31 + r;
-    o->reserved = 0;
+  }
+  for (c = 0; c < channels; ++c) {
+    bias_out[c] = bias ? bias[c] : 0;
+    if (per_channel || c == 0) shift_out[c] = (int8_t)shift[c];
   }
   return 0;
 }
@@ -467,6 +461,8 @@ int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
          max_abs_x(input_offset);
 }
 
+int64_t tmc_conv2d_1x1_s8_dsp_acc_bound(int32_t in_c) { return (int64_t)in_c * 128 * 128; }
+
 int64_t tmc_depthwise_conv2d_s8_acc_bound(const tmc_dims4 *filter) {
   return (int64_t)filter->h * filter->w * 128 * 128;
 }
@@ -488,6 +484,15 @@ static void add_row_s8(int32_t *restrict sum, const int8_t *restrict w,
   for (; i < n; ++i) sum[i] += w[i];
 }
 
+/* bias + input_offset * weight_sum, saturated to int32: only a bias near
+ * the int32 limits (or a huge weight sum) leaves the range, and
+ * tmc_fast_rq_prepare then refuses the saturated value (the plain path
+ * runs). */
+static int32_t fold(int32_t bias, int64_t weight_sum, int32_t input_offset) {
+  const int64_t v = (int64_t)bias + weight_sum * input_offset;
+  return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
+}
+
 int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
                                       const int8_t *filter_data,
                                       const int32_t *bias,
@@ -501,15 +506,18 @@ int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
   for (c = 0; c < c_n; ++c) out[c] = 0;
   for (t = 0; t < taps; ++t)
     add_row_s8(out, filter_data + (size_t)t * c_n, c_n);
-  for (c = 0; c < c_n; ++c) {
-    /* |taps * 128 * 128| is small; only a bias near the int32 limits can
-     * push the sum out of range: saturate, tmc_requant_prepare refuses it */
-    const int64_t v = (int64_t)(bias ? bias[c] : 0) +
-                      (int64_t)out[c] * input_offset;
-    out[c] = v > INT32_MAX ? INT32_MAX
-                           : (v < INT32_MIN ? INT32_MIN : (int32_t)v);
-  }
+  for (c = 0; c < c_n; ++c) out[c] = fold(bias ? bias[c] : 0, out[c], input_offset);
   return 0;
+}
+
+void tmc_conv2d_1x1_s8_fold_bias(int32_t out_c, int32_t in_c, const int8_t *filter_data,
+                                 const int32_t *bias, int32_t input_offset, int32_t *out) {
+  for (int32_t c = 0; c < out_c; ++c) {
+    const int8_t *w = filter_data + (size_t)c * (size_t)in_c;
+    int64_t sum = 0;
+    for (int32_t k = 0; k < in_c; ++k) sum += w[k];
+    out[c] = fold(bias ? bias[c] : 0, sum, input_offset);
+  }
 }
 
 void tmc_resize_nearest_prepare(int32_t in_size, int32_t out_size, int align_corners,

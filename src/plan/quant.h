@@ -127,18 +127,20 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *
 
 /* ---- fast conv / depthwise / FC paths (kernels.h) ---------------------- */
 
-/* Per-channel requantization constants (tmc_requant_ch) for channels
- * outputs: multiplier[c] / shift[c] (per_channel) or [0] for all, bias[c]
- * (0 when bias is NULL) added to the kernel's accumulator, whose magnitude
- * is at most acc_bound. -1, and the plain path must be used, if
- * (acc_bound + |bias[c]|) * 2^max(shift, 0) >= 2^31 (the sum could wrap,
- * which the folded arithmetic does not reproduce), a multiplier is
- * INT32_MIN or a shift lies outside [-31, 31]; none of these happens with
- * TFLite's QuantizeMultiplier and real models. */
-int tmc_requant_prepare(int32_t channels, const int32_t *multiplier,
-                        const int32_t *shift, int per_channel,
-                        const int32_t *bias, int64_t acc_bound,
-                        tmc_requant_ch *out);
+/* The fast paths' tables (kernels.h TMC_FAST_RQ_FIELDS) for channels
+ * outputs whose multipliers and shifts are multiplier[c] / shift[c]
+ * (per_channel) or [0] for all: bias_out[c] = bias[c] (0 when bias is
+ * NULL; bias_out may be bias), shift_out[c] = shift[c] as int8 ([0] only
+ * when not per_channel); the multipliers are used as they are. The
+ * kernel's accumulator before the bias is at most acc_bound in magnitude.
+ * -1 (outputs partly written; the plain path must be used) if
+ * (acc_bound + |bias[c]|) * 2^max(shift, 0) (+ 2^(-shift-1) for a right
+ * shift) >= 2^31 (a sum tmc_rq could wrap on), a multiplier is negative or a
+ * shift lies outside [-31, 30]; none of these happens with TFLite's
+ * QuantizeMultiplier and real models. */
+int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32_t *shift,
+                        int per_channel, const int32_t *bias, int64_t acc_bound,
+                        int32_t *bias_out, int8_t *shift_out);
 
 /* Bounds on the accumulators the fast paths hand to requant:
  * taps * 128 * max|x + input_offset| (conv), taps * 128 * 128 (depthwise:
@@ -166,9 +168,17 @@ int64_t tmc_acc_weight_sum(const int8_t *w, int32_t taps, size_t ch_step, size_t
 
 /* The fast DEPTHWISE_CONV_2D's requantization bias: out[c] = bias[c] (0 if
  * NULL) + input_offset * sum over taps of w[c], saturated to int32
- * (tmc_requant_prepare then refuses it); pass out to tmc_requant_prepare.
+ * (tmc_fast_rq_prepare then refuses it); pass out to tmc_fast_rq_prepare.
  * -1 (out unset: the plain path must be used) when a weight is -128, which
  * the kernel's 16-bit sums of two products cannot hold. */
+/* The 1x1 DSP convolution's rq_bias: out[c] = bias[c] (0 if NULL) +
+ * input_offset * the sum of filter row c ([out_c][in_c] int8), saturated
+ * to int32 (tmc_fast_rq_prepare then refuses it). */
+void tmc_conv2d_1x1_s8_fold_bias(int32_t out_c, int32_t in_c, const int8_t *filter_data,
+                                 const int32_t *bias, int32_t input_offset, int32_t *out);
+/* The bound on its accumulator before the bias: in_c * 128 * 128. */
+int64_t tmc_conv2d_1x1_s8_dsp_acc_bound(int32_t in_c);
+
 int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
                                       const int8_t *filter_data,
                                       const int32_t *bias,

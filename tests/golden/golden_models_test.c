@@ -138,13 +138,13 @@ typedef struct patch_cfg {
   int32_t op, rows, cols;
 } patch_cfg;
 
-static void run_model_patch(const char *name, bool io_int8, patch_cfg pc) {
+static void run_model_target(const char *name, bool io_int8, patch_cfg pc, tmc_target target) {
   const char *shared = golden_shared_dir();
   assert_non_null(shared); /* main() skipped the binary otherwise */
   char path[1024];
   snprintf(path, sizeof path, "%s/models/%s.tflite", shared, name);
   golden_model m;
-  tmc_plan_options opts = {.io_int8 = io_int8};
+  tmc_plan_options opts = {.io_int8 = io_int8, .target = target};
   opts.patch_mode = pc.mode;
   opts.patch_op = pc.op;
   opts.patch_rows = pc.rows;
@@ -246,7 +246,20 @@ static void run_model_patch(const char *name, bool io_int8, patch_cfg pc) {
                     io_int8 ? " (--io int8)" : "", seed, hs.compared);
   }
   golden_free(&m);
+  if (failures) print_error("%s: --target %s\n", name, tmc_target_name(target));
   assert_int_equal(failures, 0);
+}
+
+static void run_model_patch(const char *name, bool io_int8, patch_cfg pc) {
+  run_model_target(name, io_int8, pc, TMC_TARGET_GENERIC);
+}
+
+/* The DSP cores' kernels (M4, M7, M33, M55 pick the same ones), on the
+ * host through dsp.h's portable forms: layer by layer and --patch auto. */
+static void run_dsp(const char *name) {
+  patch_cfg none = {TMC_PATCH_NONE, 0, 0, 0}, automatic = {TMC_PATCH_AUTO, 0, 0, 0};
+  run_model_target(name, true, none, TMC_TARGET_CORTEX_M7);
+  run_model_target(name, false, automatic, TMC_TARGET_CORTEX_M4);
 }
 
 static void run_model(const char *name, bool io_int8) {
@@ -295,6 +308,10 @@ static void test_mcunetv2_large_int8(void **state) {
 }
 static void test_detection_int8(void **state) { (void)state; run_model("detection", true); }
 static void test_lenet_int8(void **state) { (void)state; run_model("lenet", true); }
+static void test_vww_dsp(void **state) { (void)state; run_dsp("vww"); }
+static void test_mcunetv2_large_dsp(void **state) { (void)state; run_dsp("mcunetv2_large"); }
+static void test_detection_dsp(void **state) { (void)state; run_dsp("detection"); }
+static void test_lenet_dsp(void **state) { (void)state; run_dsp("lenet"); }
 
 int main(int argc, char **argv) {
   tt_start(argc, argv, NULL);
@@ -312,6 +329,10 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_mcunetv2_large_patches),
       cmocka_unit_test(test_detection_patches),
       cmocka_unit_test(test_lenet_patches),
+      cmocka_unit_test(test_vww_dsp),
+      cmocka_unit_test(test_mcunetv2_large_dsp),
+      cmocka_unit_test(test_detection_dsp),
+      cmocka_unit_test(test_lenet_dsp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,13 +17,15 @@
 #include "reader/shared_models.h"
 #include "testlib.h"
 
-/* Runs one case; returns 0 when every output matches. */
-static int run_case(const char *ops, const char *name) {
+/* Runs one case for target (the kernels the lowering picks); returns 0
+ * when every output matches. */
+static int run_case_for(const char *ops, const char *name, tmc_target target) {
   char path[2200];
   golden_model m;
+  tmc_plan_options opts = {.target = target};
   snprintf(path, sizeof path, "%s/%s.tflite", ops, name);
-  if (golden_load(&m, path, NULL) != 0) {
-    print_error("%s: %s\n", name, m.diag.msg);
+  if (golden_load(&m, path, &opts) != 0) {
+    print_error("%s (--target %s): %s\n", name, tmc_target_name(target), m.diag.msg);
     golden_free(&m);
     return 1;
   }
@@ -62,14 +64,27 @@ static int run_case(const char *ops, const char *name) {
       if (i >= 0) {
         size_t diffs = 0;
         for (size_t j = 0; j < len; j++) diffs += got[j] != want[j];
-        print_error("%s: output %d: %zu of %zu bytes differ, first at %ld (got %d, want "
-                    "%d)\n", name, k, diffs, len, i, (int8_t)got[i], (int8_t)want[i]);
+        print_error("%s (--target %s): output %d: %zu of %zu bytes differ, first at %ld "
+                    "(got %d, want %d)\n", name, tmc_target_name(target), k, diffs, len, i,
+                    (int8_t)got[i], (int8_t)want[i]);
         bad = 1;
       }
     }
     free(want);
   }
   golden_free(&m);
+  return bad;
+}
+
+/* The targets whose kernels differ: the portable ones (generic, M0) and
+ * the DSP cores' (M4, M7, M33, M55 pick the same kernels), run here on
+ * the host through dsp.h's portable forms. */
+static const tmc_target targets[] = {TMC_TARGET_GENERIC, TMC_TARGET_CORTEX_M7};
+
+static int run_case(const char *ops, const char *name) {
+  int bad = 0;
+  for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++)
+    bad |= run_case_for(ops, name, targets[t]);
   return bad;
 }
 

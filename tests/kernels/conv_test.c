@@ -6,7 +6,7 @@
  * bias, weights of -128. Each case runs both the plain path and the fast
  * path (the same int8 weights, allocated to their exact size so that any
  * read past them is caught under ASan; requantization from
- * tmc_requant_prepare), the latter also with wide channel counts so every
+ * tmc_fast_rq_prepare), the latter also with wide channel counts so every
  * channel block, pixel group and tail of the fast kernels is reached. A
  * depthwise filter holding -128 must be refused by the fast path's
  * prepare. */
@@ -214,7 +214,7 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
       if (kt_diff("depthwise", y, want, n4(&k.out))) fail();
       if (p.depth_multiplier == 1) {
         /* fast path */
-        tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
+        int8_t *rs = malloc((size_t)k.out.c);
         int32_t *fb = malloc(sizeof(int32_t) * (size_t)k.out.c);
         int8_t *zrow = alloc_s8(tmc_depthwise_conv2d_s8_scratch_bytes(&k.in));
         const int rc =
@@ -222,17 +222,19 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
         assert_int_equal(rc, iter % 5 == 0 ? -1 : 0);
         if (rc == 0) {
           assert_int_equal(
-              tmc_requant_prepare(k.out.c, q, s, 1, fb,
-                                  tmc_depthwise_conv2d_s8_acc_bound(&k.f), rq),
+              tmc_fast_rq_prepare(k.out.c, q, s, 1, fb,
+                                  tmc_depthwise_conv2d_s8_acc_bound(&k.f), fb, rs),
               0);
-          p.requant = rq;
+          p.rq_bias = fb;
+          p.rq_mult = q;
+          p.rq_shift = rs;
           memset(y, 0x55, n4(&k.out));
           tmc_depthwise_conv2d_s8(&p, &k.in, x, &k.f, w, NULL, &k.out, y,
                                   zrow);
           if (kt_diff("depthwise fast", y, want, n4(&k.out))) fail();
-          p.requant = NULL;
+          p.rq_bias = NULL;
         }
-        free(rq);
+        free(rs);
         free(fb);
         free(zrow);
       }
@@ -259,22 +261,25 @@ static void run_conv_cases(int depthwise, int pointwise, int wide,
         const size_t sb = tmc_conv2d_s8_scratch_bytes(&k.in, &k.f, &k.out);
         const size_t pixels = (size_t)k.out.n * k.out.h * k.out.w;
         const size_t kd = (size_t)(k.f.h * k.f.w * k.f.c + 15) / 16 * 16;
-        tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)k.out.c);
+        int32_t *rb = malloc(sizeof(int32_t) * (size_t)k.out.c);
+        int8_t *rs = malloc((size_t)k.out.c);
         void *scratch = malloc(sb);
         int8_t *y2 = alloc_s8(n4(&k.out));
         assert_int_equal(sb, sizeof(int16_t) * kd *
                                  (pixels < TMC_CONV2D_PIXELS ? pixels
                                                              : TMC_CONV2D_PIXELS));
         assert_int_equal(
-            tmc_requant_prepare(k.out.c, q, s, 1, bias,
-                                tmc_conv2d_s8_acc_bound(&k.f, p.input_offset),
-                                rq),
+            tmc_fast_rq_prepare(k.out.c, q, s, 1, bias,
+                                tmc_conv2d_s8_acc_bound(&k.f, p.input_offset), rb, rs),
             0);
-        p.requant = rq;
+        p.rq_bias = rb;
+        p.rq_mult = q;
+        p.rq_shift = rs;
         memset(y2, 0x55, n4(&k.out));
         tmc_conv2d_s8(&p, &k.in, x, &k.f, w, NULL, &k.out, y2, scratch);
         if (kt_diff("conv fast", y2, want, n4(&k.out))) fail();
-        free(rq);
+        free(rb);
+        free(rs);
         free(scratch);
         free(y2);
       } else {
@@ -318,23 +323,29 @@ static void test_depthwise_random(void **state) {
   run_conv_cases(1, 0, 1, 16, 300);
 }
 
-/* tmc_requant_apply against ktest.h's requantization: accumulators and
- * biases up to the int32 limits, every shift in [-31, 31], multipliers 0,
- * 2^30 and 2^31 - 1, the ties of both roundings; tmc_requant_prepare
- * accepts exactly the cases where (|acc| + |bias|) * 2^max(shift, 0) stays
- * below 2^31 (given the bound |acc|) and refuses the rest. */
+/* tmc_rq (after the bias add) against ktest.h's requantization:
+ * accumulators and biases up to the int32 limits, every shift in
+ * [-31, 31], multipliers 0, 2^30 and 2^31 - 1, the ties of both roundings;
+ * tmc_fast_rq_prepare accepts exactly the cases where (|acc| + |bias|) *
+ * 2^max(shift, 0) plus tmc_rq's rounding add 2^(-shift-1) stays below 2^31
+ * (given the bound |acc|) and the shift is at most 30, and refuses the
+ * rest. */
 static void check_requant(int32_t acc, int32_t bias, int32_t q, int32_t s) {
   const int64_t bound = acc < 0 ? -(int64_t)acc : acc;
   const int64_t mag =
       (bound + (bias < 0 ? -(int64_t)bias : bias)) << (s > 0 ? s : 0);
-  tmc_requant_ch rq;
-  const int rc = tmc_requant_prepare(1, &q, &s, 0, &bias, bound, &rq);
-  if (mag > INT32_MAX) {
+  int32_t rb;
+  int8_t rs;
+  const int rc = tmc_fast_rq_prepare(1, &q, &s, 0, &bias, bound, &rb, &rs);
+  const int64_t rnd = s < 0 ? (int64_t)1 << (-s - 1) : 0; /* tmc_rq's rounding add */
+  if (mag + rnd > INT32_MAX || s > 30) {
     assert_int_equal(rc, -1);
     return;
   }
   assert_int_equal(rc, 0);
-  assert_int_equal(tmc_requant_apply(&rq, acc),
+  assert_int_equal(rb, bias);
+  assert_int_equal(rs, s);
+  assert_int_equal(tmc_rq(tmc_wrap_add(acc, rb), q, rs),
                    ref_mbqm((int32_t)(acc + (int64_t)bias), q, s));
 }
 
@@ -365,11 +376,10 @@ static void test_requant_packed(void **state) {
   {
     const int32_t qbad = INT32_MIN, sbad = 0, sfar = -32;
     const int32_t qok = 1 << 30;
-    tmc_requant_ch rq;
-    assert_int_equal(tmc_requant_prepare(1, &qbad, &sbad, 1, NULL, 0, &rq),
-                     -1);
-    assert_int_equal(tmc_requant_prepare(1, &qok, &sfar, 1, NULL, 0, &rq),
-                     -1);
+    int32_t rb;
+    int8_t rs;
+    assert_int_equal(tmc_fast_rq_prepare(1, &qbad, &sbad, 1, NULL, 0, &rb, &rs), -1);
+    assert_int_equal(tmc_fast_rq_prepare(1, &qok, &sfar, 1, NULL, 0, &rb, &rs), -1);
   }
   {
     /* a depthwise bias whose folded value leaves int32 saturates, and the
@@ -378,15 +388,14 @@ static void test_requant_packed(void **state) {
     const int8_t w[4] = {100, -100, 100, -100};
     const int32_t bias[2] = {INT32_MAX - 10, INT32_MIN + 10};
     const int32_t q[2] = {1 << 30, 1 << 30}, sh[2] = {-3, -3};
-    int32_t fb[2];
-    tmc_requant_ch rq[2];
+    int32_t fb[2], rb[2];
+    int8_t rs[2];
     assert_int_equal(tmc_depthwise_conv2d_s8_fold_bias(&f, w, bias, 128, fb),
                      0);
     assert_int_equal(fb[0], INT32_MAX);
     assert_int_equal(fb[1], INT32_MIN);
-    assert_int_equal(tmc_requant_prepare(2, q, sh, 1, fb,
-                                         tmc_depthwise_conv2d_s8_acc_bound(&f),
-                                         rq),
+    assert_int_equal(tmc_fast_rq_prepare(2, q, sh, 1, fb,
+                                         tmc_depthwise_conv2d_s8_acc_bound(&f), rb, rs),
                      -1);
     assert_int_equal(tmc_depthwise_conv2d_s8_fold_bias(&f, w, NULL, -127, fb),
                      0);
@@ -406,7 +415,7 @@ static void test_conv_hand_padding(void **state) {
   const int8_t want[9] = {-128, -128, -128, -128, -128,
                           -128, -128, -128, -128};
   tmc_conv2d_params p = {1, 1, 1, 1, 1, 1, 1, 1, -127, 0, -128, 127, &q, &s,
-                         NULL};
+                         NULL, NULL, NULL};
   int i;
   (void)state;
   for (i = 0; i < 9; ++i) w[i] = 1;
@@ -470,21 +479,25 @@ static void test_fully_connected(void **state) {
     if (kt_diff("fully_connected", y, want, (size_t)batches * outd)) fail();
     {
       /* fast path: precomputed requantization, int16 scratch row */
-      tmc_requant_ch *rq = malloc(sizeof(tmc_requant_ch) * (size_t)outd);
+      int32_t *rb = malloc(sizeof(int32_t) * (size_t)outd);
+      int8_t *rs = malloc((size_t)outd);
       void *scratch = malloc(tmc_fully_connected_s8_scratch_bytes(depth));
       assert_int_equal(
-          tmc_requant_prepare(outd, q, s, per_channel, bias,
+          tmc_fast_rq_prepare(outd, q, s, per_channel, bias,
                               tmc_fully_connected_s8_acc_bound(
                                   depth, p.input_offset, p.filter_offset),
-                              rq),
+                              rb, rs),
           0);
-      p.requant = rq;
+      p.rq_bias = rb;
+      p.rq_mult = q;
+      p.rq_shift = rs;
       memset(y, 0x55, (size_t)batches * outd);
       tmc_fully_connected_s8(&p, batches, depth, x, outd, w, NULL, y,
                              scratch);
       if (kt_diff("fully_connected fast", y, want, (size_t)batches * outd))
         fail();
-      free(rq);
+      free(rb);
+      free(rs);
       free(scratch);
     }
     free(x);

@@ -15,7 +15,13 @@
 # "NAME: output K: D of B bytes differ" with the first mismatches. It
 # returns 0 when every model matched, 1 otherwise (an invoke that returns
 # an error status prints "NAME_invoke: STATUS" and counts as a mismatch).
+#
+# MCU_MAIN_LAYERS=LO (per-layer counts; the models compiled with --profile):
+# no region around the invokes; instead NAME_profile opens one around each
+# of layers LO .. LO+63 (the harness lists up to 64 pairs as INSNS_PAIR_n)
+# and prints "layer L OP MACS" for each, in order.
 set -u
+layers=${MCU_MAIN_LAYERS:-}
 
 # c_bytes NAME FILE: a const unsigned char array holding FILE's bytes.
 c_bytes() {
@@ -117,6 +123,16 @@ static int check(const char *model, int k, const void *out, const unsigned char 
   return 1;
 }
 
+EOF
+if [ -n "$layers" ]; then
+  for m in $names; do
+    printf 'void %s_profile(int layer, const char *op, uint32_t macs, int phase)\n{\n' "$m"
+    printf '  if (layer < %d || layer >= %d) {\n    return;\n  }\n' "$layers" $((layers + 64))
+    printf '  if (phase == 0) {\n    printf("layer %%d %%s %%lu\\n", layer, op, (unsigned long)macs);\n'
+    printf '    bench_begin();\n  } else {\n    bench_end();\n  }\n}\n\n'
+  done
+fi
+cat <<'EOF'
 int main(void)
 {
   int bad = 0;
@@ -131,7 +147,11 @@ for m in $names; do
     printf '    memcpy(%s_input%d(mem.%s), %s_in%d, sizeof %s_in%d);\n' "$m" $k "$m" "$m" $k "$m" $k
     k=$((k + 1))
   done
-  printf '    bench_begin();\n    s = %s_invoke(mem.%s, sizeof mem);\n    bench_end();\n' "$m" "$m"
+  if [ -n "$layers" ]; then
+    printf '    s = %s_invoke(mem.%s, sizeof mem);\n' "$m" "$m"
+  else
+    printf '    bench_begin();\n    s = %s_invoke(mem.%s, sizeof mem);\n    bench_end();\n' "$m" "$m"
+  fi
   printf '    if (s != %s_OK) {\n      printf("%s_invoke: %%s\\n", %s_status_str(s));\n' "$M" "$m" "$m"
   printf '      b = 1;\n    } else {\n'
   k=0

@@ -22,7 +22,9 @@
 #                 after m7, so that the two cores cover different cases
 #                 Op cases are compiled without --io int8 (as emit_ops_test.sh)
 #                 and batched TMC_MCU_BATCH (default 40) cases per image.
-#   compile       every generated .c of the models and of every
+# tmc compile gets --target cortex-m7 / cortex-m4 for the runs.
+#   compile       (--target cortex-m55: the DSP kernels) every generated .c
+#                 of the models and of every
 #                 TMC_MCU_COMPILE_EVERY-th ops case (default 3) compiles with
 #                 -std=c11 -Wall -Wextra -Werror -pedantic -O2 for Cortex-M0
 #                 (-mthumb, soft float), Cortex-M33 (fpv5-sp-d16) and
@@ -74,10 +76,12 @@ case $kind in
   compile) core="" ;;
   *) fail "unknown case '$1'" ;;
 esac
+# --target of tmc compile: the core's own (the compile case: the DSP
+# kernels, also built for the M0, where dsp.h takes its portable forms).
 case $core in
-  m7) cpu_flags="-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16" ;;
-  m4) cpu_flags="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16" ;;
-  "") cpu_flags="" ;;
+  m7) cpu_flags="-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16" target=cortex-m7 ;;
+  m4) cpu_flags="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16" target=cortex-m4 ;;
+  "") cpu_flags="" target=cortex-m55 ;;
   *) fail "unknown core '$core'" ;;
 esac
 core_name=$(echo "$core" | sed 's/^m/Cortex-M/')
@@ -109,7 +113,7 @@ ops_cases() {
 # appends its mcu_main.sh arguments to $tmp/args.
 gen_op() {
   go_d=$shared/golden/$1
-  run 0 compile "$go_d/$2.tflite" -o "$tmp/g/$2" --name "$2"
+  run 0 compile "$go_d/$2.tflite" -o "$tmp/g/$2" --name "$2" --target "$target"
   printf ' -m %s' "$2" >>"$tmp/args"
   [ -f "$go_d/$2/seed1.input.bin" ] && printf ' -i %s' "$go_d/$2/seed1.input.bin" >>"$tmp/args"
   go_k=1
@@ -131,7 +135,8 @@ gen_model() {
   gm_g=$shared/golden/$1
   [ -f "$shared/models/$1.tflite" ] || absent "$shared/models/$1.tflite is absent"
   [ -f "$gm_g/seed1.input.int8.bin" ] || absent "$gm_g/seed1.input.int8.bin is absent"
-  run 0 compile "$shared/models/$1.tflite" -o "$tmp/g/$1" --io int8 --name "$1"
+  run 0 compile "$shared/models/$1.tflite" -o "$tmp/g/$1" --io int8 --name "$1" \
+    --target "$target"
   printf ' -m %s -i %s' "$1" "$gm_g/seed1.input.int8.bin" >>"$tmp/args"
   gm_k=0
   while [ -f "$gm_g/seed1.output$gm_k.int8.bin" ]; do

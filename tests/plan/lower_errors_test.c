@@ -249,7 +249,7 @@ static void run_(const tmc_tfl_model *m, int stage, tmc_status want, const char 
                   d.msg);
       ok = false;
     } else {
-      s = lower_only ? tmc_plan_lower(&g, &a, &plan, &d) : tmc_plan_build(&g, NULL, &a, &plan, &d);
+      s = lower_only ? tmc_plan_lower(&g, TMC_TARGET_GENERIC, &a, &plan, &d) : tmc_plan_build(&g, NULL, &a, &plan, &d);
       if (!tt_diag_has(&d, s, want, SUBJECT, subs)) {
         tt_diag_report(fmt("%s, %s", from_bytes ? "from bytes" : "in memory",
                    lower_only ? "tmc_plan_lower" : "tmc_plan_build"), s, &d, want, subs);

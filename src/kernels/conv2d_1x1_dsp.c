@@ -1,0 +1,147 @@
+/* conv2d_1x1_dsp.c - int8 CONV_2D with a 1x1 filter, one group and no
+ * padding (any stride), for the cores with the DSP extension (dsp.h), bit
+ * for bit TFLite's reference_integer_ops::ConvPerChannel.
+ *
+ * The input zero point is folded into the bias at compile time (rq_bias[c]
+ * = bias[c] + input_offset * sum of filter row c: a 1x1 window has no tap
+ * outside the input), so every product is w * x of raw int8 values.
+ * Output pixels go in pairs (raster order). A pair's two input pixels are
+ * first widened into the scratch, interleaved per quad of channels k..k+3
+ * as four words: pixel a's (x[k], x[k+2]) and (x[k+1], x[k+3]) as int16
+ * pairs, then pixel b's; the last in.c % 4 channels follow as int16 (a's,
+ * then b's). Then each pair of filter rows is read once for the pair of
+ * pixels: a word of 4 weights gives (w[k], w[k+2]) by SXTB16 and
+ * (w[k+1], w[k+3]) by SXTB16 of the word rotated by 8, and 8 SMLADs make
+ * the 16 products of a 2 x 2 (pixels x channels) register tile: 4 loads, 4
+ * extensions and 8 SMLADs per 16 multiply-accumulates. An odd last pixel
+ * is widened into both slots of the pair and its results are stored twice
+ * to the same bytes; an odd last channel runs alone. Integer sums in any order are
+ * the reference's sums (no partial sum wraps: the lowering bounds them),
+ * and tmc_rq its requantization. All input of a pair is read before any
+ * of its outputs is written (the planner's overlap rule for the fast
+ * convolution, WINDOW_COPIED, holds). */
+#include "dsp.h"
+#include "kernels.h"
+#include "requant.h"
+
+size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input) {
+  return (size_t)input->c * 4; /* two pixels, int16 each */
+}
+
+/* Pixel a at xs (channels ic_n) widened into the pair layout of the
+ * header, at slot 0 (pixel a) or 1 (pixel b); q: in.c / 4 quads. */
+static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, uint32_t *w) {
+  const int32_t q = ic_n >> 2, t = ic_n & 3;
+  int16_t *tail = (int16_t *)(w + 4 * (size_t)q) + slot * t;
+  int32_t i;
+  w += 2 * slot;
+  for (i = 0; i < q; ++i, x += 4, w += 4) {
+    const uint32_t v = tmc_dsp_load(x);
+    w[0] = tmc_sxtb16(v);
+    w[1] = tmc_sxtb16_ror8(v);
+  }
+  for (i = 0; i < t; ++i) tail[i] = x[i];
+}
+
+/* The tile's requantization and stores: acc[pixel][channel]. */
+typedef struct rq_ctx {
+  const int32_t *mult;
+  const int8_t *shift;
+  int32_t out_off, lo, hi;
+} rq_ctx;
+
+static inline void store2(const rq_ctx *r, int32_t oc, int32_t a0, int32_t a1, int8_t *ya,
+                          int8_t *yb) {
+  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc], r->shift[oc]);
+  ya[oc] = tmc_rq_s8(&c, a0, r->out_off, r->lo, r->hi);
+  yb[oc] = tmc_rq_s8(&c, a1, r->out_off, r->lo, r->hi);
+}
+
+/* Every output channel of the pixel pair widened at xs, to ya and yb
+ * (yb == ya when the pair's second slot duplicates the first: the same
+ * values are stored twice). */
+static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
+                          const int32_t *bias, const rq_ctx *r, int8_t *ya, int8_t *yb) {
+  const int32_t q = ic_n >> 2, t = ic_n & 3;
+  const int16_t *tail = (const int16_t *)(xs + 4 * (size_t)q);
+  int32_t oc, i, k;
+  for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
+    const int8_t *w0 = w, *w1 = w + ic_n;
+    const uint32_t *xp = xs;
+    int32_t a0 = bias[oc], b0 = a0, a1 = bias[oc + 1], b1 = a1;
+    for (i = 0; i < q; ++i, xp += 4) {
+      const uint32_t u = tmc_dsp_load(w0 + 4 * i), v = tmc_dsp_load(w1 + 4 * i);
+      const uint32_t ue = tmc_sxtb16(u), uo = tmc_sxtb16_ror8(u);
+      const uint32_t ve = tmc_sxtb16(v), vo = tmc_sxtb16_ror8(v);
+      a0 = tmc_smlad(xp[0], ue, a0);
+      a0 = tmc_smlad(xp[1], uo, a0);
+      b0 = tmc_smlad(xp[2], ue, b0);
+      b0 = tmc_smlad(xp[3], uo, b0);
+      a1 = tmc_smlad(xp[0], ve, a1);
+      a1 = tmc_smlad(xp[1], vo, a1);
+      b1 = tmc_smlad(xp[2], ve, b1);
+      b1 = tmc_smlad(xp[3], vo, b1);
+    }
+    for (k = 0; k < t; ++k) {
+      const int32_t xa = tail[k], xb = tail[t + k];
+      const int32_t u = w0[4 * q + k], v = w1[4 * q + k];
+      a0 = tmc_wrap_add(a0, u * xa);
+      b0 = tmc_wrap_add(b0, u * xb);
+      a1 = tmc_wrap_add(a1, v * xa);
+      b1 = tmc_wrap_add(b1, v * xb);
+    }
+    store2(r, oc, a0, b0, ya, yb);
+    store2(r, oc + 1, a1, b1, ya, yb);
+  }
+  if (oc < oc_n) { /* the odd last channel */
+    const uint32_t *xp = xs;
+    int32_t a0 = bias[oc], b0 = a0;
+    for (i = 0; i < q; ++i, xp += 4) {
+      const uint32_t u = tmc_dsp_load(w + 4 * i);
+      const uint32_t ue = tmc_sxtb16(u), uo = tmc_sxtb16_ror8(u);
+      a0 = tmc_smlad(xp[0], ue, a0);
+      a0 = tmc_smlad(xp[1], uo, a0);
+      b0 = tmc_smlad(xp[2], ue, b0);
+      b0 = tmc_smlad(xp[3], uo, b0);
+    }
+    for (k = 0; k < t; ++k) {
+      a0 = tmc_wrap_add(a0, w[4 * q + k] * tail[k]);
+      b0 = tmc_wrap_add(b0, w[4 * q + k] * tail[t + k]);
+    }
+    store2(r, oc, a0, b0, ya, yb);
+  }
+}
+
+void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                           const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
+                           const tmc_dims4 *out, int8_t *y, void *scratch) {
+  const int32_t ic_n = in->c, oc_n = out->c;
+  const rq_ctx r = {p->rq_mult, p->rq_shift, p->output_offset, p->act_min - p->output_offset,
+                    p->act_max - p->output_offset};
+  const size_t pixels = (size_t)out->n * out->h * out->w;
+  uint32_t *xs = (uint32_t *)scratch;
+  const int8_t *src[2];
+  int32_t b = 0, oy = 0, ox = 0;
+  size_t p0;
+  int i;
+  (void)f;
+  (void)bias;
+  for (p0 = 0; p0 < pixels; p0 += 2) {
+    const int n = pixels - p0 < 2 ? 1 : 2;
+    for (i = 0; i < n; ++i) {
+      src[i] = x + (((size_t)b * in->h + (size_t)oy * p->stride_h) * in->w +
+                    (size_t)ox * p->stride_w) * ic_n;
+      if (++ox == out->w) {
+        ox = 0;
+        if (++oy == out->h) {
+          oy = 0;
+          ++b;
+        }
+      }
+    }
+    widen_pixel(src[0], ic_n, 0, xs);
+    widen_pixel(src[n - 1], ic_n, 1, xs);
+    pair_channels(xs, ic_n, w, oc_n, p->rq_bias, &r, y + p0 * (size_t)oc_n,
+                  y + (p0 + (size_t)(n - 1)) * (size_t)oc_n);
+  }
+}
