@@ -220,8 +220,13 @@ done
 
 gcc_v=$(arm-none-eabi-gcc -dumpversion 2>/dev/null || echo '?')
 echo
-echo "Cortex-$cpu instructions per inference of tmc's generated C (--io int8, golden seed 1${target[*]:+, ${target[*]}})"
-echo "QEMU 7.2 mps2-an500 via ../shared/bench/mcu, arm-none-eabi-gcc $gcc_v ${CFLAGS:--O2}, -mcpu=cortex-m7 -mfpu=fpv5-d16"
+echo "Cortex-${cpu^^} instructions per inference of tmc's generated C (--io int8, golden seed 1${target[*]:+, ${target[*]}})"
+if [ "$cpu" = m4 ]; then
+  echo "QEMU 7.2 mps2-an386 via ../shared/bench/mcu, arm-none-eabi-gcc $gcc_v ${CFLAGS:--O2}, -mcpu=cortex-m4 -mfpu=fpv4-sp-d16"
+  echo "(TFLM/tmc compares with TFLM + CMSIS-NN's Cortex-M7 figures: anchors.md has no M4 run)"
+else
+  echo "QEMU 7.2 mps2-an500 via ../shared/bench/mcu, arm-none-eabi-gcc $gcc_v ${CFLAGS:--O2}, -mcpu=cortex-m7 -mfpu=fpv5-d16"
+fi
 echo
 echo "$header"
 for r in "${rows[@]}"; do echo "$r"; done

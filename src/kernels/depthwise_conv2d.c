@@ -67,48 +67,18 @@ static void dw_fast(const tmc_depthwise_conv2d_params *p,
   const int32_t nt = f->h * f->w;
   const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
                 hi = p->act_max - out_off;
-  const size_t x_row = (size_t)p->dilation_h * in->w * c_n;
-  const size_t x_col = (size_t)p->dilation_w * c_n;
   const int8_t *taps[TMC_DW_MAX_TAPS];
-  int32_t b, oy, ox, ky, kx, t;
   size_t c;
   for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
-  for (b = 0; b < out->n; ++b) {
-    const int8_t *xb = x + (size_t)b * in->h * in->w * c_n;
-    for (oy = 0; oy < out->h; ++oy) {
-      const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      int32_t ky0, ky1;
-      tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
-      for (ox = 0; ox < out->w; ++ox, y += c_n) {
-        const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        int32_t kx0, kx1;
-        tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
-        if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w) {
-          const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c_n;
-          for (ky = 0, t = 0; ky < f->h; ++ky) /* no pointer past the last row */
-            for (kx = 0; kx < f->w; ++kx, ++t)
-              taps[t] = row + (size_t)ky * x_row + (size_t)kx * x_col;
-        } else {
-          for (ky = 0, t = 0; ky < f->h; ++ky)
-            for (kx = 0; kx < f->w; ++kx, ++t)
-              taps[t] = ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1
-                            ? xb + ((size_t)(iy0 + ky * p->dilation_h) *
-                                        in->w +
-                                    (size_t)(ix0 + kx * p->dilation_w)) *
-                                       c_n
-                            : zrow;
-        }
-        for (c = 0; c + 16 <= c_n; c += 16)
-          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 16, y);
-        if (c + 8 <= c_n) {
-          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 8, y);
-          c += 8;
-        }
-        for (; c < c_n; ++c)
-          dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 1, y);
-      }
+  TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, {
+    for (c = 0; c + 16 <= c_n; c += 16)
+      dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 16, y);
+    if (c + 8 <= c_n) {
+      dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 8, y);
+      c += 8;
     }
-  }
+    for (; c < c_n; ++c) dw_block(taps, nt, w, c_n, p, out_off, lo, hi, c, 1, y);
+  });
 }
 
 void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,

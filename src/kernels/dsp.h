@@ -49,7 +49,17 @@ static inline int32_t tmc_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
-/* SXTB16 of the word rotated by 8: bytes 1 and 3. */
+/* SXTB16 of the word rotated by 8: bytes 1 and 3 (one instruction with
+ * its rotate operand; compilers emit a separate ROR for the intrinsic of
+ * a rotated value). */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+static inline uint32_t tmc_sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+#else
 static inline uint32_t tmc_sxtb16_ror8(uint32_t x) { return tmc_sxtb16(tmc_dsp_ror8(x)); }
+#endif
 
 #endif /* TMC_KERNELS_DSP_H */

@@ -194,6 +194,17 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                              const tmc_dims4 *output, int8_t *output_data,
                              void *scratch);
 
+/* DEPTHWISE_CONV_2D for the DSP cores (depthwise_conv2d_dsp.c): depth
+ * multiplier 1, at most TMC_DW_MAX_TAPS taps, the portable fast path's
+ * tables (rq_* set, input offset folded into rq_bias); bias, multiplier
+ * and shift unused. Scratch: tmc_depthwise_conv2d_s8_dsp_scratch_bytes. */
+size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input);
+void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p,
+                                 const tmc_dims4 *input, const int8_t *input_data,
+                                 const tmc_dims4 *filter, const int8_t *filter_data,
+                                 const int32_t *bias, const tmc_dims4 *output,
+                                 int8_t *output_data, void *scratch);
+
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
 #define TMC_FULLY_CONNECTED_PARAMS_FIELDS(X, T) \
   X(T, I32, input_offset) /* -input zero point */ \

@@ -21,6 +21,55 @@ static inline void tmc_tap_range(int32_t origin, int32_t step, int32_t n,
   *k1 = hi;
 }
 
+/* The taps of one output pixel's window over the NHWC batch xb (in's
+ * rows and columns), kh x kw taps dilated dh, dw from the origin (iy0,
+ * ix0), rows [ky0, ky1) inside the input (tmc_tap_range): taps[kh * kw]
+ * gets channel 0 of each tap's input pixel in raster order, zrow for the
+ * taps outside the input. */
+static inline void tmc_window_taps(const int8_t *xb, const tmc_dims4 *in, int32_t kh,
+                                   int32_t kw, int32_t dh, int32_t dw, int32_t iy0,
+                                   int32_t ky0, int32_t ky1, int32_t ix0,
+                                   const int8_t *zrow, const int8_t **taps) {
+  const size_t c_n = (size_t)in->c;
+  int32_t kx0, kx1, ky, kx, t;
+  tmc_tap_range(ix0, dw, kw, in->w, &kx0, &kx1);
+  if (ky0 == 0 && ky1 == kh && kx0 == 0 && kx1 == kw) {
+    const int8_t *row = xb + ((size_t)iy0 * in->w + ix0) * c_n;
+    const size_t x_row = (size_t)dh * in->w * c_n, x_col = (size_t)dw * c_n;
+    for (ky = 0, t = 0; ky < kh; ++ky) /* no pointer past the last row */
+      for (kx = 0; kx < kw; ++kx, ++t) taps[t] = row + (size_t)ky * x_row + (size_t)kx * x_col;
+    return;
+  }
+  for (ky = 0, t = 0; ky < kh; ++ky)
+    for (kx = 0; kx < kw; ++kx, ++t)
+      taps[t] = ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1
+                    ? xb + ((size_t)(iy0 + ky * dh) * in->w + (size_t)(ix0 + kx * dw)) * c_n
+                    : zrow;
+}
+
+/* Runs STMT for every output pixel of a depthwise-style window over the
+ * NHWC input x (p's strides, dilations, top/left padding; filter f) in
+ * raster order, with taps[] (const int8_t *[TMC_DW_MAX_TAPS]) holding the
+ * pixel's tap pointers (tmc_window_taps; zrow outside the input) and y
+ * advanced by out->c after each pixel (the variadic tail). */
+#define TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, ...)                                \
+  do {                                                                                         \
+    int32_t b_, oy_, ox_;                                                                       \
+    for (b_ = 0; b_ < (out)->n; ++b_) {                                                          \
+      const int8_t *xb_ = (x) + (size_t)b_ * (in)->h * (in)->w * (in)->c;                        \
+      for (oy_ = 0; oy_ < (out)->h; ++oy_) {                                                     \
+        const int32_t iy0_ = oy_ * (p)->stride_h - (p)->pad_top;                                 \
+        int32_t ky0_, ky1_;                                                                      \
+        tmc_tap_range(iy0_, (p)->dilation_h, (f)->h, (in)->h, &ky0_, &ky1_);                     \
+        for (ox_ = 0; ox_ < (out)->w; ++ox_, (y) += (out)->c) {                                  \
+          tmc_window_taps(xb_, (in), (f)->h, (f)->w, (p)->dilation_h, (p)->dilation_w, iy0_,    \
+                          ky0_, ky1_, ox_ * (p)->stride_w - (p)->pad_left, (zrow), (taps));      \
+          __VA_ARGS__;                                                                           \
+        }                                                                                        \
+      }                                                                                          \
+    }                                                                                            \
+  } while (0)
+
 /* Runs STMT for every output pixel of a raster window over the NHWC input
  * in (batch b, output row oy, column ox), with p's strides, dilations and
  * top/left padding: iy0/ix0 is the window's origin in the input and

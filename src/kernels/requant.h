@@ -104,13 +104,14 @@ typedef struct tmc_rq_ch {
   uint32_t neg;        /* 2^31 when r > 0 (N's sign follows x), else 0 */
 } tmc_rq_ch;
 
+/* Branch-free: a few ALU operations per channel. */
 static inline tmc_rq_ch tmc_rq_ch_of(int32_t q, int32_t s) {
   tmc_rq_ch c;
   c.q = q;
   c.l = s > 0 ? s : 0;
   c.r = s > 0 ? 0 : -s;
-  c.rc = c.r > 0 ? (int32_t)1 << (c.r - 1) : 0;
-  c.neg = c.r > 0 ? 0x80000000u : 0u;
+  c.rc = (int32_t)(((uint32_t)1 << c.r) >> 1);
+  c.neg = (0u - (uint32_t)c.r) & 0x80000000u;
   return c;
 }
 

@@ -276,6 +276,10 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
+        if (tmc_target_dsp(l->target)) { /* the DSP cores' kernel, same tables */
+          st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
+          st->scratch_bytes = tmc_depthwise_conv2d_s8_dsp_scratch_bytes(&st->in_dims);
+        }
       }
     }
   } else {

@@ -1,0 +1,123 @@
+/* depthwise_conv2d_dsp.c - int8 DEPTHWISE_CONV_2D with depth_multiplier 1
+ * (any window, stride, dilation, padding up to TMC_DW_MAX_TAPS taps) for
+ * the cores with the DSP extension (dsp.h), bit for bit TFLite's
+ * reference_integer_ops::DepthwiseConvPerChannel.
+ *
+ * The input offset is folded into rq_bias at compile time (as the portable
+ * fast path does, tmc_depthwise_conv2d_s8_fold_bias), so a tap adds w * x
+ * of raw int8 values, and a tap outside the input reads a row of the
+ * input zero point (w * zp cancels that tap's share of the folded term,
+ * exactly the reference's skipping of it). Per output pixel a table of
+ * tap pointers is built once; channels go in blocks of 4: per tap one word
+ * of 4 inputs and one of 4 weights (1HWC: adjacent channels), SXTB16 of
+ * each and of each rotated by 8 give the even and odd channels as int16
+ * halves, and SMLABB / SMLATT add the 4 products to 4 accumulators: 2
+ * loads, 4 extensions and 4 multiply-accumulates per 4 channels and tap.
+ * The last in.c % 4 channels go one at a time. Channel c of pixel p is
+ * written once channel c (and the block's others) of p's window is read:
+ * the planner's WINDOW_CHANNEL rule holds (writes reach p * C + c + 4 when
+ * the lowest input still needed is start(p) + c + 4). */
+#include "dsp.h"
+#include "kernels.h"
+#include "kutil.h"
+#include "requant.h"
+
+size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input) {
+  return (size_t)input->c; /* the row of the input zero point */
+}
+
+#if TMC_DSP_NATIVE
+static inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabb((int32_t)a, (int32_t)b, acc);
+}
+static inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatt((int32_t)a, (int32_t)b, acc);
+}
+#else
+static inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return tmc_wrap_add(acc, tmc_dsp_lo(a) * tmc_dsp_lo(b));
+}
+static inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return tmc_wrap_add(acc, tmc_dsp_hi(a) * tmc_dsp_hi(b));
+}
+#endif
+
+/* The per-channel tables and output constants, copied out of the params
+ * (the int8 output stores could alias them for the compiler). */
+typedef struct dw_ctx {
+  const int32_t *bias, *mult;
+  const int8_t *shift;
+  int32_t out_off, lo, hi;
+} dw_ctx;
+
+static inline int8_t out_of(const dw_ctx *k, size_t c, int32_t acc) {
+  const tmc_rq_ch r = tmc_rq_ch_of(k->mult[c], k->shift[c]);
+  return tmc_rq_s8(&r, acc, k->out_off, k->lo, k->hi);
+}
+
+/* One tap of a 4-channel block: the products of the words at xp and wp. */
+#define DW_TAP(xp, wp)                                 \
+  do {                                                 \
+    const uint32_t xv = tmc_dsp_load(xp), wv = tmc_dsp_load(wp); \
+    const uint32_t xe = tmc_sxtb16(xv), we = tmc_sxtb16(wv);     \
+    const uint32_t xo = tmc_sxtb16_ror8(xv), wo = tmc_sxtb16_ror8(wv); \
+    a0 = smlabb(xe, we, a0);                           \
+    a2 = smlatt(xe, we, a2);                           \
+    a1 = smlabb(xo, wo, a1);                           \
+    a3 = smlatt(xo, wo, a3);                           \
+  } while (0)
+
+/* All channels of one output pixel whose taps are taps[0..nt); a 3x3
+ * window (nt 9) has its tap loop written out. */
+static void dw_pixel(const dw_ctx *k, const int8_t *const *taps, int32_t nt, const int8_t *w,
+                     size_t c_n, int8_t *y) {
+  const size_t c2 = 2 * c_n;
+  size_t c;
+  int32_t t;
+  for (c = 0; c + 4 <= c_n; c += 4) {
+    int32_t a0 = k->bias[c], a1 = k->bias[c + 1], a2 = k->bias[c + 2], a3 = k->bias[c + 3];
+    const int8_t *wt = w + c;
+    if (nt == 9) {
+      DW_TAP(taps[0] + c, wt);
+      DW_TAP(taps[1] + c, wt + c_n);
+      DW_TAP(taps[2] + c, wt + c2);
+      wt += 3 * c_n;
+      DW_TAP(taps[3] + c, wt);
+      DW_TAP(taps[4] + c, wt + c_n);
+      DW_TAP(taps[5] + c, wt + c2);
+      wt += 3 * c_n;
+      DW_TAP(taps[6] + c, wt);
+      DW_TAP(taps[7] + c, wt + c_n);
+      DW_TAP(taps[8] + c, wt + c2);
+    } else {
+      for (t = 0; t < nt; ++t, wt += c_n) DW_TAP(taps[t] + c, wt);
+    }
+    y[c] = out_of(k, c, a0);
+    y[c + 1] = out_of(k, c + 1, a1);
+    y[c + 2] = out_of(k, c + 2, a2);
+    y[c + 3] = out_of(k, c + 3, a3);
+  }
+  for (; c < c_n; ++c) {
+    int32_t a = k->bias[c];
+    const int8_t *wt = w + c;
+    for (t = 0; t < nt; ++t, wt += c_n) a = tmc_wrap_add(a, taps[t][c] * *wt);
+    y[c] = out_of(k, c, a);
+  }
+}
+#undef DW_TAP
+
+void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc_dims4 *in,
+                                 const int8_t *x, const tmc_dims4 *f, const int8_t *w,
+                                 const int32_t *bias, const tmc_dims4 *out, int8_t *y,
+                                 void *scratch) {
+  const size_t c_n = (size_t)in->c;
+  const int32_t nt = f->h * f->w;
+  const dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, p->output_offset,
+                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  int8_t *zrow = (int8_t *)scratch;
+  const int8_t *taps[TMC_DW_MAX_TAPS];
+  size_t c;
+  (void)bias;
+  for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
+  TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, dw_pixel(&k, taps, nt, w, c_n, y));
+}
