@@ -14,8 +14,9 @@
  * (w[k+1], w[k+3]) by SXTB16 of the word rotated by 8, and 8 SMLADs make
  * the 16 products of a 2 x 2 (pixels x channels) register tile: 4 loads, 4
  * extensions and 8 SMLADs per 16 multiply-accumulates. An odd last pixel
- * is widened into both slots of the pair and its results are stored twice
- * to the same bytes; an odd last channel runs alone. Integer sums in any order are
+ * runs alone (its quads as two words each, then its tail; 1 x 2 tiles);
+ * an odd last channel runs alone. FULLY_CONNECTED (tmc_fully_connected_s8_dsp)
+ * is the same with its batch rows as the pixels. Integer sums in any order are
  * the reference's sums (no partial sum wraps: the lowering bounds them),
  * and tmc_rq its requantization. All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
@@ -24,18 +25,24 @@
 #include "kernels.h"
 #include "requant.h"
 
-size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input) {
-  return (size_t)input->c * 4; /* two pixels, int16 each */
+size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output) {
+  const size_t pixels = (size_t)output->n * output->h * output->w;
+  return (size_t)input->c * 2 * (pixels > 1 ? 2 : 1); /* one or two pixels, int16 */
 }
 
-/* Pixel a at xs (channels ic_n) widened into the pair layout of the
- * header, at slot 0 (pixel a) or 1 (pixel b); q: in.c / 4 quads. */
-static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, uint32_t *w) {
+size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
+  return (size_t)accum_depth * 2 * (batches > 1 ? 2 : 1);
+}
+
+/* Pixel x (ic_n channels) widened into slot `slot` of a layout of `slots`
+ * pixels (2: the pair layout of the header; 1: one pixel's quads and then
+ * its tail). */
+static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint32_t *w) {
   const int32_t q = ic_n >> 2, t = ic_n & 3;
-  int16_t *tail = (int16_t *)(w + 4 * (size_t)q) + slot * t;
+  int16_t *tail = (int16_t *)(w + 2 * (size_t)slots * (size_t)q) + slot * t;
   int32_t i;
   w += 2 * slot;
-  for (i = 0; i < q; ++i, x += 4, w += 4) {
+  for (i = 0; i < q; ++i, x += 4, w += 2 * slots) {
     const uint32_t v = tmc_dsp_load(x);
     w[0] = tmc_sxtb16(v);
     w[1] = tmc_sxtb16_ror8(v);
@@ -43,23 +50,29 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, uint32_t *w) {
   for (i = 0; i < t; ++i) tail[i] = x[i];
 }
 
-/* The tile's requantization and stores: acc[pixel][channel]. */
+/* The requantization and stores: channel oc's multiplier and shift at
+ * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). */
 typedef struct rq_ctx {
   const int32_t *mult;
   const int8_t *shift;
-  int32_t out_off, lo, hi;
+  int32_t pc, out_off, lo, hi;
 } rq_ctx;
 
+static inline void store1(const rq_ctx *r, int32_t oc, int32_t a, int8_t *y) {
+  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc * r->pc], r->shift[oc * r->pc]);
+  y[oc] = tmc_rq_s8(&c, a, r->out_off, r->lo, r->hi);
+}
+
+/* Channel oc of two pixels (its constants once). */
 static inline void store2(const rq_ctx *r, int32_t oc, int32_t a0, int32_t a1, int8_t *ya,
                           int8_t *yb) {
-  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc], r->shift[oc]);
+  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc * r->pc], r->shift[oc * r->pc]);
   ya[oc] = tmc_rq_s8(&c, a0, r->out_off, r->lo, r->hi);
   yb[oc] = tmc_rq_s8(&c, a1, r->out_off, r->lo, r->hi);
 }
 
-/* Every output channel of the pixel pair widened at xs, to ya and yb
- * (yb == ya when the pair's second slot duplicates the first: the same
- * values are stored twice). */
+/* Every output channel of the pixel pair widened at xs (slots 2), to ya
+ * and yb. */
 static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
                           const int32_t *bias, const rq_ctx *r, int8_t *ya, int8_t *yb) {
   const int32_t q = ic_n >> 2, t = ic_n & 3;
@@ -112,15 +125,67 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
   }
 }
 
+/* Every output channel of the one pixel widened at xs (slots 1), to y:
+ * channels in pairs (1 x 2 tiles), the odd last alone. */
+static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
+                         const int32_t *bias, const rq_ctx *r, int8_t *y) {
+  const int32_t q = ic_n >> 2, t = ic_n & 3;
+  const int16_t *tail = (const int16_t *)(xs + 2 * (size_t)q);
+  int32_t oc, i, k;
+  for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
+    const int8_t *w0 = w, *w1 = w + ic_n;
+    const uint32_t *xp = xs;
+    int32_t a0 = bias[oc], a1 = bias[oc + 1];
+    for (i = 0; i < q; ++i, xp += 2) {
+      const uint32_t u = tmc_dsp_load(w0 + 4 * i), v = tmc_dsp_load(w1 + 4 * i);
+      a0 = tmc_smlad(xp[0], tmc_sxtb16(u), a0);
+      a0 = tmc_smlad(xp[1], tmc_sxtb16_ror8(u), a0);
+      a1 = tmc_smlad(xp[0], tmc_sxtb16(v), a1);
+      a1 = tmc_smlad(xp[1], tmc_sxtb16_ror8(v), a1);
+    }
+    for (k = 0; k < t; ++k) {
+      a0 = tmc_wrap_add(a0, w0[4 * q + k] * tail[k]);
+      a1 = tmc_wrap_add(a1, w1[4 * q + k] * tail[k]);
+    }
+    store1(r, oc, a0, y);
+    store1(r, oc + 1, a1, y);
+  }
+  if (oc < oc_n) {
+    const uint32_t *xp = xs;
+    int32_t a0 = bias[oc];
+    for (i = 0; i < q; ++i, xp += 2) {
+      const uint32_t u = tmc_dsp_load(w + 4 * i);
+      a0 = tmc_smlad(xp[0], tmc_sxtb16(u), a0);
+      a0 = tmc_smlad(xp[1], tmc_sxtb16_ror8(u), a0);
+    }
+    for (k = 0; k < t; ++k) a0 = tmc_wrap_add(a0, w[4 * q + k] * tail[k]);
+    store1(r, oc, a0, y);
+  }
+}
+
+/* rows[0..n) (n 1 or 2) through the channels: the outputs to ys[i]. */
+static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const int8_t *w,
+                          int32_t oc_n, const int32_t *bias, const rq_ctx *r, uint32_t *xs,
+                          int8_t *const *ys) {
+  if (n == 2) {
+    widen_pixel(rows[0], ic_n, 0, 2, xs);
+    widen_pixel(rows[1], ic_n, 1, 2, xs);
+    pair_channels(xs, ic_n, w, oc_n, bias, r, ys[0], ys[1]);
+  } else {
+    widen_pixel(rows[0], ic_n, 0, 1, xs);
+    one_channels(xs, ic_n, w, oc_n, bias, r, ys[0]);
+  }
+}
+
 void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
                            const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                            const tmc_dims4 *out, int8_t *y, void *scratch) {
   const int32_t ic_n = in->c, oc_n = out->c;
-  const rq_ctx r = {p->rq_mult, p->rq_shift, p->output_offset, p->act_min - p->output_offset,
-                    p->act_max - p->output_offset};
+  const rq_ctx r = {p->rq_mult, p->rq_shift, 1, p->output_offset,
+                    p->act_min - p->output_offset, p->act_max - p->output_offset};
   const size_t pixels = (size_t)out->n * out->h * out->w;
-  uint32_t *xs = (uint32_t *)scratch;
   const int8_t *src[2];
+  int8_t *dst[2];
   int32_t b = 0, oy = 0, ox = 0;
   size_t p0;
   int i;
@@ -131,6 +196,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
     for (i = 0; i < n; ++i) {
       src[i] = x + (((size_t)b * in->h + (size_t)oy * p->stride_h) * in->w +
                     (size_t)ox * p->stride_w) * ic_n;
+      dst[i] = y + (p0 + (size_t)i) * (size_t)oc_n;
       if (++ox == out->w) {
         ox = 0;
         if (++oy == out->h) {
@@ -139,9 +205,23 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
         }
       }
     }
-    widen_pixel(src[0], ic_n, 0, xs);
-    widen_pixel(src[n - 1], ic_n, 1, xs);
-    pair_channels(xs, ic_n, w, oc_n, p->rq_bias, &r, y + p0 * (size_t)oc_n,
-                  y + (p0 + (size_t)(n - 1)) * (size_t)oc_n);
+    rows_channels(src, n, ic_n, w, oc_n, p->rq_bias, &r, (uint32_t *)scratch, dst);
+  }
+}
+
+void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t batches,
+                                int32_t accum_depth, const int8_t *x, int32_t out_depth,
+                                const int8_t *w, const int32_t *bias, int8_t *y,
+                                void *scratch) {
+  const rq_ctx r = {p->rq_mult, p->rq_shift, p->per_channel ? 1 : 0, p->output_offset,
+                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  int32_t b;
+  (void)bias;
+  for (b = 0; b < batches; b += 2) {
+    const int n = batches - b < 2 ? 1 : 2;
+    const int8_t *src[2] = {x + (size_t)b * accum_depth,
+                            x + (size_t)(b + n - 1) * accum_depth};
+    int8_t *dst[2] = {y + (size_t)b * out_depth, y + (size_t)(b + n - 1) * out_depth};
+    rows_channels(src, n, accum_depth, w, out_depth, p->rq_bias, &r, (uint32_t *)scratch, dst);
   }
 }

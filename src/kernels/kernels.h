@@ -155,7 +155,7 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
  * the input offset folded in (plan/quant.h tmc_conv2d_1x1_s8_fold_bias);
  * bias, multiplier, shift and dilation are unused. Scratch:
  * tmc_conv2d_1x1_s8_dsp_scratch_bytes, 4-byte aligned. */
-size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input);
+size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output);
 void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
                            const int8_t *input_data, const tmc_dims4 *filter,
                            const int8_t *filter_data, const int32_t *bias,
@@ -230,6 +230,17 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             const int8_t *input_data, int32_t out_depth,
                             const int8_t *filter_data, const int32_t *bias,
                             int8_t *output_data, void *scratch);
+
+/* FULLY_CONNECTED for the DSP cores (conv2d_1x1_dsp.c, the 1x1
+ * convolution's code with batch rows as pixels): filter_offset 0, rq_*
+ * set with the input offset folded into rq_bias; bias, multiplier and
+ * shift unused. Scratch: tmc_fully_connected_s8_dsp_scratch_bytes, 4-byte
+ * aligned. */
+size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth);
+void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t batches,
+                                int32_t accum_depth, const int8_t *input_data,
+                                int32_t out_depth, const int8_t *filter_data,
+                                const int32_t *bias, int8_t *output_data, void *scratch);
 
 /* ---- TRANSPOSE_CONV ----------------------------------------------------- */
 #define TMC_TRANSPOSE_CONV_PARAMS_FIELDS(X, T) \

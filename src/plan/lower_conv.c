@@ -301,7 +301,7 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         st->kernel = TMC_K_CONV2D_1X1_DSP;
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
-        st->scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims);
+        st->scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims);
         return TMC_OK;
       }
     }
@@ -386,6 +386,23 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
   TMC_TRY(check_acc(l, op, w, b, st->bias, st->units, st->depth, (size_t)st->depth, 1,
                     p->input_offset, p->filter_offset));
+  if (tmc_target_dsp(l->target) && p->filter_offset == 0) {
+    /* the DSP cores' kernel (kernels.h), input offset folded */
+    int32_t *fb = tmc_lower_alloc(l, (size_t)st->units, sizeof *fb);
+    if (fb == NULL) return TMC_ERR_NOMEM;
+    tmc_conv2d_1x1_s8_fold_bias(st->units, st->depth, st->weights, st->bias, p->input_offset,
+                                fb);
+    TMC_TRY(fast_rq(l, st, st->units, p->multiplier, p->shift, p->per_channel, fb,
+                    tmc_conv2d_1x1_s8_dsp_acc_bound(st->depth), &p->rq_bias, &p->rq_mult,
+                    &p->rq_shift));
+    if (p->rq_bias) {
+      st->kernel = TMC_K_FULLY_CONNECTED_DSP;
+      p->multiplier = p->shift = NULL;
+      st->bias = NULL;
+      st->scratch_bytes = tmc_fully_connected_s8_dsp_scratch_bytes(st->outer, st->depth);
+      return TMC_OK;
+    }
+  }
   TMC_TRY(fast_rq(l, st, st->units, p->multiplier, p->shift, p->per_channel, st->bias,
                   tmc_fully_connected_s8_acc_bound(st->depth, p->input_offset,
                                                    p->filter_offset),
