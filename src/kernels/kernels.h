@@ -150,9 +150,9 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
                    const tmc_dims4 *output, int8_t *output_data,
                    void *scratch);
 
-/* CONV_2D for the DSP cores (conv2d_1x1_dsp.c): a 1x1 filter, one group,
+/* CONV_2D for the DSP cores (conv_dsp.c): a 1x1 filter, one group,
  * no padding, any stride. The params' rq_* tables are set, rq_bias with
- * the input offset folded in (plan/quant.h tmc_conv2d_1x1_s8_fold_bias);
+ * the input offset folded in (plan/quant.h tmc_dsp_fold_bias);
  * bias, multiplier, shift and dilation are unused. Scratch:
  * tmc_conv2d_1x1_s8_dsp_scratch_bytes, 4-byte aligned. */
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output);
@@ -160,6 +160,16 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
                            const int8_t *input_data, const tmc_dims4 *filter,
                            const int8_t *filter_data, const int32_t *bias,
                            const tmc_dims4 *output, int8_t *output_data, void *scratch);
+
+/* CONV_2D for the DSP cores (conv_dsp.c), any window, one group: as the
+ * 1x1 kernel on each pixel's window copied into the scratch
+ * (tmc_conv2d_s8_dsp_scratch_bytes, 4-byte aligned); rq_bias with the
+ * input offset times the sum of the whole filter row folded in. */
+size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output);
+void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
+                       const int8_t *input_data, const tmc_dims4 *filter,
+                       const int8_t *filter_data, const int32_t *bias,
+                       const tmc_dims4 *output, int8_t *output_data, void *scratch);
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------- */
 #define TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS(X, T) \
@@ -231,7 +241,7 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             const int8_t *filter_data, const int32_t *bias,
                             int8_t *output_data, void *scratch);
 
-/* FULLY_CONNECTED for the DSP cores (conv2d_1x1_dsp.c, the 1x1
+/* FULLY_CONNECTED for the DSP cores (conv_dsp.c, the 1x1
  * convolution's code with batch rows as pixels): filter_offset 0, rq_*
  * set with the input offset folded into rq_bias; bias, multiplier and
  * shift unused. Scratch: tmc_fully_connected_s8_dsp_scratch_bytes, 4-byte

@@ -286,22 +286,26 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     st->kernel = TMC_K_CONV2D;
     tmc_conv2d_params *p = TMC_PARAMS(st, tmc_conv2d_params);
     CONV_FIELDS(p);
-    if (tmc_target_dsp(l->target) && st->filter_dims.h == 1 && st->filter_dims.w == 1 &&
-        st->filter_dims.c == st->in_dims.c && st->win.pad_top == 0 && st->win.pad_left == 0 &&
-        st->win.pad_bottom == 0 && st->win.pad_right == 0) {
-      /* the DSP cores' 1x1 kernel (kernels.h), input offset folded */
+    if (tmc_target_dsp(l->target) && st->filter_dims.c == st->in_dims.c) {
+      /* the DSP cores' kernels (kernels.h), input offset folded: 1x1
+       * without padding reads the input in place, any other window is
+       * copied pixel by pixel */
+      const bool pointwise = st->filter_dims.h == 1 && st->filter_dims.w == 1 &&
+                             st->win.pad_top == 0 && st->win.pad_left == 0 &&
+                             st->win.pad_bottom == 0 && st->win.pad_right == 0;
+      const int32_t k = st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
       int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
       if (fb == NULL) return TMC_ERR_NOMEM;
-      tmc_conv2d_1x1_s8_fold_bias(cout, st->in_dims.c, st->weights, st->bias, p->input_offset,
-                                  fb);
-      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb,
-                      tmc_conv2d_1x1_s8_dsp_acc_bound(st->in_dims.c), &p->rq_bias,
-                      &p->rq_mult, &p->rq_shift));
+      tmc_dsp_fold_bias(cout, k, st->weights, st->bias, p->input_offset, fb);
+      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb, tmc_dsp_acc_bound(k),
+                      &p->rq_bias, &p->rq_mult, &p->rq_shift));
       if (p->rq_bias) {
-        st->kernel = TMC_K_CONV2D_1X1_DSP;
+        st->kernel = pointwise ? TMC_K_CONV2D_1X1_DSP : TMC_K_CONV2D_DSP;
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
-        st->scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims);
+        st->scratch_bytes =
+            pointwise ? tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims)
+                      : tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
         return TMC_OK;
       }
     }
@@ -390,10 +394,10 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     /* the DSP cores' kernel (kernels.h), input offset folded */
     int32_t *fb = tmc_lower_alloc(l, (size_t)st->units, sizeof *fb);
     if (fb == NULL) return TMC_ERR_NOMEM;
-    tmc_conv2d_1x1_s8_fold_bias(st->units, st->depth, st->weights, st->bias, p->input_offset,
+    tmc_dsp_fold_bias(st->units, st->depth, st->weights, st->bias, p->input_offset,
                                 fb);
     TMC_TRY(fast_rq(l, st, st->units, p->multiplier, p->shift, p->per_channel, fb,
-                    tmc_conv2d_1x1_s8_dsp_acc_bound(st->depth), &p->rq_bias, &p->rq_mult,
+                    tmc_dsp_acc_bound(st->depth), &p->rq_bias, &p->rq_mult,
                     &p->rq_shift));
     if (p->rq_bias) {
       st->kernel = TMC_K_FULLY_CONNECTED_DSP;

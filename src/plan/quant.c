@@ -461,7 +461,7 @@ int64_t tmc_conv2d_s8_acc_bound(const tmc_dims4 *filter,
          max_abs_x(input_offset);
 }
 
-int64_t tmc_conv2d_1x1_s8_dsp_acc_bound(int32_t in_c) { return (int64_t)in_c * 128 * 128; }
+int64_t tmc_dsp_acc_bound(int32_t row_len) { return (int64_t)row_len * 128 * 128; }
 
 int64_t tmc_depthwise_conv2d_s8_acc_bound(const tmc_dims4 *filter) {
   return (int64_t)filter->h * filter->w * 128 * 128;
@@ -510,12 +510,12 @@ int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
   return 0;
 }
 
-void tmc_conv2d_1x1_s8_fold_bias(int32_t out_c, int32_t in_c, const int8_t *filter_data,
-                                 const int32_t *bias, int32_t input_offset, int32_t *out) {
+void tmc_dsp_fold_bias(int32_t out_c, int32_t row_len, const int8_t *filter_data,
+                       const int32_t *bias, int32_t input_offset, int32_t *out) {
   for (int32_t c = 0; c < out_c; ++c) {
-    const int8_t *w = filter_data + (size_t)c * (size_t)in_c;
+    const int8_t *w = filter_data + (size_t)c * (size_t)row_len;
     int64_t sum = 0;
-    for (int32_t k = 0; k < in_c; ++k) sum += w[k];
+    for (int32_t k = 0; k < row_len; ++k) sum += w[k];
     out[c] = fold(bias ? bias[c] : 0, sum, input_offset);
   }
 }

@@ -171,13 +171,14 @@ int64_t tmc_acc_weight_sum(const int8_t *w, int32_t taps, size_t ch_step, size_t
  * (tmc_fast_rq_prepare then refuses it); pass out to tmc_fast_rq_prepare.
  * -1 (out unset: the plain path must be used) when a weight is -128, which
  * the kernel's 16-bit sums of two products cannot hold. */
-/* The 1x1 DSP convolution's rq_bias: out[c] = bias[c] (0 if NULL) +
- * input_offset * the sum of filter row c ([out_c][in_c] int8), saturated
- * to int32 (tmc_fast_rq_prepare then refuses it). */
-void tmc_conv2d_1x1_s8_fold_bias(int32_t out_c, int32_t in_c, const int8_t *filter_data,
-                                 const int32_t *bias, int32_t input_offset, int32_t *out);
-/* The bound on its accumulator before the bias: in_c * 128 * 128. */
-int64_t tmc_conv2d_1x1_s8_dsp_acc_bound(int32_t in_c);
+/* The DSP cores' convolution and FULLY_CONNECTED rq_bias: out[c] =
+ * bias[c] (0 if NULL) + input_offset * the sum of filter row c ([out_c]
+ * rows of row_len int8: OHWI filters, FC weights), saturated to int32
+ * (tmc_fast_rq_prepare then refuses it). tmc_dsp_acc_bound: the bound on
+ * those kernels' accumulator before the bias, row_len * 128 * 128. */
+void tmc_dsp_fold_bias(int32_t out_c, int32_t row_len, const int8_t *filter_data,
+                       const int32_t *bias, int32_t input_offset, int32_t *out);
+int64_t tmc_dsp_acc_bound(int32_t row_len);
 
 int tmc_depthwise_conv2d_s8_fold_bias(const tmc_dims4 *filter,
                                       const int8_t *filter_data,

@@ -1,6 +1,12 @@
-/* conv2d_1x1_dsp.c - int8 CONV_2D with a 1x1 filter, one group and no
- * padding (any stride), for the cores with the DSP extension (dsp.h), bit
- * for bit TFLite's reference_integer_ops::ConvPerChannel.
+/* conv_dsp.c - int8 CONV_2D (one group) and FULLY_CONNECTED for the
+ * cores with the DSP extension (dsp.h), bit for bit TFLite's
+ * reference_integer_ops::ConvPerChannel and FullyConnected. Below, the
+ * 1x1 convolution with no padding (any stride); a k x k window (any
+ * stride, dilation, padding: tmc_conv2d_s8_dsp) first copies each
+ * pixel's window into the scratch as a row of kh * kw * in.c int8 values,
+ * the input zero point for taps outside the input (w * zp cancels that
+ * tap's share of the folded bias: the reference skips it), and then runs
+ * as the 1x1 convolution of that row.
  *
  * The input zero point is folded into the bias at compile time (rq_bias[c]
  * = bias[c] + input_offset * sum of filter row c: a 1x1 window has no tap
@@ -21,13 +27,23 @@
  * and tmc_rq its requantization. All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
  * convolution, WINDOW_COPIED, holds). */
+#include <stddef.h>
+#include <string.h>
+
 #include "dsp.h"
 #include "kernels.h"
+#include "kutil.h"
 #include "requant.h"
 
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
   return (size_t)input->c * 2 * (pixels > 1 ? 2 : 1); /* one or two pixels, int16 */
+}
+
+size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output) {
+  const size_t pixels = (size_t)output->n * output->h * output->w;
+  const size_t k = (size_t)filter->h * filter->w * filter->c, n = pixels > 1 ? 2 : 1;
+  return n * 2 * k + (n * k + 3) / 4 * 4; /* widened rows, then the int8 windows */
 }
 
 size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
@@ -206,6 +222,67 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
       }
     }
     rows_channels(src, n, ic_n, w, oc_n, p->rq_bias, &r, (uint32_t *)scratch, dst);
+  }
+}
+
+/* The window of output pixel (oy, ox) of batch xb as kh * kw * in.c int8
+ * values at d, zp for the taps outside the input. */
+static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *xb,
+                       const tmc_dims4 *f, int32_t oy, int32_t ox, int8_t zp, int8_t *d) {
+  const int32_t c = in->c, iy0 = oy * p->stride_h - p->pad_top,
+                ix0 = ox * p->stride_w - p->pad_left;
+  int32_t ky0, ky1, kx0, kx1, ky, kx;
+  tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
+  tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
+  for (ky = 0; ky < f->h; ++ky) {
+    if (ky < ky0 || ky >= ky1) {
+      memset(d, zp, (size_t)f->w * (size_t)c);
+      d += (size_t)f->w * (size_t)c;
+      continue;
+    }
+    const int8_t *row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
+    for (kx = 0; kx < f->w; ++kx, d += c) {
+      if (kx < kx0 || kx >= kx1)
+        memset(d, zp, (size_t)c);
+      else
+        memcpy(d, row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c, (size_t)c);
+    }
+  }
+}
+
+void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                       const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
+                       const tmc_dims4 *out, int8_t *y, void *scratch) {
+  const int32_t k = f->h * f->w * f->c, oc_n = out->c;
+  const rq_ctx r = {p->rq_mult, p->rq_shift, 1, p->output_offset,
+                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  const size_t pixels = (size_t)out->n * out->h * out->w;
+  const size_t in_batch = (size_t)in->h * in->w * in->c;
+  const size_t n_max = pixels > 1 ? 2 : 1;
+  uint32_t *xs = (uint32_t *)scratch;
+  int8_t *rows = (int8_t *)scratch + n_max * 2 * (size_t)k;
+  const int8_t *src[2];
+  int8_t *dst[2];
+  int32_t b = 0, oy = 0, ox = 0;
+  size_t p0;
+  int i;
+  (void)bias;
+  for (p0 = 0; p0 < pixels; p0 += 2) {
+    const int n = pixels - p0 < 2 ? 1 : 2;
+    for (i = 0; i < n; ++i) {
+      window_row(p, in, x + (size_t)b * in_batch, f, oy, ox, (int8_t)-p->input_offset,
+                 rows + (size_t)i * (size_t)k);
+      src[i] = rows + (size_t)i * (size_t)k;
+      dst[i] = y + (p0 + (size_t)i) * (size_t)oc_n;
+      if (++ox == out->w) {
+        ox = 0;
+        if (++oy == out->h) {
+          oy = 0;
+          ++b;
+        }
+      }
+    }
+    rows_channels(src, n, k, w, oc_n, p->rq_bias, &r, xs, dst);
   }
 }
 
