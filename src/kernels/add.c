@@ -6,25 +6,24 @@
 #include "kutil.h"
 #include "requant.h"
 
-static inline int32_t scaled(int32_t v, int32_t offset, int32_t left_shift,
-                             int32_t m, int32_t s) {
-  return tmc_mbqm_smaller_than_one(tmc_wrap_shl(v + offset, (int)left_shift),
-                                   m, s);
-}
-
+/* The three rescales are TFLite's MultiplyByQuantizedMultiplierSmallerThanOneExp,
+ * computed by tmc_rq (requant.h) with each multiplier's constants taken
+ * once per call: its conditions hold for every int8 input, as
+ * |(x + offset) << 20| < 2^28 and each rescale only shrinks, so the sum
+ * of two stays below 2^29, and 2^(r-1) <= 2^30. */
 static void add_sub(const tmc_add_params *p, const tmc_broadcast *b,
                     const int8_t *x1, const int8_t *x2, int8_t *y,
                     int negate) {
+  const tmc_rq_ch c1 = tmc_rq_ch_of(p->input1_multiplier, p->input1_shift);
+  const tmc_rq_ch c2 = tmc_rq_ch_of(p->input2_multiplier, p->input2_shift);
+  const tmc_rq_ch co = tmc_rq_ch_of(p->output_multiplier, p->output_shift);
+  const int32_t o1 = p->input1_offset, o2 = p->input2_offset, ls = p->left_shift;
+  const int32_t out_off = p->output_offset, lo = p->act_min - out_off,
+                hi = p->act_max - out_off;
   TMC_BCAST_EACH(b, x1, x2, y, {
-    const int32_t v1 = scaled(u, p->input1_offset, p->left_shift,
-                              p->input1_multiplier, p->input1_shift);
-    const int32_t v2 = scaled(v, p->input2_offset, p->left_shift,
-                              p->input2_multiplier, p->input2_shift);
-    const int32_t raw = negate ? v1 - v2 : v1 + v2;
-    const int32_t o = tmc_mbqm_smaller_than_one(raw, p->output_multiplier,
-                                                p->output_shift) +
-                      p->output_offset;
-    *out = (int8_t)tmc_clamp_i32(o, p->act_min, p->act_max);
+    const int32_t v1 = tmc_rq_apply(&c1, (u + o1) * (1 << ls));
+    const int32_t v2 = tmc_rq_apply(&c2, (v + o2) * (1 << ls));
+    *out = tmc_rq_s8(&co, negate ? v1 - v2 : v1 + v2, out_off, lo, hi);
   });
 }
 
