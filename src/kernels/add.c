@@ -8,9 +8,9 @@
 
 /* The three rescales are TFLite's MultiplyByQuantizedMultiplierSmallerThanOneExp,
  * computed by tmc_rq (requant.h) with each multiplier's constants taken
- * once per call: its conditions hold for every int8 input, as
- * |(x + offset) << 20| < 2^28 and each rescale only shrinks, so the sum
- * of two stays below 2^29, and 2^(r-1) <= 2^30. */
+ * once per call: its condition (|x| * 2 < 2^31, the shifts being <= 0)
+ * holds for every int8 input, as |(x + offset) << 20| < 2^28 and each
+ * rescale only shrinks, so the sum of two stays below 2^29. */
 static void add_sub(const tmc_add_params *p, const tmc_broadcast *b,
                     const int8_t *x1, const int8_t *x2, int8_t *y,
                     int negate) {

@@ -67,25 +67,32 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
 }
 
 /* The requantization and stores: channel oc's multiplier and shift at
- * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). */
+ * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). The tile
+ * functions copy it into locals (their int8 stores could alias it for the
+ * compiler). */
 typedef struct rq_ctx {
   const int32_t *mult;
   const int8_t *shift;
   int32_t pc, out_off, lo, hi;
 } rq_ctx;
 
-static inline void store1(const rq_ctx *r, int32_t oc, int32_t a, int8_t *y) {
-  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc * r->pc], r->shift[oc * r->pc]);
-  y[oc] = tmc_rq_s8(&c, a, r->out_off, r->lo, r->hi);
-}
+#define RQ_LOCALS(r)                                                            \
+  const int32_t *const rq_m = (r)->mult;                                        \
+  const int8_t *const rq_s = (r)->shift;                                        \
+  const int32_t rq_pc = (r)->pc, rq_off = (r)->out_off, rq_lo = (r)->lo, rq_hi = (r)->hi
 
-/* Channel oc of two pixels (its constants once). */
-static inline void store2(const rq_ctx *r, int32_t oc, int32_t a0, int32_t a1, int8_t *ya,
-                          int8_t *yb) {
-  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc * r->pc], r->shift[oc * r->pc]);
-  ya[oc] = tmc_rq_s8(&c, a0, r->out_off, r->lo, r->hi);
-  yb[oc] = tmc_rq_s8(&c, a1, r->out_off, r->lo, r->hi);
-}
+/* Channel oc of one pixel (store1) or two (store2, its constants once). */
+#define STORE1(oc, a, y)                                                        \
+  do {                                                                          \
+    const tmc_rq_ch c_ = tmc_rq_ch_of(rq_m[(oc) * rq_pc], rq_s[(oc) * rq_pc]);  \
+    (y)[oc] = tmc_rq_s8(&c_, a, rq_off, rq_lo, rq_hi);                          \
+  } while (0)
+#define STORE2(oc, a0, a1, ya, yb)                                              \
+  do {                                                                          \
+    const tmc_rq_ch c_ = tmc_rq_ch_of(rq_m[(oc) * rq_pc], rq_s[(oc) * rq_pc]);  \
+    (ya)[oc] = tmc_rq_s8(&c_, a0, rq_off, rq_lo, rq_hi);                        \
+    (yb)[oc] = tmc_rq_s8(&c_, a1, rq_off, rq_lo, rq_hi);                        \
+  } while (0)
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
  * and yb. */
@@ -94,6 +101,7 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
   const int32_t q = ic_n >> 2, t = ic_n & 3;
   const int16_t *tail = (const int16_t *)(xs + 4 * (size_t)q);
   int32_t oc, i, k;
+  RQ_LOCALS(r);
   for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
     const int8_t *w0 = w, *w1 = w + ic_n;
     const uint32_t *xp = xs;
@@ -119,8 +127,8 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
       a1 = tmc_wrap_add(a1, v * xa);
       b1 = tmc_wrap_add(b1, v * xb);
     }
-    store2(r, oc, a0, b0, ya, yb);
-    store2(r, oc + 1, a1, b1, ya, yb);
+    STORE2(oc, a0, b0, ya, yb);
+    STORE2(oc + 1, a1, b1, ya, yb);
   }
   if (oc < oc_n) { /* the odd last channel */
     const uint32_t *xp = xs;
@@ -137,7 +145,7 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
       a0 = tmc_wrap_add(a0, w[4 * q + k] * tail[k]);
       b0 = tmc_wrap_add(b0, w[4 * q + k] * tail[t + k]);
     }
-    store2(r, oc, a0, b0, ya, yb);
+    STORE2(oc, a0, b0, ya, yb);
   }
 }
 
@@ -148,6 +156,7 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
   const int32_t q = ic_n >> 2, t = ic_n & 3;
   const int16_t *tail = (const int16_t *)(xs + 2 * (size_t)q);
   int32_t oc, i, k;
+  RQ_LOCALS(r);
   for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
     const int8_t *w0 = w, *w1 = w + ic_n;
     const uint32_t *xp = xs;
@@ -163,8 +172,8 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
       a0 = tmc_wrap_add(a0, w0[4 * q + k] * tail[k]);
       a1 = tmc_wrap_add(a1, w1[4 * q + k] * tail[k]);
     }
-    store1(r, oc, a0, y);
-    store1(r, oc + 1, a1, y);
+    STORE1(oc, a0, y);
+    STORE1(oc + 1, a1, y);
   }
   if (oc < oc_n) {
     const uint32_t *xp = xs;
@@ -175,7 +184,7 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
       a0 = tmc_smlad(xp[1], tmc_sxtb16_ror8(u), a0);
     }
     for (k = 0; k < t; ++k) a0 = tmc_wrap_add(a0, w[4 * q + k] * tail[k]);
-    store1(r, oc, a0, y);
+    STORE1(oc, a0, y);
   }
 }
 

@@ -82,44 +82,53 @@ static inline int32_t tmc_mbqm64(int64_t x, int32_t q, int32_t shift) {
   return (int32_t)(r >> total_shift);
 }
 
+/* SMMULR: the high word of a * b, rounded (a * b + 2^31) >> 32; one
+ * instruction on the cores with the DSP extension. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+static inline int32_t tmc_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
+static inline int32_t tmc_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+}
+#endif
+
 /* tmc_rq: TFLite's MultiplyByQuantizedMultiplier(x, q, s) (double
- * rounding) with one 64-bit multiply-add: the fast paths'
- * requantization. Exact for q >= 0 and -31 <= s <= 30 whenever x *
- * 2^max(s, 0) does not wrap and its magnitude plus 2^(r-1) stays below
- * 2^31 (the compiler proves both for every accumulator a fast kernel
- * forms: tmc_fast_rq_prepare). With l = max(s, 0), r = max(-s, 0) and t =
- * x * 2^l * q: the high multiply is floor((t + 2^30) / 2^31) (no
- * saturation without q == INT32_MIN; for t < 0 TFLite's truncation of
- * t + 1 - 2^30 is that floor), the rounding shift floor((v + 2^(r-1) -
- * [v < 0]) / 2^r) for r > 0, and the nested floors merge into
- * floor((t + N + 2^(30+r)) / 2^(31+r)) with N = 2^30 - [v < 0] * 2^31.
- * [v < 0] is taken as [x < 0]: they differ only when -2^30 <= t < 0,
- * where both forms give 0. As 2^(30+r) is a multiple of 2^31, that is
- * (floor((t + N) / 2^31) + 2^(r-1)) >> r: one multiply-accumulate onto
- * N = +-2^30, a 64-bit shift by the constant 31, an add and a 32-bit
- * shift. For r = 0, N = 2^30 and nothing is added: the high multiply
- * alone. |floor((t + N) / 2^31)| <= |x * 2^l|. */
+ * rounding) in a few 32-bit instructions: the fast paths'
+ * requantization. Exact for q >= 0 and -31 <= s <= 30 whenever
+ * |x| * 2^(max(s, 0) + 1) < 2^31 (the compiler proves it for every
+ * accumulator a fast kernel forms: tmc_fast_rq_prepare). With l = max(s,
+ * 0), r = max(-s, 0) and xs = x * 2^l: TFLite's high multiply is
+ * floor((xs * q + 2^30) / 2^31) (no saturation without q == INT32_MIN;
+ * for a negative product its truncation of xs * q + 1 - 2^30 is that
+ * floor) = floor((2 xs * q + 2^31) / 2^32) =: v, SMMULR of 2 xs and q.
+ * Its rounding shift is floor((v + 2^(r-1) - [v < 0]) / 2^r) for r > 0
+ * (v for r = 0); [v < 0] is taken as [x < 0]: they differ only when v =
+ * 0 and x < 0, where both give floor((2^(r-1) - {0, 1}) / 2^r) = 0. Then
+ * |v| <= |xs| < 2^30 and v + 2^(r-1) fits int32. */
 typedef struct tmc_rq_ch {
-  int32_t q, l, r, rc; /* rc = 2^(r-1), 0 when r == 0 */
-  uint32_t neg;        /* 2^31 when r > 0 (N's sign follows x), else 0 */
+  int32_t q, l1, r, rc; /* l1 = l + 1; rc = 2^(r-1), 0 when r == 0 */
+  int32_t m;            /* -1 when r > 0 ([x < 0] is subtracted), else 0 */
 } tmc_rq_ch;
 
 /* Branch-free: a few ALU operations per channel. */
 static inline tmc_rq_ch tmc_rq_ch_of(int32_t q, int32_t s) {
+  const int32_t l = s & ~(s >> 31); /* max(s, 0): arithmetic >> of a negative value */
   tmc_rq_ch c;
   c.q = q;
-  c.l = s > 0 ? s : 0;
-  c.r = s > 0 ? 0 : -s;
+  c.l1 = l + 1;
+  c.r = l - s; /* max(-s, 0) */
   c.rc = (int32_t)(((uint32_t)1 << c.r) >> 1);
-  c.neg = (0u - (uint32_t)c.r) & 0x80000000u;
+  c.m = -(int32_t)((uint32_t)(0 - c.r) >> 31);
   return c;
 }
 
 static inline int32_t tmc_rq_apply(const tmc_rq_ch *c, int32_t x) {
-  const int32_t xs = tmc_wrap_shl(x, (int)c->l);
-  const uint32_t n = 0x40000000u | ((uint32_t)xs & c->neg);
-  const int64_t y = (int64_t)xs * c->q + (int64_t)(int32_t)n;
-  return ((int32_t)(y >> 31) + c->rc) >> c->r;
+  const int32_t v = tmc_smmulr(tmc_wrap_shl(x, (int)c->l1), c->q);
+  return (v + c->rc + ((x >> 31) & c->m)) >> c->r;
 }
 
 static inline int32_t tmc_rq(int32_t x, int32_t q, int32_t s) {

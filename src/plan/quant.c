@@ -421,10 +421,8 @@ int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32
     const int32_t s = shift[per_channel ? c : 0];
     const int32_t b = bias ? bias[c] : 0;
     const int64_t mag = acc_bound + (b < 0 ? -(int64_t)b : (int64_t)b);
-    const int64_t rc = s < 0 ? (int64_t)1 << (-s - 1) : 0; /* tmc_rq's rounding add */
-    if (q < 0 || s < -31 || s > 30 || mag > (INT32_MAX >> (s > 0 ? s : 0)) ||
-        (mag << (s > 0 ? s : 0)) + rc > INT32_MAX)
-      return -1;
+    if (q < 0 || s < -31 || s > 30 || mag > (INT32_MAX >> ((s > 0 ? s : 0) + 1)))
+      return -1; /* tmc_rq needs |x| * 2^(max(s, 0) + 1) < 2^31 */
   }
   for (c = 0; c < channels; ++c) {
     bias_out[c] = bias ? bias[c] : 0;

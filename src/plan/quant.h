@@ -134,8 +134,8 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *
  * when not per_channel); the multipliers are used as they are. The
  * kernel's accumulator before the bias is at most acc_bound in magnitude.
  * -1 (outputs partly written; the plain path must be used) if
- * (acc_bound + |bias[c]|) * 2^max(shift, 0) (+ 2^(-shift-1) for a right
- * shift) >= 2^31 (a sum tmc_rq could wrap on), a multiplier is negative or a
+ * (acc_bound + |bias[c]|) * 2^(max(shift, 0) + 1) >= 2^31 (beyond tmc_rq's
+ * range: kernels/requant.h), a multiplier is negative or a
  * shift lies outside [-31, 30]; none of these happens with TFLite's
  * QuantizeMultiplier and real models. */
 int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32_t *shift,

@@ -327,9 +327,8 @@ static void test_depthwise_random(void **state) {
  * accumulators and biases up to the int32 limits, every shift in
  * [-31, 31], multipliers 0, 2^30 and 2^31 - 1, the ties of both roundings;
  * tmc_fast_rq_prepare accepts exactly the cases where (|acc| + |bias|) *
- * 2^max(shift, 0) plus tmc_rq's rounding add 2^(-shift-1) stays below 2^31
- * (given the bound |acc|) and the shift is at most 30, and refuses the
- * rest. */
+ * 2^(max(shift, 0) + 1) stays below 2^31 (given the bound |acc|) and the
+ * shift is at most 30, and refuses the rest. */
 static void check_requant(int32_t acc, int32_t bias, int32_t q, int32_t s) {
   const int64_t bound = acc < 0 ? -(int64_t)acc : acc;
   const int64_t mag =
@@ -337,8 +336,7 @@ static void check_requant(int32_t acc, int32_t bias, int32_t q, int32_t s) {
   int32_t rb;
   int8_t rs;
   const int rc = tmc_fast_rq_prepare(1, &q, &s, 0, &bias, bound, &rb, &rs);
-  const int64_t rnd = s < 0 ? (int64_t)1 << (-s - 1) : 0; /* tmc_rq's rounding add */
-  if (mag + rnd > INT32_MAX || s > 30) {
+  if (mag > INT32_MAX / 2 || s > 30) { /* tmc_rq's range: mag * 2 < 2^31 */
     assert_int_equal(rc, -1);
     return;
   }
