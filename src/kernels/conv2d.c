@@ -166,8 +166,9 @@ typedef struct conv_rq {
  * the compiler). */
 static inline void requant_n(const conv_rq *r, int32_t oc, const int32_t *acc, int32_t n,
                              int8_t *y, size_t step) {
-  const int32_t b = r->bias[oc];
-  const tmc_rq_ch c = tmc_rq_ch_of(r->mult[oc], r->shift[oc]);
+  const int32_t b = tmc_rq_bias(r->bias, r->shift, (size_t)oc);
+  const tmc_rq_ch c =
+      tmc_rq_ch_of(r->mult[oc], tmc_rq_shift(r->bias, r->shift, (size_t)oc, (size_t)oc));
   const int32_t out_off = r->out_off, lo = r->lo, hi = r->hi;
   int32_t i;
   if (n == 4) { /* unrolled: no counter, acc[] in registers */

@@ -69,35 +69,37 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
 /* The requantization and stores: channel oc's multiplier and shift at
  * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). The tile
  * functions copy it into locals (their int8 stores could alias it for the
- * compiler). */
+ * compiler) and take the shift table (rq_s) apart: inlined once with it
+ * NULL (packed into the bias words) and once set, so neither tests it. */
 typedef struct rq_ctx {
-  const int32_t *mult;
+  const int32_t *bias, *mult;
   const int8_t *shift;
   int32_t pc, out_off, lo, hi;
 } rq_ctx;
 
 #define RQ_LOCALS(r)                                                            \
-  const int32_t *const rq_m = (r)->mult;                                        \
-  const int8_t *const rq_s = (r)->shift;                                        \
+  const int32_t *const rq_b = (r)->bias, *const rq_m = (r)->mult;               \
   const int32_t rq_pc = (r)->pc, rq_off = (r)->out_off, rq_lo = (r)->lo, rq_hi = (r)->hi
 
 /* Channel oc of one pixel (store1) or two (store2, its constants once). */
 #define STORE1(oc, a, y)                                                        \
   do {                                                                          \
-    const tmc_rq_ch c_ = tmc_rq_ch_of(rq_m[(oc) * rq_pc], rq_s[(oc) * rq_pc]);  \
+    const tmc_rq_ch c_ = tmc_rq_ch_of(                                          \
+        rq_m[(oc) * rq_pc], tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc))); \
     (y)[oc] = tmc_rq_s8(&c_, a, rq_off, rq_lo, rq_hi);                          \
   } while (0)
 #define STORE2(oc, a0, a1, ya, yb)                                              \
   do {                                                                          \
-    const tmc_rq_ch c_ = tmc_rq_ch_of(rq_m[(oc) * rq_pc], rq_s[(oc) * rq_pc]);  \
+    const tmc_rq_ch c_ = tmc_rq_ch_of(                                          \
+        rq_m[(oc) * rq_pc], tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc))); \
     (ya)[oc] = tmc_rq_s8(&c_, a0, rq_off, rq_lo, rq_hi);                        \
     (yb)[oc] = tmc_rq_s8(&c_, a1, rq_off, rq_lo, rq_hi);                        \
   } while (0)
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
  * and yb. */
-static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
-                          const int32_t *bias, const rq_ctx *r, int8_t *ya, int8_t *yb) {
+TMC_INLINE void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
+                              const rq_ctx *r, const int8_t *rq_s, int8_t *ya, int8_t *yb) {
   const int32_t q = ic_n >> 2, t = ic_n & 3;
   const int16_t *tail = (const int16_t *)(xs + 4 * (size_t)q);
   int32_t oc, i, k;
@@ -105,7 +107,8 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
   for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
     const int8_t *w0 = w, *w1 = w + ic_n;
     const uint32_t *xp = xs;
-    int32_t a0 = bias[oc], b0 = a0, a1 = bias[oc + 1], b1 = a1;
+    int32_t a0 = tmc_rq_bias(rq_b, rq_s, (size_t)oc), b0 = a0,
+            a1 = tmc_rq_bias(rq_b, rq_s, (size_t)oc + 1), b1 = a1;
     for (i = 0; i < q; ++i, xp += 4) {
       const uint32_t u = tmc_dsp_load(w0 + 4 * i), v = tmc_dsp_load(w1 + 4 * i);
       const uint32_t ue = tmc_sxtb16(u), uo = tmc_sxtb16_ror8(u);
@@ -132,7 +135,7 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
   }
   if (oc < oc_n) { /* the odd last channel */
     const uint32_t *xp = xs;
-    int32_t a0 = bias[oc], b0 = a0;
+    int32_t a0 = tmc_rq_bias(rq_b, rq_s, (size_t)oc), b0 = a0;
     for (i = 0; i < q; ++i, xp += 4) {
       const uint32_t u = tmc_dsp_load(w + 4 * i);
       const uint32_t ue = tmc_sxtb16(u), uo = tmc_sxtb16_ror8(u);
@@ -151,8 +154,8 @@ static void pair_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int
 
 /* Every output channel of the one pixel widened at xs (slots 1), to y:
  * channels in pairs (1 x 2 tiles), the odd last alone. */
-static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
-                         const int32_t *bias, const rq_ctx *r, int8_t *y) {
+TMC_INLINE void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int32_t oc_n,
+                             const rq_ctx *r, const int8_t *rq_s, int8_t *y) {
   const int32_t q = ic_n >> 2, t = ic_n & 3;
   const int16_t *tail = (const int16_t *)(xs + 2 * (size_t)q);
   int32_t oc, i, k;
@@ -160,7 +163,7 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
   for (oc = 0; oc + 2 <= oc_n; oc += 2, w += 2 * (size_t)ic_n) {
     const int8_t *w0 = w, *w1 = w + ic_n;
     const uint32_t *xp = xs;
-    int32_t a0 = bias[oc], a1 = bias[oc + 1];
+    int32_t a0 = tmc_rq_bias(rq_b, rq_s, (size_t)oc), a1 = tmc_rq_bias(rq_b, rq_s, (size_t)oc + 1);
     for (i = 0; i < q; ++i, xp += 2) {
       const uint32_t u = tmc_dsp_load(w0 + 4 * i), v = tmc_dsp_load(w1 + 4 * i);
       a0 = tmc_smlad(xp[0], tmc_sxtb16(u), a0);
@@ -177,7 +180,7 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
   }
   if (oc < oc_n) {
     const uint32_t *xp = xs;
-    int32_t a0 = bias[oc];
+    int32_t a0 = tmc_rq_bias(rq_b, rq_s, (size_t)oc);
     for (i = 0; i < q; ++i, xp += 2) {
       const uint32_t u = tmc_dsp_load(w + 4 * i);
       a0 = tmc_smlad(xp[0], tmc_sxtb16(u), a0);
@@ -190,15 +193,20 @@ static void one_channels(const uint32_t *xs, int32_t ic_n, const int8_t *w, int3
 
 /* rows[0..n) (n 1 or 2) through the channels: the outputs to ys[i]. */
 static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const int8_t *w,
-                          int32_t oc_n, const int32_t *bias, const rq_ctx *r, uint32_t *xs,
-                          int8_t *const *ys) {
+                          int32_t oc_n, const rq_ctx *r, uint32_t *xs, int8_t *const *ys) {
   if (n == 2) {
     widen_pixel(rows[0], ic_n, 0, 2, xs);
     widen_pixel(rows[1], ic_n, 1, 2, xs);
-    pair_channels(xs, ic_n, w, oc_n, bias, r, ys[0], ys[1]);
+    if (r->shift)
+      pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
+    else
+      pair_channels(xs, ic_n, w, oc_n, r, NULL, ys[0], ys[1]);
   } else {
     widen_pixel(rows[0], ic_n, 0, 1, xs);
-    one_channels(xs, ic_n, w, oc_n, bias, r, ys[0]);
+    if (r->shift)
+      one_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0]);
+    else
+      one_channels(xs, ic_n, w, oc_n, r, NULL, ys[0]);
   }
 }
 
@@ -206,7 +214,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
                            const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                            const tmc_dims4 *out, int8_t *y, void *scratch) {
   const int32_t ic_n = in->c, oc_n = out->c;
-  const rq_ctx r = {p->rq_mult, p->rq_shift, 1, p->output_offset,
+  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, p->output_offset,
                     p->act_min - p->output_offset, p->act_max - p->output_offset};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const int8_t *src[2];
@@ -230,7 +238,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
         }
       }
     }
-    rows_channels(src, n, ic_n, w, oc_n, p->rq_bias, &r, (uint32_t *)scratch, dst);
+    rows_channels(src, n, ic_n, w, oc_n, &r, (uint32_t *)scratch, dst);
   }
 }
 
@@ -263,7 +271,7 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
                        const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                        const tmc_dims4 *out, int8_t *y, void *scratch) {
   const int32_t k = f->h * f->w * f->c, oc_n = out->c;
-  const rq_ctx r = {p->rq_mult, p->rq_shift, 1, p->output_offset,
+  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, p->output_offset,
                     p->act_min - p->output_offset, p->act_max - p->output_offset};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const size_t in_batch = (size_t)in->h * in->w * in->c;
@@ -291,7 +299,7 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
         }
       }
     }
-    rows_channels(src, n, k, w, oc_n, p->rq_bias, &r, xs, dst);
+    rows_channels(src, n, k, w, oc_n, &r, xs, dst);
   }
 }
 
@@ -299,7 +307,8 @@ void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t bat
                                 int32_t accum_depth, const int8_t *x, int32_t out_depth,
                                 const int8_t *w, const int32_t *bias, int8_t *y,
                                 void *scratch) {
-  const rq_ctx r = {p->rq_mult, p->rq_shift, p->per_channel ? 1 : 0, p->output_offset,
+  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, p->per_channel ? 1 : 0,
+                    p->output_offset,
                     p->act_min - p->output_offset, p->act_max - p->output_offset};
   int32_t b;
   (void)bias;
@@ -308,6 +317,6 @@ void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t bat
     const int8_t *src[2] = {x + (size_t)b * accum_depth,
                             x + (size_t)(b + n - 1) * accum_depth};
     int8_t *dst[2] = {y + (size_t)b * out_depth, y + (size_t)(b + n - 1) * out_depth};
-    rows_channels(src, n, accum_depth, w, out_depth, p->rq_bias, &r, (uint32_t *)scratch, dst);
+    rows_channels(src, n, accum_depth, w, out_depth, &r, (uint32_t *)scratch, dst);
   }
 }

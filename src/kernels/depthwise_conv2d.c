@@ -42,7 +42,7 @@ static inline void dw_block(const int8_t *const *taps, int32_t nt,
   int32_t acc[16];
   int32_t t, j;
   const int8_t *wt = w + c;
-  for (j = 0; j < n; ++j) acc[j] = p->rq_bias[c + j];
+  for (j = 0; j < n; ++j) acc[j] = tmc_rq_bias(p->rq_bias, p->rq_shift, c + (size_t)j);
   for (t = 0; t + 2 <= nt; t += 2, wt += 2 * c_n) {
     const int8_t *xa = taps[t] + c, *xb = taps[t + 1] + c;
     const int8_t *wa = wt, *wb = wt + c_n;
@@ -54,7 +54,8 @@ static inline void dw_block(const int8_t *const *taps, int32_t nt,
     for (j = 0; j < n; ++j) acc[j] += wt[j] * xa[j];
   }
   for (j = 0; j < n; ++j) {
-    const tmc_rq_ch r = tmc_rq_ch_of(p->rq_mult[c + j], p->rq_shift[c + j]);
+    const tmc_rq_ch r = tmc_rq_ch_of(
+        p->rq_mult[c + j], tmc_rq_shift(p->rq_bias, p->rq_shift, c + (size_t)j, c + (size_t)j));
     yp[c + j] = tmc_rq_s8(&r, acc[j], out_off, lo, hi);
   }
 }

@@ -50,8 +50,8 @@ typedef struct dw_ctx {
   int32_t out_off, lo, hi;
 } dw_ctx;
 
-static inline int8_t out_of(const dw_ctx *k, size_t c, int32_t acc) {
-  const tmc_rq_ch r = tmc_rq_ch_of(k->mult[c], k->shift[c]);
+static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t acc) {
+  const tmc_rq_ch r = tmc_rq_ch_of(k->mult[c], tmc_rq_shift(k->bias, rs, c, c));
   return tmc_rq_s8(&r, acc, k->out_off, k->lo, k->hi);
 }
 
@@ -68,14 +68,16 @@ static inline int8_t out_of(const dw_ctx *k, size_t c, int32_t acc) {
   } while (0)
 
 /* All channels of one output pixel whose taps are taps[0..nt); a 3x3
- * window (nt 9) has its tap loop written out. */
-static void dw_pixel(const dw_ctx *k, const int8_t *const *taps, int32_t nt, const int8_t *w,
-                     size_t c_n, int8_t *y) {
+ * window (nt 9) has its tap loop written out. rs: the shift table (NULL:
+ * packed), a constant at each of the two call sites. */
+TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const *taps,
+                         int32_t nt, const int8_t *w, size_t c_n, int8_t *y) {
   const size_t c2 = 2 * c_n;
   size_t c;
   int32_t t;
   for (c = 0; c + 4 <= c_n; c += 4) {
-    int32_t a0 = k->bias[c], a1 = k->bias[c + 1], a2 = k->bias[c + 2], a3 = k->bias[c + 3];
+    int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
+            a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
     const int8_t *wt = w + c;
     if (nt == 9) {
       DW_TAP(taps[0] + c, wt);
@@ -92,16 +94,16 @@ static void dw_pixel(const dw_ctx *k, const int8_t *const *taps, int32_t nt, con
     } else {
       for (t = 0; t < nt; ++t, wt += c_n) DW_TAP(taps[t] + c, wt);
     }
-    y[c] = out_of(k, c, a0);
-    y[c + 1] = out_of(k, c + 1, a1);
-    y[c + 2] = out_of(k, c + 2, a2);
-    y[c + 3] = out_of(k, c + 3, a3);
+    y[c] = out_of(k, rs, c, a0);
+    y[c + 1] = out_of(k, rs, c + 1, a1);
+    y[c + 2] = out_of(k, rs, c + 2, a2);
+    y[c + 3] = out_of(k, rs, c + 3, a3);
   }
   for (; c < c_n; ++c) {
-    int32_t a = k->bias[c];
+    int32_t a = tmc_rq_bias(k->bias, rs, c);
     const int8_t *wt = w + c;
     for (t = 0; t < nt; ++t, wt += c_n) a = tmc_wrap_add(a, taps[t][c] * *wt);
-    y[c] = out_of(k, c, a);
+    y[c] = out_of(k, rs, c, a);
   }
 }
 #undef DW_TAP
@@ -119,5 +121,9 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
   size_t c;
   (void)bias;
   for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
-  TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, dw_pixel(&k, taps, nt, w, c_n, y));
+  if (k.shift) /* dw_pixel specialised: shifts in their table or packed */
+    TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y,
+                      dw_pixel(&k, k.shift, taps, nt, w, c_n, y));
+  else
+    TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, dw_pixel(&k, NULL, taps, nt, w, c_n, y));
 }

@@ -81,18 +81,21 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
         acc[3] += wo[3 * kd + k] * xv;
       }
       for (j = 0; j < 4; ++j) {
-        const tmc_rq_ch c = tmc_rq_ch_of(rm[(o + j) * pc], rs[(o + j) * pc]);
-        y[o + j] = tmc_rq_s8(&c, (int32_t)((uint32_t)acc[j] + corr + (uint32_t)rb[o + j]),
-                             out_off, lo, hi);
+        const size_t oj = (size_t)(o + j);
+        const tmc_rq_ch c = tmc_rq_ch_of(rm[oj * pc], tmc_rq_shift(rb, rs, oj, oj * pc));
+        y[o + j] = tmc_rq_s8(
+            &c, (int32_t)((uint32_t)acc[j] + corr + (uint32_t)tmc_rq_bias(rb, rs, oj)), out_off,
+            lo, hi);
       }
     }
     for (; o < out_depth; ++o) {
       const int8_t *wo = w + (size_t)o * kd;
       int32_t acc = dot1_s8(wo, xs, kv);
       for (k = kv; k < kd; ++k) acc += wo[k] * xs[k];
-      const tmc_rq_ch c = tmc_rq_ch_of(rm[o * pc], rs[o * pc]);
-      y[o] = tmc_rq_s8(&c, (int32_t)((uint32_t)acc + corr + (uint32_t)rb[o]), out_off, lo,
-                       hi);
+      const tmc_rq_ch c =
+          tmc_rq_ch_of(rm[o * pc], tmc_rq_shift(rb, rs, (size_t)o, (size_t)(o * pc)));
+      y[o] = tmc_rq_s8(&c, (int32_t)((uint32_t)acc + corr + (uint32_t)tmc_rq_bias(rb, rs, (size_t)o)),
+                       out_off, lo, hi);
     }
   }
 }

@@ -72,14 +72,16 @@ TMC_PARAMS_STRUCT(tmc_broadcast, TMC_BROADCAST_FIELDS)
  * tmc_fast_rq_prepare): rq_bias[c], the int32 the accumulator starts from
  * (the model's bias with whatever the kernel's loop leaves out folded in,
  * e.g. input_offset * sum of the channel's weights), and TFLite's
- * multiplier rq_mult[c] and shift rq_shift[c] (int8). 9 bytes a channel;
+ * multiplier rq_mult[c] and shift rq_shift[c] (int8). 9 bytes a channel,
+ * 8 where every bias of the layer fits 24 bits and the shifts are packed
+ * into rq_bias's low byte (rq_shift NULL: tmc_fast_rq_pack);
  * the arithmetic is tmc_rq (requant.h), TFLite's double rounding bit for
  * bit because the compiler proves that no accumulator the kernel forms,
  * shifted left by max(shift, 0), wraps. */
 #define TMC_FAST_RQ_FIELDS(X, T) \
   X(T, I32P, rq_bias) /* [out_c]; set: the fast path (bias, multiplier, shift unused) */ \
   X(T, I32P, rq_mult) /* [out_c] */ \
-  X(T, I8P, rq_shift) /* [out_c] */
+  X(T, I8P, rq_shift) /* [out_c]; NULL: packed into rq_bias (requant.h tmc_rq_bias) */
 
 /* Fast paths (rq_bias set; the kernels then ignore bias, multiplier and
  * shift): CONV_2D (one group), DEPTHWISE_CONV_2D (depth_multiplier 1) and

@@ -7,6 +7,14 @@
 
 #include "kernels.h"
 
+/* A kernel body the compiler must inline (specialised per call site, e.g.
+ * once with a table known NULL and once known set). */
+#if defined(__GNUC__)
+#define TMC_INLINE static inline __attribute__((always_inline))
+#else
+#define TMC_INLINE static inline
+#endif
+
 /* Taps k in [*k0, *k1) of a window with n taps spaced step apart, starting at
  * origin, that land inside [0, size). */
 static inline void tmc_tap_range(int32_t origin, int32_t step, int32_t n,

@@ -6,6 +6,7 @@
 #ifndef TMC_KERNELS_REQUANT_H
 #define TMC_KERNELS_REQUANT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Wrapping int32 arithmetic: TFLite relies on two's-complement wrap where C
@@ -145,6 +146,17 @@ static inline int8_t tmc_rq_s8(const tmc_rq_ch *c, int32_t x, int32_t out_off, i
   v = v < lo ? lo : v;
   v = v > hi ? hi : v;
   return (int8_t)(v + out_off);
+}
+
+/* The fast paths' per-channel bias and shift (kernels.h
+ * TMC_FAST_RQ_FIELDS): rb[c] and rs[cs], or, with rs NULL, both packed in
+ * rb[c] = bias * 2^8 + (shift & 255) (the compiler packs a layer whose
+ * biases all lie in [-2^23, 2^23): 1 byte a channel less). */
+static inline int32_t tmc_rq_bias(const int32_t *rb, const int8_t *rs, size_t c) {
+  return rs ? rb[c] : rb[c] >> 8; /* arithmetic >> of a negative value */
+}
+static inline int32_t tmc_rq_shift(const int32_t *rb, const int8_t *rs, size_t c, size_t cs) {
+  return rs ? rs[cs] : (int32_t)((uint32_t)rb[c] << 24) >> 24; /* SXTB */
 }
 
 static inline int8_t tmc_sat_s8(int32_t x) {

@@ -176,13 +176,14 @@ static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const 
   *rb = NULL;
   if (tmc_fast_rq_prepare(channels, mult, shift, per_channel, bias, acc_bound, b, s) != 0)
     return TMC_OK;
+  const bool packed = tmc_fast_rq_pack(channels, per_channel, b, s);
   if (!tmc_step_add_array(st, b, channels) ||
-      !tmc_step_add_array(st, s, per_channel ? channels : 1))
+      (!packed && !tmc_step_add_array(st, s, per_channel ? channels : 1)))
     return tmc_fail(l->d, TMC_ERR_UNSUPPORTED, "a step needs more than %d tables (a limit "
                     "of tmc's plan, TMC_STEP_ARRAYS)", TMC_STEP_ARRAYS);
   *rb = b;
   *rm = mult;
-  *rs = s;
+  *rs = packed ? NULL : s;
   return TMC_OK;
 }
 

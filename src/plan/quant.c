@@ -431,6 +431,15 @@ int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32
   return 0;
 }
 
+bool tmc_fast_rq_pack(int32_t channels, int per_channel, int32_t *bias, const int8_t *shift) {
+  int32_t c;
+  for (c = 0; c < channels; ++c)
+    if (bias[c] < -(1 << 23) || bias[c] >= (1 << 23)) return false;
+  for (c = 0; c < channels; ++c)
+    bias[c] = (int32_t)(((uint32_t)bias[c] << 8) | (uint8_t)shift[per_channel ? c : 0]);
+  return true;
+}
+
 static int64_t max_abs_x(int32_t input_offset) {
   const int64_t lo = -128 + (int64_t)input_offset,
                 hi = 127 + (int64_t)input_offset;

@@ -10,6 +10,7 @@
 #ifndef TMC_PLAN_QUANT_H
 #define TMC_PLAN_QUANT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ir/geometry.h"
@@ -141,6 +142,12 @@ int tmc_strided_slice_prepare(int32_t rank, const int32_t *dims, const int64_t *
 int tmc_fast_rq_prepare(int32_t channels, const int32_t *multiplier, const int32_t *shift,
                         int per_channel, const int32_t *bias, int64_t acc_bound,
                         int32_t *bias_out, int8_t *shift_out);
+
+/* Packs the tables tmc_fast_rq_prepare wrote when every bias lies in
+ * [-2^23, 2^23): bias[c] = bias[c] * 2^8 + (shift[c or 0] & 255), the
+ * shift table then unused (kernels/requant.h tmc_rq_bias, tmc_rq_shift);
+ * false (tables unchanged) otherwise. */
+bool tmc_fast_rq_pack(int32_t channels, int per_channel, int32_t *bias, const int8_t *shift);
 
 /* Bounds on the accumulators the fast paths hand to requant:
  * taps * 128 * max|x + input_offset| (conv), taps * 128 * 128 (depthwise:
