@@ -24,7 +24,8 @@
  * an odd last channel runs alone. FULLY_CONNECTED (tmc_fully_connected_s8_dsp)
  * is the same with its batch rows as the pixels. Integer sums in any order are
  * the reference's sums (no partial sum wraps: the lowering bounds them),
- * and tmc_rq its requantization. All input of a pair is read before any
+ * and tmc_rq_right_s8 its requantization (every shift of the layer a right
+ * shift: the lowering's condition). All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
  * convolution, WINDOW_COPIED, holds). */
 #include <stddef.h>
@@ -84,16 +85,16 @@ typedef struct rq_ctx {
 /* Channel oc of one pixel (store1) or two (store2, its constants once). */
 #define STORE1(oc, a, y)                                                        \
   do {                                                                          \
-    const tmc_rq_ch c_ = tmc_rq_ch_of(                                          \
-        rq_m[(oc) * rq_pc], tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc))); \
-    (y)[oc] = tmc_rq_s8(&c_, a, rq_off, rq_lo, rq_hi);                          \
+    const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
+    const int32_t r_ = -tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    (y)[oc] = tmc_rq_right_s8(a, q_, r_, rq_off, rq_lo, rq_hi);                 \
   } while (0)
 #define STORE2(oc, a0, a1, ya, yb)                                              \
   do {                                                                          \
-    const tmc_rq_ch c_ = tmc_rq_ch_of(                                          \
-        rq_m[(oc) * rq_pc], tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc))); \
-    (ya)[oc] = tmc_rq_s8(&c_, a0, rq_off, rq_lo, rq_hi);                        \
-    (yb)[oc] = tmc_rq_s8(&c_, a1, rq_off, rq_lo, rq_hi);                        \
+    const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
+    const int32_t r_ = -tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    (ya)[oc] = tmc_rq_right_s8(a0, q_, r_, rq_off, rq_lo, rq_hi);               \
+    (yb)[oc] = tmc_rq_right_s8(a1, q_, r_, rq_off, rq_lo, rq_hi);               \
   } while (0)
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya

@@ -51,8 +51,8 @@ typedef struct dw_ctx {
 } dw_ctx;
 
 static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t acc) {
-  const tmc_rq_ch r = tmc_rq_ch_of(k->mult[c], tmc_rq_shift(k->bias, rs, c, c));
-  return tmc_rq_s8(&r, acc, k->out_off, k->lo, k->hi);
+  return tmc_rq_right_s8(acc, k->mult[c], -tmc_rq_shift(k->bias, rs, c, c), k->out_off, k->lo,
+                         k->hi);
 }
 
 /* One tap of a 4-channel block: the products of the words at xp and wp. */

@@ -148,6 +148,20 @@ static inline int8_t tmc_rq_s8(const tmc_rq_ch *c, int32_t x, int32_t out_off, i
   return (int8_t)(v + out_off);
 }
 
+/* tmc_rq for a right shift (TFLite shift -r, r >= 1: every multiplier
+ * below 0.5), as the DSP kernels take it (the lowering picks them only for
+ * such layers): no left shift, and [x < 0] always subtracted. Same range:
+ * |x| * 2 < 2^31. Returns the int8 output: clamped to [lo, hi] (the
+ * activation range minus out_off), plus out_off. */
+static inline int8_t tmc_rq_right_s8(int32_t x, int32_t q, int32_t r, int32_t out_off,
+                                     int32_t lo, int32_t hi) {
+  int32_t v = tmc_smmulr(x * 2, q);
+  v = (v + (int32_t)(((uint32_t)1 << r) >> 1) + (x >> 31)) >> r;
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (int8_t)(v + out_off);
+}
+
 /* The fast paths' per-channel bias and shift (kernels.h
  * TMC_FAST_RQ_FIELDS): rb[c] and rs[cs], or, with rs NULL, both packed in
  * rb[c] = bias * 2^8 + (shift & 255) (the compiler packs a layer whose

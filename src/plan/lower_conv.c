@@ -187,6 +187,16 @@ static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const 
   return TMC_OK;
 }
 
+/* Whether every shift of n (TFLite's convention) is a right shift: the
+ * DSP kernels' requantization (kernels/requant.h tmc_rq_right_s8) takes
+ * no other; a layer with a multiplier of 0.5 or more keeps the portable
+ * kernels. */
+static bool right_shifts(const int32_t *shift, int32_t n) {
+  for (int32_t c = 0; c < n; c++)
+    if (shift[c] > -1) return false;
+  return true;
+}
+
 /* The raster window of a conv or pool: TFLite's padding rule
  * (tmc_window_geometry) unless a pass made the padding explicit. A
  * one-tap axis has dilation 1: any dilation gives the same window, and 1
@@ -277,7 +287,8 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
-        if (tmc_target_dsp(l->target)) { /* the DSP cores' kernel, same tables */
+        if (tmc_target_dsp(l->target) && right_shifts(shift, cout)) {
+          /* the DSP cores' kernel, same tables */
           st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
           st->scratch_bytes = tmc_depthwise_conv2d_s8_dsp_scratch_bytes(&st->in_dims);
         }
@@ -287,7 +298,8 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     st->kernel = TMC_K_CONV2D;
     tmc_conv2d_params *p = TMC_PARAMS(st, tmc_conv2d_params);
     CONV_FIELDS(p);
-    if (tmc_target_dsp(l->target) && st->filter_dims.c == st->in_dims.c) {
+    if (tmc_target_dsp(l->target) && st->filter_dims.c == st->in_dims.c &&
+        right_shifts(shift, cout)) {
       /* the DSP cores' kernels (kernels.h), input offset folded: 1x1
        * without padding reads the input in place, any other window is
        * copied pixel by pixel */
@@ -391,7 +403,8 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   if (b && st->bias == NULL) return TMC_ERR_NOMEM;
   TMC_TRY(check_acc(l, op, w, b, st->bias, st->units, st->depth, (size_t)st->depth, 1,
                     p->input_offset, p->filter_offset));
-  if (tmc_target_dsp(l->target) && p->filter_offset == 0) {
+  if (tmc_target_dsp(l->target) && p->filter_offset == 0 &&
+      right_shifts(p->shift, p->per_channel ? st->units : 1)) {
     /* the DSP cores' kernel (kernels.h), input offset folded */
     int32_t *fb = tmc_lower_alloc(l, (size_t)st->units, sizeof *fb);
     if (fb == NULL) return TMC_ERR_NOMEM;
