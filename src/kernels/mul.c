@@ -7,6 +7,15 @@
 
 void tmc_mul_s8(const tmc_mul_params *p, const tmc_broadcast *b,
                 const int8_t *x1, const int8_t *x2, int8_t *y) {
+  if (p->output_shift <= 14) {
+    /* tmc_rq (requant.h) with the constants taken once: |product| <=
+     * 255 * 255 < 2^16, so |product| * 2^(shift + 1) < 2^31 */
+    const tmc_rq_ch c = tmc_rq_ch_of(p->output_multiplier, p->output_shift);
+    const int32_t o1 = p->input1_offset, o2 = p->input2_offset, off = p->output_offset;
+    const int32_t lo = p->act_min - off, hi = p->act_max - off;
+    TMC_BCAST_EACH(b, x1, x2, y, { *out = tmc_rq_s8(&c, (u + o1) * (v + o2), off, lo, hi); });
+    return;
+  }
   TMC_BCAST_EACH(b, x1, x2, y, {
     const int32_t prod = (u + p->input1_offset) * (v + p->input2_offset);
     const int32_t o = tmc_mbqm(prod, p->output_multiplier, p->output_shift) +
