@@ -26,8 +26,9 @@
 #       I/O, gcc): outputs match, and the boxes NAME_run prints equal those
 #       of 'tmc run --detect' on the same input.
 #   arena_exact
-#       the generated C of the four models (--io int8, layer by layer and
-#       --patch auto) built with -fsanitize=address,undefined and run in a
+#       the generated C of the four models (--io int8, layer by layer,
+#       --patch auto, and but for mcunetv2_large --target cortex-m7: the
+#       DSP kernels' scratch use) built with -fsanitize=address,undefined and run in a
 #       malloc'd arena of exactly NAME_ARENA_BYTES: outputs match, and an
 #       arena one byte short is refused (NAME_ERR_ARENA_SIZE).
 #   patches
@@ -146,8 +147,8 @@ case "$case_name" in
     done
     ;;
   arena_exact)
-    # The generated C of every model (--io int8, layer by layer and --patch
-    # auto) under AddressSanitizer with an arena of exactly NAME_ARENA_BYTES
+    # The generated C of every model (--io int8, layer by layer, --patch
+    # auto and --target cortex-m7) under AddressSanitizer with an arena of exactly NAME_ARENA_BYTES
     # (malloc'd, so one byte past it is caught): outputs match seed 1's
     # goldens; one byte less is refused with NAME_ERR_ARENA_SIZE.
     command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
@@ -155,9 +156,17 @@ case "$case_name" in
     gcc -fsanitize=address -o "$tmp/probe" "$tmp/probe.c" >/dev/null 2>&1 ||
       skip "gcc cannot link with -fsanitize=address here"
     for m in vww mcunetv2_large detection lenet; do
-      for pc in none auto; do
+      cfgs="none auto dsp"
+      [ "$m" = mcunetv2_large ] && cfgs="none auto" # the largest: its DSP run is the mcu label's
+      for pc in $cfgs; do
         d="$tmp/$m-exact-$pc"
-        compile "$d" net "$m" --io int8 --patch "$pc"
+        what="--patch $pc"
+        if [ "$pc" = dsp ]; then # the DSP cores' kernels (dsp.h's portable forms here)
+          what="--target cortex-m7"
+          compile "$d" net "$m" --io int8 --target cortex-m7
+        else
+          compile "$d" net "$m" --io int8 --patch "$pc"
+        fi
         cat >"$d/exact_main.c" <<'EOC'
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,12 +206,12 @@ EOC
         rm -f "$d/net_main.c"
         gcc -std=c11 -O1 -g -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined \
           -fno-sanitize-recover=all -o "$d/exact" "$d"/*.c -lm >"$tmp/out" 2>"$tmp/err" ||
-          fail "$m --patch $pc: the generated C does not build with the sanitizers"
+          fail "$m $what: the generated C does not build with the sanitizers"
         mkdir -p "$d/o"
         ASAN_OPTIONS=detect_leaks=1 "$d/exact" "$shared/golden/$m/seed1.input.int8.bin" "$d/o" \
-          >"$tmp/out" 2>"$tmp/err" || fail "$m --patch $pc: exact arena run failed"
+          >"$tmp/out" 2>"$tmp/err" || fail "$m $what: exact arena run failed"
         cmp -s "$d/o/output0.bin" "$shared/golden/$m/seed1.output0.int8.bin" ||
-          fail "$m --patch $pc: output 0 differs from the golden"
+          fail "$m $what: output 0 differs from the golden"
         rm -rf "$d"
       done
     done
