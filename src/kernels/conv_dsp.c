@@ -243,6 +243,24 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
   }
 }
 
+/* n bytes from s to d, or of value v: a call for long runs, a loop for
+ * the few channels of a first layer (a library call per tap would cost
+ * more than the copy). */
+static inline void copy_s8(int8_t *d, const int8_t *s, int32_t n) {
+  if (n >= 16) {
+    memcpy(d, s, (size_t)n);
+    return;
+  }
+  for (int32_t i = 0; i < n; ++i) d[i] = s[i];
+}
+static inline void fill_s8(int8_t *d, int8_t v, int32_t n) {
+  if (n >= 16) {
+    memset(d, v, (size_t)n);
+    return;
+  }
+  for (int32_t i = 0; i < n; ++i) d[i] = v;
+}
+
 /* The window of output pixel (oy, ox) of batch xb as kh * kw * in.c int8
  * values at d, zp for the taps outside the input. */
 static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *xb,
@@ -254,16 +272,21 @@ static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
   tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
   for (ky = 0; ky < f->h; ++ky) {
     if (ky < ky0 || ky >= ky1) {
-      memset(d, zp, (size_t)f->w * (size_t)c);
+      fill_s8(d, zp, f->w * c);
       d += (size_t)f->w * (size_t)c;
       continue;
     }
     const int8_t *row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
+    if (kx0 == 0 && kx1 == f->w && p->dilation_w == 1) { /* one run */
+      copy_s8(d, row + (ptrdiff_t)ix0 * c, f->w * c);
+      d += (size_t)f->w * (size_t)c;
+      continue;
+    }
     for (kx = 0; kx < f->w; ++kx, d += c) {
       if (kx < kx0 || kx >= kx1)
-        memset(d, zp, (size_t)c);
+        fill_s8(d, zp, c);
       else
-        memcpy(d, row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c, (size_t)c);
+        copy_s8(d, row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c, c);
     }
   }
 }
