@@ -137,8 +137,10 @@ tmc_status tmc_trainer_step(tmc_trainer *t, int32_t label, float *loss, int32_t 
 /* Applies the update of a partial batch (end of an epoch); no-op if none. */
 tmc_status tmc_trainer_flush(tmc_trainer *t, tmc_diag *d);
 
-/* Forward only: the predicted class (first largest logit). */
+/* Forward only: the predicted class (first largest logit); _eval also
+ * gives the loss of label. */
 int32_t tmc_trainer_predict(tmc_trainer *t);
+int32_t tmc_trainer_eval(tmc_trainer *t, int32_t label, float *loss);
 
 /* The backward pass' view, for tests: after tmc_trainer_step, the
  * accumulated real-domain gradients of layer k's weights (channels x the

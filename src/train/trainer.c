@@ -209,6 +209,15 @@ int32_t tmc_trainer_predict(tmc_trainer *t) {
   return argmax(t);
 }
 
+int32_t tmc_trainer_eval(tmc_trainer *t, int32_t label, float *loss) {
+  tmc_host_invoke(&t->plan, t->arena, NULL, NULL);
+  const tmc_tensor *y = &t->m->g.tensors[t->m->logits];
+  *loss = tmc_softmax_xent(t->m->classes,
+                           (const int8_t *)tmc_host_tensor(&t->plan, t->arena, y->id),
+                           y->q.scale[0], y->q.zero_point[0], label, t->grad[y->id]);
+  return argmax(t);
+}
+
 static void dequantize(const tmc_tensor *x, const int8_t *q, float *f) {
   const float s = x->q.scale[0];
   const int32_t z = x->q.zero_point[0];
