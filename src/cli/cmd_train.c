@@ -47,7 +47,7 @@ static const char train_usage[] =
     "                    FULLY_CONNECTED (int8, initialised from --seed)\n"
     "  --epochs E        passes over the training images (default 1)\n"
     "  --batch B         images per update (default 8)\n"
-    "  --lr X            learning rate (default 0.002)\n"
+    "  --lr X            learning rate (default 0.01)\n"
     "  --momentum M      SGD momentum (default 0)\n"
     "  --weight-decay W  L2 weight decay (default 0)\n"
     "  --no-qas          no quantization-aware scaling of the int8 gradients\n"
@@ -82,7 +82,7 @@ typedef struct opts {
 } opts;
 
 static int parse(int argc, char **argv, opts *o) {
-  *o = (opts){.budget = 262144, .epochs = 1, .batch = 8, .seed = 1, .lr = 0.002};
+  *o = (opts){.budget = 262144, .epochs = 1, .batch = 8, .seed = 1, .lr = 0.01};
   unsigned seen = 0;
   static const char *const valued[] = {"--data", "--update", "--budget", "--classes",
                                        "--epochs", "--batch", "--lr", "--momentum",

@@ -121,7 +121,7 @@ static tmc_status replace_head(tmc_train_model *m, const tmc_graph *g0, int32_t 
                     "not int8 with per-tensor activations and 2-D weights", op->id);
   tmc_tfl_tensor *ts = m->tfl.subgraphs[0].tensors;
   const int32_t depth = w->dims[1];
-  const float s_w = 4.0f / (127.0f * sqrtf((float)depth));
+  const float s_w = 2.0f / (127.0f * sqrtf((float)depth));
   const float s_x = x->q.scale[0];
   uint8_t *wd = malloc((size_t)classes * (size_t)depth);
   uint8_t *bd = calloc((size_t)classes, 4);
@@ -133,7 +133,7 @@ static tmc_status replace_head(tmc_train_model *m, const tmc_graph *g0, int32_t 
   uint32_t r = seed;
   for (size_t i = 0; i < (size_t)classes * (size_t)depth; i++) {
     r = r * 1103515245u + 12345u;
-    wd[i] = (uint8_t)(int8_t)((int32_t)((r >> 16) % 65u) - 32);
+    wd[i] = (uint8_t)(int8_t)((int32_t)((r >> 16) % 33u) - 16);
   }
   tmc_status s = new_buffer(m, &ts[w->id], wd, (size_t)classes * (size_t)depth, d);
   if (s != TMC_OK) {
