@@ -147,7 +147,9 @@ int32_t tmc_trainer_eval(tmc_trainer *t, int32_t label, float *loss);
  * weights per channel) and bias (NULL when not trained). */
 const float *tmc_trainer_weight_grad(const tmc_trainer *t, int32_t k);
 const float *tmc_trainer_bias_grad(const tmc_trainer *t, int32_t k);
-/* The current plan (re-made after each update). */
+/* The current plan (re-made after each update), and where an activation
+ * of the last forward is (tmc_host_tensor in the trainer's arena). */
 const tmc_plan *tmc_trainer_plan(const tmc_trainer *t);
+const int8_t *tmc_trainer_tensor(const tmc_trainer *t, int32_t tensor);
 
 #endif

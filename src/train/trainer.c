@@ -178,6 +178,10 @@ const tmc_plan *tmc_trainer_plan(const tmc_trainer *t) { return &t->plan; }
 const float *tmc_trainer_weight_grad(const tmc_trainer *t, int32_t k) { return t->ls[k].gw; }
 const float *tmc_trainer_bias_grad(const tmc_trainer *t, int32_t k) { return t->ls[k].gb; }
 
+const int8_t *tmc_trainer_tensor(const tmc_trainer *t, int32_t tensor) {
+  return (const int8_t *)tmc_host_tensor(&t->plan, t->arena, tensor);
+}
+
 int8_t *tmc_trainer_input(tmc_trainer *t) {
   return (int8_t *)tmc_host_tensor(&t->plan, t->arena, t->m->input);
 }
