@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -173,14 +174,234 @@ static void head_gradient(void **state) {
   tmc_trainer_free(t);
 }
 
+static char tmp[64];
+
+static int sh(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  const int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static bool exists(const char *name) {
+  char p[256];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", tmp, name);
+  return stat(p, &st) == 0;
+}
+
+static tmc_jvalue *read_json(const char *name, tmc_arena *a) {
+  char p[256], err[256];
+  snprintf(p, sizeof p, "%s/%s", tmp, name);
+  uint8_t *text;
+  size_t len;
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  if (tmc_file_read(p, 1 << 20, &text, &len, &d) != TMC_OK) fail_msg("%s", d.msg);
+  tmc_jvalue *v = tmc_json_parse((const char *)text, len, NULL, a, err, sizeof err);
+  free(text);
+  if (v == NULL) fail_msg("%s: %s", p, err);
+  return v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+/* DIR/PREFIX-images and -labels of n 28x28 images, labels label0, 1, ... */
+static void write_set(const char *prefix, int n, int label0) {
+  char p[256];
+  uint8_t head[16];
+  snprintf(p, sizeof p, "%s/data/%s-images-idx3-ubyte", tmp, prefix);
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  put_be32(head, 0x803), put_be32(head + 4, (uint32_t)n), put_be32(head + 8, 28);
+  put_be32(head + 12, 28);
+  fwrite(head, 1, 16, f);
+  for (int i = 0; i < n * 784; i++) fputc((i * 37) & 0xff, f);
+  fclose(f);
+  snprintf(p, sizeof p, "%s/data/%s-labels-idx1-ubyte", tmp, prefix);
+  f = fopen(p, "wb");
+  assert_non_null(f);
+  put_be32(head, 0x801), put_be32(head + 4, (uint32_t)n);
+  fwrite(head, 1, 8, f);
+  for (int i = 0; i < n; i++) fputc(label0 + i, f);
+  fclose(f);
+}
+
+/* Bad data and budgets: exit 1 with the message, nothing written. */
+static void cli_errors(void **state) {
+  (void)state;
+  assert_int_equal(sh("mkdir -p %s/data", tmp), 0);
+  write_set("train", 4, 0);
+  write_set("t10k", 3, 8); /* labels 8, 9, 10: 10 is past 10 classes */
+  const char *outs = "--out %s/o.tflite --json %s/o.json";
+  char fmt[512];
+  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --classes 10 %s >%%s/log 2>&1",
+           "cd /", outs);
+  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(sh("grep -q 't10k-labels-idx1-ubyte: item 2: label 10, the model has 10 "
+                      "classes' %s/log", tmp), 0);
+  assert_false(exists("o.tflite"));
+  assert_false(exists("o.json"));
+  /* count mismatch */
+  write_set("t10k", 2, 0);
+  char p[256];
+  snprintf(p, sizeof p, "%s/data/t10k-images-idx3-ubyte", tmp);
+  write_set("train", 2, 0);
+  snprintf(fmt, sizeof fmt, "%s/data/train-labels-idx1-ubyte", tmp);
+  FILE *f = fopen(fmt, "r+b");
+  assert_non_null(f);
+  fseek(f, 7, SEEK_SET);
+  fputc(3, f); /* 3 labels announced, 2 written: truncated */
+  fclose(f);
+  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --classes 10 %s >%%s/log 2>&1",
+           "cd /", outs);
+  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(sh("grep -q 'train-labels-idx1-ubyte: truncated' %s/log", tmp), 0);
+  assert_false(exists("o.tflite"));
+  assert_false(exists("o.json"));
+  /* a budget below the forward pass */
+  write_set("train", 2, 0);
+  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --budget 1000 %s >%%s/log 2>&1",
+           "cd /", outs);
+  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(sh("grep -q 'lenet.tflite: --budget 1000: the forward pass alone needs 2652 "
+                      "bytes' %s/log", tmp), 0);
+  assert_false(exists("o.tflite"));
+  /* usage errors: exit 2 */
+  assert_int_equal(sh("%s train %s >%s/log 2>&1", TMC_EXE, lenet, tmp), 2);
+  assert_int_equal(sh("%s train %s --data %s/data --lr x >%s/log 2>&1", TMC_EXE, lenet, tmp,
+                      tmp), 2);
+  assert_int_equal(sh("%s train %s --data %s/data --epochs 1 --epochs 2 >%s/log 2>&1", TMC_EXE,
+                      lenet, tmp, tmp), 2);
+  sh("rm -rf %s/data %s/log", tmp, tmp);
+}
+
+/* lenet -> Fashion-MNIST: training helps, and the exported model gives in
+ * tmc's reader, plan and host runner (what `tmc run` does) exactly the
+ * accuracy the JSON reports. */
+static void fashion_end_to_end(void **state) {
+  (void)state;
+  enum { N_TEST = 300 };
+  assert_int_equal(sh("%s train %s --data %s --classes 10 --limit-train 600 --limit-test %d "
+                      "--epochs 2 --out %s/l.tflite --json %s/l.json >%s/log 2>&1",
+                      TMC_EXE, lenet, fashion, N_TEST, tmp, tmp, tmp), 0);
+  tmc_arena a;
+  tmc_arena_init(&a);
+  const tmc_jvalue *j = read_json("l.json", &a);
+  const tmc_jvalue *ep = tmc_json_get(j, "epochs");
+  assert_int_equal(tmc_json_len(ep), 3);
+  const double acc0 = tmc_json_get_num(tmc_json_at(ep, 0), "test_accuracy", -1);
+  const double acc2 = tmc_json_get_num(tmc_json_at(ep, 2), "test_accuracy", -1);
+  print_message("lenet -> Fashion-MNIST (600 train, %d test images): %.2f%% -> %.2f%%\n",
+                N_TEST, acc0, acc2);
+  if (!(acc2 >= acc0 + 20)) fail_msg("test accuracy %.2f%% -> %.2f%%", acc0, acc2);
+  assert_true(tmc_json_len(tmc_json_get(j, "trainable")) >= 1);
+  const tmc_jvalue *mem = tmc_json_get(j, "memory");
+  assert_true(tmc_json_get_int(mem, "total", 0) <= 262144);
+  assert_int_equal(tmc_json_get_int(mem, "total", 0),
+                   tmc_json_get_int(mem, "activations", 0) + tmc_json_get_int(mem, "saved", 0) +
+                       tmc_json_get_int(mem, "gradients", 0) +
+                       tmc_json_get_int(mem, "weight_gradients", 0) +
+                       tmc_json_get_int(mem, "weights", 0) +
+                       tmc_json_get_int(mem, "optimizer", 0));
+  /* the exported model, read back and run as `tmc run` does */
+  char p[256];
+  snprintf(p, sizeof p, "%s/l.tflite", tmp);
+  uint8_t *bytes, *orig;
+  size_t len, olen;
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  assert_int_equal(tmc_file_read(p, 1 << 26, &bytes, &len, &d), TMC_OK);
+  assert_int_equal(tmc_file_read(lenet, 1 << 26, &orig, &olen, &d), TMC_OK);
+  tmc_graph g, go;
+  if (tmc_graph_load(bytes, len, "l.tflite", &a, &g, &d) != TMC_OK ||
+      tmc_graph_load(orig, olen, "lenet.tflite", &a, &go, &d) != TMC_OK)
+    fail_msg("%s", d.msg);
+  assert_int_equal(g.n_tensors, go.n_tensors); /* every tensor kept */
+  for (int32_t t = 0; t < g.n_tensors; t++)
+    assert_string_equal(g.tensors[t].name, go.tensors[t].name);
+  tmc_plan plan;
+  if (tmc_plan_build(&g, NULL, &a, &plan, &d) != TMC_OK) fail_msg("%s", d.msg);
+  uint8_t *arena = calloc(1, (size_t)plan.mem.arena_bytes + 1);
+  tmc_idx_set te;
+  assert_int_equal(tmc_idx_load_set(fashion, "t10k", 10, N_TEST, &te, &d), TMC_OK);
+  const tmc_tensor *in = &g.tensors[g.inputs[0]], *out = &g.tensors[g.outputs[0]];
+  assert_int_equal(in->type, TMC_F32);
+  int right = 0;
+  float first[10];
+  for (int32_t i = 0; i < te.images.n; i++) {
+    float *x = (float *)(void *)tmc_host_tensor(&plan, arena, in->id);
+    for (int k = 0; k < 784; k++) x[k] = (float)te.images.pix[(size_t)i * 784 + k] / 255.0f;
+    if (i == 0) {
+      snprintf(p, sizeof p, "%s/in.bin", tmp);
+      assert_int_equal(tmc_file_write_atomic(p, x, 784 * 4, &d), TMC_OK);
+    }
+    tmc_host_invoke(&plan, arena, NULL, NULL);
+    const float *y = (const float *)(const void *)tmc_host_tensor(&plan, arena, out->id);
+    if (i == 0) memcpy(first, y, sizeof first);
+    int best = 0;
+    for (int k = 1; k < 10; k++)
+      if (y[k] > y[best]) best = k;
+    right += best == te.labels.label[i];
+  }
+  const double acc = 100.0 * right / te.images.n;
+  if (fabs(acc - acc2) > 0.005) /* the JSON prints a few digits; 1 image is 0.33 */
+    fail_msg("the exported model gives %.2f%%, the JSON says %.2f%%", acc, acc2);
+  /* and `tmc run` on the first image gives the same output bytes */
+  assert_int_equal(sh("%s run %s/l.tflite --input %s/in.bin --out %s/out >%s/log 2>&1", TMC_EXE,
+                      tmp, tmp, tmp, tmp), 0);
+  snprintf(p, sizeof p, "%s/out/output0.bin", tmp);
+  uint8_t *o0;
+  size_t n0;
+  assert_int_equal(tmc_file_read(p, 4096, &o0, &n0, &d), TMC_OK);
+  assert_int_equal(n0, sizeof first);
+  assert_memory_equal(o0, first, sizeof first);
+  free(o0);
+  tmc_idx_free(&te);
+  free(arena);
+  free(bytes);
+  free(orig);
+  tmc_arena_free(&a);
+  sh("rm -rf %s/out %s/in.bin %s/l.tflite %s/l.json %s/log", tmp, tmp, tmp, tmp, tmp);
+}
+
 int main(int argc, char **argv) {
-  tt_start(argc, argv, NULL);
+  static const char *const groups[] = {"fashion", NULL};
+  const char *group = tt_start(argc, argv, groups);
   snprintf(lenet, sizeof lenet, "%s/models/lenet.tflite", tt_need_shared());
-  const struct CMUnitTest tests[] = {
-      cmocka_unit_test(budget_sweep),
-      cmocka_unit_test(specs),
-      cmocka_unit_test(head_gradient),
-  };
-  (void)fashion;
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  snprintf(tmp, sizeof tmp, "/tmp/tmc_train_test.XXXXXX");
+  if (mkdtemp(tmp) == NULL) return 1;
+  int rc;
+  if (!strcmp(group, "fashion")) {
+    fashion = getenv("TMC_FASHION_MNIST");
+    if (fashion == NULL || !*fashion) fashion = "/usr/share/datasets/fashion-mnist";
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte.gz", fashion);
+    if (stat(p, &st) != 0) {
+      snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", fashion);
+      if (stat(p, &st) != 0) {
+        rmdir(tmp);
+        tt_skip("Fashion-MNIST is absent from %s (Debian: dataset-fashion-mnist, installed "
+                "by scripts/setup.sh --tests; or set TMC_FASHION_MNIST)", fashion);
+      }
+    }
+    const struct CMUnitTest tests[] = {cmocka_unit_test(fashion_end_to_end)};
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+  } else {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(budget_sweep),
+        cmocka_unit_test(specs),
+        cmocka_unit_test(head_gradient),
+        cmocka_unit_test(cli_errors),
+    };
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+  }
+  rmdir(tmp);
+  return rc;
 }
