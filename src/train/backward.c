@@ -140,6 +140,28 @@ void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const flo
   }
 }
 
+void tmc_bw_transpose(int32_t rank, const int32_t *dims, const int32_t *perm, const float *gy,
+                      float *gx) {
+  int64_t total = 1, stride[TMC_MAX_RANK]; /* per input axis: its step in the output */
+  for (int32_t a = 0; a < rank; a++) total *= dims[a];
+  int64_t s = 1;
+  for (int32_t j = rank - 1; j >= 0; j--) {
+    stride[perm[j]] = s;
+    s *= dims[perm[j]];
+  }
+  int32_t idx[TMC_MAX_RANK] = {0};
+  int64_t o = 0;
+  for (int64_t e = 0; e < total; e++) {
+    gx[e] += gy[o];
+    for (int32_t a = rank - 1; a >= 0; a--) {
+      o += stride[a];
+      if (++idx[a] < dims[a]) break;
+      o -= stride[a] * dims[a];
+      idx[a] = 0;
+    }
+  }
+}
+
 void tmc_bw_copy(int64_t n, const float *gy, float *gx) {
   for (int64_t i = 0; i < n; i++) gx[i] += gy[i];
 }

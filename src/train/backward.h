@@ -60,6 +60,10 @@ void tmc_bw_avg_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int3
 void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const float *gy,
                  float *gx);
 
+/* TRANSPOSE: output axis j is input axis perm[j] (dims: the input's). */
+void tmc_bw_transpose(int32_t rank, const int32_t *dims, const int32_t *perm, const float *gy,
+                      float *gx);
+
 /* gx += gy (ADD's inputs of the output's shape, views that copy, int8
  * requantization seen as the identity). */
 void tmc_bw_copy(int64_t n, const float *gy, float *gx);

@@ -17,6 +17,7 @@ static bool has_backward(const tmc_graph *g, const tmc_op *op) {
   switch (op->kind) {
     case TMC_OP_FULLY_CONNECTED: case TMC_OP_CONV_2D: case TMC_OP_DEPTHWISE_CONV_2D:
     case TMC_OP_AVERAGE_POOL_2D: case TMC_OP_MEAN: case TMC_OP_RESHAPE: case TMC_OP_SQUEEZE:
+    case TMC_OP_TRANSPOSE:
       return true;
     case TMC_OP_ADD: { /* same shapes only: no broadcast */
       const tmc_tensor *a = tmc_op_input(g, op, 0), *b = tmc_op_input(g, op, 1);

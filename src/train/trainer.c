@@ -302,6 +302,13 @@ static void backward_op(tmc_trainer *t, int32_t i) {
       if (gx) tmc_bw_mean(x->rank, x->dims, reduce, gy, gx);
       break;
     }
+    case TMC_OP_TRANSPOSE: {
+      const tmc_tensor *pt = tmc_op_input(g, op, 1);
+      int32_t perm[TMC_MAX_RANK];
+      for (int32_t a = 0; a < x->rank; a++) perm[a] = (int32_t)tmc_tensor_int(pt, a);
+      if (gx) tmc_bw_transpose(x->rank, x->dims, perm, gy, gx);
+      break;
+    }
     case TMC_OP_ADD:
       for (int j = 0; j < 2; j++)
         if (t->p.grad[op->in[j]]) tmc_bw_copy(y->elems, gy, t->grad[op->in[j]]);

@@ -262,6 +262,22 @@ static void mean_case(void **state) {
   for (int i = 0; i < 60; i++) near(gx2[i], gy2[i / 5] / 5.0, "gx", i);
 }
 
+static void transpose_case(void **state) {
+  (void)state;
+  /* [2,3,4,5] with perm {0,3,1,2}: y[a][d][b][c] = x[a][b][c][d] */
+  const int32_t dims[4] = {2, 3, 4, 5}, perm[4] = {0, 3, 1, 2};
+  float gy[120], gx[120] = {0};
+  for (int i = 0; i < 120; i++) gy[i] = (float)i;
+  tmc_bw_transpose(4, dims, perm, gy, gx);
+  for (int a = 0; a < 2; a++)
+    for (int b = 0; b < 3; b++)
+      for (int c = 0; c < 4; c++)
+        for (int e = 0; e < 5; e++) {
+          const int xi = ((a * 3 + b) * 4 + c) * 5 + e, yi = ((a * 5 + e) * 3 + b) * 4 + c;
+          assert_true(gx[xi] == gy[yi]);
+        }
+}
+
 static void masks(void **state) {
   (void)state;
   const int8_t q[11] = {-128, -127, -5, 0, 5, 90, 91, 127, -128, 3, 91};
@@ -330,7 +346,8 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(conv2d_cases), cmocka_unit_test(depthwise_cases),
       cmocka_unit_test(fc_case),      cmocka_unit_test(avg_pool_case),
-      cmocka_unit_test(mean_case),    cmocka_unit_test(masks),
+      cmocka_unit_test(mean_case),    cmocka_unit_test(transpose_case),
+      cmocka_unit_test(masks),
       cmocka_unit_test(exp_log),      cmocka_unit_test(xent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
