@@ -43,6 +43,7 @@ struct tmc_trainer {
   float **grad;    /* per tensor: its root's gradient, or NULL */
   uint8_t **mask;  /* per op */
   float *xf;       /* a layer's dequantized input */
+  float **wscale;  /* per op running backward with weights: their scales */
   layer_state *ls;
   tmc_train_memory mem;
 };
@@ -161,7 +162,17 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
     }
   }
   t->xf = zalloc(t, (size_t)xmax, sizeof(float));
-  if (t->xf == NULL) return oom(d);
+  t->wscale = zalloc(t, (size_t)g->n_ops, sizeof *t->wscale);
+  if (t->xf == NULL || t->wscale == NULL) return oom(d);
+  for (int32_t i = 0; i < g->n_ops; i++) {
+    const tmc_op *op = &g->ops[i];
+    if (!t->p.bw[i] || (op->kind != TMC_OP_FULLY_CONNECTED && op->kind != TMC_OP_CONV_2D &&
+                        op->kind != TMC_OP_DEPTHWISE_CONV_2D))
+      continue;
+    const tmc_tensor *w = tmc_op_input(g, op, 1);
+    int per_channel;
+    if ((t->wscale[i] = scales(t, w, w->q.n, &per_channel)) == NULL) return oom(d);
+  }
   return replan(t, d);
 }
 
@@ -252,22 +263,7 @@ static void backward_op(tmc_trainer *t, int32_t i) {
   switch (op->kind) {
     case TMC_OP_FULLY_CONNECTED: case TMC_OP_CONV_2D: case TMC_OP_DEPTHWISE_CONV_2D: {
       const tmc_tensor *w = tmc_op_input(g, op, 1);
-      float ws_local[1];
-      const float *wsc = L ? L->w_scale : ws_local;
-      int per_ch = L ? L->w_per_channel : 0;
-      float *tmp = NULL;
-      if (!L) { /* a frozen layer on the way: its scales from the tensor */
-        if (w->q.n > 1) {
-          tmp = malloc((size_t)w->q.n * sizeof *tmp);
-          if (tmp == NULL) return; /* gx stays without this layer's part */
-          for (int32_t c = 0; c < w->q.n; c++) tmp[c] = w->q.scale[c];
-          wsc = tmp;
-          per_ch = 1;
-        } else {
-          ws_local[0] = w->q.scale[0];
-        }
-      }
-      const tmc_bw_weights bw = {(const int8_t *)w->data, wsc, per_ch};
+      const tmc_bw_weights bw = {(const int8_t *)w->data, t->wscale[i], w->q.n > 1};
       if (op->kind == TMC_OP_FULLY_CONNECTED) {
         const int32_t depth = w->dims[1], units = w->dims[0];
         tmc_bw_fc((int32_t)(x->elems / depth), depth, units, t->xf, &bw, gy, gx, gw, gb,
@@ -282,7 +278,6 @@ static void backward_op(tmc_trainer *t, int32_t i) {
                            op->attr.conv.depth_multiplier, t->xf, &bw, gy, gx, gw, gb,
                            channels);
       }
-      free(tmp);
       break;
     }
     case TMC_OP_AVERAGE_POOL_2D: {
