@@ -205,7 +205,7 @@ tmc_status tmc_train_model_load(const char *path, int32_t classes, uint32_t seed
   TMC_TRY(tmc_tfl_read(m->bytes, m->len, &m->arena, &m->tfl, d));
   tmc_graph g0;
   TMC_TRY(tmc_graph_from_tflite(&m->tfl, name, &m->arena, &g0, d));
-  int32_t head, chain[MAX_CHAIN], n_chain;
+  int32_t head = -1, chain[MAX_CHAIN], n_chain = 0;
   TMC_TRY(find_head(&g0, &head, chain, &n_chain, d));
   if (classes > 0) TMC_TRY(replace_head(m, &g0, head, chain, n_chain, classes, seed, d));
   TMC_TRY(own_weights(m, &g0, d));
