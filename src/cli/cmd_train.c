@@ -22,7 +22,8 @@ static const char train_usage[] =
     "usage: tmc train MODEL --data DIR [--update auto|SPEC] [--budget BYTES]\n"
     "                 [--classes N] [--epochs E] [--batch B] [--lr X] [--momentum M]\n"
     "                 [--weight-decay W] [--no-qas] [--float-reference] [--seed S]\n"
-    "                 [--limit-train N] [--limit-test N] [--out NEW.tflite] [--json FILE]\n"
+    "                 [--limit-train N] [--limit-test N] [--rounding nearest|stochastic]\n"
+    "                 [--out NEW.tflite] [--json FILE]\n"
     "\n"
     "Fine-tunes the model on this machine with the int8 kernels of `tmc run` for the\n"
     "forward pass, a float32 backward pass and SGD with quantization-aware scaling on\n"
@@ -52,6 +53,9 @@ static const char train_usage[] =
     "  --weight-decay W  L2 weight decay (default 0)\n"
     "  --no-qas          no quantization-aware scaling of the int8 gradients\n"
     "  --float-reference train float32 master copies of the same set\n"
+    "  --rounding R      how an int8 weight takes its step: stochastic (default;\n"
+    "                    floor(step + r), r from a fixed generator seeded by --seed)\n"
+    "                    or nearest (steps below half a unit are lost)\n"
     "  --seed S          the head's initialisation and the shuffling (default 1)\n"
     "  --limit-train N   the first N training images only\n"
     "  --limit-test N    the first N test images only (default all)\n"
@@ -78,7 +82,7 @@ typedef struct opts {
   const char *path, *data, *update, *out, *json;
   long long budget, classes, epochs, batch, seed, limit_train, limit_test;
   double lr, momentum, wd;
-  bool no_qas, float_ref;
+  bool no_qas, float_ref, nearest;
 } opts;
 
 static int parse(int argc, char **argv, opts *o) {
@@ -87,7 +91,8 @@ static int parse(int argc, char **argv, opts *o) {
   static const char *const valued[] = {"--data", "--update", "--budget", "--classes",
                                        "--epochs", "--batch", "--lr", "--momentum",
                                        "--weight-decay", "--seed", "--limit-train",
-                                       "--limit-test", "--out", "--json", NULL};
+                                       "--limit-test", "--out", "--json", "--rounding",
+                                       NULL};
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -118,7 +123,14 @@ static int parse(int argc, char **argv, opts *o) {
         case 10: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_train); break;
         case 11: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_test); break;
         case 12: o->out = v; break;
-        default: o->json = v; break;
+        case 13: o->json = v; break;
+        default:
+          ok = !strcmp(v, "nearest") || !strcmp(v, "stochastic");
+          if (!ok)
+            fprintf(stderr, "tmc train: --rounding '%s' is not nearest or stochastic\n",
+                    tmc_cli_esc(v));
+          o->nearest = !strcmp(v, "nearest");
+          break;
       }
       if (!ok) return TMC_EXIT_USAGE;
     } else if (!strcmp(a, "--no-qas") || !strcmp(a, "--float-reference")) {
@@ -210,6 +222,7 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
   tmc_json_int(&j, "budget", o->budget);
   tmc_json_bool(&j, "qas", !o->no_qas);
   tmc_json_bool(&j, "float_reference", o->float_ref);
+  tmc_json_string(&j, "rounding", o->float_ref ? "master" : o->nearest ? "nearest" : "stochastic");
   tmc_json_double(&j, "lr", o->lr);
   tmc_json_double(&j, "momentum", o->momentum);
   tmc_json_double(&j, "weight_decay", o->wd);
@@ -259,7 +272,9 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
 
 static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set *te,
                  tmc_out *outs, tmc_diag *d) {
-  tmc_train_cfg cfg = {{(float)o->lr, (float)o->momentum, (float)o->wd, !o->no_qas},
+  uint32_t rng = (uint32_t)o->seed * 2654435761u + 1u;
+  tmc_train_cfg cfg = {{(float)o->lr, (float)o->momentum, (float)o->wd, !o->no_qas,
+                        o->nearest || o->float_ref ? NULL : &rng},
                        o->float_ref};
   tmc_train_set set;
   if (tmc_train_model_load(o->path, (int32_t)o->classes, (uint32_t)o->seed, m, d) != TMC_OK)

@@ -32,7 +32,16 @@ static int64_t step(const tmc_sgd_opts *o, float gq, int64_t v, float *mom, floa
     if (*master > (float)hi) *master = (float)hi;
     return round_clamp(*master, lo, hi);
   }
-  const int64_t r = round_clamp(u, -((int64_t)1 << 40), (int64_t)1 << 40);
+  int64_t r;
+  if (o->rng && lo == -127) { /* the int8 weights */
+    *o->rng = *o->rng * 1664525u + 1013904223u;
+    const float f = u + (float)(*o->rng >> 8) * (1.0f / 16777216.0f);
+    const float c = f < -1e9f ? -1e9f : f > 1e9f ? 1e9f : f;
+    r = (int64_t)c;
+    if ((float)r > c) r--; /* floor */
+  } else {
+    r = round_clamp(u, -((int64_t)1 << 40), (int64_t)1 << 40);
+  }
   const int64_t nv = v - r;
   return nv < lo ? lo : nv > hi ? hi : nv;
 }

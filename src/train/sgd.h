@@ -15,6 +15,12 @@ typedef struct tmc_sgd_opts {
   float momentum;     /* 0: plain SGD (no momentum buffer needed) */
   float weight_decay; /* on the real weights (L2), not on biases */
   bool qas;           /* quantization-aware scaling (default on) */
+  /* Stochastic rounding of the int8 weights' steps when not NULL: a step u
+   * becomes floor(u + r), r uniform in [0, 1) from this 32-bit LCG state
+   * (deterministic: the same sequence on every machine), so steps below
+   * one int8 unit are taken with their probability instead of lost. NULL:
+   * nearest, ties away from zero. */
+  uint32_t *rng;
 } tmc_sgd_opts;
 
 /* The QAS factors: s_w^-2 for a weight, s_w^-2 * s_x^-2 for a bias. */

@@ -176,7 +176,7 @@ static void gradients_and_export(void **state) {
   assert_int_equal(m.classes, 3);
   tmc_train_set s;
   assert_int_equal(tmc_train_select_spec(&m, "0:bw,1:bw,-1:bw", &s, &d), TMC_OK);
-  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true}, false};
+  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false};
   tmc_trainer *t;
   if (tmc_trainer_new(&m, &s, &cfg, 2, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   int8_t x[84];

@@ -118,12 +118,46 @@ static void biases(void **state) {
   assert_int_equal(f[0], 7);
 }
 
+static void stochastic(void **state) {
+  (void)state;
+  /* steps of 0.25 (s_w 0.5, QAS gradient 1, lr 0.25): nearest loses them
+   * all, stochastic rounding takes about a quarter of them, the same ones
+   * for the same generator state */
+  uint32_t rng = 1;
+  const tmc_sgd_opts o = {.lr = 0.25f, .qas = true, .rng = &rng};
+  float g[1000];
+  int8_t w[1000], v[1000];
+  for (int i = 0; i < 1000; i++) g[i] = 0.5f, w[i] = v[i] = 0;
+  tmc_sgd_weights(&o, 1000, 0.5f, g, w, NULL, NULL);
+  int moved = 0;
+  for (int i = 0; i < 1000; i++) {
+    assert_true(w[i] == 0 || w[i] == -1);
+    moved += w[i] == -1;
+  }
+  assert_in_range(moved, 200, 300);
+  rng = 1;
+  tmc_sgd_weights(&o, 1000, 0.5f, g, v, NULL, NULL);
+  assert_memory_equal(w, v, sizeof w);
+  /* whole steps stay whole: 2.0 gives exactly 2 */
+  const float g2[1] = {4.0f};
+  int8_t u[1] = {5};
+  tmc_sgd_weights(&o, 1, 0.5f, g2, u, NULL, NULL);
+  assert_int_equal(u[0], 3);
+  /* biases keep nearest rounding */
+  const float s_b[1] = {1.0f};
+  const float gb[1] = {0.25f};
+  int32_t b[1] = {9};
+  tmc_sgd_bias(&o, 1, s_b, 0, gb, b, NULL, NULL);
+  assert_int_equal(b[0], 9);
+}
+
 int main(int argc, char **argv) {
   tt_start(argc, argv, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(qas_factors),       cmocka_unit_test(weights_qas_vs_plain),
       cmocka_unit_test(weights_saturate),  cmocka_unit_test(momentum_and_decay),
       cmocka_unit_test(float_master),      cmocka_unit_test(biases),
+      cmocka_unit_test(stochastic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

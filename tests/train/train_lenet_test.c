@@ -37,7 +37,7 @@ static void load(tmc_train_model *m, int32_t classes) {
   if (tmc_train_model_load(lenet, classes, 1, m, &d) != TMC_OK) fail_msg("%s", d.msg);
 }
 
-static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true}, false};
+static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false};
 
 static void budget_sweep(void **state) {
   (void)state;
@@ -79,7 +79,7 @@ static void budget_sweep(void **state) {
   }
   assert_true(with_weights > 0);
   /* with momentum the optimizer state counts */
-  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true}, true};
+  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true};
   assert_int_equal(tmc_train_select_auto(&m, 100000, &mcfg, &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &mcfg, &mem, &d), TMC_OK);
   assert_true(mem.optimizer == 2 * mem.weight_gradients);
