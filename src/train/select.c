@@ -15,7 +15,9 @@ static bool is_layer_kind(tmc_op_kind k) {
 /* Ops the backward can run (besides the layers). */
 static bool has_backward(const tmc_graph *g, const tmc_op *op) {
   switch (op->kind) {
-    case TMC_OP_FULLY_CONNECTED: case TMC_OP_CONV_2D: case TMC_OP_DEPTHWISE_CONV_2D:
+    case TMC_OP_CONV_2D: /* one group only */
+      return tmc_op_input(g, op, 1)->dims[3] == tmc_op_input(g, op, 0)->dims[3];
+    case TMC_OP_FULLY_CONNECTED: case TMC_OP_DEPTHWISE_CONV_2D:
     case TMC_OP_AVERAGE_POOL_2D: case TMC_OP_MEAN: case TMC_OP_RESHAPE: case TMC_OP_SQUEEZE:
     case TMC_OP_TRANSPOSE:
       return true;
