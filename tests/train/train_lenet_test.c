@@ -3,7 +3,8 @@
  * gradient through the trainer against the loss computed here, and
  * `tmc train` on a few hundred Fashion-MNIST images (Debian's
  * dataset-fashion-mnist, or $TMC_FASHION_MNIST): the test accuracy must
- * beat epoch 0 by 20 points, and the exported .tflite must read back, keep
+ * beat epoch 0 by 20 points and match the float reference (within 4),
+ * training without QAS must not, and the exported .tflite must read back, keep
  * every tensor, run in `tmc run` and give the accuracy the JSON claims. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -301,6 +302,22 @@ static void fashion_end_to_end(void **state) {
                 N_TEST, acc0, acc2);
   if (!(acc2 >= acc0 + 20)) fail_msg("test accuracy %.2f%% -> %.2f%%", acc0, acc2);
   assert_true(tmc_json_len(tmc_json_get(j, "trainable")) >= 1);
+  /* the same set with float32 masters: int8 + QAS is as good; without QAS
+   * the int8 steps are s_w^2 times smaller and nearly nothing is learnt */
+  double acc_mode[2];
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(sh("%s train %s --data %s --classes 10 --limit-train 600 --limit-test %d "
+                        "--epochs 2 %s --json %s/m.json >%s/log 2>&1", TMC_EXE, lenet, fashion,
+                        N_TEST, k ? "--no-qas" : "--float-reference", tmp, tmp), 0);
+    const tmc_jvalue *jm = read_json("m.json", &a);
+    acc_mode[k] = tmc_json_get_num(tmc_json_at(tmc_json_get(jm, "epochs"), 2), "test_accuracy",
+                                   -1);
+  }
+  print_message("float reference %.2f%%, int8 without QAS %.2f%%\n", acc_mode[0], acc_mode[1]);
+  if (fabs(acc2 - acc_mode[0]) > 4)
+    fail_msg("int8 + QAS %.2f%%, float reference %.2f%%", acc2, acc_mode[0]);
+  if (!(acc_mode[1] < acc2 - 20))
+    fail_msg("int8 + QAS %.2f%%, without QAS %.2f%%", acc2, acc_mode[1]);
   const tmc_jvalue *mem = tmc_json_get(j, "memory");
   assert_true(tmc_json_get_int(mem, "total", 0) <= 262144);
   assert_int_equal(tmc_json_get_int(mem, "total", 0),
@@ -367,7 +384,8 @@ static void fashion_end_to_end(void **state) {
   free(bytes);
   free(orig);
   tmc_arena_free(&a);
-  sh("rm -rf %s/out %s/in.bin %s/l.tflite %s/l.json %s/log", tmp, tmp, tmp, tmp, tmp);
+  sh("rm -rf %s/out %s/in.bin %s/l.tflite %s/l.json %s/m.json %s/log", tmp, tmp, tmp, tmp, tmp,
+     tmp);
 }
 
 int main(int argc, char **argv) {
