@@ -76,6 +76,9 @@ static bool is_view_op(const tmc_graph *g, const tmc_op *op) {
   return tmc_op_desc_of(op->kind)->lower == TMC_LOWER_view && x && !x->is_const;
 }
 
+static tmc_status place_grads(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
+                              tmc_diag *d);
+
 int32_t tmc_train_layers(const tmc_train_model *m, int32_t *ops, int32_t max) {
   const tmc_graph *g = &m->g;
   bool *reach = calloc((size_t)g->n_tensors, sizeof *reach);
@@ -150,6 +153,58 @@ tmc_status tmc_train_path_make(const tmc_train_model *m, const tmc_train_set *s,
     if (p->layer_of[i] >= 0 && s->layer[p->layer_of[i]].channels > 0)
       p->saved[op->in[0]] = true;
   }
+  return place_grads(m, p, a, d);
+}
+
+/* The gradient buffers' lifetimes over the backward (time 0 is the head's
+ * backward and the loss before it): a root's buffer is first written by the
+ * latest op that reads one of its views, last read by its producer; placed
+ * like the forward's blocks. */
+static tmc_status place_grads(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
+                              tmc_diag *d) {
+  const tmc_graph *g = &m->g;
+  const size_t nt = (size_t)g->n_tensors;
+  p->grad_first = tmc_arena_array(a, nt, sizeof *p->grad_first);
+  p->grad_off = tmc_arena_array(a, nt, sizeof *p->grad_off);
+  int32_t *last = tmc_arena_array(a, nt, sizeof *last);
+  tmc_block *blocks = tmc_arena_array(a, nt, sizeof *blocks);
+  if (!p->grad_first || !p->grad_off || !last || !blocks)
+    return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
+  for (size_t t = 0; t < nt; t++) {
+    p->grad_first[t] = -1;
+    p->grad_off[t] = -1;
+    last[t] = -1;
+  }
+  const int32_t lr = p->root[m->logits];
+  p->grad_first[lr] = m->head_op;
+  for (int32_t i = m->head_op; i >= 0; i--) {
+    if (!p->bw[i]) continue;
+    const tmc_op *op = &g->ops[i];
+    const int32_t r = p->root[op->out[0]];
+    if (last[r] < 0 || i < last[r]) last[r] = i;
+    for (int k = 0; k < op->n_in; k++) {
+      if (op->in[k] < 0 || !p->grad[op->in[k]]) continue;
+      const int32_t x = p->root[op->in[k]];
+      if (x == r) continue; /* a view */
+      if (p->grad_first[x] < 0 || i > p->grad_first[x]) p->grad_first[x] = i;
+      if (last[x] < 0 || i < last[x]) last[x] = i;
+    }
+  }
+  int32_t n = 0, *ids = tmc_arena_array(a, nt, sizeof *ids);
+  if (ids == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
+  for (size_t t = 0; t < nt; t++) {
+    if (!p->grad[t] || p->root[t] != (int32_t)t || p->grad_first[t] < 0) continue;
+    const int64_t bytes = (g->tensors[t].elems * 4 + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN *
+                          TMC_PLAN_ALIGN;
+    /* backward time runs from head_op down: time = head_op - op */
+    blocks[n] = (tmc_block){(int32_t)t, -1, m->head_op - p->grad_first[t],
+                            m->head_op - last[t], bytes, -1};
+    ids[n++] = (int32_t)t;
+  }
+  p->grad_bytes = 0;
+  if (n == 0) return TMC_OK;
+  TMC_TRY(tmc_place_blocks(blocks, n, TMC_PLANNER_BEST, a, &p->grad_bytes, d));
+  for (int32_t k = 0; k < n; k++) p->grad_off[ids[k]] = blocks[k].offset;
   return TMC_OK;
 }
 
@@ -203,9 +258,7 @@ tmc_status tmc_train_memory_of(const tmc_train_model *m, const tmc_train_set *s,
         if (x > scratch) scratch = x;
       }
     }
-    for (int32_t t = 0; t < g->n_tensors; t++)
-      if (p.grad[t] && p.root[t] == t) mem->gradients += g->tensors[t].elems * 4;
-    mem->gradients += scratch;
+    mem->gradients = p.grad_bytes + scratch;
     int64_t values = 0;
     for (int32_t k = 0; k < s->n; k++) {
       const tmc_op *op = &g->ops[s->layer[k].op];

@@ -109,12 +109,13 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
   for (int32_t i = 0; i < g->n_tensors; i++)
     if (t->p.saved[i]) t->keep[t->n_keep++] = i;
   int64_t xmax = 1;
-  for (int32_t i = 0; i < g->n_tensors; i++) /* roots first, views share */
-    if (t->p.grad[i] && t->p.root[i] == i &&
-        (t->grad[i] = zalloc(t, (size_t)g->tensors[i].elems, sizeof(float))) == NULL)
-      return oom(d);
+  /* the gradients in one area, as placed (buffers that are never live
+   * together share bytes) */
+  float *area = zalloc(t, (size_t)t->p.grad_bytes / sizeof(float) + 1, sizeof(float));
+  if (area == NULL) return oom(d);
   for (int32_t i = 0; i < g->n_tensors; i++)
-    if (t->p.grad[i]) t->grad[i] = t->grad[t->p.root[i]];
+    if (t->p.grad[i] && t->p.grad_off[t->p.root[i]] >= 0)
+      t->grad[i] = area + t->p.grad_off[t->p.root[i]] / (int64_t)sizeof(float);
   for (int32_t i = 0; i < g->n_ops; i++) {
     if (t->p.mask[i] &&
         (t->mask[i] = zalloc(t, (size_t)(tmc_op_output(g, &g->ops[i], 0)->elems + 7) / 8, 1)) ==
@@ -361,15 +362,19 @@ tmc_status tmc_trainer_step(tmc_trainer *t, int32_t label, float *loss, int32_t 
   const tmc_graph *g = &t->m->g;
   tmc_host_invoke(&t->plan, t->arena, save_masks, t);
   *pred = argmax(t);
-  for (int32_t i = 0; i < g->n_tensors; i++)
-    if (t->grad[i] && t->p.root[i] == i)
-      memset(t->grad[i], 0, (size_t)g->tensors[i].elems * sizeof(float));
   const tmc_tensor *y = &g->tensors[t->m->logits];
   *loss = tmc_softmax_xent(t->m->classes,
                            (const int8_t *)tmc_host_tensor(&t->plan, t->arena, y->id),
                            y->q.scale[0], y->q.zero_point[0], label, t->grad[y->id]);
-  for (int32_t i = t->m->head_op; i >= 0; i--)
-    if (t->p.bw[i]) backward_op(t, i);
+  for (int32_t i = t->m->head_op; i >= 0; i--) {
+    if (!t->p.bw[i]) continue;
+    /* the buffers this op's backward writes first start at zero (the
+     * logits' gradient is written whole by the loss) */
+    for (int32_t k = 0; k < g->n_tensors; k++)
+      if (t->p.grad_first[k] == i && t->grad[k] && t->p.root[k] == k && k != t->m->logits)
+        memset(t->grad[k], 0, (size_t)g->tensors[k].elems * sizeof(float));
+    backward_op(t, i);
+  }
   if (++t->pending >= t->batch) return tmc_trainer_flush(t, d);
   return TMC_OK;
 }
