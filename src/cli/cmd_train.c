@@ -47,7 +47,8 @@ static const char train_usage[] =
     "  --classes N       replace the classifier head with a new N-way\n"
     "                    FULLY_CONNECTED (int8, initialised from --seed)\n"
     "  --epochs E        passes over the training images (default 1)\n"
-    "  --batch B         images per update (default 8)\n"
+    "  --batch B         images per update (default 8; 1 updates each layer during\n"
+    "                    the backward: no per-layer gradient accumulators)\n"
     "  --lr X            learning rate (default 0.01)\n"
     "  --momentum M      SGD momentum (default 0)\n"
     "  --weight-decay W  L2 weight decay (default 0)\n"
@@ -275,7 +276,7 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
   uint32_t rng = (uint32_t)o->seed * 2654435761u + 1u;
   tmc_train_cfg cfg = {{(float)o->lr, (float)o->momentum, (float)o->wd, !o->no_qas,
                         o->nearest || o->float_ref ? NULL : &rng},
-                       o->float_ref};
+                       o->float_ref, (int32_t)o->batch};
   tmc_train_set set;
   if (tmc_train_model_load(o->path, (int32_t)o->classes, (uint32_t)o->seed, m, d) != TMC_OK)
     return tmc_cli_report(d);
@@ -289,7 +290,7 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
           : tmc_train_select_spec(m, o->update, &set, d) != TMC_OK)
     return tmc_cli_report(d);
   tmc_trainer *t;
-  if (tmc_trainer_new(m, &set, &cfg, (int32_t)o->batch, &t, d) != TMC_OK) {
+  if (tmc_trainer_new(m, &set, &cfg, &t, d) != TMC_OK) {
     tmc_trainer_free(t);
     return tmc_cli_report(d);
   }

@@ -80,6 +80,10 @@ typedef struct tmc_train_memory {
 typedef struct tmc_train_cfg {
   tmc_sgd_opts sgd;
   bool float_reference; /* float32 master copies of the trainable values */
+  int32_t batch;        /* samples per update; 1: each layer is updated as
+                         * soon as its gradient is known, so one scratch of
+                         * the largest layer's gradient replaces the
+                         * per-layer accumulators */
 } tmc_train_cfg;
 
 /* The memory of training set s (errors: an op on the way back without a
@@ -116,10 +120,9 @@ int32_t tmc_train_layers(const tmc_train_model *m, int32_t *ops, int32_t max);
 typedef struct tmc_trainer tmc_trainer;
 
 /* Sets up the forward plan (the int8 kernels, the tensors the backward
- * reads kept alive), the gradient buffers and the optimizer state. batch:
- * samples per update (>= 1). */
+ * reads kept alive), the gradient buffers and the optimizer state. */
 tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc_train_cfg *c,
-                           int32_t batch, tmc_trainer **out, tmc_diag *d);
+                           tmc_trainer **out, tmc_diag *d);
 void tmc_trainer_free(tmc_trainer *t);
 
 /* The memory of the set, as tmc_train_memory_of. */
@@ -130,7 +133,9 @@ int8_t *tmc_trainer_input(tmc_trainer *t);
 
 /* Forward on the input written, backward from the loss of label, the
  * gradients accumulated; every batch-th call applies the update (and
- * re-plans the forward on the new weights). *loss gets the sample's loss,
+ * re-plans the forward on the new weights; with batch 1 each layer's
+ * update is applied during the backward, once its input gradient is
+ * computed). *loss gets the sample's loss,
  * *pred the predicted class (first largest logit, before the update). */
 tmc_status tmc_trainer_step(tmc_trainer *t, int32_t label, float *loss, int32_t *pred,
                             tmc_diag *d);
@@ -142,8 +147,8 @@ tmc_status tmc_trainer_flush(tmc_trainer *t, tmc_diag *d);
 int32_t tmc_trainer_predict(tmc_trainer *t);
 int32_t tmc_trainer_eval(tmc_trainer *t, int32_t label, float *loss);
 
-/* The backward pass' view, for tests: after tmc_trainer_step, the
- * accumulated real-domain gradients of layer k's weights (channels x the
+/* The backward pass' view, for tests (batch > 1): after tmc_trainer_step,
+ * the accumulated real-domain gradients of layer k's weights (channels x the
  * weights per channel) and bias (NULL when not trained). */
 const float *tmc_trainer_weight_grad(const tmc_trainer *t, int32_t k);
 const float *tmc_trainer_bias_grad(const tmc_trainer *t, int32_t k);

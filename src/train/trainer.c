@@ -84,14 +84,14 @@ static float *scales(tmc_trainer *t, const tmc_tensor *x, int32_t n, int *per_ch
 }
 
 tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc_train_cfg *c,
-                           int32_t batch, tmc_trainer **out, tmc_diag *d) {
+                           tmc_trainer **out, tmc_diag *d) {
   *out = NULL;
   tmc_trainer *t = calloc(1, sizeof *t);
   if (t == NULL) return oom(d);
   t->m = m;
   t->set = *s;
   t->cfg = *c;
-  t->batch = batch < 1 ? 1 : batch;
+  t->batch = c->batch < 1 ? 1 : c->batch;
   tmc_arena_init(&t->a);
   tmc_arena_init(&t->pa);
   *out = t;
@@ -122,6 +122,21 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
             NULL)
       return oom(d);
   }
+  /* batch 1: one scratch for the gradient of the layer being updated */
+  int64_t max_w = 1, max_b = 1;
+  for (int32_t k = 0; k < s->n; k++) {
+    int32_t ch;
+    int64_t per;
+    tmc_train_layer_shape(g, &g->ops[s->layer[k].op], &ch, &per);
+    if ((int64_t)s->layer[k].channels * per > max_w) max_w = (int64_t)s->layer[k].channels * per;
+    if (ch > max_b) max_b = ch;
+  }
+  float *shared_w = NULL, *shared_b = NULL;
+  if (t->batch == 1) {
+    shared_w = zalloc(t, (size_t)max_w, sizeof(float));
+    shared_b = zalloc(t, (size_t)max_b, sizeof(float));
+    if (shared_w == NULL || shared_b == NULL) return oom(d);
+  }
   for (int32_t k = 0; k < s->n; k++) {
     layer_state *L = &t->ls[k];
     const tmc_train_layer *tl = &s->layer[k];
@@ -136,7 +151,7 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
     if (tl->channels > 0) {
       const int64_t x = tmc_op_input(g, op, 0)->elems;
       if (x > xmax) xmax = x;
-      L->gw = zalloc(t, (size_t)nw, sizeof(float));
+      L->gw = t->batch == 1 ? shared_w : zalloc(t, (size_t)nw, sizeof(float));
       L->mw = c->sgd.momentum != 0.0f ? zalloc(t, (size_t)nw, sizeof(float)) : NULL;
       L->fw = c->float_reference ? zalloc(t, (size_t)nw, sizeof(float)) : NULL;
       if (!L->gw || (c->sgd.momentum != 0.0f && !L->mw) || (c->float_reference && !L->fw))
@@ -153,7 +168,7 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
                         op->id, op->name);
       L->b = (int32_t *)(uintptr_t)b->data;
       L->b_scale = scales(t, b, L->ch, &L->b_per_channel);
-      L->gb = zalloc(t, (size_t)L->ch, sizeof(float));
+      L->gb = t->batch == 1 ? shared_b : zalloc(t, (size_t)L->ch, sizeof(float));
       L->mb = c->sgd.momentum != 0.0f ? zalloc(t, (size_t)L->ch, sizeof(float)) : NULL;
       L->fb = c->float_reference ? zalloc(t, (size_t)L->ch, sizeof(float)) : NULL;
       if (!L->b_scale || !L->gb || (c->sgd.momentum != 0.0f && !L->mb) ||
@@ -315,39 +330,43 @@ static void backward_op(tmc_trainer *t, int32_t i) {
   }
 }
 
-static void apply_update(tmc_trainer *t) {
+/* Layer k's update from its gradients averaged over n samples; the
+ * gradients are zeroed. */
+static void apply_layer(tmc_trainer *t, int32_t k, int32_t n) {
   const tmc_graph *g = &t->m->g;
-  const float inv = 1.0f / (float)t->pending;
-  for (int32_t k = 0; k < t->set.n; k++) {
-    layer_state *L = &t->ls[k];
-    const int32_t channels = t->set.layer[k].channels;
-    const bool dw = g->ops[L->op].kind == TMC_OP_DEPTHWISE_CONV_2D;
-    for (int32_t o = 0; o < channels; o++) {
-      float *gr = L->gw + (size_t)o * L->per;
-      for (int64_t i = 0; i < L->per; i++) gr[i] *= inv;
-      float *mw = L->mw ? L->mw + (size_t)o * L->per : NULL;
-      float *fw = L->fw ? L->fw + (size_t)o * L->per : NULL;
-      if (!dw) {
-        tmc_sgd_weights(&t->cfg.sgd, L->per, L->w_scale[L->w_per_channel ? o : 0], gr,
-                        L->w + (size_t)o * L->per, mw, fw);
-      } else { /* 1HWC: channel o's taps are strided */
-        int8_t taps[4096];
-        for (int64_t off = 0; off < L->per; off += 4096) {
-          const int64_t n = L->per - off < 4096 ? L->per - off : 4096;
-          for (int64_t i = 0; i < n; i++) taps[i] = L->w[(off + i) * L->ch + o];
-          tmc_sgd_weights(&t->cfg.sgd, n, L->w_scale[L->w_per_channel ? o : 0], gr + off, taps,
-                          mw ? mw + off : NULL, fw ? fw + off : NULL);
-          for (int64_t i = 0; i < n; i++) L->w[(off + i) * L->ch + o] = taps[i];
-        }
+  const float inv = 1.0f / (float)n;
+  layer_state *L = &t->ls[k];
+  const int32_t channels = t->set.layer[k].channels;
+  const bool dw = g->ops[L->op].kind == TMC_OP_DEPTHWISE_CONV_2D;
+  for (int32_t o = 0; o < channels; o++) {
+    float *gr = L->gw + (size_t)o * L->per;
+    for (int64_t i = 0; i < L->per; i++) gr[i] *= inv;
+    float *mw = L->mw ? L->mw + (size_t)o * L->per : NULL;
+    float *fw = L->fw ? L->fw + (size_t)o * L->per : NULL;
+    if (!dw) {
+      tmc_sgd_weights(&t->cfg.sgd, L->per, L->w_scale[L->w_per_channel ? o : 0], gr,
+                      L->w + (size_t)o * L->per, mw, fw);
+    } else { /* 1HWC: channel o's taps are strided */
+      int8_t taps[4096];
+      for (int64_t off = 0; off < L->per; off += 4096) {
+        const int64_t m = L->per - off < 4096 ? L->per - off : 4096;
+        for (int64_t i = 0; i < m; i++) taps[i] = L->w[(off + i) * L->ch + o];
+        tmc_sgd_weights(&t->cfg.sgd, m, L->w_scale[L->w_per_channel ? o : 0], gr + off, taps,
+                        mw ? mw + off : NULL, fw ? fw + off : NULL);
+        for (int64_t i = 0; i < m; i++) L->w[(off + i) * L->ch + o] = taps[i];
       }
-      memset(gr, 0, (size_t)L->per * sizeof *gr);
     }
-    if (L->b) {
-      for (int32_t o = 0; o < L->ch; o++) L->gb[o] *= inv;
-      tmc_sgd_bias(&t->cfg.sgd, L->ch, L->b_scale, L->b_per_channel, L->gb, L->b, L->mb, L->fb);
-      memset(L->gb, 0, (size_t)L->ch * sizeof *L->gb);
-    }
+    memset(gr, 0, (size_t)L->per * sizeof *gr);
   }
+  if (L->b) {
+    for (int32_t o = 0; o < L->ch; o++) L->gb[o] *= inv;
+    tmc_sgd_bias(&t->cfg.sgd, L->ch, L->b_scale, L->b_per_channel, L->gb, L->b, L->mb, L->fb);
+    memset(L->gb, 0, (size_t)L->ch * sizeof *L->gb);
+  }
+}
+
+static void apply_update(tmc_trainer *t) {
+  for (int32_t k = 0; k < t->set.n; k++) apply_layer(t, k, t->pending);
   t->pending = 0;
 }
 
@@ -374,7 +393,9 @@ tmc_status tmc_trainer_step(tmc_trainer *t, int32_t label, float *loss, int32_t 
       if (t->p.grad_first[k] == i && t->grad[k] && t->p.root[k] == k && k != t->m->logits)
         memset(t->grad[k], 0, (size_t)g->tensors[k].elems * sizeof(float));
     backward_op(t, i);
+    if (t->batch == 1 && t->p.layer_of[i] >= 0) apply_layer(t, t->p.layer_of[i], 1);
   }
+  if (t->batch == 1) return replan(t, d);
   if (++t->pending >= t->batch) return tmc_trainer_flush(t, d);
   return TMC_OK;
 }

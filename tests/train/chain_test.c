@@ -176,9 +176,9 @@ static void gradients_and_export(void **state) {
   assert_int_equal(m.classes, 3);
   tmc_train_set s;
   assert_int_equal(tmc_train_select_spec(&m, "0:bw,1:bw,-1:bw", &s, &d), TMC_OK);
-  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false};
+  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 2};
   tmc_trainer *t;
-  if (tmc_trainer_new(&m, &s, &cfg, 2, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
+  if (tmc_trainer_new(&m, &s, &cfg, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   int8_t x[84];
   uint32_t r = 5;
   for (int i = 0; i < 84; i++) x[i] = (int8_t)((r = r * 1103515245u + 12345u) >> 24);
@@ -248,6 +248,22 @@ static void gradients_and_export(void **state) {
   snprintf(out, sizeof out, "%s.out", path);
   uint8_t *bytes;
   size_t len;
+  assert_int_equal(tmc_train_model_write(&m, &bytes, &len, &d), TMC_OK);
+  assert_int_equal(tmc_file_write_atomic(out, bytes, len, &d), TMC_OK);
+  free(bytes);
+  run_file(out, x, &f);
+  assert_memory_equal(tmc_trainer_tensor(t, tid[T_Y]), f.t[T_Y], 3);
+  fwd_free(&f);
+  tmc_trainer_free(t);
+  /* batch 1: each layer updated during the backward; another label learnt */
+  const tmc_train_cfg one = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 1};
+  if (tmc_trainer_new(&m, &s, &one, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
+  for (int i = 0; i < 40; i++) {
+    memcpy(tmc_trainer_input(t), x, 84);
+    assert_int_equal(tmc_trainer_step(t, 2, &loss, &pred, &d), TMC_OK);
+  }
+  memcpy(tmc_trainer_input(t), x, 84);
+  assert_int_equal(tmc_trainer_predict(t), 2);
   assert_int_equal(tmc_train_model_write(&m, &bytes, &len, &d), TMC_OK);
   assert_int_equal(tmc_file_write_atomic(out, bytes, len, &d), TMC_OK);
   free(bytes);

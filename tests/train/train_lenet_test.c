@@ -38,7 +38,7 @@ static void load(tmc_train_model *m, int32_t classes) {
   if (tmc_train_model_load(lenet, classes, 1, m, &d) != TMC_OK) fail_msg("%s", d.msg);
 }
 
-static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false};
+static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000};
 
 static void budget_sweep(void **state) {
   (void)state;
@@ -80,11 +80,18 @@ static void budget_sweep(void **state) {
   }
   assert_true(with_weights > 0);
   /* with momentum the optimizer state counts */
-  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true};
+  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true, 8};
   assert_int_equal(tmc_train_select_auto(&m, 100000, &mcfg, &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &mcfg, &mem, &d), TMC_OK);
   assert_true(mem.optimizer == 2 * mem.weight_gradients);
   assert_true(mem.total <= 100000);
+  /* batch 1: one scratch of the largest layer's gradient, not one per layer */
+  const tmc_train_cfg one = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1};
+  assert_int_equal(tmc_train_select_spec(&m, "-1:bw,-2:bw", &s, &d), TMC_OK);
+  assert_int_equal(tmc_train_memory_of(&m, &s, &one, &mem, &d), TMC_OK);
+  assert_int_equal(mem.weight_gradients, 4 * (30000 + 100));
+  assert_int_equal(tmc_train_memory_of(&m, &s, &cfg, &mem, &d), TMC_OK);
+  assert_int_equal(mem.weight_gradients, 4 * (30000 + 100 + 1000 + 10));
   tmc_train_model_free(&m);
 }
 
@@ -138,7 +145,7 @@ static void head_gradient(void **state) {
   tmc_diag_init(&d, NULL);
   assert_int_equal(tmc_train_select_spec(&m, "-1:bw", &s, &d), TMC_OK);
   tmc_trainer *t;
-  if (tmc_trainer_new(&m, &s, &cfg, 1000, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
+  if (tmc_trainer_new(&m, &s, &cfg, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   const tmc_graph *g = &m.g;
   const tmc_tensor *in = &g->tensors[m.input];
   int8_t *x = tmc_trainer_input(t);
