@@ -342,6 +342,18 @@ static void fashion_end_to_end(void **state) {
   tmc_diag_init(&d, NULL);
   assert_int_equal(tmc_file_read(p, 1 << 26, &bytes, &len, &d), TMC_OK);
   assert_int_equal(tmc_file_read(lenet, 1 << 26, &orig, &olen, &d), TMC_OK);
+  /* the same seed gives the same model, byte for byte */
+  assert_int_equal(sh("%s train %s --data %s --classes 10 --limit-train 600 --limit-test %d "
+                      "--epochs 2 --out %s/l2.tflite >%s/log 2>&1", TMC_EXE, lenet, fashion,
+                      N_TEST, tmp, tmp), 0);
+  snprintf(p, sizeof p, "%s/l2.tflite", tmp);
+  uint8_t *again;
+  size_t alen;
+  assert_int_equal(tmc_file_read(p, 1 << 26, &again, &alen, &d), TMC_OK);
+  assert_int_equal(alen, len);
+  assert_memory_equal(again, bytes, len);
+  free(again);
+  unlink(p);
   tmc_graph g, go;
   if (tmc_graph_load(bytes, len, "l.tflite", &a, &g, &d) != TMC_OK ||
       tmc_graph_load(orig, olen, "lenet.tflite", &a, &go, &d) != TMC_OK)
@@ -395,14 +407,63 @@ static void fashion_end_to_end(void **state) {
      tmp);
 }
 
+/* vww with a new 10-way head under the default 256 KB budget: a set
+ * reaching back through convolutions, depthwise convolutions and ADDs,
+ * trained on a few images; the export reads back with every tensor and
+ * runs in `tmc run`. */
+static void vww_smoke(void **state) {
+  (void)state;
+  char vww[4096];
+  snprintf(vww, sizeof vww, "%s/models/vww.tflite", tt_need_shared());
+  assert_int_equal(sh("%s train %s --data %s --classes 10 --limit-train 24 --limit-test 8 "
+                      "--epochs 1 --out %s/v.tflite --json %s/v.json >%s/log 2>&1", TMC_EXE,
+                      vww, fashion, tmp, tmp, tmp), 0);
+  tmc_arena a;
+  tmc_arena_init(&a);
+  const tmc_jvalue *j = read_json("v.json", &a);
+  const tmc_jvalue *mem = tmc_json_get(j, "memory");
+  const long long total = tmc_json_get_int(mem, "total", -1);
+  print_message("vww: training memory %lld bytes (activations %lld)\n", total,
+                tmc_json_get_int(mem, "activations", -1));
+  assert_true(total > 0 && total <= 262144);
+  const tmc_jvalue *tr = tmc_json_get(j, "trainable");
+  int deep = 0;
+  for (size_t k = 0; k < tmc_json_len(tr); k++) {
+    const tmc_jvalue *e = tmc_json_at(tr, k);
+    deep += !tmc_json_get_bool(e, "head", true) &&
+            strcmp(tmc_json_get_str(e, "kind", ""), "FULLY_CONNECTED") != 0;
+  }
+  assert_true(deep > 0); /* convolutions are trained, not only the head */
+  char p[256];
+  uint8_t *bytes, *orig;
+  size_t len, olen;
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  snprintf(p, sizeof p, "%s/v.tflite", tmp);
+  assert_int_equal(tmc_file_read(p, 1 << 26, &bytes, &len, &d), TMC_OK);
+  assert_int_equal(tmc_file_read(vww, 1 << 26, &orig, &olen, &d), TMC_OK);
+  tmc_graph g, go;
+  if (tmc_graph_load(bytes, len, "v.tflite", &a, &g, &d) != TMC_OK ||
+      tmc_graph_load(orig, olen, "vww.tflite", &a, &go, &d) != TMC_OK)
+    fail_msg("%s", d.msg);
+  assert_int_equal(g.n_tensors, go.n_tensors);
+  assert_int_equal(g.tensors[g.outputs[0]].dims[1], 10);
+  assert_int_equal(sh("%s run %s/v.tflite --seed 1 --out %s/vout >%s/log 2>&1", TMC_EXE, tmp,
+                      tmp, tmp), 0);
+  free(bytes);
+  free(orig);
+  tmc_arena_free(&a);
+  sh("rm -rf %s/vout %s/v.tflite %s/v.json %s/log", tmp, tmp, tmp, tmp);
+}
+
 int main(int argc, char **argv) {
-  static const char *const groups[] = {"fashion", NULL};
+  static const char *const groups[] = {"fashion", "vww", NULL};
   const char *group = tt_start(argc, argv, groups);
   snprintf(lenet, sizeof lenet, "%s/models/lenet.tflite", tt_need_shared());
   snprintf(tmp, sizeof tmp, "/tmp/tmc_train_test.XXXXXX");
   if (mkdtemp(tmp) == NULL) return 1;
   int rc;
-  if (!strcmp(group, "fashion")) {
+  if (!strcmp(group, "fashion") || !strcmp(group, "vww")) {
     fashion = getenv("TMC_FASHION_MNIST");
     if (fashion == NULL || !*fashion) fashion = "/usr/share/datasets/fashion-mnist";
     char p[4096];
@@ -417,7 +478,9 @@ int main(int argc, char **argv) {
       }
     }
     const struct CMUnitTest tests[] = {cmocka_unit_test(fashion_end_to_end)};
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest vtests[] = {cmocka_unit_test(vww_smoke)};
+    rc = group[0] == 'f' ? cmocka_run_group_tests(tests, NULL, NULL)
+                         : cmocka_run_group_tests(vtests, NULL, NULL);
   } else {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(budget_sweep),
