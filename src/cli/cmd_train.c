@@ -41,7 +41,8 @@ static const char train_usage[] =
     "                    `tmc inspect` shows) or -K, the K-th trainable layer from\n"
     "                    the output (-1: the head); PARTS any of b (bias), w (all\n"
     "                    weights), wN (the first N output channels' weights).\n"
-    "                    Example: -1:bw,-2:b,-3:bw16\n"
+    "                    Example: -1:bw,-2:b,-3:bw16 (with --budget, a set needing\n"
+    "                    more is an error)\n"
     "  --budget BYTES    total training SRAM for auto (default 262144): activations,\n"
     "                    saved tensors, gradients, trainable weights, optimizer state\n"
     "  --classes N       replace the classifier head with a new N-way\n"
@@ -83,7 +84,7 @@ typedef struct opts {
   const char *path, *data, *update, *out, *json;
   long long budget, classes, epochs, batch, seed, limit_train, limit_test;
   double lr, momentum, wd;
-  bool no_qas, float_ref, nearest;
+  bool no_qas, float_ref, nearest, budget_given;
 } opts;
 
 static int parse(int argc, char **argv, opts *o) {
@@ -113,7 +114,10 @@ static int parse(int argc, char **argv, opts *o) {
       switch (k) {
         case 0: o->data = v; break;
         case 1: o->update = v; break;
-        case 2: ok = tmc_cli_int("train", a, v, 1, (long long)1 << 40, "a byte count", &o->budget); break;
+        case 2:
+          ok = tmc_cli_int("train", a, v, 1, (long long)1 << 40, "a byte count", &o->budget);
+          o->budget_given = true;
+          break;
         case 3: ok = tmc_cli_int("train", a, v, 2, 65536, "a class count", &o->classes); break;
         case 4: ok = tmc_cli_int("train", a, v, 0, 100000, "an epoch count", &o->epochs); break;
         case 5: ok = tmc_cli_int("train", a, v, 1, 1 << 20, "a batch size", &o->batch); break;
@@ -295,6 +299,12 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
     return tmc_cli_report(d);
   }
   const tmc_train_memory *mm = tmc_trainer_memory(t);
+  if (o->budget_given && mm->total > o->budget) {
+    tmc_trainer_free(t);
+    tmc_fail(d, TMC_ERR_LIMIT, "--update '%s' needs %lld bytes of training memory, beyond "
+             "--budget %lld", o->update, (long long)mm->total, (long long)o->budget);
+    return tmc_cli_report(d);
+  }
   print_set(m, &set);
   print_memory(mm);
   const int n_ep = (int)o->epochs + 1;

@@ -280,6 +280,13 @@ static void cli_errors(void **state) {
   assert_int_equal(sh("grep -q 'lenet.tflite: --budget 1000: the forward pass alone needs 2652 "
                       "bytes' %s/log", tmp), 0);
   assert_false(exists("o.tflite"));
+  /* a forced set beyond an explicit budget */
+  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --update -3:w --budget 200000 "
+           "%s >%%s/log 2>&1", "cd /", outs);
+  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(sh("grep -q \"lenet.tflite: --update '-3:w' needs [0-9]* bytes of training "
+                      "memory, beyond --budget 200000\" %s/log", tmp), 0);
+  assert_false(exists("o.tflite"));
   /* usage errors: exit 2 */
   assert_int_equal(sh("%s train %s >%s/log 2>&1", TMC_EXE, lenet, tmp), 2);
   assert_int_equal(sh("%s train %s --data %s/data --lr x >%s/log 2>&1", TMC_EXE, lenet, tmp,
