@@ -275,10 +275,67 @@ static void gradients_and_export(void **state) {
   tmc_train_model_free(&m);
 }
 
+/* A model whose output is not a classifier head, and a head without a
+ * bias under --classes: named errors. */
+static void no_head(void **state) {
+  (void)state;
+  tmc_arena a;
+  tmc_arena_init(&a);
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  for (int k = 0; k < 2; k++) {
+    tmc_mb b;
+    uint32_t s = 3;
+    tmc_mb_init(&b, &a, "no head");
+    const int32_t x = tmc_mb_act_s8(&b, "x", (int32_t[]){1, 4, 4, 2}, 4, 0.02f, 0);
+    int32_t y;
+    float ws[3];
+    if (k == 0) { /* a CONV_2D output */
+      y = tmc_mb_act_s8(&b, "y", (int32_t[]){1, 4, 4, 3}, 4, 0.05f, 0);
+      const int32_t w = tmc_mb_const_s8(&b, "w", (int32_t[]){3, 1, 1, 2}, 4, 0, true,
+                                        rnd(&a, 6, 0.5f, &s), ws);
+      tmc_tfl_options o;
+      memset(&o, 0, sizeof o);
+      o.type = TMC_TFL_OPTIONS_conv2d;
+      o.u.conv2d = (tmc_tfl_conv2d){.padding = TMC_TFL_PAD_SAME, .stride_w = 1, .stride_h = 1,
+                                    .dilation_w_factor = 1, .dilation_h_factor = 1};
+      tmc_mb_op(&b, TMC_TFL_OP_CONV_2D, 3, (int32_t[]){x, w, -1}, 3, &y, 1, &o);
+    } else { /* a FULLY_CONNECTED without bias */
+      const int32_t r = tmc_mb_act_s8(&b, "r", (int32_t[]){1, 32}, 2, 0.02f, 0);
+      const int32_t shape = tmc_mb_const_i32(&b, "shape", (int32_t[]){2}, 1, (int32_t[]){1, 32});
+      tmc_mb_op(&b, TMC_TFL_OP_RESHAPE, 1, (int32_t[]){x, shape}, 2, &r, 1, NULL);
+      y = tmc_mb_act_s8(&b, "y", (int32_t[]){1, 3}, 2, 0.05f, 0);
+      const int32_t w = tmc_mb_const_s8(&b, "w", (int32_t[]){3, 32}, 2, 0, false,
+                                        rnd(&a, 96, 0.5f, &s), ws);
+      tmc_tfl_options o;
+      memset(&o, 0, sizeof o);
+      o.type = TMC_TFL_OPTIONS_fully_connected;
+      tmc_mb_op(&b, TMC_TFL_OP_FULLY_CONNECTED, 1, (int32_t[]){r, w, -1}, 3, &y, 1, &o);
+    }
+    tmc_mb_io(&b, &x, 1, &y, 1);
+    tmc_tfl_model *m;
+    uint8_t *bytes;
+    size_t len;
+    if (tmc_mb_finish(&b, &m, &d) != TMC_OK || tmc_tfl_write(m, &bytes, &len, &d) != TMC_OK ||
+        tmc_file_write_atomic(path, bytes, len, &d) != TMC_OK)
+      fail_msg("%s", d.msg);
+    free(bytes);
+    tmc_train_model tm;
+    tmc_diag_init(&d, NULL);
+    assert_int_equal(tmc_train_model_load(path, k ? 5 : 0, 1, &tm, &d), TMC_ERR_UNSUPPORTED);
+    const char *want = k ? "--classes: the head, op 1 FULLY_CONNECTED, has no bias tensor"
+                         : "no classifier head: the output comes from op 0 CONV_2D";
+    if (strstr(d.msg, want) == NULL) fail_msg("expected '%s', got: %s", want, d.msg);
+    tmc_train_model_free(&tm);
+  }
+  tmc_arena_free(&a);
+}
+
 int main(int argc, char **argv) {
   tt_start(argc, argv, NULL);
   snprintf(path, sizeof path, "/tmp/tmc_chain_test.%ld.tflite", (long)getpid());
-  const struct CMUnitTest tests[] = {cmocka_unit_test(gradients_and_export)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(gradients_and_export),
+                                     cmocka_unit_test(no_head)};
   const int rc = cmocka_run_group_tests(tests, NULL, NULL);
   unlink(path);
   return rc;
