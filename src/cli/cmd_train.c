@@ -49,7 +49,7 @@ static const char train_usage[] =
     "                    FULLY_CONNECTED (int8, initialised from --seed)\n"
     "  --epochs E        passes over the training images (default 1)\n"
     "  --batch B         images per update (default 8; 1 updates each layer during\n"
-    "                    the backward: no per-layer gradient accumulators)\n"
+    "                    the backward, channel by channel: no gradient accumulators)\n"
     "  --lr X            learning rate (default 0.01)\n"
     "  --momentum M      SGD momentum (default 0)\n"
     "  --weight-decay W  L2 weight decay (default 0)\n"

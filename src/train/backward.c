@@ -98,6 +98,60 @@ void tmc_bw_depthwise(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_di
       }
 }
 
+void tmc_bw_fc_wgrad(int32_t batches, int32_t depth, int32_t units, const float *x,
+                     const float *gy, int32_t o, float *row) {
+  for (int32_t b = 0; b < batches; b++) {
+    const float g = gy[(size_t)b * units + o];
+    if (g == 0.0f) continue;
+    const float *xb = x + (size_t)b * depth;
+    for (int32_t i = 0; i < depth; i++) row[i] += g * xb[i];
+  }
+}
+
+void tmc_bw_conv2d_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_dims4 *out,
+                         const tmc_bw_window *win, const float *x, const float *gy, int32_t o,
+                         float *row) {
+  const int32_t ic = in->c, kh = filter->h, kw = filter->w, oc = out->c;
+  for (int32_t n = 0; n < out->n; n++)
+    for (int32_t oy = 0; oy < out->h; oy++)
+      for (int32_t ox = 0; ox < out->w; ox++) {
+        const float go = gy[(((size_t)n * out->h + oy) * out->w + ox) * oc + o];
+        if (go == 0.0f) continue;
+        for (int32_t ky = 0; ky < kh; ky++) {
+          const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
+          if (iy < 0 || iy >= in->h) continue;
+          for (int32_t kx = 0; kx < kw; kx++) {
+            const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
+            if (ix < 0 || ix >= in->w) continue;
+            const float *xr = x + (((size_t)n * in->h + iy) * in->w + ix) * ic;
+            float *gr = row + ((size_t)ky * kw + kx) * ic;
+            for (int32_t i = 0; i < ic; i++) gr[i] += go * xr[i];
+          }
+        }
+      }
+}
+
+void tmc_bw_depthwise_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter,
+                            const tmc_dims4 *out, const tmc_bw_window *win, int32_t mult,
+                            const float *x, const float *gy, int32_t o, float *row) {
+  const int32_t ic = in->c, kh = filter->h, kw = filter->w, oc = out->c, i = o / mult;
+  for (int32_t n = 0; n < out->n; n++)
+    for (int32_t oy = 0; oy < out->h; oy++)
+      for (int32_t ox = 0; ox < out->w; ox++) {
+        const float go = gy[(((size_t)n * out->h + oy) * out->w + ox) * oc + o];
+        if (go == 0.0f) continue;
+        for (int32_t ky = 0; ky < kh; ky++) {
+          const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
+          if (iy < 0 || iy >= in->h) continue;
+          for (int32_t kx = 0; kx < kw; kx++) {
+            const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
+            if (ix < 0 || ix >= in->w) continue;
+            row[(size_t)ky * kw + kx] += go * x[(((size_t)n * in->h + iy) * in->w + ix) * ic + i];
+          }
+        }
+      }
+}
+
 void tmc_bw_avg_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int32_t fw,
                      const tmc_bw_window *win, const float *gy, float *gx) {
   const int32_t c = in->c;

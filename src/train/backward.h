@@ -50,6 +50,19 @@ void tmc_bw_depthwise(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_di
                       const tmc_bw_weights *w, const float *gy, float *gx, float *gw,
                       float *gb, int32_t channels);
 
+/* The weight gradient of one output channel o alone (row: its weights in
+ * the layout of gw above, zeroed by the caller), for an update applied
+ * channel by channel without a whole layer's gradient in memory. The
+ * summation order is that of the functions above: the same bits. */
+void tmc_bw_fc_wgrad(int32_t batches, int32_t depth, int32_t units, const float *x,
+                     const float *gy, int32_t o, float *row);
+void tmc_bw_conv2d_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_dims4 *out,
+                         const tmc_bw_window *win, const float *x, const float *gy, int32_t o,
+                         float *row);
+void tmc_bw_depthwise_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter,
+                            const tmc_dims4 *out, const tmc_bw_window *win, int32_t mult,
+                            const float *x, const float *gy, int32_t o, float *row);
+
 /* AVERAGE_POOL_2D (window fh x fw, TFLite's count: the taps inside the
  * input). */
 void tmc_bw_avg_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int32_t fw,

@@ -259,7 +259,7 @@ tmc_status tmc_train_memory_of(const tmc_train_model *m, const tmc_train_set *s,
       }
     }
     mem->gradients = p.grad_bytes + scratch;
-    int64_t values = 0, largest = 0;
+    int64_t values = 0, largest_w = 0, largest_b = 0;
     for (int32_t k = 0; k < s->n; k++) {
       const tmc_op *op = &g->ops[s->layer[k].op];
       int32_t ch;
@@ -268,9 +268,12 @@ tmc_status tmc_train_memory_of(const tmc_train_model *m, const tmc_train_set *s,
       const int64_t w = (int64_t)s->layer[k].channels * per, b = s->layer[k].bias ? ch : 0;
       mem->weights += w + 4 * b;
       values += w + b;
-      if (w + b > largest) largest = w + b;
+      if (s->layer[k].channels > 0 && per > largest_w) largest_w = per;
+      if (b > largest_b) largest_b = b;
     }
-    mem->weight_gradients = 4 * (c->batch <= 1 ? largest : values);
+    /* batch 1: one output channel's weight gradient and one layer's bias
+     * gradient at a time */
+    mem->weight_gradients = 4 * (c->batch <= 1 ? largest_w + largest_b : values);
     mem->optimizer = (c->sgd.momentum != 0.0f ? 4 * values : 0) +
                      (c->float_reference ? 4 * values : 0);
     mem->total = mem->activations + mem->saved + mem->gradients + mem->weight_gradients +

@@ -80,10 +80,11 @@ typedef struct tmc_train_memory {
 typedef struct tmc_train_cfg {
   tmc_sgd_opts sgd;
   bool float_reference; /* float32 master copies of the trainable values */
-  int32_t batch;        /* samples per update; 1: each layer is updated as
-                         * soon as its gradient is known, so one scratch of
-                         * the largest layer's gradient replaces the
-                         * per-layer accumulators */
+  int32_t batch;        /* samples per update; 1: each layer is updated
+                         * during the backward, output channel by output
+                         * channel, so the scratch of one channel's weight
+                         * gradient (and one layer's bias gradient)
+                         * replaces the per-layer accumulators */
 } tmc_train_cfg;
 
 /* The memory of training set s (errors: an op on the way back without a

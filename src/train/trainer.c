@@ -122,13 +122,13 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
             NULL)
       return oom(d);
   }
-  /* batch 1: one scratch for the gradient of the layer being updated */
+  /* batch 1: one scratch for the gradient of the channel being updated */
   int64_t max_w = 1, max_b = 1;
   for (int32_t k = 0; k < s->n; k++) {
     int32_t ch;
     int64_t per;
     tmc_train_layer_shape(g, &g->ops[s->layer[k].op], &ch, &per);
-    if ((int64_t)s->layer[k].channels * per > max_w) max_w = (int64_t)s->layer[k].channels * per;
+    if (s->layer[k].channels > 0 && per > max_w) max_w = per;
     if (ch > max_b) max_b = ch;
   }
   float *shared_w = NULL, *shared_b = NULL;
@@ -260,6 +260,8 @@ static tmc_bw_window window(const tmc_step *st) {
                          st->win.pad_left};
 }
 
+static void apply_channel(tmc_trainer *t, int32_t k, int32_t o, float *gr, float inv);
+
 /* One op's backward. */
 static void backward_op(tmc_trainer *t, int32_t i) {
   const tmc_graph *g = &t->m->g;
@@ -273,26 +275,43 @@ static void backward_op(tmc_trainer *t, int32_t i) {
   const int32_t k = t->p.layer_of[i];
   const layer_state *L = k >= 0 ? &t->ls[k] : NULL;
   const int32_t channels = k >= 0 ? t->set.layer[k].channels : 0;
-  float *gw = channels > 0 ? L->gw : NULL, *gb = L ? L->gb : NULL;
+  /* batch 1: the weights are updated channel by channel below, after the
+   * input's gradient is computed with the old ones */
+  const bool now = t->batch == 1 && channels > 0;
+  float *gw = channels > 0 && !now ? L->gw : NULL, *gb = L ? L->gb : NULL;
   const tmc_step *st = t->step_of[i] >= 0 ? &t->plan.steps[t->step_of[i]] : NULL;
-  if (gw) dequantize(x, (const int8_t *)tmc_host_tensor(&t->plan, t->arena, xin), t->xf);
+  if (channels > 0)
+    dequantize(x, (const int8_t *)tmc_host_tensor(&t->plan, t->arena, xin), t->xf);
   switch (op->kind) {
     case TMC_OP_FULLY_CONNECTED: case TMC_OP_CONV_2D: case TMC_OP_DEPTHWISE_CONV_2D: {
       const tmc_tensor *w = tmc_op_input(g, op, 1);
       const tmc_bw_weights bw = {(const int8_t *)w->data, t->wscale[i], w->q.n > 1};
       if (op->kind == TMC_OP_FULLY_CONNECTED) {
         const int32_t depth = w->dims[1], units = w->dims[0];
-        tmc_bw_fc((int32_t)(x->elems / depth), depth, units, t->xf, &bw, gy, gx, gw, gb,
-                  channels);
+        const int32_t nb = (int32_t)(x->elems / depth);
+        tmc_bw_fc(nb, depth, units, t->xf, &bw, gy, gx, gw, gb, channels);
+        for (int32_t o = 0; now && o < channels; o++) {
+          tmc_bw_fc_wgrad(nb, depth, units, t->xf, gy, o, L->gw);
+          apply_channel(t, k, o, L->gw, 1.0f);
+        }
       } else {
         const tmc_bw_window win = window(st);
+        const int32_t mult = op->attr.conv.depth_multiplier;
         if (op->kind == TMC_OP_CONV_2D)
           tmc_bw_conv2d(&st->in_dims, &st->filter_dims, &st->out_dims, &win, t->xf, &bw, gy,
                         gx, gw, gb, channels);
         else
-          tmc_bw_depthwise(&st->in_dims, &st->filter_dims, &st->out_dims, &win,
-                           op->attr.conv.depth_multiplier, t->xf, &bw, gy, gx, gw, gb,
-                           channels);
+          tmc_bw_depthwise(&st->in_dims, &st->filter_dims, &st->out_dims, &win, mult, t->xf,
+                           &bw, gy, gx, gw, gb, channels);
+        for (int32_t o = 0; now && o < channels; o++) {
+          if (op->kind == TMC_OP_CONV_2D)
+            tmc_bw_conv2d_wgrad(&st->in_dims, &st->filter_dims, &st->out_dims, &win, t->xf, gy,
+                                o, L->gw);
+          else
+            tmc_bw_depthwise_wgrad(&st->in_dims, &st->filter_dims, &st->out_dims, &win, mult,
+                                   t->xf, gy, o, L->gw);
+          apply_channel(t, k, o, L->gw, 1.0f);
+        }
       }
       break;
     }
@@ -330,39 +349,45 @@ static void backward_op(tmc_trainer *t, int32_t i) {
   }
 }
 
-/* Layer k's update from its gradients averaged over n samples; the
- * gradients are zeroed. */
+/* Output channel o of layer k: its weights' step from gradient row gr
+ * (scaled by inv: the batch's mean), which is zeroed. */
+static void apply_channel(tmc_trainer *t, int32_t k, int32_t o, float *gr, float inv) {
+  layer_state *L = &t->ls[k];
+  const bool dw = t->m->g.ops[L->op].kind == TMC_OP_DEPTHWISE_CONV_2D;
+  for (int64_t i = 0; i < L->per; i++) gr[i] *= inv;
+  float *mw = L->mw ? L->mw + (size_t)o * L->per : NULL;
+  float *fw = L->fw ? L->fw + (size_t)o * L->per : NULL;
+  const float s_w = L->w_scale[L->w_per_channel ? o : 0];
+  if (!dw) {
+    tmc_sgd_weights(&t->cfg.sgd, L->per, s_w, gr, L->w + (size_t)o * L->per, mw, fw);
+  } else { /* 1HWC: channel o's taps are strided */
+    int8_t taps[4096];
+    for (int64_t off = 0; off < L->per; off += 4096) {
+      const int64_t m = L->per - off < 4096 ? L->per - off : 4096;
+      for (int64_t i = 0; i < m; i++) taps[i] = L->w[(off + i) * L->ch + o];
+      tmc_sgd_weights(&t->cfg.sgd, m, s_w, gr + off, taps, mw ? mw + off : NULL,
+                      fw ? fw + off : NULL);
+      for (int64_t i = 0; i < m; i++) L->w[(off + i) * L->ch + o] = taps[i];
+    }
+  }
+  memset(gr, 0, (size_t)L->per * sizeof *gr);
+}
+
+static void apply_bias(tmc_trainer *t, int32_t k, float inv) {
+  layer_state *L = &t->ls[k];
+  if (!L->b) return;
+  for (int32_t o = 0; o < L->ch; o++) L->gb[o] *= inv;
+  tmc_sgd_bias(&t->cfg.sgd, L->ch, L->b_scale, L->b_per_channel, L->gb, L->b, L->mb, L->fb);
+  memset(L->gb, 0, (size_t)L->ch * sizeof *L->gb);
+}
+
+/* Layer k's update from its gradients accumulated over n samples. */
 static void apply_layer(tmc_trainer *t, int32_t k, int32_t n) {
-  const tmc_graph *g = &t->m->g;
   const float inv = 1.0f / (float)n;
   layer_state *L = &t->ls[k];
-  const int32_t channels = t->set.layer[k].channels;
-  const bool dw = g->ops[L->op].kind == TMC_OP_DEPTHWISE_CONV_2D;
-  for (int32_t o = 0; o < channels; o++) {
-    float *gr = L->gw + (size_t)o * L->per;
-    for (int64_t i = 0; i < L->per; i++) gr[i] *= inv;
-    float *mw = L->mw ? L->mw + (size_t)o * L->per : NULL;
-    float *fw = L->fw ? L->fw + (size_t)o * L->per : NULL;
-    if (!dw) {
-      tmc_sgd_weights(&t->cfg.sgd, L->per, L->w_scale[L->w_per_channel ? o : 0], gr,
-                      L->w + (size_t)o * L->per, mw, fw);
-    } else { /* 1HWC: channel o's taps are strided */
-      int8_t taps[4096];
-      for (int64_t off = 0; off < L->per; off += 4096) {
-        const int64_t m = L->per - off < 4096 ? L->per - off : 4096;
-        for (int64_t i = 0; i < m; i++) taps[i] = L->w[(off + i) * L->ch + o];
-        tmc_sgd_weights(&t->cfg.sgd, m, L->w_scale[L->w_per_channel ? o : 0], gr + off, taps,
-                        mw ? mw + off : NULL, fw ? fw + off : NULL);
-        for (int64_t i = 0; i < m; i++) L->w[(off + i) * L->ch + o] = taps[i];
-      }
-    }
-    memset(gr, 0, (size_t)L->per * sizeof *gr);
-  }
-  if (L->b) {
-    for (int32_t o = 0; o < L->ch; o++) L->gb[o] *= inv;
-    tmc_sgd_bias(&t->cfg.sgd, L->ch, L->b_scale, L->b_per_channel, L->gb, L->b, L->mb, L->fb);
-    memset(L->gb, 0, (size_t)L->ch * sizeof *L->gb);
-  }
+  for (int32_t o = 0; o < t->set.layer[k].channels; o++)
+    apply_channel(t, k, o, L->gw + (size_t)o * L->per, inv);
+  apply_bias(t, k, inv);
 }
 
 static void apply_update(tmc_trainer *t) {
@@ -393,7 +418,7 @@ tmc_status tmc_trainer_step(tmc_trainer *t, int32_t label, float *loss, int32_t 
       if (t->p.grad_first[k] == i && t->grad[k] && t->p.root[k] == k && k != t->m->logits)
         memset(t->grad[k], 0, (size_t)g->tensors[k].elems * sizeof(float));
     backward_op(t, i);
-    if (t->batch == 1 && t->p.layer_of[i] >= 0) apply_layer(t, t->p.layer_of[i], 1);
+    if (t->batch == 1 && t->p.layer_of[i] >= 0) apply_bias(t, t->p.layer_of[i], 1.0f);
   }
   if (t->batch == 1) return replan(t, d);
   if (++t->pending >= t->batch) return tmc_trainer_flush(t, d);

@@ -87,6 +87,18 @@ static void check_conv(const conv_case *c) {
                      c->channels);
   else
     tmc_bw_conv2d(&c->in, &c->filter, &c->out, &c->win, x, &bw, gy, gx, gw, gb, c->channels);
+  /* channel by channel (batch 1's update): the same bits */
+  const int per_ch = nw / oc;
+  float *row = calloc(per_ch, sizeof *row);
+  for (int o = 0; o < c->channels; o++) {
+    memset(row, 0, per_ch * sizeof *row);
+    if (c->depthwise)
+      tmc_bw_depthwise_wgrad(&c->in, &c->filter, &c->out, &c->win, c->mult, x, gy, o, row);
+    else
+      tmc_bw_conv2d_wgrad(&c->in, &c->filter, &c->out, &c->win, x, gy, o, row);
+    assert_memory_equal(row, gw + (size_t)o * per_ch, per_ch * sizeof *row);
+  }
+  free(row);
   const double eps = 1e-3;
   for (int i = 0; i < nx; i++) {
     const double v = xd[i];
@@ -195,6 +207,11 @@ static void fc_case(void **state) {
   for (int i = 0; i < U * D; i++) wd[i] = sc[0] * (double)(w[i] = (int8_t)(uni() * 127));
   const tmc_bw_weights bw = {w, sc, 0};
   tmc_bw_fc(NB, D, U, x, &bw, gy, gx, gw, gb, CH);
+  for (int o = 0; o < CH; o++) {
+    float row[D] = {0};
+    tmc_bw_fc_wgrad(NB, D, U, x, gy, o, row);
+    assert_memory_equal(row, gw + o * D, sizeof row);
+  }
   const double eps = 1e-3;
   for (int i = 0; i < NB * D; i++) {
     const double v = xd[i];
