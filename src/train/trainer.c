@@ -36,6 +36,13 @@ struct tmc_trainer {
   tmc_train_path p;
   tmc_arena pa; /* the current plan */
   tmc_plan plan;
+  /* The memory layout depends on the shapes and the steps' scratch sizes
+   * only: kept (in ma) and reused while a new lowering asks for the same
+   * scratch sizes (scratch[] of the lowering it was made for). */
+  tmc_arena ma;
+  tmc_mem mem_layout;
+  size_t *scratch;
+  int32_t n_layout_steps; /* -1: no layout yet */
   int32_t n_keep, *keep;
   uint8_t *arena;
   int64_t arena_cap;
@@ -54,7 +61,10 @@ static void *zalloc(tmc_trainer *t, size_t n, size_t size) {
   return tmc_arena_array(&t->a, n ? n : 1, size);
 }
 
-/* Lowers and places the forward on the current weights. */
+/* Lowers the forward on the current weights (biases are folded into the
+ * requantization tables, and the accumulator bounds are checked again);
+ * places it when the scratch sizes changed (a kernel's fast path taken or
+ * given up), else keeps the layout. */
 static tmc_status replan(tmc_trainer *t, tmc_diag *d) {
   const tmc_graph *g = &t->m->g;
   tmc_arena_free(&t->pa);
@@ -62,7 +72,22 @@ static tmc_status replan(tmc_trainer *t, tmc_diag *d) {
   TMC_TRY(tmc_plan_lower(g, &t->pa, &t->plan, d));
   t->plan.n_keep = t->n_keep;
   t->plan.keep = t->keep;
-  TMC_TRY(tmc_plan_memory(&t->plan, TMC_PLANNER_BEST, 0, &t->pa, d));
+  bool same = t->n_layout_steps == t->plan.n_steps;
+  for (int32_t s = 0; same && s < t->plan.n_steps; s++)
+    same = t->scratch[s] == t->plan.steps[s].scratch_bytes;
+  if (same) {
+    t->plan.mem = t->mem_layout;
+  } else {
+    tmc_arena_free(&t->ma);
+    tmc_arena_init(&t->ma);
+    t->n_layout_steps = -1;
+    TMC_TRY(tmc_plan_memory(&t->plan, TMC_PLANNER_BEST, 0, &t->ma, d));
+    t->scratch = tmc_arena_array(&t->ma, (size_t)t->plan.n_steps + 1, sizeof *t->scratch);
+    if (t->scratch == NULL) return oom(d);
+    for (int32_t s = 0; s < t->plan.n_steps; s++) t->scratch[s] = t->plan.steps[s].scratch_bytes;
+    t->mem_layout = t->plan.mem;
+    t->n_layout_steps = t->plan.n_steps;
+  }
   if (t->plan.mem.arena_bytes > t->arena_cap) {
     /* the same shapes always give the same layout: this happens once */
     uint8_t *a = realloc(t->arena, (size_t)t->plan.mem.arena_bytes + 16);
@@ -94,6 +119,8 @@ tmc_status tmc_trainer_new(tmc_train_model *m, const tmc_train_set *s, const tmc
   t->batch = c->batch < 1 ? 1 : c->batch;
   tmc_arena_init(&t->a);
   tmc_arena_init(&t->pa);
+  tmc_arena_init(&t->ma);
+  t->n_layout_steps = -1;
   *out = t;
   const tmc_graph *g = &m->g;
   if (s->n == 0) return tmc_fail(d, TMC_ERR_USAGE, "the trainable set is empty");
@@ -196,6 +223,7 @@ void tmc_trainer_free(tmc_trainer *t) {
   if (t == NULL) return;
   tmc_arena_free(&t->a);
   tmc_arena_free(&t->pa);
+  tmc_arena_free(&t->ma);
   free(t->arena);
   free(t);
 }
