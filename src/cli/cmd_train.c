@@ -300,9 +300,9 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
   }
   const tmc_train_memory *mm = tmc_trainer_memory(t);
   if (o->budget_given && mm->total > o->budget) {
-    tmc_trainer_free(t);
     tmc_fail(d, TMC_ERR_LIMIT, "--update '%s' needs %lld bytes of training memory, beyond "
              "--budget %lld", o->update, (long long)mm->total, (long long)o->budget);
+    tmc_trainer_free(t); /* mm points into it */
     return tmc_cli_report(d);
   }
   print_set(m, &set);
