@@ -3,10 +3,10 @@
 # Usage: scripts/setup.sh [--tests]
 set -euo pipefail
 
-pkgs=(cmake make gcc)
+pkgs=(cmake make gcc zlib1g-dev)
 if [ "${1:-}" = "--tests" ]; then
   pkgs+=(libcmocka-dev flatbuffers-compiler clang valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi
-         python3)
+         python3 dataset-fashion-mnist)
 fi
 
 missing=()

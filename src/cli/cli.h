@@ -15,6 +15,7 @@ int tmc_cmd_inspect(int argc, char **argv);
 int tmc_cmd_run(int argc, char **argv);
 int tmc_cmd_plan(int argc, char **argv);
 int tmc_cmd_compile(int argc, char **argv);
+int tmc_cmd_train(int argc, char **argv);
 
 /* The bits of *seen (tmc_cli_once) the plan options take; a command's own
  * options use TMC_CLI_SEEN_FREE and up. */

@@ -19,6 +19,7 @@ static const char usage[] =
     "  run MODEL ... --out DIR  run the model on this machine (bit-exact with TFLite)\n"
     "  plan MODEL [...]         the memory plan: arena bytes, lower bounds, JSON, SVG\n"
     "  compile MODEL -o DIR     generate self-contained C for a microcontroller\n"
+    "  train MODEL --data DIR   fine-tune the model on IDX data (sparse update, QAS)\n"
     "\n"
     "options:\n"
     "  -h, --help               this message ('tmc <command> --help' for one command)\n"
@@ -52,6 +53,7 @@ static int command(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return tmc_cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "plan")) return tmc_cmd_plan(argc - 2, argv + 2);
   if (!strcmp(cmd, "compile")) return tmc_cmd_compile(argc - 2, argv + 2);
+  if (!strcmp(cmd, "train")) return tmc_cmd_train(argc - 2, argv + 2);
   fprintf(stderr, "tmc: unknown command '%s'\n\n%s", tmc_cli_esc(cmd), usage);
   return TMC_EXIT_USAGE;
 }

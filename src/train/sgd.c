@@ -1,0 +1,71 @@
+/* QAS + SGD (-ffp-contract=off: the same bits on the host and a device). */
+#include "sgd.h"
+
+#include <stddef.h>
+
+float tmc_qas_weight_factor(float s_w) { return 1.0f / (s_w * s_w); }
+
+float tmc_qas_bias_factor(float s_w, float s_x) {
+  return 1.0f / (s_w * s_w) / (s_x * s_x);
+}
+
+/* Nearest integer, ties away from zero, clamped to [lo, hi]. */
+static int64_t round_clamp(float v, int64_t lo, int64_t hi) {
+  if (!(v > (float)lo)) return lo; /* NaN too */
+  if (!(v < (float)hi)) return hi;
+  const int64_t r = v < 0 ? -(int64_t)(-v + 0.5f) : (int64_t)(v + 0.5f);
+  return r < lo ? lo : r > hi ? hi : r;
+}
+
+/* One value: the int8-domain gradient gq, its step, and the new value
+ * (of the master when there is one). */
+static int64_t step(const tmc_sgd_opts *o, float gq, int64_t v, float *mom, float *master,
+                    int64_t lo, int64_t hi) {
+  if (mom) {
+    *mom = o->momentum * *mom + gq;
+    gq = *mom;
+  }
+  const float u = o->lr * gq;
+  if (master) {
+    *master -= u;
+    if (*master < (float)lo) *master = (float)lo;
+    if (*master > (float)hi) *master = (float)hi;
+    return round_clamp(*master, lo, hi);
+  }
+  int64_t r;
+  if (o->rng && lo == -127) { /* the int8 weights */
+    *o->rng = *o->rng * 1664525u + 1013904223u;
+    const float f = u + (float)(*o->rng >> 8) * (1.0f / 16777216.0f);
+    const float c = f < -1e9f ? -1e9f : f > 1e9f ? 1e9f : f;
+    r = (int64_t)c;
+    if ((float)r > c) r--; /* floor */
+  } else {
+    r = round_clamp(u, -((int64_t)1 << 40), (int64_t)1 << 40);
+  }
+  const int64_t nv = v - r;
+  return nv < lo ? lo : nv > hi ? hi : nv;
+}
+
+void tmc_sgd_weights(const tmc_sgd_opts *o, int64_t n, float s_w, const float *g, int8_t *w,
+                     float *mom, float *master) {
+  const float f = o->qas ? tmc_qas_weight_factor(s_w) : 1.0f;
+  for (int64_t i = 0; i < n; i++) {
+    /* d/dw of L + wd/2 |W|^2 with W = s_w w */
+    float gq = s_w * g[i];
+    if (o->weight_decay != 0.0f) gq += o->weight_decay * (s_w * s_w) * (float)w[i];
+    gq *= f;
+    w[i] = (int8_t)step(o, gq, w[i], mom ? &mom[i] : NULL, master ? &master[i] : NULL, -127,
+                        127);
+  }
+}
+
+void tmc_sgd_bias(const tmc_sgd_opts *o, int32_t n, const float *s_b, int per_channel,
+                  const float *g, int32_t *b, float *mom, float *master) {
+  for (int32_t i = 0; i < n; i++) {
+    const float s = s_b[per_channel ? i : 0];
+    float gq = s * g[i];
+    if (o->qas) gq *= 1.0f / (s * s);
+    b[i] = (int32_t)step(o, gq, b[i], mom ? &mom[i] : NULL, master ? &master[i] : NULL,
+                         INT32_MIN, INT32_MAX);
+  }
+}

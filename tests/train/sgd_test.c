@@ -1,0 +1,163 @@
+/* QAS factors and the SGD arithmetic (src/train/sgd.c) on hand-computed
+ * values: rounding, saturation, momentum, weight decay, float masters. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testlib.h"
+#include "train/sgd.h"
+
+static void qas_factors(void **state) {
+  (void)state;
+  assert_true(tmc_qas_weight_factor(0.5f) == 4.0f);
+  assert_true(tmc_qas_weight_factor(0.25f) == 16.0f);
+  /* s_w^-2 s_x^-2 = 1 / (0.25 * 0.0625) */
+  assert_true(tmc_qas_bias_factor(0.5f, 0.25f) == 64.0f);
+  assert_true(tmc_qas_bias_factor(0.125f, 2.0f) == 16.0f);
+}
+
+static void weights_qas_vs_plain(void **state) {
+  (void)state;
+  tmc_sgd_opts o = {.lr = 0.125f, .qas = true};
+  /* s_w 0.25: int8 gradient 0.25 * g, times 16: 4 g; lr 1/8: g / 2 */
+  const float g[4] = {6.0f, -6.0f, 5.0f, -5.0f};
+  int8_t w[4] = {10, 10, 10, 10};
+  tmc_sgd_weights(&o, 4, 0.25f, g, w, NULL, NULL);
+  assert_int_equal(w[0], 7);  /* 10 - 3 */
+  assert_int_equal(w[1], 13); /* 10 + 3 */
+  assert_int_equal(w[2], 7);  /* 10 - 2.5: ties away from zero, 3 */
+  assert_int_equal(w[3], 13);
+  /* without QAS the step is s_w^2 = 1/16 of it: 3/16 rounds to 0 */
+  o.qas = false;
+  int8_t v[4] = {10, 10, 10, 10};
+  tmc_sgd_weights(&o, 4, 0.25f, g, v, NULL, NULL);
+  for (int i = 0; i < 4; i++) assert_int_equal(v[i], 10);
+  /* a large enough step moves: lr 8, g 6: 0.25 * 6 * 8 = 12 */
+  o.lr = 8.0f;
+  tmc_sgd_weights(&o, 1, 0.25f, g, v, NULL, NULL);
+  assert_int_equal(v[0], -2);
+}
+
+static void weights_saturate(void **state) {
+  (void)state;
+  const tmc_sgd_opts o = {.lr = 1.0f, .qas = true};
+  const float g[2] = {-10.0f, 10.0f};
+  int8_t w[2] = {120, -120};
+  tmc_sgd_weights(&o, 2, 0.5f, g, w, NULL, NULL); /* steps of 20 */
+  assert_int_equal(w[0], 127);
+  assert_int_equal(w[1], -127); /* symmetric: never -128 */
+}
+
+static void momentum_and_decay(void **state) {
+  (void)state;
+  tmc_sgd_opts o = {.lr = 1.0f, .momentum = 0.5f, .qas = true};
+  const float g[1] = {0.5f}; /* s_w 0.5: QAS step g / s_w = 1 */
+  int8_t w[1] = {0};
+  float mom[1] = {0};
+  tmc_sgd_weights(&o, 1, 0.5f, g, w, mom, NULL);
+  assert_int_equal(w[0], -1);
+  assert_true(mom[0] == 1.0f);
+  tmc_sgd_weights(&o, 1, 0.5f, g, w, mom, NULL); /* v = 0.5 + 1 = 1.5: rounds to 2 */
+  assert_true(mom[0] == 1.5f);
+  assert_int_equal(w[0], -3);
+  /* decay: d/dw of wd/2 (s_w w)^2 = wd s_w^2 w, QAS'd: wd w */
+  o = (tmc_sgd_opts){.lr = 1.0f, .weight_decay = 0.25f, .qas = true};
+  const float z[1] = {0};
+  int8_t u[1] = {8};
+  tmc_sgd_weights(&o, 1, 0.5f, z, u, NULL, NULL);
+  assert_int_equal(u[0], 6);
+}
+
+static void float_master(void **state) {
+  (void)state;
+  const tmc_sgd_opts o = {.lr = 0.25f, .qas = true};
+  const float g[1] = {0.5f}; /* s_w 0.5: QAS gradient 1, step 0.25 */
+  int8_t w[1] = {10};
+  float master[1] = {10.0f};
+  tmc_sgd_weights(&o, 1, 0.5f, g, w, NULL, master);
+  assert_int_equal(w[0], 10); /* 9.75 */
+  tmc_sgd_weights(&o, 1, 0.5f, g, w, NULL, master);
+  assert_int_equal(w[0], 10); /* 9.5 rounds away from zero */
+  tmc_sgd_weights(&o, 1, 0.5f, g, w, NULL, master);
+  assert_int_equal(w[0], 9); /* 9.25 */
+  assert_true(master[0] == 9.25f);
+  /* without a master each 0.25 step rounds to nothing */
+  int8_t v[1] = {10};
+  for (int i = 0; i < 3; i++) tmc_sgd_weights(&o, 1, 0.5f, g, v, NULL, NULL);
+  assert_int_equal(v[0], 10);
+}
+
+static void biases(void **state) {
+  (void)state;
+  const tmc_sgd_opts o = {.lr = 0.5f, .qas = true};
+  /* QAS gradient s_b g / s_b^2 = g / s_b: 256 and -128; lr 0.5 */
+  const float s_b[2] = {1.0f / 1024, 1.0f / 512};
+  const float g[2] = {0.25f, -0.25f};
+  int32_t b[2] = {100, 100};
+  tmc_sgd_bias(&o, 2, s_b, 1, g, b, NULL, NULL);
+  assert_int_equal(b[0], 100 - 128);
+  assert_int_equal(b[1], 100 + 64);
+  /* per tensor: s_b[0] for both */
+  int32_t c[2] = {0, 0};
+  tmc_sgd_bias(&o, 2, s_b, 0, g, c, NULL, NULL);
+  assert_int_equal(c[0], -128);
+  assert_int_equal(c[1], 128);
+  /* saturation at the int32 limits */
+  const float big[2] = {-1e6f, 1e6f};
+  int32_t e[2] = {INT32_MAX - 5, INT32_MIN + 5};
+  tmc_sgd_bias(&o, 2, s_b, 1, big, e, NULL, NULL);
+  assert_int_equal(e[0], INT32_MAX);
+  assert_int_equal(e[1], INT32_MIN);
+  /* without QAS: s_b g = 2^-12, times lr: nothing moves */
+  const tmc_sgd_opts p = {.lr = 0.5f, .qas = false};
+  int32_t f[1] = {7};
+  tmc_sgd_bias(&p, 1, s_b, 0, g, f, NULL, NULL);
+  assert_int_equal(f[0], 7);
+}
+
+static void stochastic(void **state) {
+  (void)state;
+  /* steps of 0.25 (s_w 0.5, QAS gradient 1, lr 0.25): nearest loses them
+   * all, stochastic rounding takes about a quarter of them, the same ones
+   * for the same generator state */
+  uint32_t rng = 1;
+  const tmc_sgd_opts o = {.lr = 0.25f, .qas = true, .rng = &rng};
+  float g[1000];
+  int8_t w[1000], v[1000];
+  for (int i = 0; i < 1000; i++) g[i] = 0.5f, w[i] = v[i] = 0;
+  tmc_sgd_weights(&o, 1000, 0.5f, g, w, NULL, NULL);
+  int moved = 0;
+  for (int i = 0; i < 1000; i++) {
+    assert_true(w[i] == 0 || w[i] == -1);
+    moved += w[i] == -1;
+  }
+  assert_in_range(moved, 200, 300);
+  rng = 1;
+  tmc_sgd_weights(&o, 1000, 0.5f, g, v, NULL, NULL);
+  assert_memory_equal(w, v, sizeof w);
+  /* whole steps stay whole: 2.0 gives exactly 2 */
+  const float g2[1] = {4.0f};
+  int8_t u[1] = {5};
+  tmc_sgd_weights(&o, 1, 0.5f, g2, u, NULL, NULL);
+  assert_int_equal(u[0], 3);
+  /* biases keep nearest rounding */
+  const float s_b[1] = {1.0f};
+  const float gb[1] = {0.25f};
+  int32_t b[1] = {9};
+  tmc_sgd_bias(&o, 1, s_b, 0, gb, b, NULL, NULL);
+  assert_int_equal(b[0], 9);
+}
+
+int main(int argc, char **argv) {
+  tt_start(argc, argv, NULL);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(qas_factors),       cmocka_unit_test(weights_qas_vs_plain),
+      cmocka_unit_test(weights_saturate),  cmocka_unit_test(momentum_and_decay),
+      cmocka_unit_test(float_master),      cmocka_unit_test(biases),
+      cmocka_unit_test(stochastic),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
