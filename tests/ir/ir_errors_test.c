@@ -694,7 +694,7 @@ static tmc_tfl_model *single_op(tmc_arena *a, int32_t code, const int32_t *xs, i
   int32_t x = tmc_mb_act_s8(&b, "x", xs, xr, 0.1f, 0);
   int32_t y[4];
   for (int i = 0; i < n_out; i++) {
-    char name[8];
+    char name[16]; /* "y" and any int */
     snprintf(name, sizeof name, "y%d", i);
     y[i] = tmc_mb_act_s8(&b, i ? name : "y", ys, yr, 0.1f, 0);
   }
