@@ -60,6 +60,7 @@ void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_
       break;
     }
     case TMC_FK_I32P:
+    case TMC_FK_I64P:
     case TMC_FK_RQP: {
       const void *p;
       memcpy(&p, at, sizeof p);
@@ -83,10 +84,14 @@ static void print_struct(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_f
   tmc_buf_printf(b, "}");
 }
 
-/* The tables the params point to, as static const arrays of NAME.c. */
+static long long get_i64(const void *p, size_t i) { return ((const int64_t *)p)[i]; }
+
+/* The tables the params point to, as static const arrays of NAME.c (an
+ * int64 table's values are the lowering's, never INT64_MIN: see the 16x8
+ * conv bounds). */
 static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *kd) {
   for (const tmc_field *f = kd->fields; f->name; f++) {
-    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_RQP) continue;
+    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_I64P && f->kind != TMC_FK_RQP) continue;
     const void *p;
     memcpy(&p, (const char *)&st->p + f->offset, sizeof p);
     if (p == NULL) continue;
@@ -97,9 +102,12 @@ static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *
       e->bug = "a params table the plan did not record";
       continue;
     }
-    if (f->kind == TMC_FK_I32P)
+    if (f->kind == TMC_FK_I32P) {
       tmc_emit_i32_params(e, name, p, (size_t)n);
-    else
+    } else if (f->kind == TMC_FK_I64P) {
+      tmc_emit_int_array(e, &e->arrays, "int64_t", name, (size_t)n, get_i64, p, true);
+      e->params_bytes += (size_t)n * 8;
+    } else
       tmc_emit_requant_array(e, name, p, (size_t)n);
   }
 }

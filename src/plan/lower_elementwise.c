@@ -6,6 +6,40 @@
 #include "lower.h"
 #include "quant.h"
 
+/* The int16 forms (zero points 0). */
+static tmc_status binary_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
+                             const tmc_tensor *x1, const tmc_tensor *x2,
+                             const tmc_tensor *y) {
+  TMC_TRY(tmc_lower_zero_zp(l, op, x1, "input 0"));
+  TMC_TRY(tmc_lower_zero_zp(l, op, x2, "input 1"));
+  TMC_TRY(tmc_lower_zero_zp(l, op, y, "output 0"));
+  const float s1 = tmc_lower_scale(x1), s2 = tmc_lower_scale(x2), so = tmc_lower_scale(y);
+  const int act = (int)op->attr.binary.act;
+  if ((op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL) &&
+      op->attr.binary.act > TMC_FUSED_RELU6)
+    return tmc_lower_unsupported(l, op, "fused activation %s is not supported",
+                                 tmc_act_name(op->attr.binary.act));
+  switch (op->kind) {
+    case TMC_OP_ADD:
+    case TMC_OP_SUB:
+      if (op->attr.binary.pot_scale_int16)
+        return tmc_lower_unsupported(l, op, "int16 %s with pot_scale_int16 (TFLite's "
+                                     "power-of-two path) is not supported", op->name);
+      st->kernel = op->kind == TMC_OP_ADD ? TMC_K_ADD_S16 : TMC_K_SUB_S16;
+      if ((op->kind == TMC_OP_ADD ? tmc_add_prepare_s16 : tmc_sub_prepare_s16)(
+              s1, s2, so, act, TMC_PARAMS(st, tmc_add_params)) != 0)
+        return tmc_lower_fail(l, op, "quantization TFLite refuses");
+      return TMC_OK;
+    case TMC_OP_MUL:
+      st->kernel = TMC_K_MUL_S16;
+      tmc_mul_prepare_s16(s1, s2, so, act, TMC_PARAMS(st, tmc_mul_params));
+      return TMC_OK;
+    default: /* MAXIMUM, MINIMUM compare raw values */
+      st->kernel = op->kind == TMC_OP_MAXIMUM ? TMC_K_MAXIMUM_S16 : TMC_K_MINIMUM_S16;
+      return TMC_OK;
+  }
+}
+
 tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x1 = tmc_op_input(g, op, 0), *x2 = tmc_op_input(g, op, 1);
@@ -13,8 +47,10 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(tmc_lower_need_quant(l, op, x1, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, x2, "input 1"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  TMC_TRY(tmc_lower_same_types(l, op));
   /* The IR's check (tmc_ir_check_binary) made y the broadcast shape. */
   (void)tmc_broadcast_init(x1->rank, x1->dims, x2->rank, x2->dims, &st->bcast);
+  if (y->type == TMC_I16) return binary_s16(l, op, st, x1, x2, y);
   int32_t lo, hi;
   if (op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL)
     TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
@@ -53,6 +89,15 @@ static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_te
   return TMC_OK;
 }
 
+/* The unary operators with an int16 (or QUANTIZE's int32) operand. */
+static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
+                             const tmc_tensor *x, const tmc_tensor *y) {
+  (void)st;
+  return tmc_lower_unsupported(l, op, "%s from %s (tensor %d '%s') to %s (tensor %d '%s') is "
+                               "not supported", op->name, tmc_dtype_name(x->type), x->id,
+                               x->name, tmc_dtype_name(y->type), y->id, y->name);
+}
+
 tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
   st->size = (int32_t)x->elems;
@@ -65,6 +110,8 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
     return TMC_OK;
   }
+  if (x->type == TMC_I16 || y->type == TMC_I16 || x->type == TMC_I32 || y->type == TMC_I32)
+    return unary_wide(l, op, st, x, y);
   if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
     TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
     st->kernel = TMC_K_QUANTIZE_F32;

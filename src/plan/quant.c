@@ -104,26 +104,38 @@ static int32_t quantize_act(float f, float scale, int32_t zp) {
   return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-void tmc_activation_range_s8(int activation, float output_scale,
-                             int32_t output_zero_point, int32_t *act_min,
-                             int32_t *act_max) {
-  int32_t lo = -128, hi = 127;
+/* CalculateActivationRangeQuantized for an output of range [qmin, qmax]. */
+static void activation_range(int activation, float output_scale, int32_t output_zero_point,
+                             int32_t qmin, int32_t qmax, int32_t *act_min, int32_t *act_max) {
+  int32_t lo = qmin, hi = qmax;
   if (activation == TMC_ACT_RELU) {
-    lo = tmc_max_i32(-128, quantize_act(0.0f, output_scale,
-                                             output_zero_point));
+    lo = tmc_max_i32(qmin, quantize_act(0.0f, output_scale, output_zero_point));
   } else if (activation == TMC_ACT_RELU6) {
     lo = quantize_act(0.0f, output_scale, output_zero_point);
     hi = quantize_act(6.0f, output_scale, output_zero_point);
-    if (lo < -128) lo = -128;
-    if (hi > 127) hi = 127;
+    if (lo < qmin) lo = qmin;
+    if (hi > qmax) hi = qmax;
   } else if (activation == TMC_ACT_RELU_N1_TO_1) {
     lo = quantize_act(-1.0f, output_scale, output_zero_point);
     hi = quantize_act(1.0f, output_scale, output_zero_point);
-    if (lo < -128) lo = -128;
-    if (hi > 127) hi = 127;
+    if (lo < qmin) lo = qmin;
+    if (hi > qmax) hi = qmax;
   }
   *act_min = lo;
   *act_max = hi;
+}
+
+void tmc_activation_range_s8(int activation, float output_scale,
+                             int32_t output_zero_point, int32_t *act_min,
+                             int32_t *act_max) {
+  activation_range(activation, output_scale, output_zero_point, -128, 127, act_min, act_max);
+}
+
+void tmc_activation_range_s16(int activation, float output_scale,
+                              int32_t output_zero_point, int32_t *act_min,
+                              int32_t *act_max) {
+  activation_range(activation, output_scale, output_zero_point, -32768, 32767, act_min,
+                   act_max);
 }
 
 int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
@@ -182,14 +194,16 @@ void tmc_conv_quant_prepare(float input_scale, const float *filter_scales,
   }
 }
 
+/* ADD / SUB after the ratios: left_shift 20 for int8 outputs, 15 for
+ * int16 (wide) ones. */
 static int add_sub_finish(double r1, double r2, double ro, int32_t zp1,
                           int32_t zp2, float out_scale, int32_t out_zp,
-                          int activation, tmc_add_params *p) {
+                          int activation, int wide, tmc_add_params *p) {
   int s1, s2, so;
   p->input1_offset = -zp1;
   p->input2_offset = -zp2;
   p->output_offset = out_zp;
-  p->left_shift = 20;
+  p->left_shift = wide ? 15 : 20;
   if (tmc_quantize_multiplier_smaller_than_one_exp(r1, &p->input1_multiplier,
                                                    &s1) ||
       tmc_quantize_multiplier_smaller_than_one_exp(r2, &p->input2_multiplier,
@@ -200,38 +214,60 @@ static int add_sub_finish(double r1, double r2, double ro, int32_t zp1,
   p->input1_shift = s1;
   p->input2_shift = s2;
   p->output_shift = so;
-  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
-                          &p->act_max);
+  (wide ? tmc_activation_range_s16 : tmc_activation_range_s8)(activation, out_scale, out_zp,
+                                                              &p->act_min, &p->act_max);
   return 0;
+}
+
+static int add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                       float out_scale, int32_t out_zp, int activation, int wide,
+                       tmc_add_params *p) {
+  const double twice_max =
+      2.0 * (double)(scale1 > scale2 ? scale1 : scale2);
+  const double r1 = (double)scale1 / twice_max;
+  const double r2 = (double)scale2 / twice_max;
+  const double ro = twice_max / ((double)(1 << (wide ? 15 : 20)) * (double)out_scale);
+  return add_sub_finish(r1, r2, ro, zp1, zp2, out_scale, out_zp, activation, wide,
+                        p);
+}
+
+static int sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                       float out_scale, int32_t out_zp, int activation, int wide,
+                       tmc_add_params *p) {
+  /* TFLM sub_common.cc: float twice_max and float quotients. */
+  const float twice_max = 2.0f * (scale1 > scale2 ? scale1 : scale2);
+  const float f1 = scale1 / twice_max;
+  const float f2 = scale2 / twice_max;
+  const float fo = twice_max / ((float)(1 << (wide ? 15 : 20)) * out_scale);
+  return add_sub_finish((double)f1, (double)f2, (double)fo, zp1, zp2,
+                        out_scale, out_zp, activation, wide, p);
 }
 
 int tmc_add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                     float out_scale, int32_t out_zp, int activation,
                     tmc_add_params *p) {
-  const double twice_max =
-      2.0 * (double)(scale1 > scale2 ? scale1 : scale2);
-  const double r1 = (double)scale1 / twice_max;
-  const double r2 = (double)scale2 / twice_max;
-  const double ro = twice_max / ((double)(1 << 20) * (double)out_scale);
-  return add_sub_finish(r1, r2, ro, zp1, zp2, out_scale, out_zp, activation,
-                        p);
+  return add_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
 }
 
 int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                     float out_scale, int32_t out_zp, int activation,
                     tmc_add_params *p) {
-  /* TFLM sub_common.cc: float twice_max and float quotients. */
-  const float twice_max = 2.0f * (scale1 > scale2 ? scale1 : scale2);
-  const float f1 = scale1 / twice_max;
-  const float f2 = scale2 / twice_max;
-  const float fo = twice_max / ((float)(1 << 20) * out_scale);
-  return add_sub_finish((double)f1, (double)f2, (double)fo, zp1, zp2,
-                        out_scale, out_zp, activation, p);
+  return sub_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
 }
 
-void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
-                     float out_scale, int32_t out_zp, int activation,
-                     tmc_mul_params *p) {
+int tmc_add_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p) {
+  return add_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
+}
+
+int tmc_sub_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p) {
+  return sub_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
+}
+
+static void mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                        float out_scale, int32_t out_zp, int activation, int wide,
+                        tmc_mul_params *p) {
   const double real = (double)scale1 * (double)scale2 / (double)out_scale;
   int s;
   tmc_quantize_multiplier(real, &p->output_multiplier, &s);
@@ -239,8 +275,19 @@ void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
   p->input1_offset = -zp1;
   p->input2_offset = -zp2;
   p->output_offset = out_zp;
-  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
-                          &p->act_max);
+  (wide ? tmc_activation_range_s16 : tmc_activation_range_s8)(activation, out_scale, out_zp,
+                                                              &p->act_min, &p->act_max);
+}
+
+void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                     float out_scale, int32_t out_zp, int activation,
+                     tmc_mul_params *p) {
+  mul_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
+}
+
+void tmc_mul_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                         tmc_mul_params *p) {
+  mul_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
 }
 
 int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,

@@ -56,6 +56,10 @@ int16_t tmc_downscale_multiplier_int16(int32_t m);
 void tmc_activation_range_s8(int activation, float output_scale,
                              int32_t output_zero_point, int32_t *act_min,
                              int32_t *act_max);
+/* The same for an int16 output. */
+void tmc_activation_range_s16(int activation, float output_scale,
+                              int32_t output_zero_point, int32_t *act_min,
+                              int32_t *act_max);
 
 /* ---- geometry ------------------------------------------------------------ */
 
@@ -85,6 +89,14 @@ int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
 void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                      float out_scale, int32_t out_zp, int activation,
                      tmc_mul_params *p);
+/* The int16 forms (zero points 0; ADD / SUB with pot_scale_int16 false:
+ * TFLM's general path, left_shift 15; int16 activation range). */
+int tmc_add_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p);
+int tmc_sub_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p);
+void tmc_mul_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                         tmc_mul_params *p);
 
 /* MEAN over axes (negative allowed, duplicates ignored). -1 on bad axes or
  * rank, -2 when more values are averaged than the kernel's int32 sum holds
