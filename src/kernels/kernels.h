@@ -575,6 +575,34 @@ void tmc_maximum_s16(const tmc_broadcast *b, const int16_t *input1,
 void tmc_minimum_s16(const tmc_broadcast *b, const int16_t *input1,
                      const int16_t *input2, int16_t *output);
 
+/* MEAN of int16 (tmc_mean_s8's arithmetic, clamped to int16). */
+void tmc_mean_s16(const tmc_mean_params *p, const int16_t *input, int16_t *output);
+
+/* ---- RELU / RELU6 / LEAKY_RELU of int16 (the int8 kernels' arithmetic,
+ * clamped to int16) ------------------------------------------------------- */
+void tmc_relu_s16(const tmc_relu_params *p, int32_t size, const int16_t *input,
+                  int16_t *output);
+void tmc_clamp_s16(const tmc_clamp_params *p, int32_t size, const int16_t *input,
+                   int16_t *output);
+void tmc_leaky_relu_s16(const tmc_leaky_relu_params *p, int32_t size,
+                        const int16_t *input, int16_t *output);
+
+/* ---- QUANTIZE / DEQUANTIZE with int16 (and int32) ---------------------- */
+/* float -> int16 as tmc_quantize_f32_s8, clamped to int16. */
+void tmc_quantize_f32_s16(const tmc_quantize_params *p, int32_t size,
+                          const float *input, int16_t *output);
+/* int8 / int16 / int32 -> int8 / int16 / int32 QUANTIZE (TFLite's
+ * Requantize): tmc_requantize_params' fields and the element sizes. */
+#define TMC_REQUANTIZE_WIDE_PARAMS_FIELDS(X, T) \
+  TMC_REQUANTIZE_PARAMS_FIELDS(X, T) \
+  X(T, I32, in_bytes) X(T, I32, out_bytes) /* 1, 2 or 4 */
+TMC_PARAMS_STRUCT(tmc_requantize_wide_params, TMC_REQUANTIZE_WIDE_PARAMS_FIELDS)
+void tmc_requantize(const tmc_requantize_wide_params *p, int32_t size, const void *input,
+                    void *output);
+/* int16 -> float as tmc_dequantize_s8_f32. */
+void tmc_dequantize_s16_f32(const tmc_dequantize_params *p, int32_t size,
+                            const int16_t *input, float *output);
+
 /* ---- CONV_2D / DEPTHWISE_CONV_2D / TRANSPOSE_CONV / FULLY_CONNECTED, 16x8
  * TFLite's reference_integer_ops 16-bit forms: per output channel c, the
  * sum of w * x over the taps, plus the bias, then with an int64 bias

@@ -92,7 +92,64 @@ static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_te
 /* The unary operators with an int16 (or QUANTIZE's int32) operand. */
 static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
                              const tmc_tensor *x, const tmc_tensor *y) {
-  (void)st;
+  const bool ints = x->type != TMC_F32 && y->type != TMC_F32;
+  TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
+  TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32 && y->type == TMC_I16) {
+    st->kernel = TMC_K_QUANTIZE_F32_S16;
+    TMC_PARAMS(st, tmc_quantize_params)->scale = tmc_lower_scale(y);
+    TMC_PARAMS(st, tmc_quantize_params)->zero_point = tmc_lower_zp(y);
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_QUANTIZE && ints && !(x->type == TMC_I32 && y->type == TMC_I32)) {
+    /* TFLM's Requantize pairs: int8, int16 or int32 in and out, but not
+     * int32 -> int32 (and int8 -> int8 is the int8 kernel) */
+    if (x->type == TMC_I32 && (x->q.n < 1 || !(x->q.scale[0] > 0.0f)))
+      return tmc_lower_fail(l, op, "input 0 (tensor %d '%s') is int32 without quantization",
+                            x->id, x->name);
+    if (y->type == TMC_I32 && (y->q.n < 1 || !(y->q.scale[0] > 0.0f)))
+      return tmc_lower_fail(l, op, "output 0 (tensor %d '%s') is int32 without "
+                            "quantization", y->id, y->name);
+    st->kernel = TMC_K_REQUANTIZE_WIDE;
+    tmc_requantize_wide_params *p = TMC_PARAMS(st, tmc_requantize_wide_params);
+    tmc_requantize_params r;
+    tmc_requantize_prepare(tmc_lower_scale(x), tmc_lower_zp(x), tmc_lower_scale(y),
+                           tmc_lower_zp(y), &r);
+    p->input_zero_point = r.input_zero_point;
+    p->output_zero_point = r.output_zero_point;
+    p->multiplier = r.multiplier;
+    p->shift = r.shift;
+    p->in_bytes = (int32_t)tmc_dtype_size(x->type);
+    p->out_bytes = (int32_t)tmc_dtype_size(y->type);
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_DEQUANTIZE && x->type == TMC_I16 && y->type == TMC_F32) {
+    st->kernel = TMC_K_DEQUANTIZE_S16;
+    TMC_PARAMS(st, tmc_dequantize_params)->scale = (double)tmc_lower_scale(x);
+    TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
+    return TMC_OK;
+  }
+  if (x->type == TMC_I16 && y->type == TMC_I16) {
+    const float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
+    const int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
+    switch (op->kind) {
+      case TMC_OP_RELU:
+        st->kernel = TMC_K_RELU_S16;
+        tmc_relu_prepare_s16(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
+        return TMC_OK;
+      case TMC_OP_RELU6:
+        st->kernel = TMC_K_CLAMP_S16;
+        tmc_relu6_prepare_s16(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
+        return TMC_OK;
+      case TMC_OP_LEAKY_RELU:
+        st->kernel = TMC_K_LEAKY_RELU_S16;
+        tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
+                               TMC_PARAMS(st, tmc_leaky_relu_params));
+        return TMC_OK;
+      default:
+        break;
+    }
+  }
   return tmc_lower_unsupported(l, op, "%s from %s (tensor %d '%s') to %s (tensor %d '%s') is "
                                "not supported", op->name, tmc_dtype_name(x->type), x->id,
                                x->name, tmc_dtype_name(y->type), y->id, y->name);

@@ -18,13 +18,11 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
   TMC_TRY(tmc_lower_same_types(l, op));
-  if (x->type != TMC_I8)
-    return tmc_lower_unsupported(l, op, "MEAN of %s (tensor %d '%s') is not supported",
-                                 tmc_dtype_name(x->type), x->id, x->name);
   if (ax->elems > TMC_MAX_RANK) return tmc_lower_fail(l, op, "more axes than dims");
   int32_t axes[TMC_MAX_RANK];
   for (int64_t i = 0; i < ax->elems; i++) axes[i] = (int32_t)tmc_tensor_int(ax, i);
-  st->kernel = TMC_K_MEAN;
+  const bool wide = x->type == TMC_I16;
+  st->kernel = wide ? TMC_K_MEAN_S16 : TMC_K_MEAN;
   int r = tmc_mean_prepare(x->rank, x->dims, (int32_t)ax->elems, axes, tmc_lower_scale(x),
                            tmc_lower_zp(x), tmc_lower_scale(y), tmc_lower_zp(y),
                            TMC_PARAMS(st, tmc_mean_params));
@@ -33,6 +31,12 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                           "TFLite's int8 kernel (at most %d)", (long long)(x->elems / y->elems),
                           INT32_MAX / 255);
   if (r != 0) return tmc_lower_unsupported(l, op, "MEAN of a %d-dim input", x->rank);
+  /* int16: |sum - zp * n| up to 65535 * n in TFLite's int32 */
+  const int64_t n = TMC_CPARAMS(st, tmc_mean_params)->num_elements;
+  if (wide && n > INT32_MAX / 65535)
+    return tmc_lower_fail(l, op, "averages %lld values per output, beyond the int32 sum of "
+                          "TFLite's int16 kernel (at most %d)", (long long)n,
+                          INT32_MAX / 65535);
   return TMC_OK;
 }
 

@@ -391,8 +391,9 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
   return p->output_multiplier_exponent <= 0 ? 0 : -1;
 }
 
-void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
-                      int32_t output_zp, tmc_relu_params *p) {
+/* RELU for an output of range [qmin, qmax]. */
+static void relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                         int32_t output_zp, int32_t qmin, int32_t qmax, tmc_relu_params *p) {
   int s;
   /* TFLM's CalculateReluOpData divides in float, then widens to double
    * (unlike Requantize): the ops-v2 suite's relu_001 tells the two apart. */
@@ -401,16 +402,35 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
   p->act_min = quantize_act(0.0f, output_scale, output_zp);
-  if (p->act_min < -128) p->act_min = -128;
-  p->act_max = 127;
+  if (p->act_min < qmin) p->act_min = qmin;
+  p->act_max = qmax;
+}
+
+void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                      int32_t output_zp, tmc_relu_params *p) {
+  relu_prepare(input_scale, input_zp, output_scale, output_zp, -128, 127, p);
+}
+
+void tmc_relu_prepare_s16(float input_scale, int32_t input_zp, float output_scale,
+                          int32_t output_zp, tmc_relu_params *p) {
+  relu_prepare(input_scale, input_zp, output_scale, output_zp, -32768, 32767, p);
+}
+
+/* TFLM FloatToQuantizedType<T>(6.0f, scale, zp) for T of range [qmin, qmax]. */
+static void relu6_prepare(float input_scale, int32_t input_zp, int32_t qmin, int32_t qmax,
+                          tmc_clamp_params *p) {
+  const float r = roundf(6.0f / input_scale) + (float)input_zp;
+  int32_t six = r > (float)qmax ? qmax : (r < (float)qmin ? qmin : (int32_t)r);
+  p->lo = input_zp;
+  p->hi = six;
 }
 
 void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
-  /* TFLM FloatToQuantizedType<int8_t>(6.0f, scale, zp). */
-  const float r = roundf(6.0f / input_scale) + (float)input_zp;
-  int32_t six = r > 127.0f ? 127 : (r < -128.0f ? -128 : (int32_t)r);
-  p->lo = input_zp;
-  p->hi = six;
+  relu6_prepare(input_scale, input_zp, -128, 127, p);
+}
+
+void tmc_relu6_prepare_s16(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
+  relu6_prepare(input_scale, input_zp, -32768, 32767, p);
 }
 
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,

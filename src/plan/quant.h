@@ -121,6 +121,10 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p);
 /* RELU6 bounds for tmc_clamp_s8: [input zp, quantized 6.0 clamped]. */
 void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p);
+/* The same for int16 outputs (act range up to 32767, 6.0 clamped to int16). */
+void tmc_relu_prepare_s16(float input_scale, int32_t input_zp, float output_scale,
+                          int32_t output_zp, tmc_relu_params *p);
+void tmc_relu6_prepare_s16(float input_scale, int32_t input_zp, tmc_clamp_params *p);
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             float alpha, tmc_leaky_relu_params *p);
