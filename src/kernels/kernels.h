@@ -587,6 +587,32 @@ void tmc_clamp_s16(const tmc_clamp_params *p, int32_t size, const int16_t *input
 void tmc_leaky_relu_s16(const tmc_leaky_relu_params *p, int32_t size,
                         const int16_t *input, int16_t *output);
 
+/* ---- SOFTMAX: int8 -> int16 (softmax.c) and int16 -> int16 --------------- */
+/* int8 in, int16 out: tmc_softmax_s8's arithmetic, output scale 1/65536,
+ * zero point -32768. */
+void tmc_softmax_s8_s16(const tmc_softmax_params *p, int32_t outer,
+                        int32_t depth, const int8_t *input, int16_t *output);
+#define TMC_SOFTMAX_S16_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) X(T, I32, input_left_shift) /* in_scale * beta / (10/65535) */ \
+  X(T, I32P, exp_lut) /* [513] exp over [-10, 0] (tmc_softmax_s16_luts) */ \
+  X(T, I32P, recip_lut) /* [513] 1 / (1 + x) over [0, 1] */
+TMC_PARAMS_STRUCT(tmc_softmax_s16_params, TMC_SOFTMAX_S16_PARAMS_FIELDS)
+/* Output scale 1/32768, zero point 0. */
+void tmc_softmax_s16(const tmc_softmax_s16_params *p, int32_t outer, int32_t depth,
+                     const int16_t *input, int16_t *output);
+
+/* ---- LOGISTIC / TANH of int16 (sigmoid_s16.c) ---------------------------- */
+#define TMC_SIGMOID_S16_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) /* 0: TFLite's power-of-two case (3, no shift) */ \
+  X(T, I32, input_right_bits) /* TFLite's input_left_shift: a right shift, 0..31 */ \
+  X(T, I32P, table) /* [256] sigmoid(i / 24) in 0.16 (tmc_sigmoid16_table) */
+TMC_PARAMS_STRUCT(tmc_sigmoid_s16_params, TMC_SIGMOID_S16_PARAMS_FIELDS)
+
+void tmc_logistic_s16(const tmc_sigmoid_s16_params *p, int32_t size,
+                      const int16_t *input, int16_t *output);
+void tmc_tanh_s16(const tmc_sigmoid_s16_params *p, int32_t size,
+                  const int16_t *input, int16_t *output);
+
 /* ---- QUANTIZE / DEQUANTIZE with int16 (and int32) ---------------------- */
 /* float -> int16 as tmc_quantize_f32_s8, clamped to int16. */
 void tmc_quantize_f32_s16(const tmc_quantize_params *p, int32_t size,

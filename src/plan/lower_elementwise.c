@@ -129,6 +129,36 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
     TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
     return TMC_OK;
   }
+  if (op->kind == TMC_OP_SOFTMAX && (x->type == TMC_I8 || x->type == TMC_I16) &&
+      y->type == TMC_I16) {
+    if (x->rank < 1)
+      return tmc_lower_fail(l, op, "input 0 (tensor %d '%s') is a scalar; TFLite needs at "
+                            "least one dimension", x->id, x->name);
+    st->depth = x->dims[x->rank - 1];
+    st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
+    if (x->type == TMC_I8) { /* TFLite's fixed output quantization for int8 -> int16 */
+      st->kernel = TMC_K_SOFTMAX_S8_S16;
+      TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 65536, -32768));
+      if (tmc_softmax_prepare(op->attr.softmax.beta, tmc_lower_scale(x),
+                              TMC_PARAMS(st, tmc_softmax_params)) != 0)
+        return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
+      return TMC_OK;
+    }
+    st->kernel = TMC_K_SOFTMAX_S16;
+    TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+    TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+    tmc_softmax_s16_params *p = TMC_PARAMS(st, tmc_softmax_s16_params);
+    if (tmc_softmax_s16_prepare(op->attr.softmax.beta, tmc_lower_scale(x), p) != 0)
+      return tmc_lower_fail(l, op, "beta and input scale give a rescale beyond the int32 "
+                            "arithmetic of TFLite's kernel");
+    int32_t *e = tmc_lower_table(l, st, 513, sizeof *e);
+    int32_t *r = tmc_lower_table(l, st, 513, sizeof *r);
+    if (e == NULL || r == NULL) return TMC_ERR_NOMEM;
+    tmc_softmax_s16_luts(e, r);
+    p->exp_lut = e;
+    p->recip_lut = r;
+    return TMC_OK;
+  }
   if (x->type == TMC_I16 && y->type == TMC_I16) {
     const float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
     const int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
@@ -141,6 +171,19 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
         st->kernel = TMC_K_CLAMP_S16;
         tmc_relu6_prepare_s16(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
         return TMC_OK;
+      case TMC_OP_LOGISTIC:
+      case TMC_OP_TANH: {
+        st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC_S16 : TMC_K_TANH_S16;
+        TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+        TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+        tmc_sigmoid_s16_params *p = TMC_PARAMS(st, tmc_sigmoid_s16_params);
+        int32_t *t = tmc_lower_table(l, st, 256, sizeof *t);
+        if (t == NULL) return TMC_ERR_NOMEM;
+        tmc_sigmoid16_table(t);
+        tmc_sigmoid_s16_prepare(sx, p);
+        p->table = t;
+        return TMC_OK;
+      }
       case TMC_OP_LEAKY_RELU:
         st->kernel = TMC_K_LEAKY_RELU_S16;
         tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,

@@ -366,6 +366,83 @@ void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
   p->input_range_radius = tmc_calculate_input_radius(4, e, 31);
 }
 
+/* TFLite's gen_lut<float, int16_t, int16_t> for f over [lo, hi] onto
+ * [-1, 1]: 512 samples each biased by half the error of the interpolation
+ * at its segment's middle, and f(hi); in float, as TFLite computes it. */
+static void gen_lut_s16(float (*f)(float), float lo, float hi, int32_t *lut) {
+  const float step = (hi - lo) / 512.0f, half = step / 2.0f, scale = 65536.0f / 2.0f;
+  for (int i = 0; i < 512; i++) {
+    const float v = f(lo + (float)i * step), mid = f(lo + (float)i * step + half);
+    const float next = f(lo + (float)(i + 1) * step);
+    const float sample = roundf(v * scale);
+    const float interp = roundf((next * scale + roundf(v * scale)) / 2.0f);
+    const float bias = roundf((interp - roundf(mid * scale)) / 2.0f);
+    const float q = sample - bias;
+    lut[i] = (int32_t)(q < -32768.0f ? -32768.0f : q > 32767.0f ? 32767.0f : q);
+  }
+  const float last = roundf(f(hi) * scale);
+  lut[512] = (int32_t)(last < -32768.0f ? -32768.0f : last > 32767.0f ? 32767.0f : last);
+}
+
+static float exp_f(float x) { return expf(x); }
+static float one_over_one_plus_x(float x) { return 1.0f / (1.0f + x); }
+
+int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_params *p) {
+  int s;
+  tmc_quantize_multiplier((double)input_scale * (double)beta / (10.0 / 65535.0),
+                          &p->input_multiplier, &s);
+  p->input_left_shift = s;
+  return s > 30 || s < -31 ? -1 : 0;
+}
+
+void tmc_softmax_s16_luts(int32_t *exp_lut, int32_t *recip_lut) {
+  gen_lut_s16(exp_f, -10.0f, 0.0f, exp_lut);
+  gen_lut_s16(one_over_one_plus_x, 0.0f, 1.0f, recip_lut);
+}
+
+/* TFLite's CheckedLog2 (float arithmetic): whether x is a power of two
+ * within 1e-3 in log2, with the rounded log2. */
+static bool checked_log2(float x, int *log2_rounded) {
+  const float l = logf(x) * (1.0f / logf(2.0f));
+  const float r = roundf(l);
+  *log2_rounded = (int)r;
+  return fabsf(l - r) < 1e-3f;
+}
+
+void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
+  /* TFLM logistic_common.cc / tanh.cc, int16: 3 integer bits */
+  int log2_rounded = 0;
+  const bool pot = checked_log2(input_scale, &log2_rounded);
+  p->input_right_bits = (15 - 3) + log2_rounded;
+  if (pot && p->input_right_bits == 0) {
+    p->input_multiplier = 0;
+    return;
+  }
+  /* rescale the input to 1/(3 * 4096) */
+  double m = (double)input_scale * 4096.0 * 3.0;
+  p->input_right_bits = 0;
+  while (m <= 32767.0 / 2.0 && p->input_right_bits <= 30) {
+    p->input_right_bits++;
+    m *= 2.0;
+  }
+  p->input_multiplier = (int32_t)m;
+}
+
+void tmc_sigmoid16_table(int32_t *t) {
+  /* 65536 sigmoid(i / 24), biased by half the error of the linear
+   * interpolation at the middle of segment i (the table is read with
+   * interpolation), rounded; the last entry is the saturated 65535. */
+  const double h = 1.0 / 24.0;
+  for (int i = 0; i < 255; i++) {
+    const double x = i * h;
+    const double a = 65536.0 / (1.0 + exp(-x)), b = 65536.0 / (1.0 + exp(-(x + h)));
+    const double mid = 65536.0 / (1.0 + exp(-(x + h / 2)));
+    const double v = round(a - ((a + b) / 2.0 - mid) / 2.0);
+    t[i] = v > 65535.0 ? 65535 : (int32_t)v;
+  }
+  t[255] = 65535;
+}
+
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
                            float output_scale, int32_t output_zp,
                            tmc_hard_swish_params *p) {

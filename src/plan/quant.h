@@ -112,6 +112,16 @@ int tmc_log_softmax_prepare(float input_scale, tmc_log_softmax_params *p);
 /* LOGISTIC and TANH share the input preprocessing. */
 void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
                          tmc_sigmoid_params *p);
+/* int16 SOFTMAX: the input rescaling (-1 when the shift is out of the
+ * kernel's range) and TFLM's two 513-entry tables (exp over [-10, 0],
+ * 1/(1+x) over [0, 1]). */
+int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_params *p);
+void tmc_softmax_s16_luts(int32_t *exp_lut, int32_t *recip_lut);
+/* int16 LOGISTIC and TANH: TFLM's input rescaling (multiplier 0 in the
+ * power-of-two case), and the sigmoid table their kernels interpolate
+ * (256 entries). */
+void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p);
+void tmc_sigmoid16_table(int32_t *t);
 /* HARD_SWISH (float arithmetic as TFLM); -1 if the output exponent > 0. */
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
                            float output_scale, int32_t output_zp,
