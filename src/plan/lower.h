@@ -66,31 +66,16 @@ typedef tmc_status (*tmc_lower_fn)(tmc_lowerer *l, const tmc_op *op, tmc_step *s
  * tmc_lower_<token>, in lower_conv.c (conv, transpose_conv, fc, pool),
  * lower_elementwise.c (binary, unary), lower_layout.c (mean, pad, parts,
  * resize, transpose, strided_slice, space_depth) and lower.c (none, view). */
-/* lower_conv.c's window and quantization checks, shared with the int16
- * lowering of the same operators (lower_conv16.c). */
-typedef struct axis_names { /* one window axis's attribute names, for messages */
-  const char *dilation, *stride, *filter, *pad_before, *pad_after, *extent, *units;
-} axis_names;
-extern const axis_names conv_h, conv_w;
-tmc_status check_extents(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
-                         const axis_names *nw, int32_t kh, int32_t kw, int32_t sh,
-                         int32_t sw, int32_t dh, int32_t dw, bool strided);
-tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
-                      const char *what, int64_t in, int64_t out, int32_t k,
-                      int32_t stride, int32_t dilation, int32_t before, int32_t after);
-tmc_status check_window(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
-                        const axis_names *nw, const tmc_tensor *x, const tmc_tensor *y,
-                        const tmc_step_window *w);
+/* lower_conv.c's per-channel multipliers and shifts of a conv-like op
+ * (channels entries, tables of the step), shared with lower_conv16.c. */
 tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
                       const tmc_tensor *x, const tmc_tensor *w, const tmc_tensor *y,
                       int32_t channels, const int32_t **mult, const int32_t **shift);
-tmc_step_window conv_window(const tmc_tensor *x, int32_t kh, int32_t kw, int32_t sh,
-                            int32_t sw, int32_t dh, int32_t dw, tmc_padding padding,
-                            const tmc_conv_attr *explicit_pad);
 
 /* lower_conv16.c: the int16 (16x8) forms, which lower_conv.c's functions
- * of the same operators hand int16 layers to (pool: once its window and
- * params are set). */
+ * of the same operators hand int16 layers to once the window is checked
+ * and set (CONV_2D, DEPTHWISE_CONV_2D: st->win; TRANSPOSE_CONV: the
+ * int8 params' pads and strides; the pools: their params). */
 tmc_status tmc_lower_conv_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
 tmc_status tmc_lower_transpose_conv_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st);
 tmc_status tmc_lower_fc_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st);

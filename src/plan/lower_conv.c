@@ -34,10 +34,15 @@
  *    axis int8 values, then adds or subtracts count / 2 to round: 128 *
  *    count + count / 2 must fit int32. */
 
-const axis_names conv_h = {"dilation_h_factor", "stride_h", "filter height",
-                           "pad_top", "pad_bottom", "height", "rows"};
-const axis_names conv_w = {"dilation_w_factor", "stride_w", "filter width",
-                           "pad_left", "pad_right", "width", "columns"};
+/* The attribute and dimension names of one window axis, for messages. */
+typedef struct axis_names {
+  const char *dilation, *stride, *filter, *pad_before, *pad_after, *extent, *units;
+} axis_names;
+
+static const axis_names conv_h = {"dilation_h_factor", "stride_h", "filter height",
+                                  "pad_top", "pad_bottom", "height", "rows"};
+static const axis_names conv_w = {"dilation_w_factor", "stride_w", "filter width",
+                                  "pad_left", "pad_right", "width", "columns"};
 static const axis_names pool_h = {"", "stride_h", "filter_height",
                                   "pad_top", "pad_bottom", "height", "rows"};
 static const axis_names pool_w = {"", "stride_w", "filter_width",
@@ -64,7 +69,7 @@ static tmc_status check_extent(tmc_lowerer *l, const tmc_op *op, const axis_name
 }
 
 /* Step 1 of the window checks for both axes. */
-tmc_status check_extents(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
+static tmc_status check_extents(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
                                 const axis_names *nw, int32_t kh, int32_t kw, int32_t sh,
                                 int32_t sw, int32_t dh, int32_t dw, bool strided) {
   TMC_TRY(check_extent(l, op, nh, kh, sh, dh, strided));
@@ -73,7 +78,7 @@ tmc_status check_extents(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
 
 /* Step 2 of the window checks along one axis: in input elements (of what:
  * "input", or "output" for TRANSPOSE_CONV's conv view), out windows. */
-tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
+static tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
                              const char *what, int64_t in, int64_t out, int32_t k,
                              int32_t stride, int32_t dilation, int32_t before,
                              int32_t after) {
@@ -101,7 +106,7 @@ tmc_status check_span(tmc_lowerer *l, const tmc_op *op, const axis_names *n,
 }
 
 /* Step 2 for a conv or pool window of x (NHWC) onto y. */
-tmc_status check_window(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
+static tmc_status check_window(tmc_lowerer *l, const tmc_op *op, const axis_names *nh,
                                const axis_names *nw, const tmc_tensor *x, const tmc_tensor *y,
                                const tmc_step_window *w) {
   TMC_TRY(check_span(l, op, nh, "input", x->dims[1], y->dims[1], w->kh, w->sh, w->dh,
@@ -160,7 +165,7 @@ tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
  * (tmc_window_geometry) unless a pass made the padding explicit. A
  * one-tap axis has dilation 1: any dilation gives the same window, and 1
  * keeps the kernels' tap arithmetic small. */
-tmc_step_window conv_window(const tmc_tensor *x, int32_t kh, int32_t kw, int32_t sh,
+static tmc_step_window conv_window(const tmc_tensor *x, int32_t kh, int32_t kw, int32_t sh,
                                    int32_t sw, int32_t dh, int32_t dw, tmc_padding padding,
                                    const tmc_conv_attr *explicit_pad) {
   tmc_window wh = tmc_window_geometry(x->dims[1], kh, sh, dh, padding);
@@ -202,7 +207,6 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
   const tmc_tensor *b = tmc_op_input(g, op, 2), *y = tmc_op_output(g, op, 0);
   const tmc_conv_attr *c = &op->attr.conv;
-  if (x->type == TMC_I16 || y->type == TMC_I16) return tmc_lower_conv_s16(l, op, st);
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
   st->in_dims = tmc_lower_dims4(x);
@@ -214,6 +218,7 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->win = conv_window(x, w->dims[1], w->dims[2], c->stride_h, c->stride_w, c->dilation_h,
                         c->dilation_w, c->padding, c);
   TMC_TRY(check_window(l, op, &conv_h, &conv_w, x, y, &st->win));
+  if (x->type == TMC_I16 || y->type == TMC_I16) return tmc_lower_conv_s16(l, op, st);
   int32_t cout = y->dims[3];
   const int32_t *mult, *shift;
   int32_t lo, hi;
@@ -276,8 +281,6 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   const tmc_tensor *w = tmc_op_input(g, op, 1), *x = tmc_op_input(g, op, 2);
   const tmc_tensor *b = tmc_op_input(g, op, 3), *y = tmc_op_output(g, op, 0);
   const tmc_conv_attr *c = &op->attr.conv;
-  if (x->type == TMC_I16 || y->type == TMC_I16)
-    return tmc_lower_transpose_conv_s16(l, op, st);
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 2"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
   if (x->rank != 4 || w->rank != 4 || y->rank != 4)
@@ -303,6 +306,8 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   p->pad_right = pw.pad_right;
   p->stride_h = c->stride_h;
   p->stride_w = c->stride_w;
+  if (x->type == TMC_I16 || y->type == TMC_I16)
+    return tmc_lower_transpose_conv_s16(l, op, st);
   p->input_offset = -tmc_lower_zp(x);
   p->output_offset = tmc_lower_zp(y);
   TMC_TRY(tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max));

@@ -1,7 +1,7 @@
 /* Lowering of the int16 (16x8) forms of CONV_2D, DEPTHWISE_CONV_2D,
  * TRANSPOSE_CONV, FULLY_CONNECTED and the pools: lower_conv.c hands an
- * int16 layer here (the pools once their window and params are set) and
- * the checks of window geometry and quantization are its own.
+ * int16 layer here once it has checked and set the window (its checks of
+ * the window geometry serve both element types).
  *
  * TFLite's 16x8 arithmetic (kernels.h, tmc_conv_s16_params): an int64 bias
  * makes the accumulator int64 and the requantization TFLite's 64-bit
@@ -13,6 +13,7 @@
  * does (the kernel reduces the exact sum modulo 2^32); no bias is TFLM's
  * int64 form. */
 #include <stdio.h>
+#include <string.h>
 
 #include "ir/geometry.h"
 #include "lower.h"
@@ -85,36 +86,33 @@ static tmc_status bias_16x8(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
   return TMC_OK;
 }
 
+/* Strides, dilations, padding of w, and the depth multiplier. */
+static void set_window(tmc_conv_s16_params *p, const tmc_step_window *w,
+                       int32_t depth_multiplier) {
+  p->stride_h = w->sh;
+  p->stride_w = w->sw;
+  p->dilation_h = w->dh;
+  p->dilation_w = w->dw;
+  p->pad_top = w->pad_top;
+  p->pad_bottom = w->pad_bottom;
+  p->pad_left = w->pad_left;
+  p->pad_right = w->pad_right;
+  p->depth_multiplier = depth_multiplier;
+}
+
 tmc_status tmc_lower_conv_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const bool dw = op->kind == TMC_OP_DEPTHWISE_CONV_2D;
   const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
   const tmc_tensor *b = tmc_op_input(g, op, 2), *y = tmc_op_output(g, op, 0);
-  const tmc_conv_attr *c = &op->attr.conv;
   TMC_TRY(check_16x8(l, op, x, 0, w, y));
+  /* lower_conv.c set the dims and checked the window st->win */
   st->kernel = dw ? TMC_K_DEPTHWISE_CONV2D_S16 : TMC_K_CONV2D_S16;
-  st->in_dims = tmc_lower_dims4(x);
-  st->filter_dims = tmc_lower_dims4(w);
-  st->out_dims = tmc_lower_dims4(y);
   st->weights = (const int8_t *)w->data;
-  TMC_TRY(check_extents(l, op, &conv_h, &conv_w, w->dims[1], w->dims[2], c->stride_h,
-                        c->stride_w, w->dims[1] == 1 ? 1 : c->dilation_h,
-                        w->dims[2] == 1 ? 1 : c->dilation_w, false));
-  st->win = conv_window(x, w->dims[1], w->dims[2], c->stride_h, c->stride_w, c->dilation_h,
-                        c->dilation_w, c->padding, c);
-  TMC_TRY(check_window(l, op, &conv_h, &conv_w, x, y, &st->win));
   tmc_conv_s16_params *p = TMC_PARAMS(st, tmc_conv_s16_params);
   const int32_t cout = y->dims[3];
-  p->stride_h = st->win.sh;
-  p->stride_w = st->win.sw;
-  p->dilation_h = st->win.dh;
-  p->dilation_w = st->win.dw;
-  p->pad_top = st->win.pad_top;
-  p->pad_bottom = st->win.pad_bottom;
-  p->pad_left = st->win.pad_left;
-  p->pad_right = st->win.pad_right;
-  p->depth_multiplier = dw ? cout / x->dims[3] : 1;
-  TMC_TRY(tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max));
+  set_window(p, &st->win, dw ? cout / x->dims[3] : 1);
+  TMC_TRY(tmc_lower_act_range(l, op, op->attr.conv.act, y, &p->act_min, &p->act_max));
   TMC_TRY(conv_quant(l, op, st, x, w, y, cout, &p->multiplier, &p->shift));
   if (dw) /* TFLM reads a depthwise 16x8 bias as int64 whatever its type */
     return bias_16x8(l, op, st, p, w, b, false, cout, w->dims[1] * w->dims[2], 1,
@@ -127,35 +125,18 @@ tmc_status tmc_lower_transpose_conv_s16(tmc_lowerer *l, const tmc_op *op, tmc_st
   const tmc_graph *g = l->g;
   const tmc_tensor *w = tmc_op_input(g, op, 1), *x = tmc_op_input(g, op, 2);
   const tmc_tensor *b = tmc_op_input(g, op, 3), *y = tmc_op_output(g, op, 0);
-  const tmc_conv_attr *c = &op->attr.conv;
   TMC_TRY(check_16x8(l, op, x, 2, w, y));
-  if (x->rank != 4 || w->rank != 4 || y->rank != 4)
-    return tmc_lower_fail(l, op, "expects 4-D input, weights and output");
+  /* lower_conv.c set the dims and checked the window into the int8 params:
+   * their pads and strides are this kernel's */
+  const tmc_transpose_conv_params t = *TMC_CPARAMS(st, tmc_transpose_conv_params);
   st->kernel = TMC_K_TRANSPOSE_CONV_S16;
-  st->in_dims = tmc_lower_dims4(x);
-  st->filter_dims = tmc_lower_dims4(w);
-  st->out_dims = tmc_lower_dims4(y);
   st->weights = (const int8_t *)w->data;
-  /* TFLite pads a transpose conv as a conv over an input of its output's
-   * size (dilation 1), as lower_conv.c does for int8. */
-  TMC_TRY(check_extents(l, op, &conv_h, &conv_w, w->dims[1], w->dims[2], c->stride_h,
-                        c->stride_w, 1, 1, true));
-  tmc_step_window pw = conv_window(y, w->dims[1], w->dims[2], c->stride_h, c->stride_w, 1, 1,
-                                   c->padding, NULL);
-  TMC_TRY(check_span(l, op, &conv_h, "output", y->dims[1], x->dims[1], pw.kh, pw.sh, 1,
-                     pw.pad_top, pw.pad_bottom));
-  TMC_TRY(check_span(l, op, &conv_w, "output", y->dims[2], x->dims[2], pw.kw, pw.sw, 1,
-                     pw.pad_left, pw.pad_right));
+  const tmc_step_window win = {0, 0, t.stride_h, t.stride_w, 1, 1,
+                               t.pad_top, t.pad_bottom, t.pad_left, t.pad_right};
   tmc_conv_s16_params *p = TMC_PARAMS(st, tmc_conv_s16_params);
-  p->stride_h = c->stride_h;
-  p->stride_w = c->stride_w;
-  p->dilation_h = p->dilation_w = 1;
-  p->pad_top = pw.pad_top;
-  p->pad_bottom = pw.pad_bottom;
-  p->pad_left = pw.pad_left;
-  p->pad_right = pw.pad_right;
-  p->depth_multiplier = 1;
-  TMC_TRY(tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max));
+  memset(p, 0, sizeof *p);
+  set_window(p, &win, 1);
+  TMC_TRY(tmc_lower_act_range(l, op, op->attr.conv.act, y, &p->act_min, &p->act_max));
   TMC_TRY(conv_quant(l, op, st, x, w, y, y->dims[3], &p->multiplier, &p->shift));
   /* TFLM accumulates a 16x8 transpose conv in int64 always (int64 bias) */
   return bias_16x8(l, op, st, p, w, b, false, w->dims[0],
@@ -174,7 +155,8 @@ tmc_status tmc_lower_fc_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->outer = (int32_t)(x->elems / st->depth);
   st->weights = (const int8_t *)w->data;
   tmc_conv_s16_params *p = TMC_PARAMS(st, tmc_conv_s16_params);
-  p->stride_h = p->stride_w = p->dilation_h = p->dilation_w = p->depth_multiplier = 1;
+  const tmc_step_window one = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+  set_window(p, &one, 1);
   TMC_TRY(tmc_lower_act_range(l, op, op->attr.fc.act, y, &p->act_min, &p->act_max));
   /* per tensor: one scale broadcast over the units */
   TMC_TRY(conv_quant(l, op, st, x, w, y, st->units, &p->multiplier, &p->shift));

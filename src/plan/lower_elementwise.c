@@ -89,7 +89,9 @@ static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_te
   return TMC_OK;
 }
 
-/* The unary operators with an int16 (or QUANTIZE's int32) operand. */
+/* QUANTIZE, DEQUANTIZE and SOFTMAX with an int16 (or QUANTIZE's int32)
+ * operand, and any unary operator from one type to another; the int16 ->
+ * int16 activations are tmc_lower_unary's, beside their int8 forms. */
 static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
                              const tmc_tensor *x, const tmc_tensor *y) {
   const bool ints = x->type != TMC_F32 && y->type != TMC_F32;
@@ -159,40 +161,6 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
     p->recip_lut = r;
     return TMC_OK;
   }
-  if (x->type == TMC_I16 && y->type == TMC_I16) {
-    const float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
-    const int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
-    switch (op->kind) {
-      case TMC_OP_RELU:
-        st->kernel = TMC_K_RELU_S16;
-        tmc_relu_prepare_s16(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
-        return TMC_OK;
-      case TMC_OP_RELU6:
-        st->kernel = TMC_K_CLAMP_S16;
-        tmc_relu6_prepare_s16(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
-        return TMC_OK;
-      case TMC_OP_LOGISTIC:
-      case TMC_OP_TANH: {
-        st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC_S16 : TMC_K_TANH_S16;
-        TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
-        TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
-        tmc_sigmoid_s16_params *p = TMC_PARAMS(st, tmc_sigmoid_s16_params);
-        int32_t *t = tmc_lower_table(l, st, 256, sizeof *t);
-        if (t == NULL) return TMC_ERR_NOMEM;
-        tmc_sigmoid16_table(t);
-        tmc_sigmoid_s16_prepare(sx, p);
-        p->table = t;
-        return TMC_OK;
-      }
-      case TMC_OP_LEAKY_RELU:
-        st->kernel = TMC_K_LEAKY_RELU_S16;
-        tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
-                               TMC_PARAMS(st, tmc_leaky_relu_params));
-        return TMC_OK;
-      default:
-        break;
-    }
-  }
   return tmc_lower_unsupported(l, op, "%s from %s (tensor %d '%s') to %s (tensor %d '%s') is "
                                "not supported", op->name, tmc_dtype_name(x->type), x->id,
                                x->name, tmc_dtype_name(y->type), y->id, y->name);
@@ -210,7 +178,10 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
     return TMC_OK;
   }
-  if (x->type == TMC_I16 || y->type == TMC_I16 || x->type == TMC_I32 || y->type == TMC_I32)
+  /* int16 -> int16 RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH (wide) below */
+  const bool wide = x->type == TMC_I16 && y->type == TMC_I16;
+  if ((x->type == TMC_I16 || y->type == TMC_I16 || x->type == TMC_I32 || y->type == TMC_I32) &&
+      (!wide || op->kind == TMC_OP_QUANTIZE || op->kind == TMC_OP_SOFTMAX))
     return unary_wide(l, op, st, x, y);
   if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
     TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
@@ -230,6 +201,9 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     return TMC_OK;
   }
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  if (wide && op->kind != TMC_OP_RELU && op->kind != TMC_OP_RELU6 &&
+      op->kind != TMC_OP_LEAKY_RELU && op->kind != TMC_OP_LOGISTIC && op->kind != TMC_OP_TANH)
+    return unary_wide(l, op, st, x, y); /* no int16 form: refused there, by name */
   float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
   int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
   switch (op->kind) {
@@ -266,6 +240,18 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       return TMC_OK;
     case TMC_OP_LOGISTIC:
     case TMC_OP_TANH:
+      if (wide) { /* output scale 1/32768, zero point 0 for both */
+        st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC_S16 : TMC_K_TANH_S16;
+        TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+        TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+        tmc_sigmoid_s16_params *p = TMC_PARAMS(st, tmc_sigmoid_s16_params);
+        int32_t *t = tmc_lower_table(l, st, 256, sizeof *t);
+        if (t == NULL) return TMC_ERR_NOMEM;
+        tmc_sigmoid16_table(t);
+        tmc_sigmoid_s16_prepare(sx, p);
+        p->table = t;
+        return TMC_OK;
+      }
       st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC : TMC_K_TANH;
       TMC_TRY(op->kind == TMC_OP_LOGISTIC ? fixed_out_quant(l, op, y, 1.0 / 256, -128)
                                           : fixed_out_quant(l, op, y, 1.0 / 128, 0));
@@ -277,15 +263,17 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         return tmc_lower_fail(l, op, "quantization TFLite refuses");
       return TMC_OK;
     case TMC_OP_RELU:
-      st->kernel = TMC_K_RELU;
-      tmc_relu_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
+      st->kernel = wide ? TMC_K_RELU_S16 : TMC_K_RELU;
+      (wide ? tmc_relu_prepare_s16 : tmc_relu_prepare)(sx, zx, sy, zy,
+                                                        TMC_PARAMS(st, tmc_relu_params));
       return TMC_OK;
     case TMC_OP_RELU6:
-      st->kernel = TMC_K_CLAMP;
-      tmc_relu6_prepare(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
+      st->kernel = wide ? TMC_K_CLAMP_S16 : TMC_K_CLAMP;
+      (wide ? tmc_relu6_prepare_s16 : tmc_relu6_prepare)(sx, zx,
+                                                         TMC_PARAMS(st, tmc_clamp_params));
       return TMC_OK;
     case TMC_OP_LEAKY_RELU:
-      st->kernel = TMC_K_LEAKY_RELU;
+      st->kernel = wide ? TMC_K_LEAKY_RELU_S16 : TMC_K_LEAKY_RELU;
       tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
                              TMC_PARAMS(st, tmc_leaky_relu_params));
       return TMC_OK;
