@@ -61,6 +61,7 @@ void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_
     }
     case TMC_FK_I32P:
     case TMC_FK_I64P:
+    case TMC_FK_I16P:
     case TMC_FK_RQP: {
       const void *p;
       memcpy(&p, at, sizeof p);
@@ -91,7 +92,9 @@ static long long get_i64(const void *p, size_t i) { return ((const int64_t *)p)[
  * conv bounds). */
 static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *kd) {
   for (const tmc_field *f = kd->fields; f->name; f++) {
-    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_I64P && f->kind != TMC_FK_RQP) continue;
+    if (f->kind != TMC_FK_I32P && f->kind != TMC_FK_I64P && f->kind != TMC_FK_I16P &&
+        f->kind != TMC_FK_RQP)
+      continue;
     const void *p;
     memcpy(&p, (const char *)&st->p + f->offset, sizeof p);
     if (p == NULL) continue;
@@ -104,9 +107,11 @@ static void print_tables(emitter *e, const tmc_step *st, const tmc_kernel_desc *
     }
     if (f->kind == TMC_FK_I32P) {
       tmc_emit_i32_params(e, name, p, (size_t)n);
-    } else if (f->kind == TMC_FK_I64P) {
-      tmc_emit_int_array(e, &e->arrays, "int64_t", name, (size_t)n, get_i64, p, true);
-      e->params_bytes += (size_t)n * 8;
+    } else if (f->kind == TMC_FK_I64P || f->kind == TMC_FK_I16P) {
+      const bool i64 = f->kind == TMC_FK_I64P;
+      tmc_emit_int_array(e, &e->arrays, i64 ? "int64_t" : "int16_t", name, (size_t)n,
+                         i64 ? get_i64 : tmc_emit_get_i16, p, true);
+      e->params_bytes += (size_t)n * (i64 ? 8 : 2);
     } else
       tmc_emit_requant_array(e, name, p, (size_t)n);
   }

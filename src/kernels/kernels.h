@@ -34,7 +34,7 @@
 /* Every struct below is declared from its field list, an X-macro
  * TMC_<TYPE>_FIELDS(X, T) of X(T, KIND, name) entries. KIND is I32, I64,
  * F32, F64 (scalars), DIMS (int32_t[TMC_MAX_DIMS]), I32P (const int32_t *,
- * a table), I64P (const int64_t *, a table) or RQP (const tmc_requant_ch *, a table). The compiler expands the
+ * a table), I64P (const int64_t *), I16P (const int16_t *) or RQP (const tmc_requant_ch *, a table). The compiler expands the
  * same lists to print each layer's values as initialisers, so a struct and
  * the initialisers tmc generates for it cannot disagree. */
 #define TMC_FIELD_I32(n) int32_t n;
@@ -45,6 +45,7 @@
 #define TMC_FIELD_I32P(n) const int32_t *n;
 #define TMC_FIELD_RQP(n) const struct tmc_requant_ch *n;
 #define TMC_FIELD_I64P(n) const int64_t *n;
+#define TMC_FIELD_I16P(n) const int16_t *n;
 #define TMC_DECLARE_FIELD(T, kind, n) TMC_FIELD_##kind(n)
 #define TMC_PARAMS_STRUCT(T, LIST) \
   typedef struct T { LIST(TMC_DECLARE_FIELD, T) } T;
@@ -594,8 +595,8 @@ void tmc_softmax_s8_s16(const tmc_softmax_params *p, int32_t outer,
                         int32_t depth, const int8_t *input, int16_t *output);
 #define TMC_SOFTMAX_S16_PARAMS_FIELDS(X, T) \
   X(T, I32, input_multiplier) X(T, I32, input_left_shift) /* in_scale * beta / (10/65535) */ \
-  X(T, I32P, exp_lut) /* [513] exp over [-10, 0] (tmc_softmax_s16_luts) */ \
-  X(T, I32P, recip_lut) /* [513] 1 / (1 + x) over [0, 1] */
+  X(T, I16P, exp_lut) /* [513] exp over [-10, 0] (tmc_softmax_s16_luts) */ \
+  X(T, I16P, recip_lut) /* [513] 1 / (1 + x) over [0, 1] */
 TMC_PARAMS_STRUCT(tmc_softmax_s16_params, TMC_SOFTMAX_S16_PARAMS_FIELDS)
 /* Output scale 1/32768, zero point 0. */
 void tmc_softmax_s16(const tmc_softmax_s16_params *p, int32_t outer, int32_t depth,
@@ -605,7 +606,7 @@ void tmc_softmax_s16(const tmc_softmax_s16_params *p, int32_t outer, int32_t dep
 #define TMC_SIGMOID_S16_PARAMS_FIELDS(X, T) \
   X(T, I32, input_multiplier) /* 0: TFLite's power-of-two case (3, no shift) */ \
   X(T, I32, input_right_bits) /* TFLite's input_left_shift: a right shift, 0..31 */ \
-  X(T, I32P, table) /* [256] sigmoid(i / 24) in 0.16 (tmc_sigmoid16_table) */
+  X(T, I16P, table) /* [256] sigmoid(i / 24) in 0.16, as uint16 bits (tmc_sigmoid16_table) */
 TMC_PARAMS_STRUCT(tmc_sigmoid_s16_params, TMC_SIGMOID_S16_PARAMS_FIELDS)
 
 void tmc_logistic_s16(const tmc_sigmoid_s16_params *p, int32_t size,

@@ -2,7 +2,8 @@
  * reference_integer_ops int16 forms: the input is rescaled so that 2^17
  * stands for 10.67 (x * input_multiplier, rounded, >> input_right_bits;
  * TFLite's power-of-two case has multiplier 3 and no shift), then |x|
- * indexes the 256-entry sigmoid table (sigmoid(i / 24) in 0.16, computed
+ * indexes the 256-entry sigmoid table (sigmoid(i / 24) in 0.16, its bits
+ * held as int16 (0x8000..0xFFFF), computed
  * at compile time by tmc_sigmoid16_table) with linear interpolation over
  * its low bits: 9 for LOGISTIC, 8 for TANH (tanh(x) = 2 sigmoid(2x) - 1);
  * negative inputs by symmetry. Output scale 1/32768, zero point 0. */
@@ -23,7 +24,7 @@ static inline uint32_t table_at(const tmc_sigmoid_s16_params *p, uint32_t a, int
                                 uint32_t saturated) {
   const uint32_t uh = a >> frac;
   if (uh >= 255) return saturated;
-  const uint32_t ua = (uint32_t)p->table[uh], ub = (uint32_t)p->table[uh + 1];
+  const uint32_t ua = (uint16_t)p->table[uh], ub = (uint16_t)p->table[uh + 1];
   return (ua << frac) + (a & ((1u << frac) - 1)) * (ub - ua);
 }
 

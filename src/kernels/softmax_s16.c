@@ -10,7 +10,7 @@
 
 /* TFLite's int16 table lookup: 512 segments of 128 over int16, the
  * interpolation rounded to nearest. */
-static inline int16_t lookup(const int32_t *lut, int32_t v) {
+static inline int16_t lookup(const int16_t *lut, int32_t v) {
   const int32_t index = 256 + (v >> 7), offset = v & 0x7f;
   const int32_t base = lut[index];
   const int16_t slope = (int16_t)(lut[index + 1] - base);

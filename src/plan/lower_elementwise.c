@@ -153,8 +153,8 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
     if (tmc_softmax_s16_prepare(op->attr.softmax.beta, tmc_lower_scale(x), p) != 0)
       return tmc_lower_fail(l, op, "beta and input scale give a rescale beyond the int32 "
                             "arithmetic of TFLite's kernel");
-    int32_t *e = tmc_lower_table(l, st, 513, sizeof *e);
-    int32_t *r = tmc_lower_table(l, st, 513, sizeof *r);
+    int16_t *e = tmc_lower_table(l, st, 513, sizeof *e);
+    int16_t *r = tmc_lower_table(l, st, 513, sizeof *r);
     if (e == NULL || r == NULL) return TMC_ERR_NOMEM;
     tmc_softmax_s16_luts(e, r);
     p->exp_lut = e;
@@ -245,7 +245,7 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
         TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
         tmc_sigmoid_s16_params *p = TMC_PARAMS(st, tmc_sigmoid_s16_params);
-        int32_t *t = tmc_lower_table(l, st, 256, sizeof *t);
+        int16_t *t = tmc_lower_table(l, st, 256, sizeof *t);
         if (t == NULL) return TMC_ERR_NOMEM;
         tmc_sigmoid16_table(t);
         tmc_sigmoid_s16_prepare(sx, p);

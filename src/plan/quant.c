@@ -369,7 +369,7 @@ void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
 /* TFLite's gen_lut<float, int16_t, int16_t> for f over [lo, hi] onto
  * [-1, 1]: 512 samples each biased by half the error of the interpolation
  * at its segment's middle, and f(hi); in float, as TFLite computes it. */
-static void gen_lut_s16(float (*f)(float), float lo, float hi, int32_t *lut) {
+static void gen_lut_s16(float (*f)(float), float lo, float hi, int16_t *lut) {
   const float step = (hi - lo) / 512.0f, half = step / 2.0f, scale = 65536.0f / 2.0f;
   for (int i = 0; i < 512; i++) {
     const float v = f(lo + (float)i * step), mid = f(lo + (float)i * step + half);
@@ -378,10 +378,10 @@ static void gen_lut_s16(float (*f)(float), float lo, float hi, int32_t *lut) {
     const float interp = roundf((next * scale + roundf(v * scale)) / 2.0f);
     const float bias = roundf((interp - roundf(mid * scale)) / 2.0f);
     const float q = sample - bias;
-    lut[i] = (int32_t)(q < -32768.0f ? -32768.0f : q > 32767.0f ? 32767.0f : q);
+    lut[i] = (int16_t)(q < -32768.0f ? -32768.0f : q > 32767.0f ? 32767.0f : q);
   }
   const float last = roundf(f(hi) * scale);
-  lut[512] = (int32_t)(last < -32768.0f ? -32768.0f : last > 32767.0f ? 32767.0f : last);
+  lut[512] = (int16_t)(last < -32768.0f ? -32768.0f : last > 32767.0f ? 32767.0f : last);
 }
 
 static float exp_f(float x) { return expf(x); }
@@ -395,7 +395,7 @@ int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_param
   return s > 30 || s < -31 ? -1 : 0;
 }
 
-void tmc_softmax_s16_luts(int32_t *exp_lut, int32_t *recip_lut) {
+void tmc_softmax_s16_luts(int16_t *exp_lut, int16_t *recip_lut) {
   gen_lut_s16(exp_f, -10.0f, 0.0f, exp_lut);
   gen_lut_s16(one_over_one_plus_x, 0.0f, 1.0f, recip_lut);
 }
@@ -428,7 +428,7 @@ void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
   p->input_multiplier = (int32_t)m;
 }
 
-void tmc_sigmoid16_table(int32_t *t) {
+void tmc_sigmoid16_table(int16_t *t) {
   /* 65536 sigmoid(i / 24), biased by half the error of the linear
    * interpolation at the middle of segment i (the table is read with
    * interpolation), rounded; the last entry is the saturated 65535. */
@@ -438,9 +438,9 @@ void tmc_sigmoid16_table(int32_t *t) {
     const double a = 65536.0 / (1.0 + exp(-x)), b = 65536.0 / (1.0 + exp(-(x + h)));
     const double mid = 65536.0 / (1.0 + exp(-(x + h / 2)));
     const double v = round(a - ((a + b) / 2.0 - mid) / 2.0);
-    t[i] = v > 65535.0 ? 65535 : (int32_t)v;
+    t[i] = (int16_t)(uint16_t)(v > 65535.0 ? 65535 : (int32_t)v); /* the uint16's bits */
   }
-  t[255] = 65535;
+  t[255] = (int16_t)(uint16_t)65535;
 }
 
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
