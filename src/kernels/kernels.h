@@ -1,4 +1,4 @@
-/* kernels.h - tmc's portable int8 kernels: parameter structs and entry points.
+/* kernels.h - tmc's portable int8 (and 16x8 int16) kernels: parameter structs and entry points.
  * Each kernel is one .c file; all share this header, requant.h and (for the
  * transcendental ops) fixedpoint.h, so emitted code copies only what it uses.
  *
