@@ -37,7 +37,9 @@ void tmc_softmax_s16(const tmc_softmax_s16_params *p, int32_t outer, int32_t dep
     for (c = 0; c < depth; ++c) {
       const int32_t scaled =
           tmc_mbqm(x[c] - max_in_row, p->input_multiplier, p->input_left_shift);
-      const int16_t e = lookup(p->exp_lut, tmc_clamp_i32(scaled + 32767, -32768, 32767));
+      const int64_t sym = (int64_t)scaled + 32767; /* recentred; int64: no wrap */
+      const int16_t e =
+          lookup(p->exp_lut, (int32_t)(sym < -32768 ? -32768 : sym > 32767 ? 32767 : sym));
       y[c] = e;
       sum += e;
     }

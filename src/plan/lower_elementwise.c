@@ -148,6 +148,10 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
     }
     st->kernel = TMC_K_SOFTMAX_S16;
     TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+    if (st->depth > INT32_MAX / 32767) /* the int32 sum of the row's exps */
+      return tmc_lower_fail(l, op, "rows of %d values: the int32 sum of their int16 exps "
+                            "could overflow in TFLite's kernel (at most %d)", st->depth,
+                            INT32_MAX / 32767);
     TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
     tmc_softmax_s16_params *p = TMC_PARAMS(st, tmc_softmax_s16_params);
     if (tmc_softmax_s16_prepare(op->attr.softmax.beta, tmc_lower_scale(x), p) != 0)
@@ -248,7 +252,9 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         int16_t *t = tmc_lower_table(l, st, 256, sizeof *t);
         if (t == NULL) return TMC_ERR_NOMEM;
         tmc_sigmoid16_table(t);
-        tmc_sigmoid_s16_prepare(sx, p);
+        if (tmc_sigmoid_s16_prepare(sx, p) != 0)
+          return tmc_lower_fail(l, op, "input scale %g: TFLite's int16 rescaling of it to "
+                                "1/(3*4096) leaves the kernel's int32 arithmetic", (double)sx);
         p->table = t;
         return TMC_OK;
       }

@@ -31,12 +31,12 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                           "TFLite's int8 kernel (at most %d)", (long long)(x->elems / y->elems),
                           INT32_MAX / 255);
   if (r != 0) return tmc_lower_unsupported(l, op, "MEAN of a %d-dim input", x->rank);
-  /* int16: |sum - zp * n| up to 65535 * n in TFLite's int32 */
+  /* int16: |sum - zp * n| up to 65536 * n in TFLite's int32 */
   const int64_t n = TMC_CPARAMS(st, tmc_mean_params)->num_elements;
-  if (wide && n > INT32_MAX / 65535)
+  if (wide && n > INT32_MAX / 65536)
     return tmc_lower_fail(l, op, "averages %lld values per output, beyond the int32 sum of "
                           "TFLite's int16 kernel (at most %d)", (long long)n,
-                          INT32_MAX / 65535);
+                          INT32_MAX / 65536);
   return TMC_OK;
 }
 

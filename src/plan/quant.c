@@ -409,14 +409,14 @@ static bool checked_log2(float x, int *log2_rounded) {
   return fabsf(l - r) < 1e-3f;
 }
 
-void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
+int tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
   /* TFLM logistic_common.cc / tanh.cc, int16: 3 integer bits */
   int log2_rounded = 0;
   const bool pot = checked_log2(input_scale, &log2_rounded);
   p->input_right_bits = (15 - 3) + log2_rounded;
   if (pot && p->input_right_bits == 0) {
     p->input_multiplier = 0;
-    return;
+    return 0;
   }
   /* rescale the input to 1/(3 * 4096) */
   double m = (double)input_scale * 4096.0 * 3.0;
@@ -425,7 +425,12 @@ void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
     p->input_right_bits++;
     m *= 2.0;
   }
+  /* The kernel forms x * m + round in int32 (|x| <= 32768): m at most
+   * 65535; and m of 0 would read as the power-of-two case. Beyond either
+   * TFLite's own arithmetic is undefined. */
+  if (!(m <= 65535.0) || (int32_t)m == 0) return -1;
   p->input_multiplier = (int32_t)m;
+  return 0;
 }
 
 void tmc_sigmoid16_table(int16_t *t) {

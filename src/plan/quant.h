@@ -118,9 +118,11 @@ void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
 int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_params *p);
 void tmc_softmax_s16_luts(int16_t *exp_lut, int16_t *recip_lut);
 /* int16 LOGISTIC and TANH: TFLM's input rescaling (multiplier 0 in the
- * power-of-two case), and the sigmoid table their kernels interpolate
- * (256 entries). */
-void tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p);
+ * power-of-two case; -1 for an input scale whose multiplier overflows the
+ * kernel's int32 arithmetic, above 65535 / 12288, or rounds to 0, below
+ * about 2^-44), and the sigmoid table their kernels interpolate (256
+ * entries). */
+int tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p);
 void tmc_sigmoid16_table(int16_t *t); /* uint16 values, as their int16 bits */
 /* HARD_SWISH (float arithmetic as TFLM); -1 if the output exponent > 0. */
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
