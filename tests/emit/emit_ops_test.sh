@@ -61,21 +61,10 @@ ops=$shared/golden/$suite
 [ -f "$ops/index.txt" ] || skip "$ops/index.txt is absent"
 command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
 
-# The cases in scope: every one of ops; of ops-v2, those that
-# tests/golden/ops_v2_scope.txt does not leave out (the host runner's test
-# reads the same list); the ones left out are printed.
-scope=$(dirname "$0")/../golden/ops_v2_scope.txt
-[ -f "$scope" ] || fail "$scope is absent"
-awk -v suite="$suite" -v out="$tmp/left_out" '
-  FNR == NR { if ($0 !~ /^#/ && NF >= 2) { op = $1; which[op] = $2; $1 = ""; $2 = ""
-                                            why[op] = $0 }
-              next }
-  /^#/ || NF < 2 { next }
-  suite == "ops-v2" && ($2 in which) &&
-    (which[$2] == "any" || $3 ~ /int16/ || $4 ~ /int16/) {
-    print "not run: " $1 " (" $2 "):" why[$2] >out; next }
-  { print $1 }' "$scope" "$ops/index.txt" >"$tmp/cases"
-[ -f "$tmp/left_out" ] && cat "$tmp/left_out"
+# The cases in scope (testlib.sh's suite_cases: tests/golden/ops_v2_scope.txt);
+# the ones left out are printed.
+suite_cases "$suite" "$ops/index.txt" "$tmp/left_out" >"$tmp/cases"
+cat "$tmp/left_out"
 n=$(wc -l <"$tmp/cases")
 [ "$n" -gt 0 ] || fail "$ops/index.txt lists no case in scope"
 jobs=$(nproc 2>/dev/null || echo 2)
