@@ -66,3 +66,23 @@ same_state() {
   cmp -s "$tmp/state.was" "$tmp/state.now" ||
     fail "$1: something else changed in $3: $(diff "$tmp/state.was" "$tmp/state.now" | tr '\n' ' ')"
 }
+
+# suite_cases SUITE INDEX LEFT_OUT: the case names of INDEX (a golden suite's
+# index.txt) to run, one a line, on stdout: every case of ops; of ops-v2,
+# those tests/golden/ops_v2_scope.txt does not leave out (the host runner's
+# tests/golden/golden_ops_test.c reads the same list); the ones left out,
+# with the reason, are written to LEFT_OUT ("not run: CASE (OP): REASON").
+suite_cases() {
+  sc_scope=$(dirname "$0")/../golden/ops_v2_scope.txt
+  [ -f "$sc_scope" ] || fail "$sc_scope is absent"
+  : >"$3"
+  awk -v suite="$1" -v out="$3" '
+    FNR == NR { if ($0 !~ /^#/ && NF >= 2) { op = $1; which[op] = $2; $1 = ""; $2 = ""
+                                              why[op] = $0 }
+                next }
+    /^#/ || NF < 2 { next }
+    suite == "ops-v2" && ($2 in which) &&
+      (which[$2] == "any" || $3 ~ /int16/ || $4 ~ /int16/) {
+      print "not run: " $1 " (" $2 "):" why[$2] >out; next }
+    { print $1 }' "$sc_scope" "$2"
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/le.h"
 #include "cli.h"
 #include "host/run.h"
 #include "load.h"
@@ -157,7 +158,7 @@ static void print_summary(const tmc_plan *plan, uint8_t *arena) {
            tmc_dtype_name(t->type));
     for (int i = 0; i < t->rank; i++) printf(i ? ",%d" : "%d", t->dims[i]);
     printf("]");
-    if (t->type == TMC_I8 && t->q.n == 1)
+    if ((t->type == TMC_I8 || t->type == TMC_I16 || t->type == TMC_I32) && t->q.n == 1)
       printf(" scale %.9g zero point %d", (double)t->q.scale[0], t->q.zero_point[0]);
     printf("\n");
     int64_t n = t->elems;
@@ -174,6 +175,10 @@ static void print_summary(const tmc_plan *plan, uint8_t *arena) {
         v = f;
       } else if (t->type == TMC_I8) {
         v = (int8_t)p[i];
+      } else if (t->type == TMC_I16) {
+        v = tmc_le_i16(p + 2 * i);
+      } else if (t->type == TMC_I32) {
+        v = tmc_le_i32(p + 4 * i);
       } else {
         break;
       }

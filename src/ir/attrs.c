@@ -132,6 +132,9 @@ tmc_status tmc_ir_attrs_binary(tmc_op *op, const tmc_tfl_options *o, tmc_diag *d
   int32_t act = op->kind == TMC_OP_ADD   ? o->u.add.fused_activation_function
                 : op->kind == TMC_OP_SUB ? o->u.sub.fused_activation_function
                                          : o->u.mul.fused_activation_function;
+  op->attr.binary.pot_scale_int16 = op->kind == TMC_OP_ADD   ? o->u.add.pot_scale_int16
+                                    : op->kind == TMC_OP_SUB ? o->u.sub.pot_scale_int16
+                                                             : false;
   return check_act(d, op, act, &op->attr.binary.act);
 }
 

@@ -9,6 +9,7 @@
 #include "build.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "check.h"
@@ -122,6 +123,15 @@ static tmc_status build_tensor(builder *b, int32_t i) {
                         (long long)t->elems);
       t->data = buf->data.data;
       t->is_const = true;
+      /* An int16 constant is read as int16_t by the 16x8 kernels (an ADD's
+       * constant operand): keep it aligned, copying the bytes if the
+       * model's buffer is not. */
+      if (t->type == TMC_I16 && ((uintptr_t)t->data % 2) != 0) {
+        uint8_t *copy = tmc_arena_alloc(b->a, (size_t)t->bytes);
+        if (copy == NULL) return nomem(b, "an aligned copy of an int16 constant");
+        memcpy(copy, buf->data.data, (size_t)t->bytes);
+        t->data = copy;
+      }
     }
   }
   if (src->external_buffer != 0)

@@ -97,7 +97,10 @@ typedef struct tmc_fc_attr {
   bool keep_num_dims;
 } tmc_fc_attr;
 
-typedef struct tmc_act_attr { tmc_act act; } tmc_act_attr; /* ADD, SUB, MUL */
+typedef struct tmc_act_attr { /* ADD, SUB, MUL */
+  tmc_act act;
+  bool pot_scale_int16; /* ADD, SUB: TFLite's power-of-two int16 path */
+} tmc_act_attr;
 typedef struct tmc_axis_attr { int32_t axis; tmc_act act; int32_t count; } tmc_axis_attr;
 typedef struct tmc_softmax_attr { float beta; } tmc_softmax_attr;
 typedef struct tmc_reduce_attr { bool keep_dims; } tmc_reduce_attr;

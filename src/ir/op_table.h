@@ -18,7 +18,9 @@ enum {
   TMC_OPF_F32_OUT = 1u << 1,    /* outputs may be FLOAT32 */
   TMC_OPF_F32 = TMC_OPF_F32_IN | TMC_OPF_F32_OUT,
   TMC_OPF_SHAPE_ONLY = 1u << 2, /* reads only its input's shape */
-  TMC_OPF_DYN_PARAMS = 1u << 3  /* PARAMS inputs may be computed at run time */
+  TMC_OPF_DYN_PARAMS = 1u << 3, /* PARAMS inputs may be computed at run time */
+  TMC_OPF_I16 = 1u << 4,        /* data inputs and outputs may be INT16 (16x8) */
+  TMC_OPF_I32_IO = 1u << 5      /* data inputs and outputs may be INT32 (QUANTIZE) */
 };
 
 /* FOLD tokens: how passes/fold_constants.c evaluates the op. */

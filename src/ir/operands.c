@@ -92,10 +92,16 @@ tmc_status tmc_ir_check_conv(const tmc_graph *g, tmc_op *op, tmc_diag *d) {
                      window_out(x->dims[2], kw, p->stride_w, p->dilation_w, p->padding), cout};
   TMC_TRY(check_out4(d, op, y, want));
   mark_constant_params(op, w, bias);
-  if (!op->unsupported && x->type == TMC_I8 && w->type != TMC_I8)
+  if (!op->unsupported && (x->type == TMC_I8 || x->type == TMC_I16) && w->type != TMC_I8)
     op->unsupported = "weights are not int8";
   if (!op->unsupported && bias && x->type == TMC_I8 && bias->type != TMC_I32)
     op->unsupported = "bias is not int32";
+  /* 16x8: TFLM's DEPTHWISE_CONV_2D reads the bias as int64 always, CONV_2D
+   * as int64 or int32 (accumulating in 32 bits then). */
+  if (!op->unsupported && bias && x->type == TMC_I16 && bias->type != TMC_I64 &&
+      (dw || bias->type != TMC_I32))
+    op->unsupported = dw ? "int16 input with a bias that is not int64"
+                         : "int16 input with a bias that is neither int64 nor int32";
   return TMC_OK;
 }
 
@@ -149,8 +155,9 @@ static bool computed_from_constants(const tmc_graph *g, const tmc_tensor *t, int
   return true;
 }
 
-/* Element types tmc computes in: int8 activations, float32 at the edges
- * (FLAGS), integers for the ops the folding pass evaluates. */
+/* Element types tmc computes in: int8 activations, int16 ones where FLAGS
+ * has TMC_OPF_I16 (the lowering checks the combination), float32 at the
+ * edges (FLAGS), integers for the ops the folding pass evaluates. */
 static const char *type_problem(const tmc_graph *g, const tmc_op *op) {
   const tmc_op_desc *desc = tmc_op_desc_of(op->kind);
   bool foldable = tmc_op_foldable(op->kind);
@@ -161,11 +168,13 @@ static const char *type_problem(const tmc_graph *g, const tmc_op *op) {
     const tmc_tensor *t = &g->tensors[id];
     if (!is_out && tmc_op_param_input(op->kind, k)) continue;
     if (t->type == TMC_I8) continue;
+    if (t->type == TMC_I16 && (desc->flags & TMC_OPF_I16)) continue;
+    if (t->type == TMC_I32 && (desc->flags & TMC_OPF_I32_IO)) continue;
     if (t->type == TMC_F32 && (desc->flags & (is_out ? TMC_OPF_F32_OUT : TMC_OPF_F32_IN)))
       continue;
     if (foldable && (t->type == TMC_I32 || t->type == TMC_I64)) continue;
     if (desc->flags & TMC_OPF_SHAPE_ONLY) continue;
-    if (t->type == TMC_I16) return "int16 activations (tmc computes int8)";
+    if (t->type == TMC_I16) return "int16 activations (tmc has no int16 kernel for this operator)";
     return is_out ? "output type is not int8" : "input type is not int8";
   }
   return NULL;

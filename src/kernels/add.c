@@ -6,11 +6,12 @@
 #include "kutil.h"
 #include "requant.h"
 
-/* The three rescales are TFLite's MultiplyByQuantizedMultiplierSmallerThanOneExp,
- * computed by tmc_rq (requant.h) with each multiplier's constants taken
- * once per call: its condition (|x| * 2 < 2^31, the shifts being <= 0)
- * holds for every int8 input, as |(x + offset) << 20| < 2^28 and each
- * rescale only shrinks, so the sum of two stays below 2^29. */
+/* int8: the three rescales are TFLite's
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp, computed by tmc_rq
+ * (requant.h) with each multiplier's constants taken once per call: its
+ * condition (|x| * 2 < 2^31, the shifts being <= 0) holds for every int8
+ * input, as |(x + offset) << 20| < 2^28 and each rescale only shrinks, so
+ * the sum of two stays below 2^29. */
 static void add_sub(const tmc_add_params *p, const tmc_broadcast *b,
                     const int8_t *x1, const int8_t *x2, int8_t *y,
                     int negate) {
@@ -27,6 +28,30 @@ static void add_sub(const tmc_add_params *p, const tmc_broadcast *b,
   });
 }
 
+static inline int32_t scaled(int32_t v, int32_t offset, int32_t left_shift,
+                             int32_t m, int32_t s) {
+  return tmc_mbqm_smaller_than_one(tmc_wrap_shl(v + offset, (int)left_shift),
+                                   m, s);
+}
+
+/* int16 (left_shift 15: |x << 15| reaches 2^30, beyond tmc_rq's range):
+ * TFLite's arithmetic step by step. */
+static void add_sub_s16(const tmc_add_params *p, const tmc_broadcast *b,
+                        const int16_t *x1, const int16_t *x2, int16_t *y,
+                        int negate) {
+  TMC_BCAST_EACH_T(int16_t, b, x1, x2, y, {
+    const int32_t v1 = scaled(u, p->input1_offset, p->left_shift,
+                              p->input1_multiplier, p->input1_shift);
+    const int32_t v2 = scaled(v, p->input2_offset, p->left_shift,
+                              p->input2_multiplier, p->input2_shift);
+    const int32_t raw = negate ? v1 - v2 : v1 + v2;
+    const int32_t o = tmc_mbqm_smaller_than_one(raw, p->output_multiplier,
+                                                p->output_shift) +
+                      p->output_offset;
+    *out = (int16_t)tmc_clamp_i32(o, p->act_min, p->act_max);
+  });
+}
+
 void tmc_add_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output) {
   add_sub(p, b, input1, input2, output, 0);
@@ -35,4 +60,14 @@ void tmc_add_s8(const tmc_add_params *p, const tmc_broadcast *b,
 void tmc_sub_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output) {
   add_sub(p, b, input1, input2, output, 1);
+}
+
+void tmc_add_s16(const tmc_add_params *p, const tmc_broadcast *b,
+                 const int16_t *input1, const int16_t *input2, int16_t *output) {
+  add_sub_s16(p, b, input1, input2, output, 0);
+}
+
+void tmc_sub_s16(const tmc_add_params *p, const tmc_broadcast *b,
+                 const int16_t *input1, const int16_t *input2, int16_t *output) {
+  add_sub_s16(p, b, input1, input2, output, 1);
 }

@@ -1,4 +1,4 @@
-/* kernels.h - tmc's portable int8 kernels: parameter structs and entry points.
+/* kernels.h - tmc's portable int8 (and 16x8 int16) kernels: parameter structs and entry points.
  * Each kernel is one .c file; all share this header, requant.h and (for the
  * transcendental ops) fixedpoint.h, so emitted code copies only what it uses.
  *
@@ -34,7 +34,8 @@
 /* Every struct below is declared from its field list, an X-macro
  * TMC_<TYPE>_FIELDS(X, T) of X(T, KIND, name) entries. KIND is I32, I64,
  * F32, F64 (scalars), DIMS (int32_t[TMC_MAX_DIMS]), I32P (const int32_t *,
- * a table) or I8P (const int8_t *, a table). The compiler expands the
+ * a table), I64P (const int64_t *), I16P (const int16_t *) or I8P (const
+ * int8_t *, a table). The compiler expands the
  * same lists to print each layer's values as initialisers, so a struct and
  * the initialisers tmc generates for it cannot disagree. */
 #define TMC_FIELD_I32(n) int32_t n;
@@ -44,6 +45,8 @@
 #define TMC_FIELD_DIMS(n) int32_t n[TMC_MAX_DIMS];
 #define TMC_FIELD_I32P(n) const int32_t *n;
 #define TMC_FIELD_I8P(n) const int8_t *n;
+#define TMC_FIELD_I64P(n) const int64_t *n;
+#define TMC_FIELD_I16P(n) const int16_t *n;
 #define TMC_DECLARE_FIELD(T, kind, n) TMC_FIELD_##kind(n)
 #define TMC_PARAMS_STRUCT(T, LIST) \
   typedef struct T { LIST(TMC_DECLARE_FIELD, T) } T;
@@ -466,10 +469,12 @@ void tmc_dequantize_s8_f32(const tmc_dequantize_params *p, int32_t size,
   X(T, DIMS, in_dims) \
   X(T, DIMS, before) /* >= 0 */ \
   X(T, DIMS, after) /* >= 0 */ \
-  X(T, I32, pad_value) /* int8: output zp (PAD) or constant */
+  X(T, I32, pad_value) /* an element: output zp (PAD) or constant */ \
+  X(T, I32, elem_bytes) /* 1 (int8) or 2 (int16) */
 TMC_PARAMS_STRUCT(tmc_pad_params, TMC_PAD_PARAMS_FIELDS)
 
-void tmc_pad_s8(const tmc_pad_params *p, const int8_t *input, int8_t *output);
+/* int8 or int16 elements, as elem_bytes says. */
+void tmc_pad(const tmc_pad_params *p, const void *input, void *output);
 
 /* ---- RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR -------------------------- */
 #define TMC_RESIZE_PARAMS_FIELDS(X, T) \
@@ -558,5 +563,124 @@ void tmc_softmax_f32(const tmc_softmax_f32_params *p, int32_t outer, int32_t dep
                      const float *input, float *output);
 void tmc_log_softmax_f32(int32_t outer, int32_t depth, const float *input,
                          float *output);
+
+/* ==== int16 activations (TFLite's 16x8 scheme) ============================
+ * int16 activations with zero point 0 (SOFTMAX int8 -> int16 aside), int8
+ * weights. The pools (pooling.c), MAXIMUM / MINIMUM (maximum_minimum.c) and
+ * the byte movers (PAD, CONCATENATION, SPLIT, TRANSPOSE, STRIDED_SLICE,
+ * RESIZE_NEAREST_NEIGHBOR: lowered as bytes) share the int8 kernels' code. */
+
+void tmc_avg_pool_s16(const tmc_pool_params *p, const tmc_dims4 *input,
+                      const int16_t *input_data, const tmc_dims4 *output,
+                      int16_t *output_data);
+void tmc_max_pool_s16(const tmc_pool_params *p, const tmc_dims4 *input,
+                      const int16_t *input_data, const tmc_dims4 *output,
+                      int16_t *output_data);
+/* ADD / SUB (tmc_add_params: left_shift 15) and MUL of int16 operands with
+ * zero points 0, as TFLite's general int16 paths (the int8 arithmetic). */
+void tmc_add_s16(const tmc_add_params *p, const tmc_broadcast *b,
+                 const int16_t *input1, const int16_t *input2, int16_t *output);
+void tmc_sub_s16(const tmc_add_params *p, const tmc_broadcast *b,
+                 const int16_t *input1, const int16_t *input2, int16_t *output);
+void tmc_mul_s16(const tmc_mul_params *p, const tmc_broadcast *b,
+                 const int16_t *input1, const int16_t *input2, int16_t *output);
+void tmc_maximum_s16(const tmc_broadcast *b, const int16_t *input1,
+                     const int16_t *input2, int16_t *output);
+void tmc_minimum_s16(const tmc_broadcast *b, const int16_t *input1,
+                     const int16_t *input2, int16_t *output);
+
+/* MEAN of int16 (tmc_mean_s8's arithmetic, clamped to int16). */
+void tmc_mean_s16(const tmc_mean_params *p, const int16_t *input, int16_t *output);
+
+/* ---- RELU / RELU6 / LEAKY_RELU of int16 (the int8 kernels' arithmetic,
+ * clamped to int16) ------------------------------------------------------- */
+void tmc_relu_s16(const tmc_relu_params *p, int32_t size, const int16_t *input,
+                  int16_t *output);
+void tmc_clamp_s16(const tmc_clamp_params *p, int32_t size, const int16_t *input,
+                   int16_t *output);
+void tmc_leaky_relu_s16(const tmc_leaky_relu_params *p, int32_t size,
+                        const int16_t *input, int16_t *output);
+
+/* ---- SOFTMAX: int8 -> int16 (softmax.c) and int16 -> int16 --------------- */
+/* int8 in, int16 out: tmc_softmax_s8's arithmetic, output scale 1/65536,
+ * zero point -32768. */
+void tmc_softmax_s8_s16(const tmc_softmax_params *p, int32_t outer,
+                        int32_t depth, const int8_t *input, int16_t *output);
+#define TMC_SOFTMAX_S16_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) X(T, I32, input_left_shift) /* in_scale * beta / (10/65535) */ \
+  X(T, I16P, exp_lut) /* [513] exp over [-10, 0] (tmc_softmax_s16_luts) */ \
+  X(T, I16P, recip_lut) /* [513] 1 / (1 + x) over [0, 1] */
+TMC_PARAMS_STRUCT(tmc_softmax_s16_params, TMC_SOFTMAX_S16_PARAMS_FIELDS)
+/* Output scale 1/32768, zero point 0. */
+void tmc_softmax_s16(const tmc_softmax_s16_params *p, int32_t outer, int32_t depth,
+                     const int16_t *input, int16_t *output);
+
+/* ---- LOGISTIC / TANH of int16 (sigmoid_s16.c) ---------------------------- */
+#define TMC_SIGMOID_S16_PARAMS_FIELDS(X, T) \
+  X(T, I32, input_multiplier) /* 0: TFLite's power-of-two case (3, no shift) */ \
+  X(T, I32, input_right_bits) /* TFLite's input_left_shift: a right shift, 0..31 */ \
+  X(T, I16P, table) /* [256] sigmoid(i / 24) in 0.16, as uint16 bits (tmc_sigmoid16_table) */
+TMC_PARAMS_STRUCT(tmc_sigmoid_s16_params, TMC_SIGMOID_S16_PARAMS_FIELDS)
+
+void tmc_logistic_s16(const tmc_sigmoid_s16_params *p, int32_t size,
+                      const int16_t *input, int16_t *output);
+void tmc_tanh_s16(const tmc_sigmoid_s16_params *p, int32_t size,
+                  const int16_t *input, int16_t *output);
+
+/* ---- QUANTIZE / DEQUANTIZE with int16 (and int32) ---------------------- */
+/* float -> int16 as tmc_quantize_f32_s8, clamped to int16. */
+void tmc_quantize_f32_s16(const tmc_quantize_params *p, int32_t size,
+                          const float *input, int16_t *output);
+/* int8 / int16 / int32 -> int8 / int16 / int32 QUANTIZE (TFLite's
+ * Requantize): tmc_requantize_params' fields and the element sizes. */
+#define TMC_REQUANTIZE_WIDE_PARAMS_FIELDS(X, T) \
+  TMC_REQUANTIZE_PARAMS_FIELDS(X, T) \
+  X(T, I32, in_bytes) X(T, I32, out_bytes) /* 1, 2 or 4 */
+TMC_PARAMS_STRUCT(tmc_requantize_wide_params, TMC_REQUANTIZE_WIDE_PARAMS_FIELDS)
+void tmc_requantize(const tmc_requantize_wide_params *p, int32_t size, const void *input,
+                    void *output);
+/* int16 -> float as tmc_dequantize_s8_f32. */
+void tmc_dequantize_s16_f32(const tmc_dequantize_params *p, int32_t size,
+                            const int16_t *input, float *output);
+
+/* ---- CONV_2D / DEPTHWISE_CONV_2D / TRANSPOSE_CONV / FULLY_CONNECTED, 16x8
+ * TFLite's reference_integer_ops 16-bit forms: per output channel c, the
+ * sum of w * x over the taps, plus the bias, then with an int64 bias
+ * (bias64) TFLite's 64-bit MultiplyByQuantizedMultiplier (tmc_mbqm64),
+ * otherwise (int32 bias, or none) the sum wraps in int32 and the 32-bit
+ * one (tmc_mbqm) applies, as TFLM's AccumScalar = int32_t kernels do; then
+ * the activation clamp (no output offset: zero point 0). Tables have one
+ * entry per output channel. The lowering guarantees the int64 sum stays
+ * within TFLite's |x| < 2^47 and shift in [-31, 7]. TRANSPOSE_CONV gathers
+ * (each output pixel from the input pixels whose window covers it) where
+ * TFLite scatters into an int64 buffer: integer sums, the same result, no
+ * scratch. */
+#define TMC_CONV_S16_PARAMS_FIELDS(X, T) \
+  X(T, I32, stride_h) X(T, I32, stride_w) \
+  X(T, I32, dilation_h) X(T, I32, dilation_w) \
+  X(T, I32, pad_top) X(T, I32, pad_bottom) X(T, I32, pad_left) X(T, I32, pad_right) \
+  X(T, I32, depth_multiplier) /* DEPTHWISE_CONV_2D */ \
+  X(T, I32, act_min) X(T, I32, act_max) \
+  X(T, I32P, multiplier) X(T, I32P, shift) \
+  X(T, I32P, bias32) /* int32 bias, or NULL */ \
+  X(T, I64P, bias64) /* int64 bias, or NULL */
+TMC_PARAMS_STRUCT(tmc_conv_s16_params, TMC_CONV_S16_PARAMS_FIELDS)
+
+void tmc_conv2d_s16(const tmc_conv_s16_params *p, const tmc_dims4 *input,
+                    const int16_t *input_data, const tmc_dims4 *filter,
+                    const int8_t *filter_data, const tmc_dims4 *output,
+                    int16_t *output_data);
+void tmc_depthwise_conv2d_s16(const tmc_conv_s16_params *p, const tmc_dims4 *input,
+                              const int16_t *input_data, const tmc_dims4 *filter,
+                              const int8_t *filter_data, const tmc_dims4 *output,
+                              int16_t *output_data);
+void tmc_transpose_conv_s16(const tmc_conv_s16_params *p, const tmc_dims4 *input,
+                            const int16_t *input_data, const tmc_dims4 *filter,
+                            const int8_t *filter_data, const tmc_dims4 *output,
+                            int16_t *output_data);
+/* outer rows of depth inputs onto units outputs; weights [units, depth]. */
+void tmc_fully_connected_s16(const tmc_conv_s16_params *p, int32_t outer, int32_t depth,
+                             const int16_t *input, int32_t units,
+                             const int8_t *filter_data, int16_t *output);
 
 #endif /* TMC_KERNELS_KERNELS_H */

@@ -128,8 +128,11 @@ static inline int32_t tmc_bcast_rows(const tmc_broadcast *b) {
 /* Runs STMT for every output element of a broadcast of int8 operands x1
  * and x2 onto y, in row-major order, with u and v (int32_t) the two operand
  * values and out the int8 element to write (the statement is the variadic
- * tail, so it may hold commas). */
-#define TMC_BCAST_EACH(b, x1, x2, y, ...)                                     \
+ * tail, so it may hold commas). TMC_BCAST_EACH_T: operands and output of
+ * element type T (int8_t, int16_t). */
+#define TMC_BCAST_EACH(b, x1, x2, y, ...) \
+  TMC_BCAST_EACH_T(int8_t, b, x1, x2, y, __VA_ARGS__)
+#define TMC_BCAST_EACH_T(T, b, x1, x2, y, ...)                                \
   do {                                                                         \
     const int32_t bc_rows_ = tmc_bcast_rows(b);                               \
     const int32_t bc_n_ = (b)->dims[(b)->rank - 1];                           \
@@ -137,12 +140,12 @@ static inline int32_t tmc_bcast_rows(const tmc_broadcast *b) {
     const int32_t bc_s2_ = (b)->stride2[(b)->rank - 1];                       \
     int32_t bc_idx_[TMC_MAX_DIMS] = {0};                                      \
     int32_t bc_off1_ = 0, bc_off2_ = 0, bc_r_, bc_i_;                         \
-    int8_t *bc_y_ = (y);                                                      \
+    T *bc_y_ = (y);                                                           \
     for (bc_r_ = 0; bc_r_ < bc_rows_; ++bc_r_) {                              \
-      const int8_t *bc_a_ = (x1) + bc_off1_, *bc_c_ = (x2) + bc_off2_;        \
+      const T *bc_a_ = (x1) + bc_off1_, *bc_c_ = (x2) + bc_off2_;             \
       for (bc_i_ = 0; bc_i_ < bc_n_; ++bc_i_) {                               \
         const int32_t u = bc_a_[bc_i_ * bc_s1_], v = bc_c_[bc_i_ * bc_s2_];   \
-        int8_t *const out = bc_y_++;                                          \
+        T *const out = bc_y_++;                                               \
         __VA_ARGS__;                                                          \
       }                                                                       \
       tmc_bcast_next(b, bc_idx_, &bc_off1_, &bc_off2_);                       \

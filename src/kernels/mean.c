@@ -8,7 +8,11 @@
 #include "kutil.h"
 #include "requant.h"
 
-void tmc_mean_s8(const tmc_mean_params *p, const int8_t *x, int8_t *y) {
+/* One loop for both element types (wide: int16), a constant per caller. */
+static inline void mean(const tmc_mean_params *p, const void *input, void *output,
+                        int wide) {
+  const int8_t *x8 = (const int8_t *)input;
+  const int16_t *x16 = (const int16_t *)input;
   int32_t strides[TMC_MAX_DIMS];
   int32_t kd[TMC_MAX_DIMS], ks[TMC_MAX_DIMS]; /* kept dims / strides */
   int32_t rd[TMC_MAX_DIMS], rs[TMC_MAX_DIMS]; /* reduced dims / strides */
@@ -34,11 +38,14 @@ void tmc_mean_s8(const tmc_mean_params *p, const int8_t *x, int8_t *y) {
       /* innermost reduced dim as a tight loop */
       if (nr > 0) {
         const int32_t n = rd[nr - 1], s = rs[nr - 1];
-        const int8_t *px = x + kbase + roff;
+        const int32_t at = kbase + roff;
         int32_t i;
-        for (i = 0; i < n; ++i) sum += px[i * s];
+        if (wide)
+          for (i = 0; i < n; ++i) sum += x16[at + i * s];
+        else
+          for (i = 0; i < n; ++i) sum += x8[at + i * s];
       } else {
-        sum += x[kbase];
+        sum += wide ? x16[kbase] : x8[kbase];
       }
       for (d = nr - 2; d >= 0; --d) {
         if (++ridx[d] < rd[d]) {
@@ -52,7 +59,10 @@ void tmc_mean_s8(const tmc_mean_params *p, const int8_t *x, int8_t *y) {
     }
     out = tmc_mbqm(sum - zp_sum, p->multiplier, p->shift) +
           p->output_zero_point;
-    y[o] = tmc_sat_s8(out);
+    if (wide)
+      ((int16_t *)output)[o] = (int16_t)tmc_clamp_i32(out, -32768, 32767);
+    else
+      ((int8_t *)output)[o] = tmc_sat_s8(out);
     for (d = nk - 1; d >= 0; --d) {
       if (++kidx[d] < kd[d]) {
         kbase += ks[d];
@@ -62,4 +72,12 @@ void tmc_mean_s8(const tmc_mean_params *p, const int8_t *x, int8_t *y) {
       kbase -= ks[d] * (kd[d] - 1);
     }
   }
+}
+
+void tmc_mean_s8(const tmc_mean_params *p, const int8_t *x, int8_t *y) {
+  mean(p, x, y, 0);
+}
+
+void tmc_mean_s16(const tmc_mean_params *p, const int16_t *x, int16_t *y) {
+  mean(p, x, y, 1);
 }

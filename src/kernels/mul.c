@@ -5,6 +5,15 @@
 #include "kutil.h"
 #include "requant.h"
 
+/* One element type's loop (T int8_t or int16_t). */
+#define MUL(T)                                                                  \
+  TMC_BCAST_EACH_T(T, b, x1, x2, y, {                                           \
+    const int32_t prod = (u + p->input1_offset) * (v + p->input2_offset);       \
+    const int32_t o = tmc_mbqm(prod, p->output_multiplier, p->output_shift) +   \
+                      p->output_offset;                                         \
+    *out = (T)tmc_clamp_i32(o, p->act_min, p->act_max);                         \
+  })
+
 void tmc_mul_s8(const tmc_mul_params *p, const tmc_broadcast *b,
                 const int8_t *x1, const int8_t *x2, int8_t *y) {
   if (p->output_shift <= 14) {
@@ -16,10 +25,11 @@ void tmc_mul_s8(const tmc_mul_params *p, const tmc_broadcast *b,
     TMC_BCAST_EACH(b, x1, x2, y, { *out = tmc_rq_s8(&c, (u + o1) * (v + o2), off, lo, hi); });
     return;
   }
-  TMC_BCAST_EACH(b, x1, x2, y, {
-    const int32_t prod = (u + p->input1_offset) * (v + p->input2_offset);
-    const int32_t o = tmc_mbqm(prod, p->output_multiplier, p->output_shift) +
-                      p->output_offset;
-    *out = (int8_t)tmc_clamp_i32(o, p->act_min, p->act_max);
-  });
+  MUL(int8_t);
+}
+
+/* int16 products reach 2^30: TFLite's arithmetic step by step. */
+void tmc_mul_s16(const tmc_mul_params *p, const tmc_broadcast *b,
+                 const int16_t *x1, const int16_t *x2, int16_t *y) {
+  MUL(int16_t);
 }

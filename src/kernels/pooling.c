@@ -1,15 +1,20 @@
-/* pooling.c - int8 AVERAGE_POOL_2D and MAX_POOL_2D, bit-exact with TFLite's
- * reference_integer_ops::AveragePool / MaxPool: windows are clipped to the
- * input (padding is never counted), the average rounds half away from zero
- * with C integer division, then the activation clamp. */
+/* pooling.c - int8 and int16 AVERAGE_POOL_2D and MAX_POOL_2D, bit-exact
+ * with TFLite's reference_integer_ops::AveragePool / MaxPool (both element
+ * types): windows are clipped to the input (padding is never counted), the
+ * average rounds half away from zero with C integer division, then the
+ * activation clamp. One loop serves both types (wide: int16), which the
+ * callers pass as a constant. */
 #include "kernels.h"
 #include "kutil.h"
 #include "requant.h"
 
-static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
-                 const int8_t *x, const tmc_dims4 *out, int8_t *y,
-                 int is_max) {
+static inline void pool(const tmc_pool_params *p, const tmc_dims4 *in,
+                        const void *x, const tmc_dims4 *out, void *y,
+                        int is_max, int wide) {
   const int32_t c_n = in->c;
+  const int8_t *x8 = (const int8_t *)x;
+  const int16_t *x16 = (const int16_t *)x;
+  size_t o = 0;
   int32_t b, oy, ox, c;
   for (b = 0; b < out->n; ++b) {
     for (oy = 0; oy < out->h; ++oy) {
@@ -21,14 +26,14 @@ static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
         int32_t kx0, kx1;
         tmc_tap_range(ix0, 1, p->filter_w, in->w, &kx0, &kx1);
         for (c = 0; c < c_n; ++c) {
-          int32_t acc = is_max ? -128 : 0, ky, kx, v;
+          int32_t acc = is_max ? (wide ? -32768 : -128) : 0, ky, kx, v;
           const int32_t count = (ky1 - ky0) * (kx1 - kx0);
           for (ky = ky0; ky < ky1; ++ky) {
-            const int8_t *row =
-                x + (((size_t)b * in->h + (size_t)(iy0 + ky)) * in->w +
-                     (size_t)(ix0 + kx0)) * c_n + c;
+            const size_t row =
+                (((size_t)b * in->h + (size_t)(iy0 + ky)) * in->w +
+                 (size_t)(ix0 + kx0)) * c_n + c;
             for (kx = 0; kx < kx1 - kx0; ++kx) {
-              v = row[(size_t)kx * c_n];
+              v = wide ? x16[row + (size_t)kx * c_n] : x8[row + (size_t)kx * c_n];
               if (is_max) {
                 if (v > acc) acc = v;
               } else {
@@ -44,7 +49,11 @@ static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
                             : (acc - count / 2) / count;
             }
           }
-          *y++ = (int8_t)tmc_clamp_i32(acc, p->act_min, p->act_max);
+          acc = tmc_clamp_i32(acc, p->act_min, p->act_max);
+          if (wide)
+            ((int16_t *)y)[o++] = (int16_t)acc;
+          else
+            ((int8_t *)y)[o++] = (int8_t)acc;
         }
       }
     }
@@ -54,11 +63,23 @@ static void pool(const tmc_pool_params *p, const tmc_dims4 *in,
 void tmc_avg_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data) {
-  pool(p, input, input_data, output, output_data, 0);
+  pool(p, input, input_data, output, output_data, 0, 0);
 }
 
 void tmc_max_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data) {
-  pool(p, input, input_data, output, output_data, 1);
+  pool(p, input, input_data, output, output_data, 1, 0);
+}
+
+void tmc_avg_pool_s16(const tmc_pool_params *p, const tmc_dims4 *input,
+                      const int16_t *input_data, const tmc_dims4 *output,
+                      int16_t *output_data) {
+  pool(p, input, input_data, output, output_data, 0, 1);
+}
+
+void tmc_max_pool_s16(const tmc_pool_params *p, const tmc_dims4 *input,
+                      const int16_t *input_data, const tmc_dims4 *output,
+                      int16_t *output_data) {
+  pool(p, input, input_data, output, output_data, 1, 1);
 }

@@ -5,7 +5,9 @@
  *    QUANTIZE's output becomes the graph input, the QUANTIZE is removed;
  * 2. each float graph output: walk back through float ops to the DEQUANTIZE
  *    that leaves int8; its int8 input becomes the graph output and the ops
- *    walked are removed (they must feed nothing else). */
+ *    walked are removed (they must feed nothing else).
+ * Integer edges (int8, and the int16 / int32 ones of 16x8 models) are left
+ * as they are: there is no float to strip. */
 #include "passes.h"
 
 static tmc_status io_fail(tmc_diag *d, const char *role, int k, const tmc_tensor *t,
@@ -17,7 +19,7 @@ static tmc_status io_fail(tmc_diag *d, const char *role, int k, const tmc_tensor
 tmc_status tmc_pass_io_int8(tmc_graph *g, tmc_diag *d) {
   for (int k = 0; k < g->n_inputs; k++) {
     tmc_tensor *x = &g->tensors[g->inputs[k]];
-    if (x->type == TMC_I8) continue;
+    if (x->type == TMC_I8 || x->type == TMC_I16 || x->type == TMC_I32) continue;
     if (x->n_consumers != 1 || x->is_output)
       return io_fail(d, "input", k, x, "is read by more than a QUANTIZE");
     tmc_op *q = &g->ops[x->consumers[0]];
@@ -32,7 +34,7 @@ tmc_status tmc_pass_io_int8(tmc_graph *g, tmc_diag *d) {
   }
   for (int k = 0; k < g->n_outputs; k++) {
     tmc_tensor *y = &g->tensors[g->outputs[k]];
-    if (y->type == TMC_I8) continue;
+    if (y->type == TMC_I8 || y->type == TMC_I16 || y->type == TMC_I32) continue;
     /* Walk back over float ops to the DEQUANTIZE. */
     int32_t t = y->id;
     for (int steps = 0; steps < g->n_ops; steps++) {

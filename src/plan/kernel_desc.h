@@ -12,7 +12,8 @@
 
 /* Field kinds of kernels.h's X-macros. */
 typedef enum tmc_field_kind {
-  TMC_FK_I32, TMC_FK_I64, TMC_FK_F32, TMC_FK_F64, TMC_FK_DIMS, TMC_FK_I32P, TMC_FK_I8P
+  TMC_FK_I32, TMC_FK_I64, TMC_FK_F32, TMC_FK_F64, TMC_FK_DIMS, TMC_FK_I32P, TMC_FK_I8P,
+  TMC_FK_I64P, TMC_FK_I16P
 } tmc_field_kind;
 
 typedef struct tmc_field {

@@ -52,17 +52,48 @@ int32_t tmc_lower_zp(const tmc_tensor *t) { return t->q.n ? t->q.zero_point[0] :
 
 tmc_status tmc_lower_need_quant(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *t,
                                 const char *role) {
-  if (t->type != TMC_I8) return TMC_OK;
+  if (t->type != TMC_I8 && t->type != TMC_I16) return TMC_OK;
+  const bool i8 = t->type == TMC_I8;
   if (t->q.n < 1)
-    return tmc_lower_fail(l, op, "%s (tensor %d '%s') is int8 without quantization", role,
-                          t->id, t->name);
+    return tmc_lower_fail(l, op, "%s (tensor %d '%s') is %s without quantization", role,
+                          t->id, t->name, i8 ? "int8" : "int16");
   if (!(t->q.scale[0] > 0.0f))
     return tmc_lower_fail(l, op, "%s (tensor %d '%s'): scale %g, expected > 0", role, t->id,
                           t->name, (double)t->q.scale[0]);
-  if (t->q.zero_point[0] < -128 || t->q.zero_point[0] > 127)
-    return tmc_lower_fail(l, op, "%s (tensor %d '%s'): zero point %d outside int8", role,
-                          t->id, t->name, t->q.zero_point[0]);
+  const int32_t lo = i8 ? -128 : -32768, hi = i8 ? 127 : 32767;
+  if (t->q.zero_point[0] < lo || t->q.zero_point[0] > hi)
+    return tmc_lower_fail(l, op, "%s (tensor %d '%s'): zero point %d outside %s", role,
+                          t->id, t->name, t->q.zero_point[0], i8 ? "int8" : "int16");
   return TMC_OK;
+}
+
+tmc_status tmc_lower_same_types(tmc_lowerer *l, const tmc_op *op) {
+  const tmc_tensor *first = NULL;
+  for (int k = 0; k < op->n_in + op->n_out; k++) {
+    const bool is_out = k >= op->n_in;
+    if (!is_out && tmc_op_param_input(op->kind, k)) continue;
+    const tmc_tensor *t = is_out ? tmc_op_output(l->g, op, k - op->n_in)
+                                 : tmc_op_input(l->g, op, k);
+    if (t == NULL) continue;
+    if (first == NULL) {
+      first = t;
+      continue;
+    }
+    if (t->type != first->type)
+      return tmc_lower_unsupported(l, op, "%s %d (tensor %d '%s') is %s, tensor %d '%s' %s: "
+                                   "tmc's kernels for this operator take one element type",
+                                   is_out ? "output" : "input", is_out ? k - op->n_in : k,
+                                   t->id, t->name, tmc_dtype_name(t->type), first->id,
+                                   first->name, tmc_dtype_name(first->type));
+  }
+  return TMC_OK;
+}
+
+tmc_status tmc_lower_zero_zp(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *t,
+                             const char *role) {
+  if (t->type != TMC_I16 || tmc_lower_zp(t) == 0) return TMC_OK;
+  return tmc_lower_fail(l, op, "%s (tensor %d '%s'): int16 zero point %d, TFLite's 16x8 "
+                        "kernels need 0", role, t->id, t->name, tmc_lower_zp(t));
 }
 
 bool tmc_lower_same_quant(const tmc_tensor *a, const tmc_tensor *b) {
@@ -75,7 +106,10 @@ tmc_status tmc_lower_act_range(tmc_lowerer *l, const tmc_op *op, tmc_act act,
   if (act > TMC_FUSED_RELU6)
     return tmc_lower_unsupported(l, op, "fused activation %s is not supported",
                                  tmc_act_name(act));
-  tmc_activation_range_s8((int)act, tmc_lower_scale(y), tmc_lower_zp(y), lo, hi);
+  if (y->type == TMC_I16)
+    tmc_activation_range_s16((int)act, tmc_lower_scale(y), tmc_lower_zp(y), lo, hi);
+  else
+    tmc_activation_range_s8((int)act, tmc_lower_scale(y), tmc_lower_zp(y), lo, hi);
   return TMC_OK;
 }
 

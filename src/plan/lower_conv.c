@@ -142,7 +142,7 @@ static tmc_status check_acc(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *
 
 /* Per-channel multipliers and shifts of a conv-like op (channels entries,
  * tables of the step). */
-static tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
+tmc_status conv_quant(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
                              const tmc_tensor *x, const tmc_tensor *w, const tmc_tensor *y,
                              int32_t channels, const int32_t **mult, const int32_t **shift) {
   if (w->q.n != 1 && w->q.n != channels)
@@ -254,6 +254,7 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   st->win = conv_window(x, w->dims[1], w->dims[2], c->stride_h, c->stride_w, c->dilation_h,
                         c->dilation_w, c->padding, c);
   TMC_TRY(check_window(l, op, &conv_h, &conv_w, x, y, &st->win));
+  if (x->type == TMC_I16 || y->type == TMC_I16) return tmc_lower_conv_s16(l, op, st);
   int32_t cout = y->dims[3];
   const int32_t *mult, *shift;
   int32_t lo, hi;
@@ -367,6 +368,8 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   p->pad_right = pw.pad_right;
   p->stride_h = c->stride_h;
   p->stride_w = c->stride_w;
+  if (x->type == TMC_I16 || y->type == TMC_I16)
+    return tmc_lower_transpose_conv_s16(l, op, st);
   p->input_offset = -tmc_lower_zp(x);
   p->output_offset = tmc_lower_zp(y);
   TMC_TRY(tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max));
@@ -384,6 +387,7 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
   const tmc_tensor *b = tmc_op_input(g, op, 2), *y = tmc_op_output(g, op, 0);
+  if (x->type == TMC_I16 || y->type == TMC_I16) return tmc_lower_fc_s16(l, op, st);
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
   st->kernel = TMC_K_FULLY_CONNECTED;
@@ -438,6 +442,7 @@ tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_pool_attr *c = &op->attr.pool;
   TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  TMC_TRY(tmc_lower_same_types(l, op));
   if (!tmc_lower_same_quant(x, y))
     return tmc_lower_fail(l, op, "input and output quantization differ (TFLite requires "
                           "them equal)");
@@ -472,5 +477,6 @@ tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   p->pad_bottom = st->win.pad_bottom;
   p->pad_left = st->win.pad_left;
   p->pad_right = st->win.pad_right;
-  return tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max);
+  TMC_TRY(tmc_lower_act_range(l, op, c->act, y, &p->act_min, &p->act_max));
+  return x->type == TMC_I16 ? tmc_lower_pool_s16(l, op, st) : TMC_OK;
 }

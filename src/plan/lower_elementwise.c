@@ -6,6 +6,40 @@
 #include "lower.h"
 #include "quant.h"
 
+/* The int16 forms (zero points 0). */
+static tmc_status binary_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
+                             const tmc_tensor *x1, const tmc_tensor *x2,
+                             const tmc_tensor *y) {
+  TMC_TRY(tmc_lower_zero_zp(l, op, x1, "input 0"));
+  TMC_TRY(tmc_lower_zero_zp(l, op, x2, "input 1"));
+  TMC_TRY(tmc_lower_zero_zp(l, op, y, "output 0"));
+  const float s1 = tmc_lower_scale(x1), s2 = tmc_lower_scale(x2), so = tmc_lower_scale(y);
+  const int act = (int)op->attr.binary.act;
+  if ((op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL) &&
+      op->attr.binary.act > TMC_FUSED_RELU6)
+    return tmc_lower_unsupported(l, op, "fused activation %s is not supported",
+                                 tmc_act_name(op->attr.binary.act));
+  switch (op->kind) {
+    case TMC_OP_ADD:
+    case TMC_OP_SUB:
+      if (op->attr.binary.pot_scale_int16)
+        return tmc_lower_unsupported(l, op, "int16 %s with pot_scale_int16 (TFLite's "
+                                     "power-of-two path) is not supported", op->name);
+      st->kernel = op->kind == TMC_OP_ADD ? TMC_K_ADD_S16 : TMC_K_SUB_S16;
+      if ((op->kind == TMC_OP_ADD ? tmc_add_prepare_s16 : tmc_sub_prepare_s16)(
+              s1, s2, so, act, TMC_PARAMS(st, tmc_add_params)) != 0)
+        return tmc_lower_fail(l, op, "quantization TFLite refuses");
+      return TMC_OK;
+    case TMC_OP_MUL:
+      st->kernel = TMC_K_MUL_S16;
+      tmc_mul_prepare_s16(s1, s2, so, act, TMC_PARAMS(st, tmc_mul_params));
+      return TMC_OK;
+    default: /* MAXIMUM, MINIMUM compare raw values */
+      st->kernel = op->kind == TMC_OP_MAXIMUM ? TMC_K_MAXIMUM_S16 : TMC_K_MINIMUM_S16;
+      return TMC_OK;
+  }
+}
+
 tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x1 = tmc_op_input(g, op, 0), *x2 = tmc_op_input(g, op, 1);
@@ -13,8 +47,10 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   TMC_TRY(tmc_lower_need_quant(l, op, x1, "input 0"));
   TMC_TRY(tmc_lower_need_quant(l, op, x2, "input 1"));
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  TMC_TRY(tmc_lower_same_types(l, op));
   /* The IR's check (tmc_ir_check_binary) made y the broadcast shape. */
   (void)tmc_broadcast_init(x1->rank, x1->dims, x2->rank, x2->dims, &st->bcast);
+  if (y->type == TMC_I16) return binary_s16(l, op, st, x1, x2, y);
   int32_t lo, hi;
   if (op->kind == TMC_OP_ADD || op->kind == TMC_OP_SUB || op->kind == TMC_OP_MUL)
     TMC_TRY(tmc_lower_act_range(l, op, op->attr.binary.act, y, &lo, &hi));
@@ -53,6 +89,87 @@ static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_te
   return TMC_OK;
 }
 
+/* QUANTIZE, DEQUANTIZE and SOFTMAX with an int16 (or QUANTIZE's int32)
+ * operand, and any unary operator from one type to another; the int16 ->
+ * int16 activations are tmc_lower_unary's, beside their int8 forms. */
+static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
+                             const tmc_tensor *x, const tmc_tensor *y) {
+  const bool ints = x->type != TMC_F32 && y->type != TMC_F32;
+  TMC_TRY(tmc_lower_need_quant(l, op, x, "input 0"));
+  TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32 && y->type == TMC_I16) {
+    st->kernel = TMC_K_QUANTIZE_F32_S16;
+    TMC_PARAMS(st, tmc_quantize_params)->scale = tmc_lower_scale(y);
+    TMC_PARAMS(st, tmc_quantize_params)->zero_point = tmc_lower_zp(y);
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_QUANTIZE && ints && !(x->type == TMC_I32 && y->type == TMC_I32)) {
+    /* TFLM's Requantize pairs: int8, int16 or int32 in and out, but not
+     * int32 -> int32 (and int8 -> int8 is the int8 kernel) */
+    if (x->type == TMC_I32 && (x->q.n < 1 || !(x->q.scale[0] > 0.0f)))
+      return tmc_lower_fail(l, op, "input 0 (tensor %d '%s') is int32 without quantization",
+                            x->id, x->name);
+    if (y->type == TMC_I32 && (y->q.n < 1 || !(y->q.scale[0] > 0.0f)))
+      return tmc_lower_fail(l, op, "output 0 (tensor %d '%s') is int32 without "
+                            "quantization", y->id, y->name);
+    st->kernel = TMC_K_REQUANTIZE_WIDE;
+    tmc_requantize_wide_params *p = TMC_PARAMS(st, tmc_requantize_wide_params);
+    tmc_requantize_params r;
+    tmc_requantize_prepare(tmc_lower_scale(x), tmc_lower_zp(x), tmc_lower_scale(y),
+                           tmc_lower_zp(y), &r);
+    p->input_zero_point = r.input_zero_point;
+    p->output_zero_point = r.output_zero_point;
+    p->multiplier = r.multiplier;
+    p->shift = r.shift;
+    p->in_bytes = (int32_t)tmc_dtype_size(x->type);
+    p->out_bytes = (int32_t)tmc_dtype_size(y->type);
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_DEQUANTIZE && x->type == TMC_I16 && y->type == TMC_F32) {
+    st->kernel = TMC_K_DEQUANTIZE_S16;
+    TMC_PARAMS(st, tmc_dequantize_params)->scale = (double)tmc_lower_scale(x);
+    TMC_PARAMS(st, tmc_dequantize_params)->zero_point = tmc_lower_zp(x);
+    return TMC_OK;
+  }
+  if (op->kind == TMC_OP_SOFTMAX && (x->type == TMC_I8 || x->type == TMC_I16) &&
+      y->type == TMC_I16) {
+    if (x->rank < 1)
+      return tmc_lower_fail(l, op, "input 0 (tensor %d '%s') is a scalar; TFLite needs at "
+                            "least one dimension", x->id, x->name);
+    st->depth = x->dims[x->rank - 1];
+    st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
+    if (x->type == TMC_I8) { /* TFLite's fixed output quantization for int8 -> int16 */
+      st->kernel = TMC_K_SOFTMAX_S8_S16;
+      TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 65536, -32768));
+      if (tmc_softmax_prepare(op->attr.softmax.beta, tmc_lower_scale(x),
+                              TMC_PARAMS(st, tmc_softmax_params)) != 0)
+        return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
+      return TMC_OK;
+    }
+    st->kernel = TMC_K_SOFTMAX_S16;
+    TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+    if (st->depth > INT32_MAX / 32767) /* the int32 sum of the row's exps */
+      return tmc_lower_fail(l, op, "rows of %d values: the int32 sum of their int16 exps "
+                            "could overflow in TFLite's kernel (at most %d)", st->depth,
+                            INT32_MAX / 32767);
+    TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+    tmc_softmax_s16_params *p = TMC_PARAMS(st, tmc_softmax_s16_params);
+    if (tmc_softmax_s16_prepare(op->attr.softmax.beta, tmc_lower_scale(x), p) != 0)
+      return tmc_lower_fail(l, op, "beta and input scale give a rescale beyond the int32 "
+                            "arithmetic of TFLite's kernel");
+    int16_t *e = tmc_lower_table(l, st, 513, sizeof *e);
+    int16_t *r = tmc_lower_table(l, st, 513, sizeof *r);
+    if (e == NULL || r == NULL) return TMC_ERR_NOMEM;
+    tmc_softmax_s16_luts(e, r);
+    p->exp_lut = e;
+    p->recip_lut = r;
+    return TMC_OK;
+  }
+  return tmc_lower_unsupported(l, op, "%s from %s (tensor %d '%s') to %s (tensor %d '%s') is "
+                               "not supported", op->name, tmc_dtype_name(x->type), x->id,
+                               x->name, tmc_dtype_name(y->type), y->id, y->name);
+}
+
 tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *y = tmc_op_output(l->g, op, 0);
   st->size = (int32_t)x->elems;
@@ -65,6 +182,11 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         op->kind == TMC_OP_SOFTMAX ? op->attr.softmax.beta : 1.0f;
     return TMC_OK;
   }
+  /* int16 -> int16 RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH (wide) below */
+  const bool wide = x->type == TMC_I16 && y->type == TMC_I16;
+  if ((x->type == TMC_I16 || y->type == TMC_I16 || x->type == TMC_I32 || y->type == TMC_I32) &&
+      (!wide || op->kind == TMC_OP_QUANTIZE || op->kind == TMC_OP_SOFTMAX))
+    return unary_wide(l, op, st, x, y);
   if (op->kind == TMC_OP_QUANTIZE && x->type == TMC_F32) {
     TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
     st->kernel = TMC_K_QUANTIZE_F32;
@@ -83,6 +205,9 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     return TMC_OK;
   }
   TMC_TRY(tmc_lower_need_quant(l, op, y, "output 0"));
+  if (wide && op->kind != TMC_OP_RELU && op->kind != TMC_OP_RELU6 &&
+      op->kind != TMC_OP_LEAKY_RELU && op->kind != TMC_OP_LOGISTIC && op->kind != TMC_OP_TANH)
+    return unary_wide(l, op, st, x, y); /* no int16 form: refused there, by name */
   float sx = tmc_lower_scale(x), sy = tmc_lower_scale(y);
   int32_t zx = tmc_lower_zp(x), zy = tmc_lower_zp(y);
   switch (op->kind) {
@@ -119,6 +244,20 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       return TMC_OK;
     case TMC_OP_LOGISTIC:
     case TMC_OP_TANH:
+      if (wide) { /* output scale 1/32768, zero point 0 for both */
+        st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC_S16 : TMC_K_TANH_S16;
+        TMC_TRY(tmc_lower_zero_zp(l, op, x, "input 0"));
+        TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+        tmc_sigmoid_s16_params *p = TMC_PARAMS(st, tmc_sigmoid_s16_params);
+        int16_t *t = tmc_lower_table(l, st, 256, sizeof *t);
+        if (t == NULL) return TMC_ERR_NOMEM;
+        tmc_sigmoid16_table(t);
+        if (tmc_sigmoid_s16_prepare(sx, p) != 0)
+          return tmc_lower_fail(l, op, "input scale %g: TFLite's int16 rescaling of it to "
+                                "1/(3*4096) leaves the kernel's int32 arithmetic", (double)sx);
+        p->table = t;
+        return TMC_OK;
+      }
       st->kernel = op->kind == TMC_OP_LOGISTIC ? TMC_K_LOGISTIC : TMC_K_TANH;
       TMC_TRY(op->kind == TMC_OP_LOGISTIC ? fixed_out_quant(l, op, y, 1.0 / 256, -128)
                                           : fixed_out_quant(l, op, y, 1.0 / 128, 0));
@@ -130,15 +269,17 @@ tmc_status tmc_lower_unary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         return tmc_lower_fail(l, op, "quantization TFLite refuses");
       return TMC_OK;
     case TMC_OP_RELU:
-      st->kernel = TMC_K_RELU;
-      tmc_relu_prepare(sx, zx, sy, zy, TMC_PARAMS(st, tmc_relu_params));
+      st->kernel = wide ? TMC_K_RELU_S16 : TMC_K_RELU;
+      (wide ? tmc_relu_prepare_s16 : tmc_relu_prepare)(sx, zx, sy, zy,
+                                                        TMC_PARAMS(st, tmc_relu_params));
       return TMC_OK;
     case TMC_OP_RELU6:
-      st->kernel = TMC_K_CLAMP;
-      tmc_relu6_prepare(sx, zx, TMC_PARAMS(st, tmc_clamp_params));
+      st->kernel = wide ? TMC_K_CLAMP_S16 : TMC_K_CLAMP;
+      (wide ? tmc_relu6_prepare_s16 : tmc_relu6_prepare)(sx, zx,
+                                                         TMC_PARAMS(st, tmc_clamp_params));
       return TMC_OK;
     case TMC_OP_LEAKY_RELU:
-      st->kernel = TMC_K_LEAKY_RELU;
+      st->kernel = wide ? TMC_K_LEAKY_RELU_S16 : TMC_K_LEAKY_RELU;
       tmc_leaky_relu_prepare(sx, zx, sy, zy, op->attr.leaky.alpha,
                              TMC_PARAMS(st, tmc_leaky_relu_params));
       return TMC_OK;

@@ -104,26 +104,38 @@ static int32_t quantize_act(float f, float scale, int32_t zp) {
   return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
 }
 
-void tmc_activation_range_s8(int activation, float output_scale,
-                             int32_t output_zero_point, int32_t *act_min,
-                             int32_t *act_max) {
-  int32_t lo = -128, hi = 127;
+/* CalculateActivationRangeQuantized for an output of range [qmin, qmax]. */
+static void activation_range(int activation, float output_scale, int32_t output_zero_point,
+                             int32_t qmin, int32_t qmax, int32_t *act_min, int32_t *act_max) {
+  int32_t lo = qmin, hi = qmax;
   if (activation == TMC_ACT_RELU) {
-    lo = tmc_max_i32(-128, quantize_act(0.0f, output_scale,
-                                             output_zero_point));
+    lo = tmc_max_i32(qmin, quantize_act(0.0f, output_scale, output_zero_point));
   } else if (activation == TMC_ACT_RELU6) {
     lo = quantize_act(0.0f, output_scale, output_zero_point);
     hi = quantize_act(6.0f, output_scale, output_zero_point);
-    if (lo < -128) lo = -128;
-    if (hi > 127) hi = 127;
+    if (lo < qmin) lo = qmin;
+    if (hi > qmax) hi = qmax;
   } else if (activation == TMC_ACT_RELU_N1_TO_1) {
     lo = quantize_act(-1.0f, output_scale, output_zero_point);
     hi = quantize_act(1.0f, output_scale, output_zero_point);
-    if (lo < -128) lo = -128;
-    if (hi > 127) hi = 127;
+    if (lo < qmin) lo = qmin;
+    if (hi > qmax) hi = qmax;
   }
   *act_min = lo;
   *act_max = hi;
+}
+
+void tmc_activation_range_s8(int activation, float output_scale,
+                             int32_t output_zero_point, int32_t *act_min,
+                             int32_t *act_max) {
+  activation_range(activation, output_scale, output_zero_point, -128, 127, act_min, act_max);
+}
+
+void tmc_activation_range_s16(int activation, float output_scale,
+                              int32_t output_zero_point, int32_t *act_min,
+                              int32_t *act_max) {
+  activation_range(activation, output_scale, output_zero_point, -32768, 32767, act_min,
+                   act_max);
 }
 
 int tmc_broadcast_init(int32_t rank1, const int32_t *dims1, int32_t rank2,
@@ -182,14 +194,16 @@ void tmc_conv_quant_prepare(float input_scale, const float *filter_scales,
   }
 }
 
+/* ADD / SUB after the ratios: left_shift 20 for int8 outputs, 15 for
+ * int16 (wide) ones. */
 static int add_sub_finish(double r1, double r2, double ro, int32_t zp1,
                           int32_t zp2, float out_scale, int32_t out_zp,
-                          int activation, tmc_add_params *p) {
+                          int activation, int wide, tmc_add_params *p) {
   int s1, s2, so;
   p->input1_offset = -zp1;
   p->input2_offset = -zp2;
   p->output_offset = out_zp;
-  p->left_shift = 20;
+  p->left_shift = wide ? 15 : 20;
   if (tmc_quantize_multiplier_smaller_than_one_exp(r1, &p->input1_multiplier,
                                                    &s1) ||
       tmc_quantize_multiplier_smaller_than_one_exp(r2, &p->input2_multiplier,
@@ -200,38 +214,60 @@ static int add_sub_finish(double r1, double r2, double ro, int32_t zp1,
   p->input1_shift = s1;
   p->input2_shift = s2;
   p->output_shift = so;
-  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
-                          &p->act_max);
+  (wide ? tmc_activation_range_s16 : tmc_activation_range_s8)(activation, out_scale, out_zp,
+                                                              &p->act_min, &p->act_max);
   return 0;
+}
+
+static int add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                       float out_scale, int32_t out_zp, int activation, int wide,
+                       tmc_add_params *p) {
+  const double twice_max =
+      2.0 * (double)(scale1 > scale2 ? scale1 : scale2);
+  const double r1 = (double)scale1 / twice_max;
+  const double r2 = (double)scale2 / twice_max;
+  const double ro = twice_max / ((double)(1 << (wide ? 15 : 20)) * (double)out_scale);
+  return add_sub_finish(r1, r2, ro, zp1, zp2, out_scale, out_zp, activation, wide,
+                        p);
+}
+
+static int sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                       float out_scale, int32_t out_zp, int activation, int wide,
+                       tmc_add_params *p) {
+  /* TFLM sub_common.cc: float twice_max and float quotients. */
+  const float twice_max = 2.0f * (scale1 > scale2 ? scale1 : scale2);
+  const float f1 = scale1 / twice_max;
+  const float f2 = scale2 / twice_max;
+  const float fo = twice_max / ((float)(1 << (wide ? 15 : 20)) * out_scale);
+  return add_sub_finish((double)f1, (double)f2, (double)fo, zp1, zp2,
+                        out_scale, out_zp, activation, wide, p);
 }
 
 int tmc_add_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                     float out_scale, int32_t out_zp, int activation,
                     tmc_add_params *p) {
-  const double twice_max =
-      2.0 * (double)(scale1 > scale2 ? scale1 : scale2);
-  const double r1 = (double)scale1 / twice_max;
-  const double r2 = (double)scale2 / twice_max;
-  const double ro = twice_max / ((double)(1 << 20) * (double)out_scale);
-  return add_sub_finish(r1, r2, ro, zp1, zp2, out_scale, out_zp, activation,
-                        p);
+  return add_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
 }
 
 int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                     float out_scale, int32_t out_zp, int activation,
                     tmc_add_params *p) {
-  /* TFLM sub_common.cc: float twice_max and float quotients. */
-  const float twice_max = 2.0f * (scale1 > scale2 ? scale1 : scale2);
-  const float f1 = scale1 / twice_max;
-  const float f2 = scale2 / twice_max;
-  const float fo = twice_max / ((float)(1 << 20) * out_scale);
-  return add_sub_finish((double)f1, (double)f2, (double)fo, zp1, zp2,
-                        out_scale, out_zp, activation, p);
+  return sub_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
 }
 
-void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
-                     float out_scale, int32_t out_zp, int activation,
-                     tmc_mul_params *p) {
+int tmc_add_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p) {
+  return add_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
+}
+
+int tmc_sub_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p) {
+  return sub_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
+}
+
+static void mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                        float out_scale, int32_t out_zp, int activation, int wide,
+                        tmc_mul_params *p) {
   const double real = (double)scale1 * (double)scale2 / (double)out_scale;
   int s;
   tmc_quantize_multiplier(real, &p->output_multiplier, &s);
@@ -239,8 +275,19 @@ void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
   p->input1_offset = -zp1;
   p->input2_offset = -zp2;
   p->output_offset = out_zp;
-  tmc_activation_range_s8(activation, out_scale, out_zp, &p->act_min,
-                          &p->act_max);
+  (wide ? tmc_activation_range_s16 : tmc_activation_range_s8)(activation, out_scale, out_zp,
+                                                              &p->act_min, &p->act_max);
+}
+
+void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
+                     float out_scale, int32_t out_zp, int activation,
+                     tmc_mul_params *p) {
+  mul_prepare(scale1, zp1, scale2, zp2, out_scale, out_zp, activation, 0, p);
+}
+
+void tmc_mul_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                         tmc_mul_params *p) {
+  mul_prepare(scale1, 0, scale2, 0, out_scale, 0, activation, 1, p);
 }
 
 int tmc_mean_prepare(int32_t rank, const int32_t *dims, int32_t num_axes,
@@ -319,6 +366,88 @@ void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
   p->input_range_radius = tmc_calculate_input_radius(4, e, 31);
 }
 
+/* TFLite's gen_lut<float, int16_t, int16_t> for f over [lo, hi] onto
+ * [-1, 1]: 512 samples each biased by half the error of the interpolation
+ * at its segment's middle, and f(hi); in float, as TFLite computes it. */
+static void gen_lut_s16(float (*f)(float), float lo, float hi, int16_t *lut) {
+  const float step = (hi - lo) / 512.0f, half = step / 2.0f, scale = 65536.0f / 2.0f;
+  for (int i = 0; i < 512; i++) {
+    const float v = f(lo + (float)i * step), mid = f(lo + (float)i * step + half);
+    const float next = f(lo + (float)(i + 1) * step);
+    const float sample = roundf(v * scale);
+    const float interp = roundf((next * scale + roundf(v * scale)) / 2.0f);
+    const float bias = roundf((interp - roundf(mid * scale)) / 2.0f);
+    const float q = sample - bias;
+    lut[i] = (int16_t)(q < -32768.0f ? -32768.0f : q > 32767.0f ? 32767.0f : q);
+  }
+  const float last = roundf(f(hi) * scale);
+  lut[512] = (int16_t)(last < -32768.0f ? -32768.0f : last > 32767.0f ? 32767.0f : last);
+}
+
+static float exp_f(float x) { return expf(x); }
+static float one_over_one_plus_x(float x) { return 1.0f / (1.0f + x); }
+
+int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_params *p) {
+  int s;
+  tmc_quantize_multiplier((double)input_scale * (double)beta / (10.0 / 65535.0),
+                          &p->input_multiplier, &s);
+  p->input_left_shift = s;
+  return s > 30 || s < -31 ? -1 : 0;
+}
+
+void tmc_softmax_s16_luts(int16_t *exp_lut, int16_t *recip_lut) {
+  gen_lut_s16(exp_f, -10.0f, 0.0f, exp_lut);
+  gen_lut_s16(one_over_one_plus_x, 0.0f, 1.0f, recip_lut);
+}
+
+/* TFLite's CheckedLog2 (float arithmetic): whether x is a power of two
+ * within 1e-3 in log2, with the rounded log2. */
+static bool checked_log2(float x, int *log2_rounded) {
+  const float l = logf(x) * (1.0f / logf(2.0f));
+  const float r = roundf(l);
+  *log2_rounded = (int)r;
+  return fabsf(l - r) < 1e-3f;
+}
+
+int tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p) {
+  /* TFLM logistic_common.cc / tanh.cc, int16: 3 integer bits */
+  int log2_rounded = 0;
+  const bool pot = checked_log2(input_scale, &log2_rounded);
+  p->input_right_bits = (15 - 3) + log2_rounded;
+  if (pot && p->input_right_bits == 0) {
+    p->input_multiplier = 0;
+    return 0;
+  }
+  /* rescale the input to 1/(3 * 4096) */
+  double m = (double)input_scale * 4096.0 * 3.0;
+  p->input_right_bits = 0;
+  while (m <= 32767.0 / 2.0 && p->input_right_bits <= 30) {
+    p->input_right_bits++;
+    m *= 2.0;
+  }
+  /* The kernel forms x * m + round in int32 (|x| <= 32768): m at most
+   * 65535; and m of 0 would read as the power-of-two case. Beyond either
+   * TFLite's own arithmetic is undefined. */
+  if (!(m <= 65535.0) || (int32_t)m == 0) return -1;
+  p->input_multiplier = (int32_t)m;
+  return 0;
+}
+
+void tmc_sigmoid16_table(int16_t *t) {
+  /* 65536 sigmoid(i / 24), biased by half the error of the linear
+   * interpolation at the middle of segment i (the table is read with
+   * interpolation), rounded; the last entry is the saturated 65535. */
+  const double h = 1.0 / 24.0;
+  for (int i = 0; i < 255; i++) {
+    const double x = i * h;
+    const double a = 65536.0 / (1.0 + exp(-x)), b = 65536.0 / (1.0 + exp(-(x + h)));
+    const double mid = 65536.0 / (1.0 + exp(-(x + h / 2)));
+    const double v = round(a - ((a + b) / 2.0 - mid) / 2.0);
+    t[i] = (int16_t)(uint16_t)(v > 65535.0 ? 65535 : (int32_t)v); /* the uint16's bits */
+  }
+  t[255] = (int16_t)(uint16_t)65535;
+}
+
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
                            float output_scale, int32_t output_zp,
                            tmc_hard_swish_params *p) {
@@ -344,8 +473,9 @@ int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
   return p->output_multiplier_exponent <= 0 ? 0 : -1;
 }
 
-void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
-                      int32_t output_zp, tmc_relu_params *p) {
+/* RELU for an output of range [qmin, qmax]. */
+static void relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                         int32_t output_zp, int32_t qmin, int32_t qmax, tmc_relu_params *p) {
   int s;
   /* TFLM's CalculateReluOpData divides in float, then widens to double
    * (unlike Requantize): the ops-v2 suite's relu_001 tells the two apart. */
@@ -354,16 +484,35 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
   p->input_zero_point = input_zp;
   p->output_zero_point = output_zp;
   p->act_min = quantize_act(0.0f, output_scale, output_zp);
-  if (p->act_min < -128) p->act_min = -128;
-  p->act_max = 127;
+  if (p->act_min < qmin) p->act_min = qmin;
+  p->act_max = qmax;
+}
+
+void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
+                      int32_t output_zp, tmc_relu_params *p) {
+  relu_prepare(input_scale, input_zp, output_scale, output_zp, -128, 127, p);
+}
+
+void tmc_relu_prepare_s16(float input_scale, int32_t input_zp, float output_scale,
+                          int32_t output_zp, tmc_relu_params *p) {
+  relu_prepare(input_scale, input_zp, output_scale, output_zp, -32768, 32767, p);
+}
+
+/* TFLM FloatToQuantizedType<T>(6.0f, scale, zp) for T of range [qmin, qmax]. */
+static void relu6_prepare(float input_scale, int32_t input_zp, int32_t qmin, int32_t qmax,
+                          tmc_clamp_params *p) {
+  const float r = roundf(6.0f / input_scale) + (float)input_zp;
+  int32_t six = r > (float)qmax ? qmax : (r < (float)qmin ? qmin : (int32_t)r);
+  p->lo = input_zp;
+  p->hi = six;
 }
 
 void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
-  /* TFLM FloatToQuantizedType<int8_t>(6.0f, scale, zp). */
-  const float r = roundf(6.0f / input_scale) + (float)input_zp;
-  int32_t six = r > 127.0f ? 127 : (r < -128.0f ? -128 : (int32_t)r);
-  p->lo = input_zp;
-  p->hi = six;
+  relu6_prepare(input_scale, input_zp, -128, 127, p);
+}
+
+void tmc_relu6_prepare_s16(float input_scale, int32_t input_zp, tmc_clamp_params *p) {
+  relu6_prepare(input_scale, input_zp, -32768, 32767, p);
 }
 
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,

@@ -57,6 +57,10 @@ int16_t tmc_downscale_multiplier_int16(int32_t m);
 void tmc_activation_range_s8(int activation, float output_scale,
                              int32_t output_zero_point, int32_t *act_min,
                              int32_t *act_max);
+/* The same for an int16 output. */
+void tmc_activation_range_s16(int activation, float output_scale,
+                              int32_t output_zero_point, int32_t *act_min,
+                              int32_t *act_max);
 
 /* ---- geometry ------------------------------------------------------------ */
 
@@ -86,6 +90,14 @@ int tmc_sub_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
 void tmc_mul_prepare(float scale1, int32_t zp1, float scale2, int32_t zp2,
                      float out_scale, int32_t out_zp, int activation,
                      tmc_mul_params *p);
+/* The int16 forms (zero points 0; ADD / SUB with pot_scale_int16 false:
+ * TFLM's general path, left_shift 15; int16 activation range). */
+int tmc_add_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p);
+int tmc_sub_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                        tmc_add_params *p);
+void tmc_mul_prepare_s16(float scale1, float scale2, float out_scale, int activation,
+                         tmc_mul_params *p);
 
 /* MEAN over axes (negative allowed, duplicates ignored). -1 on bad axes or
  * rank, -2 when more values are averaged than the kernel's int32 sum holds
@@ -101,6 +113,18 @@ int tmc_log_softmax_prepare(float input_scale, tmc_log_softmax_params *p);
 /* LOGISTIC and TANH share the input preprocessing. */
 void tmc_sigmoid_prepare(float input_scale, int32_t input_zp,
                          tmc_sigmoid_params *p);
+/* int16 SOFTMAX: the input rescaling (-1 when the shift is out of the
+ * kernel's range) and TFLM's two 513-entry tables (exp over [-10, 0],
+ * 1/(1+x) over [0, 1]). */
+int tmc_softmax_s16_prepare(float beta, float input_scale, tmc_softmax_s16_params *p);
+void tmc_softmax_s16_luts(int16_t *exp_lut, int16_t *recip_lut);
+/* int16 LOGISTIC and TANH: TFLM's input rescaling (multiplier 0 in the
+ * power-of-two case; -1 for an input scale whose multiplier overflows the
+ * kernel's int32 arithmetic, above 65535 / 12288, or rounds to 0, below
+ * about 2^-44), and the sigmoid table their kernels interpolate (256
+ * entries). */
+int tmc_sigmoid_s16_prepare(float input_scale, tmc_sigmoid_s16_params *p);
+void tmc_sigmoid16_table(int16_t *t); /* uint16 values, as their int16 bits */
 /* HARD_SWISH (float arithmetic as TFLM); -1 if the output exponent > 0. */
 int tmc_hard_swish_prepare(float input_scale, int32_t input_zp,
                            float output_scale, int32_t output_zp,
@@ -110,6 +134,10 @@ void tmc_relu_prepare(float input_scale, int32_t input_zp, float output_scale,
                       int32_t output_zp, tmc_relu_params *p);
 /* RELU6 bounds for tmc_clamp_s8: [input zp, quantized 6.0 clamped]. */
 void tmc_relu6_prepare(float input_scale, int32_t input_zp, tmc_clamp_params *p);
+/* The same for int16 outputs (act range up to 32767, 6.0 clamped to int16). */
+void tmc_relu_prepare_s16(float input_scale, int32_t input_zp, float output_scale,
+                          int32_t output_zp, tmc_relu_params *p);
+void tmc_relu6_prepare_s16(float input_scale, int32_t input_zp, tmc_clamp_params *p);
 void tmc_leaky_relu_prepare(float input_scale, int32_t input_zp,
                             float output_scale, int32_t output_zp,
                             float alpha, tmc_leaky_relu_params *p);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # emit_ops_test.sh SUITE TMC SHARED: every case of the operator suite
-# SHARED/golden/SUITE (ops; for ops-v2 its int8 stateless cases, as
-# tests/golden/golden_ops_test.c runs on the host runner) through the
+# SHARED/golden/SUITE (ops; for ops-v2 those tests/golden/ops_v2_scope.txt
+# does not leave out, as tests/golden/golden_ops_test.c runs on the host
+# runner) through the
 # generated C: tmc compile --main, gcc -std=c11 -O1 -Wall -Wextra -Werror
 # -pedantic, run on seed1's inputs, every output byte for byte against
 # TFLite Micro's. Cases run in parallel (nproc). Exits 0 when all match, 1
@@ -60,14 +61,10 @@ ops=$shared/golden/$suite
 [ -f "$ops/index.txt" ] || skip "$ops/index.txt is absent"
 command -v gcc >/dev/null 2>&1 || skip "gcc is absent"
 
-# The cases in scope: every one of ops; of ops-v2, those without int16 and
-# other than the stateful SVDF / UNIDIRECTIONAL_SEQUENCE_LSTM (the
-# model-coverage work).
-awk -v suite="$suite" '
-  /^#/ || NF < 2 { next }
-  suite == "ops-v2" && ($3 ~ /int16/ || $4 ~ /int16/ || $2 == "SVDF" ||
-                        $2 == "UNIDIRECTIONAL_SEQUENCE_LSTM") { next }
-  { print $1 }' "$ops/index.txt" >"$tmp/cases"
+# The cases in scope (testlib.sh's suite_cases: tests/golden/ops_v2_scope.txt);
+# the ones left out are printed.
+suite_cases "$suite" "$ops/index.txt" "$tmp/left_out" >"$tmp/cases"
+cat "$tmp/left_out"
 n=$(wc -l <"$tmp/cases")
 [ "$n" -gt 0 ] || fail "$ops/index.txt lists no case in scope"
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -1,7 +1,8 @@
 /* emit_write_fixtures DIR: writes the single-op fixture models of
  * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
  * case (each compiled with --main, built, and run against 'tmc run').
- * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*;
+ * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*,
+ * mixed_int16 (int8 -> int16 16x8 layers -> int16, int8 and int32 outputs);
  * unsupported (tmc compile must fail with a named error): unsupported_lstm,
  * unsupported_custom. Also hostile_names.model (not .tflite: the 'fixtures'
  * case leaves it alone; the 'hostile' case copies it to a hostile file
@@ -102,6 +103,7 @@ int main(int argc, char **argv) {
   tmc_fx_conv c;
   tmc_fx_conv_defaults(&c);
   SAVE("conv_default", tmc_fx_conv2d(&a, &c, &m, &d));
+  SAVE("mixed_int16", tmc_fx_mixed_int16(&a, &m, &d));
   tmc_fx_conv_defaults(&c);
   c.in_h = 9;
   c.in_w = 7;

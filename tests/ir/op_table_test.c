@@ -80,7 +80,11 @@ static void test_counts_and_masks(void **state) {
       assert_int_equal(tmc_op_optional_input((tmc_op_kind)k, i), o);
     }
     assert_int_equal(desc->flags & ~(uint32_t)(TMC_OPF_F32 | TMC_OPF_SHAPE_ONLY |
-                                               TMC_OPF_DYN_PARAMS), 0);
+                                               TMC_OPF_DYN_PARAMS | TMC_OPF_I16 |
+                                               TMC_OPF_I32_IO), 0);
+    /* INT32 data only where int16 is accepted too (QUANTIZE) */
+    if ((desc->flags & TMC_OPF_I32_IO) && !(desc->flags & TMC_OPF_I16))
+      fail_msg("%s: TMC_OPF_I32_IO without TMC_OPF_I16", desc->name);
   }
 }
 
@@ -134,8 +138,10 @@ static void test_spot_rows(void **state) {
   assert_false(tmc_op_param_input(TMC_OP_SPLIT, 1));
   assert_true(tmc_op_param_input(TMC_OP_STRIDED_SLICE, 3));
   assert_true(tmc_op_param_input(TMC_OP_PADV2, 2));
-  assert_int_equal(tmc_op_desc_of(TMC_OP_QUANTIZE)->flags, TMC_OPF_F32_IN);
-  assert_int_equal(tmc_op_desc_of(TMC_OP_DEQUANTIZE)->flags, TMC_OPF_F32_OUT);
+  assert_int_equal(tmc_op_desc_of(TMC_OP_QUANTIZE)->flags,
+                   TMC_OPF_F32_IN | TMC_OPF_I16 | TMC_OPF_I32_IO);
+  assert_int_equal(tmc_op_desc_of(TMC_OP_DEQUANTIZE)->flags, TMC_OPF_F32_OUT | TMC_OPF_I16);
+  assert_int_equal(tmc_op_desc_of(TMC_OP_HARD_SWISH)->flags, 0); /* int8 only, as TFLM */
   assert_int_equal(tmc_op_desc_of(TMC_OP_LOG_SOFTMAX)->flags, TMC_OPF_F32);
   assert_non_null(tmc_op_desc_of(TMC_OP_DEPTHWISE_CONV_2D)->macs);
   assert_null(tmc_op_desc_of(TMC_OP_ADD)->macs);

@@ -1,5 +1,5 @@
 /* shape_test.c - data-movement kernels against index-arithmetic references:
- * PAD (ranks 1..6, every side), TRANSPOSE (ranks 1..6), DEPTH_TO_SPACE and
+ * PAD (ranks 1..6, every side, int8 and int16 elements), TRANSPOSE (ranks 1..6), DEPTH_TO_SPACE and
  * SPACE_TO_DEPTH (TFLite's DCR index rule, and each other's inverse),
  * STRIDED_SLICE with
  * tmc_strided_slice_prepare (the one slice rule of ir/geometry.h: masks,
@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -46,8 +47,10 @@ static size_t flat(int32_t r, const int32_t *dims, const int32_t *idx) {
 static void test_pad(void **state) {
   int it;
   (void)state;
-  kt_seed(81);
-  for (it = 0; it < 300; ++it) {
+  /* int8 and int16 elements (elem_bytes 1, 2): the kernel fills whole
+   * elements of pad_value and copies rows of elements */
+  for (it = 0; it < 600; ++it) {
+    const int32_t eb = it < 300 ? 1 : 2;
     tmc_pad_params p;
     int32_t od[6], idx[6] = {0}, d;
     size_t nin, nout, i = 0;
@@ -60,24 +63,31 @@ static void test_pad(void **state) {
       p.after[d] = kt_range(0, 2);
       od[d] = p.before[d] + p.in_dims[d] + p.after[d];
     }
-    p.pad_value = kt_range(-128, 127);
+    p.pad_value = eb == 1 ? kt_range(-128, 127) : kt_range(-32768, 32767);
+    p.elem_bytes = eb;
     nin = count(p.rank, p.in_dims);
     nout = count(p.rank, od);
-    x = malloc(nin);
-    y = malloc(nout);
-    want = malloc(nout);
-    kt_fill_s8(x, nin);
+    x = malloc(nin * (size_t)eb);
+    y = malloc(nout * (size_t)eb);
+    want = malloc(nout * (size_t)eb);
+    kt_fill_s8(x, nin * (size_t)eb);
     do {
       int32_t src[6], inside = 1;
       for (d = 0; d < p.rank; ++d) {
         src[d] = idx[d] - p.before[d];
         if (src[d] < 0 || src[d] >= p.in_dims[d]) inside = 0;
       }
-      want[i++] =
-          inside ? x[flat(p.rank, p.in_dims, src)] : (int8_t)p.pad_value;
+      if (eb == 1) {
+        want[i] = inside ? x[flat(p.rank, p.in_dims, src)] : (int8_t)p.pad_value;
+      } else {
+        const int16_t v = inside ? ((const int16_t *)(const void *)x)[flat(p.rank, p.in_dims, src)]
+                                 : (int16_t)p.pad_value;
+        memcpy(want + 2 * i, &v, 2);
+      }
+      i++;
     } while (next_index(p.rank, od, idx));
-    tmc_pad_s8(&p, x, y);
-    if (kt_diff("pad", y, want, nout)) fail();
+    tmc_pad(&p, x, y);
+    if (kt_diff(eb == 1 ? "pad" : "pad int16", y, want, nout * (size_t)eb)) fail();
     free(x);
     free(y);
     free(want);

@@ -13,11 +13,11 @@
 #   models_CORE   the shared int8 models (--io int8; MODELS below) in one
 #                 image, golden seed 1 (input and every int8 output);
 #                 keyword_scrambled and trained_lstm_int8 are named as not
-#                 run (int16 / SVDF / LSTM: tmc refuses them for now), and a
+#                 run (SVDF / LSTM: tmc refuses them for now), and a
 #                 model in SHARED/models on neither list fails the test
 #   ops_CORE      SHARED/golden/ops: every TMC_MCU_OPS_EVERY-th case
 #                 (default 1: all of them)
-#   opsv2_CORE    ops-v2's int8 stateless cases (as emit_ops_test.sh): every
+#   opsv2_CORE    ops-v2's cases in scope, int8 and int16 (as emit_ops_test.sh): every
 #                 TMC_MCU_OPSV2_EVERY-th (default 12); m4 starts one case
 #                 after m7, so that the two cores cover different cases
 #                 Op cases are compiled without --io int8 (as emit_ops_test.sh)
@@ -97,16 +97,14 @@ if [ -n "$core" ]; then
     absent "QEMU or the bench's plugin is not set up (bash $mcu/setup.sh)"
 fi
 
-# ops_cases SUITE EVERY OFFSET: the sample of SUITE's cases in scope, one a
-# line, into $tmp/cases.
+# ops_cases SUITE EVERY OFFSET: the sample of SUITE's cases in scope
+# (testlib.sh's suite_cases: tests/golden/ops_v2_scope.txt), one a line,
+# into $tmp/cases.
 ops_cases() {
   oc_ix=$shared/golden/$1/index.txt
   [ -f "$oc_ix" ] || absent "$oc_ix is absent"
-  awk -v suite="$1" -v every="$2" -v off="$3" '
-    /^#/ || NF < 2 { next }
-    suite == "ops-v2" && ($3 ~ /int16/ || $4 ~ /int16/ || $2 == "SVDF" ||
-                          $2 == "UNIDIRECTIONAL_SEQUENCE_LSTM") { next }
-    { if (n++ % every == off % every) print $1 }' "$oc_ix" >"$tmp/cases"
+  suite_cases "$1" "$oc_ix" "$tmp/left_out" |
+    awk -v every="$2" -v off="$3" '{ if (n++ % every == off % every) print $1 }' >"$tmp/cases"
 }
 
 # gen_op SUITE CASE: tmc compile of one op case into $tmp/g/CASE (name CASE);
@@ -213,7 +211,7 @@ case $kind in
     run_image "$MODELS"
     echo "$core_name (QEMU): $passed of $total models ($MODELS)" \
       "equal the goldens; $insns instructions executed"
-    echo "not run: $REFUSED (int16 / SVDF / LSTM operators, which tmc refuses for now)"
+    echo "not run: $REFUSED (SVDF / LSTM operators, which tmc refuses for now)"
     ;;
   ops | opsv2)
     suite=ops

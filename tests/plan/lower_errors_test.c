@@ -24,7 +24,8 @@
  *   - tmc_lower_table's "a step needs more than 4 tables": no lowering
  *     records more than three;
  *   - the out-of-memory returns of the arena allocations: see the planning
- *     sweeps of tests/ir/alloc_sweep_test.c. */
+ *     sweeps of tests/ir/alloc_sweep_test.c.
+ * int16 (16x8): the combinations tmc refuses (test_int16_refusals). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1070,6 +1071,108 @@ static void test_shape_inference(void **state) {
             "expected one INT8");
 }
 
+/* ---- int16 (16x8) combinations tmc refuses ---------------------------------------- */
+
+/* An int16 activation with per-tensor quantization. */
+static int32_t act16(lw *w, const char *name, const int32_t *shape, int32_t rank, float scale,
+                     int32_t zp) {
+  int32_t t = tmc_mb_tensor(&w->b, name, TMC_TFL_INT16, shape, rank, 0);
+  const int64_t z = zp;
+  tmc_mb_quant(&w->b, t, 1, &scale, &z, 0);
+  return t;
+}
+
+/* x [1,4,4,2] int16 -> DEPTHWISE_CONV_2D 1x1 or FULLY_CONNECTED ([1,16] ->
+ * 2 units) with the given bias (type, one value for every channel). */
+static void conv16(lw *w, int32_t code, int32_t bias_type, int64_t bias_value) {
+  const bool dw = code == TMC_TFL_OP_DEPTHWISE_CONV_2D;
+  int32_t x = dw ? act16(w, "x", SHAPE(1, 4, 4, 2), 1e-3f, 0) : act16(w, "x", SHAPE(1, 16), 1e-3f, 0);
+  float sc[2];
+  int32_t wt = dw ? weights(w, "w", SHAPE(1, 1, 1, 2), 3, true, sc)
+                  : weights(w, "fc/weights", SHAPE(2, 16), 0, true, sc);
+  const int64_t v64[2] = {bias_value, bias_value};
+  const int32_t v32[2] = {(int32_t)bias_value, (int32_t)bias_value};
+  const bool wide = bias_type == TMC_TFL_INT64;
+  int32_t bt = tmc_mb_tensor(&w->b, dw ? "b" : "fc/bias", bias_type, SHAPE(2),
+                             (uint32_t)tmc_mb_buffer(&w->b, wide ? (const void *)v64
+                                                                 : (const void *)v32,
+                                                     wide ? sizeof v64 : sizeof v32));
+  const float bs[2] = {1e-3f * sc[0], 1e-3f * sc[1]};
+  const int64_t bz[2] = {0, 0};
+  tmc_mb_quant(&w->b, bt, 2, bs, bz, 0);
+  int32_t y = dw ? act16(w, "y", SHAPE(1, 4, 4, 2), 2e-3f, 0) : act16(w, "y", SHAPE(1, 2), 2e-3f, 0);
+  tmc_tfl_options o = opts(dw ? TMC_TFL_OPTIONS_depthwise_conv2d
+                              : TMC_TFL_OPTIONS_fully_connected);
+  if (dw) {
+    o.u.depthwise_conv2d.stride_h = o.u.depthwise_conv2d.stride_w = 1;
+    o.u.depthwise_conv2d.depth_multiplier = 1;
+    o.u.depthwise_conv2d.dilation_h_factor = o.u.depthwise_conv2d.dilation_w_factor = 1;
+  }
+  op(w, code, IN(x, wt, bt), &y, 1, &o);
+  tmc_mb_io(&w->b, &x, 1, &y, 1);
+}
+
+static void test_int16_refusals(void **state) {
+  (void)state;
+  lw w;
+  /* ADD with TFLite's power-of-two int16 path (pot_scale_int16 true) */
+  lw_init(&w);
+  int32_t a = act16(&w, "a", SHAPE(1, 8), 1e-3f, 0), b = act16(&w, "b", SHAPE(1, 8), 1e-3f, 0);
+  int32_t y = act16(&w, "y", SHAPE(1, 8), 2e-3f, 0);
+  binary(&w, TMC_TFL_OP_ADD, a, b, y, TMC_TFL_ACT_NONE);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 ADD: int16 ADD with pot_scale_int16 (TFLite's "
+              "power-of-two path) is not supported");
+  /* int8 and int16 operands of one ADD */
+  lw_init(&w);
+  a = act(&w, "a", SHAPE(1, 8), 0.05f, 0);
+  b = act16(&w, "b", SHAPE(1, 8), 1e-3f, 0);
+  y = act16(&w, "y", SHAPE(1, 8), 2e-3f, 0);
+  binary(&w, TMC_TFL_OP_ADD, a, b, y, TMC_TFL_ACT_NONE);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 ADD: input 1 (tensor 1 'b') is INT16, tensor 0 "
+              "'a' INT8: tmc's kernels for this operator take one element type");
+  /* an int16 zero point other than 0 */
+  lw_init(&w);
+  a = act16(&w, "a", SHAPE(1, 8), 1e-3f, 0);
+  b = act16(&w, "b", SHAPE(1, 8), 1e-3f, 0);
+  y = act16(&w, "y", SHAPE(1, 8), 2e-3f, 5);
+  binary(&w, TMC_TFL_OP_MUL, a, b, y, TMC_TFL_ACT_NONE);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 MUL: output 0 (tensor 2 'y'): int16 zero point 5, "
+              "TFLite's 16x8 kernels need 0");
+  /* TANH's fixed int16 output quantization */
+  lw_init(&w);
+  a = act16(&w, "x", SHAPE(1, 8), 1e-3f, 0);
+  y = act16(&w, "y", SHAPE(1, 8), 1.0f / 256, 0);
+  unary(&w, TMC_TFL_OP_TANH, a, y, NULL);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 TANH: output quantization must be scale 3.05176e-05, "
+              "zero point 0");
+  /* DEQUANTIZE to int16, SOFTMAX int16 -> int8: no such kernel */
+  lw_init(&w);
+  a = act16(&w, "x", SHAPE(1, 8), 1e-3f, 0);
+  y = act16(&w, "y", SHAPE(1, 8), 1e-3f, 0);
+  unary(&w, TMC_TFL_OP_DEQUANTIZE, a, y, NULL);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 DEQUANTIZE: output (tensor 1 'y') is INT16, tmc "
+              "dequantizes to FLOAT32");
+  lw_init(&w);
+  a = act16(&w, "x", SHAPE(1, 8), 1e-3f, 0);
+  y = act(&w, "y", SHAPE(1, 8), 1.0f / 256, -128);
+  tmc_tfl_options o = opts(TMC_TFL_OPTIONS_softmax);
+  o.u.softmax.beta = 1.0f;
+  unary(&w, TMC_TFL_OP_SOFTMAX, a, y, &o);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 SOFTMAX: SOFTMAX from INT16 (tensor 0 'x') to "
+              "INT8 (tensor 1 'y') is not supported");
+  /* a 16x8 FULLY_CONNECTED whose int64 bias leaves TFLite's 2^47 range */
+  lw_init(&w);
+  conv16(&w, TMC_TFL_OP_FULLY_CONNECTED, TMC_TFL_INT64, (int64_t)1 << 47);
+  EXPECT_PLAN(&w, TMC_ERR_MODEL, "op 0 FULLY_CONNECTED: output channel 0 (weights tensor 1 "
+              "'fc/weights', bias tensor 2 'fc/bias'): |bias| 140737488355328 + sum |weight|",
+              "reaches 2^47, beyond TFLite's 16x8 requantization");
+  /* a 16x8 DEPTHWISE_CONV_2D with an int32 bias (TFLM reads it as int64) */
+  lw_init(&w);
+  conv16(&w, TMC_TFL_OP_DEPTHWISE_CONV_2D, TMC_TFL_INT32, 7);
+  EXPECT_PLAN(&w, TMC_ERR_UNSUPPORTED, "op 0 DEPTHWISE_CONV_2D",
+              "int16 input with a bias that is not int64");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_int8_without_quantization),
@@ -1097,6 +1200,7 @@ int main(void) {
       cmocka_unit_test(test_needs_constant_inputs),
       cmocka_unit_test(test_view_sizes),
       cmocka_unit_test(test_shape_inference),
+      cmocka_unit_test(test_int16_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
