@@ -48,6 +48,9 @@ long long tmc_emit_get_i8(const void *p, size_t i) { return ((const int8_t *)p)[
 static long long get_u8(const void *p, size_t i) { return ((const uint8_t *)p)[i]; }
 long long tmc_emit_get_i16(const void *p, size_t i) { return ((const int16_t *)p)[i]; }
 long long tmc_emit_get_i32(const void *p, size_t i) { return ((const int32_t *)p)[i]; }
+static long long get_le16(const void *p, size_t i) {
+  return tmc_le_i16((const uint8_t *)p + 2 * i);
+}
 static long long get_le32(const void *p, size_t i) {
   return tmc_le_i32((const uint8_t *)p + 4 * i);
 }
@@ -84,6 +87,8 @@ static void const_array(emitter *e, int32_t t) {
   snprintf(name, sizeof name, "%s_t%d", e->n, t);
   if (x->type == TMC_I32)
     tmc_emit_weight_array(e, "int32_t", name, (size_t)x->elems, get_le32, x->data, 4);
+  else if (x->type == TMC_I16) /* read through int16_t pointers: typed, aligned */
+    tmc_emit_weight_array(e, "int16_t", name, (size_t)x->elems, get_le16, x->data, 2);
   else if (x->type == TMC_I8)
     tmc_emit_weight_array(e, "int8_t", name, (size_t)x->elems, tmc_emit_get_i8, x->data, 1);
   else

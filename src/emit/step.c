@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/le.h"
 #include "plan/kernel_desc.h"
 #include "plan/patch.h"
 
@@ -87,9 +86,6 @@ static void print_struct(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_f
 }
 
 static long long get_i64(const void *p, size_t i) { return ((const int64_t *)p)[i]; }
-static long long get_le16(const void *p, size_t i) {
-  return tmc_le_i16((const uint8_t *)p + 2 * i);
-}
 
 /* The tables the params point to, as static const arrays of NAME.c (an
  * int64 table's values are the lowering's, never INT64_MIN: see the 16x8
@@ -197,23 +193,9 @@ static void print_arg(emitter *e, tmc_buf *c, int32_t s, const tmc_step *st,
     case TMC_ARG_P:
       tmc_buf_printf(c, e->patching && (kd->flags & TMC_KF_WINDOW) ? "&q" : "&p");
       break;
-    case TMC_ARG_IN: {
-      /* An int16 constant operand (read through an int16_t pointer): a
-       * static const int16_t array of NAME.c, decoded from the model's
-       * little-endian bytes (NAME_weights.c holds other constants as bytes,
-       * which an int16_t pointer may not read: alignment, aliasing). */
-      const tmc_tensor *x = &e->g->tensors[st->in[a->k]];
-      if (x->is_const && x->type == TMC_I16) {
-        snprintf(t, sizeof t, "%s_op%d_in%d", e->n, st->op, a->k);
-        tmc_emit_int_array(e, &e->arrays, "int16_t", t, (size_t)x->elems, get_le16, x->data,
-                           true);
-        e->params_bytes += (size_t)x->bytes;
-        tmc_buf_printf(c, "(const void *)%s", t);
-        break;
-      }
+    case TMC_ARG_IN:
       tmc_buf_printf(c, "(const void *)%s", tmc_emit_tensor_expr(e, st->in[a->k], t, sizeof t));
       break;
-    }
     case TMC_ARG_OUT:
       tmc_buf_printf(c, "(void *)%s", tmc_emit_tensor_expr(e, st->out[a->k], t, sizeof t));
       break;
