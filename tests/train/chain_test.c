@@ -99,7 +99,7 @@ static void write_model(void) {
   tmc_tfl_model *m;
   tmc_diag d;
   tmc_diag_init(&d, NULL);
-  uint8_t *bytes;
+  uint8_t *bytes = NULL;
   size_t len;
   if (tmc_mb_finish(&b, &m, &d) != TMC_OK || tmc_tfl_write(m, &bytes, &len, &d) != TMC_OK ||
       tmc_file_write_atomic(path, bytes, len, &d) != TMC_OK)
@@ -246,7 +246,7 @@ static void gradients_and_export(void **state) {
   assert_int_equal(p2, label); /* 40 steps on one sample learn it */
   char out[80];
   snprintf(out, sizeof out, "%s.out", path);
-  uint8_t *bytes;
+  uint8_t *bytes = NULL;
   size_t len;
   assert_int_equal(tmc_train_model_write(&m, &bytes, &len, &d), TMC_OK);
   assert_int_equal(tmc_file_write_atomic(out, bytes, len, &d), TMC_OK);
@@ -314,7 +314,7 @@ static void no_head(void **state) {
     }
     tmc_mb_io(&b, &x, 1, &y, 1);
     tmc_tfl_model *m;
-    uint8_t *bytes;
+    uint8_t *bytes = NULL;
     size_t len;
     if (tmc_mb_finish(&b, &m, &d) != TMC_OK || tmc_tfl_write(m, &bytes, &len, &d) != TMC_OK ||
         tmc_file_write_atomic(path, bytes, len, &d) != TMC_OK)

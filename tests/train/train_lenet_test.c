@@ -184,6 +184,12 @@ static void head_gradient(void **state) {
 
 static char tmp[64];
 
+/* Runs the command printf(fmt, ...) makes; its exit status. */
+static int sh(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 static int sh(const char *fmt, ...) {
   char cmd[8192];
   va_list ap;
@@ -240,17 +246,21 @@ static void write_set(const char *prefix, int n, int label0) {
   fclose(f);
 }
 
+/* tmc train on lenet with tmp/data and the options opts, --out and --json
+ * into tmp, its output in tmp/log; the exit status. */
+static int train_cli(const char *opts) {
+  return sh("cd / && %s train %s --data %s/data %s --out %s/o.tflite --json %s/o.json "
+            ">%s/log 2>&1", TMC_EXE, lenet, tmp, opts, tmp, tmp, tmp);
+}
+
 /* Bad data and budgets: exit 1 with the message, nothing written. */
 static void cli_errors(void **state) {
   (void)state;
   assert_int_equal(sh("mkdir -p %s/data", tmp), 0);
   write_set("train", 4, 0);
   write_set("t10k", 3, 8); /* labels 8, 9, 10: 10 is past 10 classes */
-  const char *outs = "--out %s/o.tflite --json %s/o.json";
   char fmt[512];
-  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --classes 10 %s >%%s/log 2>&1",
-           "cd /", outs);
-  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(train_cli("--classes 10"), 1);
   assert_int_equal(sh("grep -q 't10k-labels-idx1-ubyte: item 2: label 10, the model has 10 "
                       "classes' %s/log", tmp), 0);
   assert_false(exists("o.tflite"));
@@ -266,24 +276,18 @@ static void cli_errors(void **state) {
   fseek(f, 7, SEEK_SET);
   fputc(3, f); /* 3 labels announced, 2 written: truncated */
   fclose(f);
-  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --classes 10 %s >%%s/log 2>&1",
-           "cd /", outs);
-  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(train_cli("--classes 10"), 1);
   assert_int_equal(sh("grep -q 'train-labels-idx1-ubyte: truncated' %s/log", tmp), 0);
   assert_false(exists("o.tflite"));
   assert_false(exists("o.json"));
   /* a budget below the forward pass */
   write_set("train", 2, 0);
-  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --budget 1000 %s >%%s/log 2>&1",
-           "cd /", outs);
-  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(train_cli("--budget 1000"), 1);
   assert_int_equal(sh("grep -q 'lenet.tflite: --budget 1000: the forward pass alone needs 2652 "
                       "bytes' %s/log", tmp), 0);
   assert_false(exists("o.tflite"));
   /* a forced set beyond an explicit budget */
-  snprintf(fmt, sizeof fmt, "%s && %%s train %%s --data %%s/data --update -3:w --budget 200000 "
-           "%s >%%s/log 2>&1", "cd /", outs);
-  assert_int_equal(sh(fmt, TMC_EXE, lenet, tmp, tmp, tmp, tmp), 1);
+  assert_int_equal(train_cli("--update -3:w --budget 200000"), 1);
   assert_int_equal(sh("grep -q \"lenet.tflite: --update '-3:w' needs [0-9]* bytes of training "
                       "memory, beyond --budget 200000\" %s/log", tmp), 0);
   assert_false(exists("o.tflite"));
