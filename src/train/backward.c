@@ -2,6 +2,21 @@
  * operation (no FMA: -ffp-contract=off). */
 #include "backward.h"
 
+/* Runs the statement (the variadic tail) for each tap (ky, kx) of output
+ * pixel (n, oy, ox) that lands inside the input, in raster order, with
+ * px the tap's input pixel index ((n * in.h + iy) * in.w + ix). */
+#define BW_TAPS(in, kh, kw, win, n, oy, ox, ...)                                \
+  for (int32_t ky = 0; ky < (kh); ky++) {                                       \
+    const int32_t iy_ = (oy) * (win)->sh - (win)->pad_top + ky * (win)->dh;     \
+    if (iy_ < 0 || iy_ >= (in)->h) continue;                                    \
+    for (int32_t kx = 0; kx < (kw); kx++) {                                     \
+      const int32_t ix_ = (ox) * (win)->sw - (win)->pad_left + kx * (win)->dw;  \
+      if (ix_ < 0 || ix_ >= (in)->w) continue;                                  \
+      const size_t px = ((size_t)(n) * (in)->h + iy_) * (in)->w + ix_;          \
+      __VA_ARGS__;                                                              \
+    }                                                                           \
+  }
+
 static float wscale(const tmc_bw_weights *w, int32_t o) {
   return w->scale[w->per_channel ? o : 0];
 }
@@ -45,24 +60,18 @@ void tmc_bw_conv2d(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_dims4
           if (gb) gb[o] += go;
           if (go == 0.0f) continue;
           const float gs = go * wscale(w, o);
-          for (int32_t ky = 0; ky < kh; ky++) {
-            const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
-            if (iy < 0 || iy >= in->h) continue;
-            for (int32_t kx = 0; kx < kw; kx++) {
-              const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
-              if (ix < 0 || ix >= in->w) continue;
-              const size_t xo = (((size_t)n * in->h + iy) * in->w + ix) * ic;
-              const size_t wo = (((size_t)o * kh + ky) * kw + kx) * ic;
-              if (gx) {
-                const int8_t *wr = w->w + wo;
-                for (int32_t i = 0; i < ic; i++) gx[xo + i] += gs * (float)wr[i];
-              }
-              if (gw && o < channels) {
-                float *gr = gw + wo;
-                for (int32_t i = 0; i < ic; i++) gr[i] += go * x[xo + i];
-              }
+          BW_TAPS(in, kh, kw, win, n, oy, ox, {
+            const size_t xo = px * ic;
+            const size_t wo = (((size_t)o * kh + ky) * kw + kx) * ic;
+            if (gx) {
+              const int8_t *wr = w->w + wo;
+              for (int32_t i = 0; i < ic; i++) gx[xo + i] += gs * (float)wr[i];
             }
-          }
+            if (gw && o < channels) {
+              float *gr = gw + wo;
+              for (int32_t i = 0; i < ic; i++) gr[i] += go * x[xo + i];
+            }
+          })
         }
       }
 }
@@ -82,18 +91,12 @@ void tmc_bw_depthwise(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc_di
           if (go == 0.0f) continue;
           const float gs = go * wscale(w, o);
           const int32_t i = o / mult;
-          for (int32_t ky = 0; ky < kh; ky++) {
-            const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
-            if (iy < 0 || iy >= in->h) continue;
-            for (int32_t kx = 0; kx < kw; kx++) {
-              const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
-              if (ix < 0 || ix >= in->w) continue;
-              const size_t xo = (((size_t)n * in->h + iy) * in->w + ix) * ic + i;
-              const size_t wo = ((size_t)ky * kw + kx) * oc + o;
-              if (gx) gx[xo] += gs * (float)w->w[wo];
-              if (gw && o < channels) gw[((size_t)o * kh + ky) * kw + kx] += go * x[xo];
-            }
-          }
+          BW_TAPS(in, kh, kw, win, n, oy, ox, {
+            const size_t xo = px * ic + i;
+            const size_t wo = ((size_t)ky * kw + kx) * oc + o;
+            if (gx) gx[xo] += gs * (float)w->w[wo];
+            if (gw && o < channels) gw[((size_t)o * kh + ky) * kw + kx] += go * x[xo];
+          })
         }
       }
 }
@@ -117,17 +120,11 @@ void tmc_bw_conv2d_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter, const tmc
       for (int32_t ox = 0; ox < out->w; ox++) {
         const float go = gy[(((size_t)n * out->h + oy) * out->w + ox) * oc + o];
         if (go == 0.0f) continue;
-        for (int32_t ky = 0; ky < kh; ky++) {
-          const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
-          if (iy < 0 || iy >= in->h) continue;
-          for (int32_t kx = 0; kx < kw; kx++) {
-            const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
-            if (ix < 0 || ix >= in->w) continue;
-            const float *xr = x + (((size_t)n * in->h + iy) * in->w + ix) * ic;
-            float *gr = row + ((size_t)ky * kw + kx) * ic;
-            for (int32_t i = 0; i < ic; i++) gr[i] += go * xr[i];
-          }
-        }
+        BW_TAPS(in, kh, kw, win, n, oy, ox, {
+          const float *xr = x + px * ic;
+          float *gr = row + ((size_t)ky * kw + kx) * ic;
+          for (int32_t i = 0; i < ic; i++) gr[i] += go * xr[i];
+        })
       }
 }
 
@@ -140,15 +137,8 @@ void tmc_bw_depthwise_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter,
       for (int32_t ox = 0; ox < out->w; ox++) {
         const float go = gy[(((size_t)n * out->h + oy) * out->w + ox) * oc + o];
         if (go == 0.0f) continue;
-        for (int32_t ky = 0; ky < kh; ky++) {
-          const int32_t iy = oy * win->sh - win->pad_top + ky * win->dh;
-          if (iy < 0 || iy >= in->h) continue;
-          for (int32_t kx = 0; kx < kw; kx++) {
-            const int32_t ix = ox * win->sw - win->pad_left + kx * win->dw;
-            if (ix < 0 || ix >= in->w) continue;
-            row[(size_t)ky * kw + kx] += go * x[(((size_t)n * in->h + iy) * in->w + ix) * ic + i];
-          }
-        }
+        BW_TAPS(in, kh, kw, win, n, oy, ox,
+                row[(size_t)ky * kw + kx] += go * x[px * ic + i])
       }
 }
 
