@@ -24,7 +24,7 @@
  * an odd last channel runs alone. FULLY_CONNECTED (tmc_fully_connected_s8_dsp)
  * is the same with its batch rows as the pixels. Integer sums in any order are
  * the reference's sums (no partial sum wraps: the lowering bounds them),
- * and tmc_rq_right_s8 its requantization (every shift of the layer a right
+ * and tmc_rq_dsp (dsp.h) its requantization (every shift of the layer a right
  * shift: the lowering's condition). All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
  * convolution, WINDOW_COPIED, holds). */
@@ -75,26 +75,26 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
 typedef struct rq_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;
-  int32_t pc, out_off, lo, hi;
+  int32_t pc, off2, lo, hi, narrow; /* tmc_rq_dsp's off2; narrow: clamp to [lo, hi] */
 } rq_ctx;
 
 #define RQ_LOCALS(r)                                                            \
   const int32_t *const rq_b = (r)->bias, *const rq_m = (r)->mult;               \
-  const int32_t rq_pc = (r)->pc, rq_off = (r)->out_off, rq_lo = (r)->lo, rq_hi = (r)->hi
+  const int32_t rq_pc = (r)->pc, rq_off2 = (r)->off2
 
 /* Channel oc of one pixel (store1) or two (store2, its constants once). */
 #define STORE1(oc, a, y)                                                        \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = -tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
-    (y)[oc] = tmc_rq_right_s8(a, q_, r_, rq_off, rq_lo, rq_hi);                 \
+    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    (y)[oc] = tmc_rq_dsp(a, q_, r_, rq_off2);                                    \
   } while (0)
 #define STORE2(oc, a0, a1, ya, yb)                                              \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = -tmc_rq_shift(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
-    (ya)[oc] = tmc_rq_right_s8(a0, q_, r_, rq_off, rq_lo, rq_hi);               \
-    (yb)[oc] = tmc_rq_right_s8(a1, q_, r_, rq_off, rq_lo, rq_hi);               \
+    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    (ya)[oc] = tmc_rq_dsp(a0, q_, r_, rq_off2);                                  \
+    (yb)[oc] = tmc_rq_dsp(a1, q_, r_, rq_off2);                                  \
   } while (0)
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
@@ -209,14 +209,16 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
     else
       one_channels(xs, ic_n, w, oc_n, r, NULL, ys[0]);
   }
+  if (r->narrow)
+    for (int i = 0; i < n; ++i) tmc_clamp_run_s8(ys[i], (size_t)oc_n, r->lo, r->hi);
 }
 
 void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
                            const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                            const tmc_dims4 *out, int8_t *y, void *scratch) {
   const int32_t ic_n = in->c, oc_n = out->c;
-  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, p->output_offset,
-                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
+                    p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const int8_t *src[2];
   int8_t *dst[2];
@@ -295,8 +297,8 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
                        const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                        const tmc_dims4 *out, int8_t *y, void *scratch) {
   const int32_t k = f->h * f->w * f->c, oc_n = out->c;
-  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, p->output_offset,
-                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
+                    p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const size_t in_batch = (size_t)in->h * in->w * in->c;
   const size_t n_max = pixels > 1 ? 2 : 1;
@@ -332,8 +334,8 @@ void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t bat
                                 const int8_t *w, const int32_t *bias, int8_t *y,
                                 void *scratch) {
   const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, p->per_channel ? 1 : 0,
-                    p->output_offset,
-                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+                    2 * p->output_offset + 1,
+                    p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   int32_t b;
   (void)bias;
   for (b = 0; b < batches; b += 2) {

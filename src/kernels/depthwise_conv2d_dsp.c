@@ -43,16 +43,16 @@ static inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 #endif
 
 /* The per-channel tables and output constants, copied out of the params
- * (the int8 output stores could alias them for the compiler). */
+ * (the int8 output stores could alias them for the compiler): off2 for
+ * tmc_rq_dsp; narrow when the activation range is inside int8, [lo, hi]. */
 typedef struct dw_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;
-  int32_t out_off, lo, hi;
+  int32_t off2, lo, hi, narrow;
 } dw_ctx;
 
 static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t acc) {
-  return tmc_rq_right_s8(acc, k->mult[c], -tmc_rq_shift(k->bias, rs, c, c), k->out_off, k->lo,
-                         k->hi);
+  return tmc_rq_dsp(acc, k->mult[c], tmc_rq_rm1(k->bias, rs, c, c), k->off2);
 }
 
 /* One tap of a 4-channel block: the products of the words at xp and wp. */
@@ -105,6 +105,45 @@ TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const 
     for (t = 0; t < nt; ++t, wt += c_n) a = tmc_wrap_add(a, taps[t][c] * *wt);
     y[c] = out_of(k, rs, c, a);
   }
+  if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
+}
+
+/* All channels of one output pixel whose window lies inside the input:
+ * its first tap at x0, taps cs apart in a row and rows xr apart (no
+ * table); a 3-wide window has its row written out. */
+TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0, size_t cs,
+                            size_t xr, int32_t kh, int32_t kw, const int8_t *w, size_t c_n,
+                            int8_t *y) {
+  size_t c;
+  int32_t ky, kx;
+  for (c = 0; c + 4 <= c_n; c += 4) {
+    int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
+            a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
+    const int8_t *xp = x0 + c, *wt = w + c;
+    if (kw == 3) {
+      for (ky = 0; ky < kh; ++ky, xp += xr, wt += 3 * c_n) {
+        DW_TAP(xp, wt);
+        DW_TAP(xp + cs, wt + c_n);
+        DW_TAP(xp + 2 * cs, wt + 2 * c_n);
+      }
+    } else {
+      for (ky = 0; ky < kh; ++ky, xp += xr)
+        for (kx = 0; kx < kw; ++kx, wt += c_n) DW_TAP(xp + (size_t)kx * cs, wt);
+    }
+    y[c] = out_of(k, rs, c, a0);
+    y[c + 1] = out_of(k, rs, c + 1, a1);
+    y[c + 2] = out_of(k, rs, c + 2, a2);
+    y[c + 3] = out_of(k, rs, c + 3, a3);
+  }
+  for (; c < c_n; ++c) {
+    int32_t a = tmc_rq_bias(k->bias, rs, c);
+    const int8_t *wt = w + c;
+    for (ky = 0; ky < kh; ++ky)
+      for (kx = 0; kx < kw; ++kx, wt += c_n)
+        a = tmc_wrap_add(a, x0[(size_t)ky * xr + (size_t)kx * cs + c] * *wt);
+    y[c] = out_of(k, rs, c, a);
+  }
+  if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
 }
 #undef DW_TAP
 
@@ -114,16 +153,27 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
                                  void *scratch) {
   const size_t c_n = (size_t)in->c;
   const int32_t nt = f->h * f->w;
-  const dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, p->output_offset,
-                    p->act_min - p->output_offset, p->act_max - p->output_offset};
+  const dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, 2 * p->output_offset + 1,
+                    p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
+  const size_t cs = (size_t)p->dilation_w * c_n, xr = (size_t)p->dilation_h * in->w * c_n;
   int8_t *zrow = (int8_t *)scratch;
   const int8_t *taps[TMC_DW_MAX_TAPS];
   size_t c;
   (void)bias;
   for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
-  if (k.shift) /* dw_pixel specialised: shifts in their table or packed */
-    TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y,
-                      dw_pixel(&k, k.shift, taps, nt, w, c_n, y));
-  else
-    TMC_DW_EACH_PIXEL(p, in, x, f, out, zrow, taps, y, dw_pixel(&k, NULL, taps, nt, w, c_n, y));
+  TMC_WINDOW_EACH(p, in, f, out, {
+    const int8_t *xb = x + (size_t)b * in->h * in->w * c_n;
+    if (ky0 == 0 && ky1 == f->h && kx0 == 0 && kx1 == f->w) {
+      const int8_t *x0 = xb + ((size_t)iy0 * in->w + (size_t)ix0) * c_n;
+      if (k.shift) /* specialised: shifts in their table or packed */
+        dw_pixel_in(&k, k.shift, x0, cs, xr, f->h, f->w, w, c_n, y);
+      else
+        dw_pixel_in(&k, NULL, x0, cs, xr, f->h, f->w, w, c_n, y);
+    } else {
+      tmc_window_taps(xb, in, f->h, f->w, p->dilation_h, p->dilation_w, iy0, ky0, ky1, ix0,
+                      zrow, taps);
+      dw_pixel(&k, k.shift, taps, nt, w, c_n, y);
+    }
+    y += out->c;
+  });
 }

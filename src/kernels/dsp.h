@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "requant.h"
+
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
 #define TMC_DSP_NATIVE 1
@@ -61,5 +63,57 @@ static inline uint32_t tmc_sxtb16_ror8(uint32_t x) {
 #else
 static inline uint32_t tmc_sxtb16_ror8(uint32_t x) { return tmc_sxtb16(tmc_dsp_ror8(x)); }
 #endif
+
+/* ---- The DSP kernels' requantization --------------------------------------
+ * tmc_rq_right_s8 (requant.h: TFLite's double rounding for a right shift r
+ * >= 1, |x| * 2 < 2^31) in fewer instructions. With v = SMMULR(2x, q) and
+ * u = v - [x < 0], TFLite's result is floor((u + 2^(r-1)) / 2^r). Taking w
+ * = floor(u / 2^(r-1)) (one ASR), that is floor((w + 1) / 2): write u = a
+ * 2^(r-1) + b with 0 <= b < 2^(r-1); then w = a and floor((u + 2^(r-1)) /
+ * 2^r) = floor((a + 1) / 2 + b / 2^r), where b / 2^r < 1/2 leaves the floor
+ * of (a + 1) / 2 unchanged. Adding the output zero point inside the last
+ * halving, (w + 2 off + 1) >> 1 = floor((w + 1) / 2) + off, and SSAT to 8
+ * bits gives the int8 output of the full activation range; a narrower one
+ * (a fused ReLU's bound above -128 or below 127) is clamped after
+ * (tmc_clamp_run_s8: clamp(ssat(v)) = clamp(v) for a range inside int8).
+ * ASR by a register reads the register's low byte, so rm1 = r - 1 is taken
+ * from a word's low byte: ~shift of the shift table (shift = -r), or ~ the
+ * packed bias word (its low byte holds the shift). */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+static inline int32_t tmc_asr_lo8(int32_t u, int32_t n) {
+  int32_t r;
+  __asm__("asr %0, %1, %2" : "=r"(r) : "r"(u), "r"(n));
+  return r;
+}
+#else
+static inline int32_t tmc_asr_lo8(int32_t u, int32_t n) {
+  return u >> (n & 255); /* n & 255 = r - 1 <= 30 here; arithmetic >> */
+}
+#endif
+#if TMC_DSP_NATIVE
+static inline int32_t tmc_ssat8(int32_t v) { return __ssat(v, 8); }
+#else
+static inline int32_t tmc_ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+#endif
+
+/* r - 1 in the low byte (see above) for channel c (shift table entry cs). */
+static inline int32_t tmc_rq_rm1(const int32_t *rb, const int8_t *rs, size_t c, size_t cs) {
+  return rs ? ~(int32_t)rs[cs] : ~rb[c];
+}
+
+/* The int8 output before a narrow range's clamp; off2 = 2 * zero point + 1. */
+static inline int8_t tmc_rq_dsp(int32_t x, int32_t q, int32_t rm1, int32_t off2) {
+  const int32_t u = tmc_smmulr(x * 2, q) + (x >> 31);
+  return (int8_t)tmc_ssat8((tmc_asr_lo8(u, rm1) + off2) >> 1);
+}
+
+/* The fused activation's clamp of n outputs at y, for a range narrower
+ * than int8 (the kernels call it only then). */
+static inline void tmc_clamp_run_s8(int8_t *y, size_t n, int32_t lo, int32_t hi) {
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t v = y[i];
+    y[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+  }
+}
 
 #endif /* TMC_KERNELS_DSP_H */
