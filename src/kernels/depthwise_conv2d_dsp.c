@@ -67,33 +67,18 @@ static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t
     a3 = smlatt(xo, wo, a3);                           \
   } while (0)
 
-/* All channels of one output pixel whose taps are taps[0..nt); a 3x3
- * window (nt 9) has its tap loop written out. rs: the shift table (NULL:
- * packed), a constant at each of the two call sites. */
+/* All channels of one output pixel whose taps are taps[0..nt) (wb: the
+ * filter as _arrange wrote it); a 3x3 window has its tap loop written
+ * out. rs: the shift table (NULL: packed). */
 TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const *taps,
-                         int32_t nt, const int8_t *w, size_t c_n, int8_t *y) {
-  const size_t c2 = 2 * c_n;
+                         int32_t nt, const int8_t *wb, size_t c_n, int8_t *y) {
   size_t c;
   int32_t t;
   for (c = 0; c + 4 <= c_n; c += 4) {
     int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
             a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
-    const int8_t *wt = w + c;
-    if (nt == 9) {
-      DW_TAP(taps[0] + c, wt);
-      DW_TAP(taps[1] + c, wt + c_n);
-      DW_TAP(taps[2] + c, wt + c2);
-      wt += 3 * c_n;
-      DW_TAP(taps[3] + c, wt);
-      DW_TAP(taps[4] + c, wt + c_n);
-      DW_TAP(taps[5] + c, wt + c2);
-      wt += 3 * c_n;
-      DW_TAP(taps[6] + c, wt);
-      DW_TAP(taps[7] + c, wt + c_n);
-      DW_TAP(taps[8] + c, wt + c2);
-    } else {
-      for (t = 0; t < nt; ++t, wt += c_n) DW_TAP(taps[t] + c, wt);
-    }
+    const int8_t *wt = wb + c * (size_t)nt;
+    for (t = 0; t < nt; ++t) DW_TAP(taps[t] + c, wt + 4 * t);
     y[c] = out_of(k, rs, c, a0);
     y[c + 1] = out_of(k, rs, c + 1, a1);
     y[c + 2] = out_of(k, rs, c + 2, a2);
@@ -101,8 +86,8 @@ TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const 
   }
   for (; c < c_n; ++c) {
     int32_t a = tmc_rq_bias(k->bias, rs, c);
-    const int8_t *wt = w + c;
-    for (t = 0; t < nt; ++t, wt += c_n) a = tmc_wrap_add(a, taps[t][c] * *wt);
+    const int8_t *wt = wb + c * (size_t)nt;
+    for (t = 0; t < nt; ++t) a = tmc_wrap_add(a, taps[t][c] * wt[t]);
     y[c] = out_of(k, rs, c, a);
   }
   if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
@@ -110,25 +95,33 @@ TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const 
 
 /* All channels of one output pixel whose window lies inside the input:
  * its first tap at x0, taps cs apart in a row and rows xr apart (no
- * table); a 3-wide window has its row written out. */
+ * table); a 3x3 window is written out (the block's 9 weight words at
+ * constant offsets). */
 TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0, size_t cs,
-                            size_t xr, int32_t kh, int32_t kw, const int8_t *w, size_t c_n,
+                            size_t xr, int32_t kh, int32_t kw, const int8_t *wb, size_t c_n,
                             int8_t *y) {
+  const size_t nt = (size_t)kh * (size_t)kw;
   size_t c;
   int32_t ky, kx;
   for (c = 0; c + 4 <= c_n; c += 4) {
     int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
             a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
-    const int8_t *xp = x0 + c, *wt = w + c;
-    if (kw == 3) {
-      for (ky = 0; ky < kh; ++ky, xp += xr, wt += 3 * c_n) {
-        DW_TAP(xp, wt);
-        DW_TAP(xp + cs, wt + c_n);
-        DW_TAP(xp + 2 * cs, wt + 2 * c_n);
-      }
+    const int8_t *xp = x0 + c, *wt = wb + c * nt;
+    if (kh == 3 && kw == 3) {
+      DW_TAP(xp, wt);
+      DW_TAP(xp + cs, wt + 4);
+      DW_TAP(xp + 2 * cs, wt + 8);
+      xp += xr;
+      DW_TAP(xp, wt + 12);
+      DW_TAP(xp + cs, wt + 16);
+      DW_TAP(xp + 2 * cs, wt + 20);
+      xp += xr;
+      DW_TAP(xp, wt + 24);
+      DW_TAP(xp + cs, wt + 28);
+      DW_TAP(xp + 2 * cs, wt + 32);
     } else {
       for (ky = 0; ky < kh; ++ky, xp += xr)
-        for (kx = 0; kx < kw; ++kx, wt += c_n) DW_TAP(xp + (size_t)kx * cs, wt);
+        for (kx = 0; kx < kw; ++kx, wt += 4) DW_TAP(xp + (size_t)kx * cs, wt);
     }
     y[c] = out_of(k, rs, c, a0);
     y[c + 1] = out_of(k, rs, c + 1, a1);
@@ -137,9 +130,9 @@ TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0,
   }
   for (; c < c_n; ++c) {
     int32_t a = tmc_rq_bias(k->bias, rs, c);
-    const int8_t *wt = w + c;
+    const int8_t *wt = wb + c * nt;
     for (ky = 0; ky < kh; ++ky)
-      for (kx = 0; kx < kw; ++kx, wt += c_n)
+      for (kx = 0; kx < kw; ++kx, ++wt)
         a = tmc_wrap_add(a, x0[(size_t)ky * xr + (size_t)kx * cs + c] * *wt);
     y[c] = out_of(k, rs, c, a);
   }
@@ -147,10 +140,20 @@ TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0,
 }
 #undef DW_TAP
 
+void tmc_depthwise_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out) {
+  const size_t c_n = (size_t)f->c, nt = (size_t)f->h * (size_t)f->w;
+  size_t c, t, j;
+  for (c = 0; c + 4 <= c_n; c += 4)
+    for (t = 0; t < nt; ++t)
+      for (j = 0; j < 4; ++j) out[c * nt + 4 * t + j] = w[t * c_n + c + j];
+  for (; c < c_n; ++c)
+    for (t = 0; t < nt; ++t) out[c * nt + t] = w[t * c_n + c];
+}
+
 void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc_dims4 *in,
-                                 const int8_t *x, const tmc_dims4 *f, const int8_t *w,
-                                 const int32_t *bias, const tmc_dims4 *out, int8_t *y,
-                                 void *scratch) {
+                                 const int8_t *x, const tmc_dims4 *f, const tmc_dims4 *out,
+                                 int8_t *y, void *scratch) {
+  const int8_t *w = p->w_blocks;
   const size_t c_n = (size_t)in->c;
   const int32_t nt = f->h * f->w;
   const dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, 2 * p->output_offset + 1,
@@ -159,7 +162,6 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
   int8_t *zrow = (int8_t *)scratch;
   const int8_t *taps[TMC_DW_MAX_TAPS];
   size_t c;
-  (void)bias;
   for (c = 0; c < c_n; ++c) zrow[c] = (int8_t)-p->input_offset;
   TMC_WINDOW_EACH(p, in, f, out, {
     const int8_t *xb = x + (size_t)b * in->h * in->w * c_n;

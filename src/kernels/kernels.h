@@ -191,7 +191,10 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
   * filters holding -128) and tmc_depthwise_conv2d_s8_acc_bound. Taken \
   * when depth_multiplier is 1 and kh * kw <= TMC_DW_MAX_TAPS; otherwise \
   * (or when NULL) the plain path runs on bias, multiplier and shift. */ \
-  TMC_FAST_RQ_FIELDS(X, T)
+  TMC_FAST_RQ_FIELDS(X, T) \
+  /* The DSP kernel's filter, in the order it reads it \
+  * (tmc_depthwise_conv2d_s8_dsp_arrange); NULL for the others. */ \
+  X(T, I8P, w_blocks)
 TMC_PARAMS_STRUCT(tmc_depthwise_conv2d_params, TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS)
 
 #define TMC_DW_MAX_TAPS 64 /* fast path: kh * kw at most (stack table) */
@@ -211,13 +214,19 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
 
 /* DEPTHWISE_CONV_2D for the DSP cores (depthwise_conv2d_dsp.c): depth
  * multiplier 1, at most TMC_DW_MAX_TAPS taps, the portable fast path's
- * tables (rq_* set, input offset folded into rq_bias); bias, multiplier
- * and shift unused. Scratch: tmc_depthwise_conv2d_s8_dsp_scratch_bytes. */
+ * tables (rq_* set, input offset folded into rq_bias) and the filter
+ * rearranged into w_blocks (the model's filter, bias, multiplier and
+ * shift unused). _arrange writes the filter f (1HWC, w) in that order:
+ * channels in blocks of 4, each block's taps in raster order as words of
+ * its 4 channels (4 * kh * kw bytes a block), then each of the last
+ * f.c % 4 channels' taps; f.h * f.w * f.c bytes in all. Scratch:
+ * tmc_depthwise_conv2d_s8_dsp_scratch_bytes. */
+void tmc_depthwise_conv2d_s8_dsp_arrange(const tmc_dims4 *filter, const int8_t *w,
+                                         int8_t *out);
 size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input);
 void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p,
                                  const tmc_dims4 *input, const int8_t *input_data,
-                                 const tmc_dims4 *filter, const int8_t *filter_data,
-                                 const int32_t *bias, const tmc_dims4 *output,
+                                 const tmc_dims4 *filter, const tmc_dims4 *output,
                                  int8_t *output_data, void *scratch);
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */

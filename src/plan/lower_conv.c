@@ -290,6 +290,10 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
         if (tmc_target_dsp(l->target) && right_shifts(shift, cout)) {
           /* the DSP cores' kernel, same tables */
+          int8_t *wb = tmc_lower_table(l, st, (size_t)w->elems, 1);
+          if (wb == NULL) return TMC_ERR_NOMEM;
+          tmc_depthwise_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wb);
+          p->w_blocks = wb;
           st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
           st->scratch_bytes = tmc_depthwise_conv2d_s8_dsp_scratch_bytes(&st->in_dims);
         }

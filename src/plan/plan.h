@@ -54,7 +54,7 @@ typedef struct tmc_step_array {
   int32_t n;
 } tmc_step_array;
 
-#define TMC_STEP_ARRAYS 4
+#define TMC_STEP_ARRAYS 5
 
 typedef struct tmc_step {
   int32_t op;           /* the graph op this step computes */
