@@ -26,22 +26,6 @@ size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input) {
   return (size_t)input->c; /* the row of the input zero point */
 }
 
-#if TMC_DSP_NATIVE
-static inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  return __smlabb((int32_t)a, (int32_t)b, acc);
-}
-static inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
-  return __smlatt((int32_t)a, (int32_t)b, acc);
-}
-#else
-static inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  return tmc_wrap_add(acc, tmc_dsp_lo(a) * tmc_dsp_lo(b));
-}
-static inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
-  return tmc_wrap_add(acc, tmc_dsp_hi(a) * tmc_dsp_hi(b));
-}
-#endif
-
 /* The per-channel tables and output constants, copied out of the params
  * (the int8 output stores could alias them for the compiler): off2 for
  * tmc_rq_dsp; narrow when the activation range is inside int8, [lo, hi]. */
@@ -51,20 +35,18 @@ typedef struct dw_ctx {
   int32_t off2, lo, hi, narrow;
 } dw_ctx;
 
-static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t acc) {
-  return tmc_rq_dsp(acc, k->mult[c], tmc_rq_rm1(k->bias, rs, c, c), k->off2);
-}
+/* The locals the pixel functions work from (not through k: the output
+ * stores and the asm blocks' memory clobber would reload them). */
+#define DW_LOCALS(k)                                                      \
+  const int32_t *const rq_b = (k)->bias, *const rq_m = (k)->mult;         \
+  const int32_t rq_off2 = (k)->off2
+#define out_of(k, rs, c, acc) tmc_rq_dsp((acc), rq_m[c], tmc_rq_rm1(rq_b, (rs), (c), (c)), rq_off2)
 
 /* One tap of a 4-channel block: the products of the words at xp and wp. */
-#define DW_TAP(xp, wp)                                 \
-  do {                                                 \
-    const uint32_t xv = tmc_dsp_load(xp), wv = tmc_dsp_load(wp); \
-    const uint32_t xe = tmc_sxtb16(xv), we = tmc_sxtb16(wv);     \
-    const uint32_t xo = tmc_sxtb16_ror8(xv), wo = tmc_sxtb16_ror8(wv); \
-    a0 = smlabb(xe, we, a0);                           \
-    a2 = smlatt(xe, we, a2);                           \
-    a1 = smlabb(xo, wo, a1);                           \
-    a3 = smlatt(xo, wo, a3);                           \
+#define DW_TAP(xp, wp)                                             \
+  do {                                                             \
+    const uint32_t xv = tmc_dsp_load(xp), wv = tmc_dsp_load(wp);   \
+    TMC_DSP_MAC4(xv, wv, a0, a1, a2, a3);                          \
   } while (0)
 
 /* All channels of one output pixel whose taps are taps[0..nt) (wb: the
@@ -72,11 +54,12 @@ static inline int8_t out_of(const dw_ctx *k, const int8_t *rs, size_t c, int32_t
  * out. rs: the shift table (NULL: packed). */
 TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const *taps,
                          int32_t nt, const int8_t *wb, size_t c_n, int8_t *y) {
+  DW_LOCALS(k);
   size_t c;
   int32_t t;
   for (c = 0; c + 4 <= c_n; c += 4) {
-    int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
-            a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
+    int32_t a0 = tmc_rq_bias(rq_b, rs, c), a1 = tmc_rq_bias(rq_b, rs, c + 1),
+            a2 = tmc_rq_bias(rq_b, rs, c + 2), a3 = tmc_rq_bias(rq_b, rs, c + 3);
     const int8_t *wt = wb + c * (size_t)nt;
     for (t = 0; t < nt; ++t) DW_TAP(taps[t] + c, wt + 4 * t);
     y[c] = out_of(k, rs, c, a0);
@@ -85,7 +68,7 @@ TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const 
     y[c + 3] = out_of(k, rs, c + 3, a3);
   }
   for (; c < c_n; ++c) {
-    int32_t a = tmc_rq_bias(k->bias, rs, c);
+    int32_t a = tmc_rq_bias(rq_b, rs, c);
     const int8_t *wt = wb + c * (size_t)nt;
     for (t = 0; t < nt; ++t) a = tmc_wrap_add(a, taps[t][c] * wt[t]);
     y[c] = out_of(k, rs, c, a);
@@ -101,24 +84,17 @@ TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0,
                             size_t xr, int32_t kh, int32_t kw, const int8_t *wb, size_t c_n,
                             int8_t *y) {
   const size_t nt = (size_t)kh * (size_t)kw;
+  DW_LOCALS(k);
   size_t c;
   int32_t ky, kx;
   for (c = 0; c + 4 <= c_n; c += 4) {
-    int32_t a0 = tmc_rq_bias(k->bias, rs, c), a1 = tmc_rq_bias(k->bias, rs, c + 1),
-            a2 = tmc_rq_bias(k->bias, rs, c + 2), a3 = tmc_rq_bias(k->bias, rs, c + 3);
+    int32_t a0 = tmc_rq_bias(rq_b, rs, c), a1 = tmc_rq_bias(rq_b, rs, c + 1),
+            a2 = tmc_rq_bias(rq_b, rs, c + 2), a3 = tmc_rq_bias(rq_b, rs, c + 3);
     const int8_t *xp = x0 + c, *wt = wb + c * nt;
     if (kh == 3 && kw == 3) {
-      DW_TAP(xp, wt);
-      DW_TAP(xp + cs, wt + 4);
-      DW_TAP(xp + 2 * cs, wt + 8);
-      xp += xr;
-      DW_TAP(xp, wt + 12);
-      DW_TAP(xp + cs, wt + 16);
-      DW_TAP(xp + 2 * cs, wt + 20);
-      xp += xr;
-      DW_TAP(xp, wt + 24);
-      DW_TAP(xp + cs, wt + 28);
-      DW_TAP(xp + 2 * cs, wt + 32);
+      TMC_DSP_ROW3(xp, cs, wt, 0, a0, a1, a2, a3);
+      TMC_DSP_ROW3(xp + xr, cs, wt, 12, a0, a1, a2, a3);
+      TMC_DSP_ROW3(xp + 2 * xr, cs, wt, 24, a0, a1, a2, a3);
     } else {
       for (ky = 0; ky < kh; ++ky, xp += xr)
         for (kx = 0; kx < kw; ++kx, wt += 4) DW_TAP(xp + (size_t)kx * cs, wt);
@@ -129,7 +105,7 @@ TMC_INLINE void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0,
     y[c + 3] = out_of(k, rs, c + 3, a3);
   }
   for (; c < c_n; ++c) {
-    int32_t a = tmc_rq_bias(k->bias, rs, c);
+    int32_t a = tmc_rq_bias(rq_b, rs, c);
     const int8_t *wt = wb + c * nt;
     for (ky = 0; ky < kh; ++ky)
       for (kx = 0; kx < kw; ++kx, ++wt)

@@ -26,6 +26,10 @@ static inline uint32_t tmc_dsp_load(const void *p) {
   return v;
 }
 
+/* The low and high int16 halves of a word. */
+static inline int32_t tmc_dsp_lo(uint32_t a) { return (int32_t)((a & 0xffffu) ^ 0x8000u) - 0x8000; }
+static inline int32_t tmc_dsp_hi(uint32_t a) { return (int32_t)((a >> 16) ^ 0x8000u) - 0x8000; }
+
 static inline uint32_t tmc_dsp_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 #if TMC_DSP_NATIVE
@@ -42,8 +46,6 @@ static inline uint32_t tmc_sext8_16(uint32_t b) { /* byte -> 16-bit two's comple
 static inline uint32_t tmc_sxtb16(uint32_t x) {
   return tmc_sext8_16(x) | tmc_sext8_16(x >> 16) << 16;
 }
-static inline int32_t tmc_dsp_lo(uint32_t a) { return (int32_t)((a & 0xffffu) ^ 0x8000u) - 0x8000; }
-static inline int32_t tmc_dsp_hi(uint32_t a) { return (int32_t)((a >> 16) ^ 0x8000u) - 0x8000; }
 static inline int32_t tmc_smlad(uint32_t a, uint32_t b, int32_t acc) {
   const uint32_t p0 = (uint32_t)(tmc_dsp_lo(a) * tmc_dsp_lo(b));
   const uint32_t p1 = (uint32_t)(tmc_dsp_hi(a) * tmc_dsp_hi(b));
@@ -62,6 +64,87 @@ static inline uint32_t tmc_sxtb16_ror8(uint32_t x) {
 }
 #else
 static inline uint32_t tmc_sxtb16_ror8(uint32_t x) { return tmc_sxtb16(tmc_dsp_ror8(x)); }
+#endif
+
+/* The four products of the int8 quads xv and wv (byte k times byte k) added
+ * to a0..a3 in the order bytes 0, 1, 2, 3 (int32 lvalues; wrapping, as
+ * SMLABB / SMLATT): the depthwise kernel's tap. On the DSP cores one asm
+ * block of 8 instructions with 2 temporaries, so that the compiler keeps
+ * each tap's extensions next to their multiplies instead of hoisting them
+ * into spilled registers. */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+#define TMC_DSP_MAC4(xv, wv, a0, a1, a2, a3)                                              \
+  do {                                                                                    \
+    uint32_t e_, f_;                                                                      \
+    __asm__("sxtb16 %[e], %[x]\n\t"                                                       \
+            "sxtb16 %[f], %[w]\n\t"                                                       \
+            "smlabb %[p], %[e], %[f], %[p]\n\t"                                           \
+            "smlatt %[r], %[e], %[f], %[r]\n\t"                                           \
+            "sxtb16 %[e], %[x], ror #8\n\t"                                               \
+            "sxtb16 %[f], %[w], ror #8\n\t"                                               \
+            "smlabb %[q], %[e], %[f], %[q]\n\t"                                           \
+            "smlatt %[s], %[e], %[f], %[s]"                                                \
+            : [p] "+r"(a0), [q] "+r"(a1), [r] "+r"(a2), [s] "+r"(a3), [e] "=&r"(e_),       \
+              [f] "=&r"(f_)                                                                \
+            : [x] "r"(xv), [w] "r"(wv));                                                   \
+  } while (0)
+#else
+#define TMC_DSP_MAC4(xv, wv, a0, a1, a2, a3)                                              \
+  do {                                                                                    \
+    const uint32_t xe_ = tmc_sxtb16(xv), we_ = tmc_sxtb16(wv);                            \
+    const uint32_t xo_ = tmc_sxtb16_ror8(xv), wo_ = tmc_sxtb16_ror8(wv);                  \
+    (a0) = tmc_wrap_add((a0), tmc_dsp_lo(xe_) * tmc_dsp_lo(we_));                         \
+    (a2) = tmc_wrap_add((a2), tmc_dsp_hi(xe_) * tmc_dsp_hi(we_));                         \
+    (a1) = tmc_wrap_add((a1), tmc_dsp_lo(xo_) * tmc_dsp_lo(wo_));                         \
+    (a3) = tmc_wrap_add((a3), tmc_dsp_hi(xo_) * tmc_dsp_hi(wo_));                         \
+  } while (0)
+#endif
+
+/* One row of a 3-wide depthwise window for a 4-channel block: the input
+ * quads at x, x + cs and x + 2 cs times the weight quads at w + o, w + o +
+ * 4 and w + o + 8 (o a constant), added to a0..a3 as TMC_DSP_MAC4. On the
+ * DSP cores the loads are in the asm block too (register-offset and
+ * immediate-offset LDRs, unaligned), so that the compiler does not turn
+ * every tap's address into an induction variable of its own; the memory
+ * clobber keeps the loads after the stores before them (the output may
+ * overlap the input). */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+#define TMC_DSP_ROW3(X_, CS_, W_, O_, a0, a1, a2, a3)                                          \
+  do {                                                                                    \
+    uint32_t xv_, wv_, e_, f_;                                                            \
+    __asm__("ldr %[xv], [%[xa]]\n\t"                                                       \
+            "ldr %[wv], [%[wa], %[o0]]\n\t"                                                \
+            TMC_DSP_MAC4_ASM                                                              \
+            "ldr %[xv], [%[xa], %[cr]]\n\t"                                                \
+            "ldr %[wv], [%[wa], %[o1]]\n\t"                                                \
+            TMC_DSP_MAC4_ASM                                                              \
+            "ldr %[xv], [%[xa], %[cr], lsl #1]\n\t"                                        \
+            "ldr %[wv], [%[wa], %[o2]]\n\t"                                                \
+            TMC_DSP_MAC4_ASM                                                              \
+            : [p] "+r"(a0), [q] "+r"(a1), [r] "+r"(a2), [s] "+r"(a3), [e] "=&r"(e_),       \
+              [f] "=&r"(f_), [xv] "=&r"(xv_), [wv] "=&r"(wv_)                              \
+            : [xa] "r"(X_), [cr] "r"(CS_), [wa] "r"(W_), [o0] "i"(O_), [o1] "i"((O_) + 4), \
+              [o2] "i"((O_) + 8)                                                            \
+            : "memory");                                                                  \
+  } while (0)
+#define TMC_DSP_MAC4_ASM                                                                  \
+  "sxtb16 %[e], %[xv]\n\t"                                                                \
+  "sxtb16 %[f], %[wv]\n\t"                                                                \
+  "smlabb %[p], %[e], %[f], %[p]\n\t"                                                     \
+  "smlatt %[r], %[e], %[f], %[r]\n\t"                                                     \
+  "sxtb16 %[e], %[xv], ror #8\n\t"                                                        \
+  "sxtb16 %[f], %[wv], ror #8\n\t"                                                        \
+  "smlabb %[q], %[e], %[f], %[q]\n\t"                                                     \
+  "smlatt %[s], %[e], %[f], %[s]\n\t"
+#else
+#define TMC_DSP_ROW3(x, cs, w, o, a0, a1, a2, a3)                                          \
+  do {                                                                                    \
+    const int8_t *x_ = (x), *w_ = (const int8_t *)(w) + (o);                               \
+    const size_t cs_ = (cs);                                                               \
+    TMC_DSP_MAC4(tmc_dsp_load(x_), tmc_dsp_load(w_), a0, a1, a2, a3);                     \
+    TMC_DSP_MAC4(tmc_dsp_load(x_ + cs_), tmc_dsp_load(w_ + 4), a0, a1, a2, a3);           \
+    TMC_DSP_MAC4(tmc_dsp_load(x_ + 2 * cs_), tmc_dsp_load(w_ + 8), a0, a1, a2, a3);       \
+  } while (0)
 #endif
 
 /* ---- The DSP kernels' requantization --------------------------------------
