@@ -323,7 +323,7 @@ static void run_seq_model(const char *name, patch_cfg pc, tmc_target target) {
     }
     tmc_host_reset(&m.plan, m.mem);
     for (int j = 0; j < 3; j++) {
-      char tag[16] = "";
+      char tag[32] = "";
       size_t len;
       if (j > 0) snprintf(tag, sizeof tag, "invoke%d.", j);
       snprintf(path, sizeof path, "%s/golden/%s/seed%d.%sinput.bin", shared, name, seed, tag);

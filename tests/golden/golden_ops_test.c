@@ -36,7 +36,7 @@ static int run_case_for(const char *ops, const char *name, tmc_target target) {
   /* Stateful cases (variable tensors: SVDF, LSTM) run three invokes on one
    * state, reset once; every invoke's files must be there. */
   const int invokes = m.plan.mem.n_persist > 0 ? 3 : 1;
-  char tag[16] = "";
+  char tag[32] = "";
   tmc_host_reset(&m.plan, m.mem);
   for (int j = 0; j < invokes && !bad; j++) {
     if (j > 0) snprintf(tag, sizeof tag, "invoke%d.", j);
