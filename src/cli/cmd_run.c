@@ -15,6 +15,7 @@
 
 static const char run_usage[] =
     "usage: tmc run MODEL (--input FILE... | --seed N) --out DIR [--io int8]\n"
+    "               [--invokes N]\n"
     "               [--planner best|first-fit] [--limit BYTES]\n"
     "               [--patch none|auto|SPLIT:RxC] [--target T]\n"
     "               [--detect CONFIG.json [--score S] [--nms-iou T]]\n"
@@ -24,6 +25,10 @@ static const char run_usage[] =
     "                order; float32 for float inputs)\n"
     "  --seed N      fill the inputs with the golden test pattern of seed N\n"
     "  --out DIR     write DIR/output0.bin, output1.bin, ... (raw bytes, model order)\n"
+    "  --invokes N   N consecutive invokes on the same state (SVDF, LSTM), reset\n"
+    "                once before the first: --input once per model input per invoke\n"
+    "                (invoke 0's first), --seed's byte stream continues from one\n"
+    "                invoke to the next; invoke j >= 1 writes DIR/invoke<j>.output<k>.bin\n"
     "  --io int8     drop the float QUANTIZE/DEQUANTIZE at the model's edges: int8\n"
     "                inputs and outputs (their scale and zero point are printed)\n"
     "  --planner P   best (default) or first-fit arena layout\n"
@@ -53,9 +58,10 @@ static const tmc_op *quantize_consumer(const tmc_graph *g, const tmc_tensor *t) 
   return NULL;
 }
 
-static int fill_seed(const tmc_plan *plan, uint8_t *arena, uint32_t seed) {
+/* Fills the inputs from the stream in state *x (continued across invokes). */
+static int fill_seed(const tmc_plan *plan, uint8_t *arena, uint32_t *xs) {
   const tmc_graph *g = plan->g;
-  uint32_t x = seed;
+  uint32_t x = *xs;
   for (int i = 0; i < g->n_inputs; i++) {
     const tmc_tensor *t = &g->tensors[g->inputs[i]];
     uint8_t *dst = tmc_host_tensor(plan, arena, t->id);
@@ -87,16 +93,14 @@ static int fill_seed(const tmc_plan *plan, uint8_t *arena, uint32_t seed) {
       }
     }
   }
+  *xs = x;
   return TMC_EXIT_OK;
 }
 
-static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n) {
+/* The inputs of one invoke: files[0..n_inputs). */
+static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files) {
   const tmc_graph *g = plan->g;
-  if (n != g->n_inputs) {
-    fprintf(stderr, "tmc run: %s: %d --input file%s given, the model has %d input%s\n",
-            tmc_cli_esc(g->model_name), n, n == 1 ? "" : "s", g->n_inputs, g->n_inputs == 1 ? "" : "s");
-    return TMC_EXIT_USAGE;
-  }
+  const int n = g->n_inputs;
   for (int i = 0; i < n; i++) {
     const tmc_tensor *t = &g->tensors[g->inputs[i]];
     tmc_diag d;
@@ -121,26 +125,51 @@ static int read_inputs(const tmc_plan *plan, uint8_t *arena, char **files, int n
   return TMC_EXIT_OK;
 }
 
-/* Writes DIR/output<k>.bin, all or none (tmc_write_files). */
-static int write_outputs(const tmc_plan *plan, uint8_t *arena, const char *dir) {
+/* The bytes of every output of one invoke, in model order. */
+static size_t outputs_bytes(const tmc_plan *plan) {
+  size_t n = 0;
+  for (int k = 0; k < plan->g->n_outputs; k++)
+    n += (size_t)plan->g->tensors[plan->g->outputs[k]].bytes;
+  return n;
+}
+
+static void save_outputs(const tmc_plan *plan, uint8_t *arena, uint8_t *dst) {
+  for (int k = 0; k < plan->g->n_outputs; k++) {
+    const tmc_tensor *t = &plan->g->tensors[plan->g->outputs[k]];
+    memcpy(dst, tmc_host_tensor(plan, arena, t->id), (size_t)t->bytes);
+    dst += t->bytes;
+  }
+}
+
+/* Writes DIR/output<k>.bin (invoke 0) and DIR/invoke<j>.output<k>.bin
+ * (invoke j >= 1) from saved (invokes x outputs_bytes), all or none
+ * (tmc_write_files). */
+static int write_outputs(const tmc_plan *plan, const uint8_t *saved, int invokes,
+                         const char *dir) {
   const tmc_graph *g = plan->g;
-  tmc_named_data *files = calloc((size_t)g->n_outputs + 1, sizeof *files);
-  char (*names)[32] = calloc((size_t)g->n_outputs + 1, sizeof *names);
+  const size_t nf = (size_t)g->n_outputs * (size_t)invokes;
+  tmc_named_data *files = calloc(nf + 1, sizeof *files);
+  char (*names)[48] = calloc(nf + 1, sizeof *names);
   int rc = TMC_EXIT_OK;
   if (files == NULL || names == NULL) {
     fprintf(stderr, "tmc run: out of memory\n");
     rc = TMC_EXIT_BAD_INPUT;
   }
-  for (int k = 0; rc == TMC_EXIT_OK && k < g->n_outputs; k++) {
-    const tmc_tensor *t = &g->tensors[g->outputs[k]];
-    snprintf(names[k], sizeof names[k], "output%d.bin", k);
-    files[k].name = names[k];
-    files[k].data = tmc_host_tensor(plan, arena, t->id);
-    files[k].size = (size_t)t->bytes;
-  }
+  for (int j = 0, f = 0; rc == TMC_EXIT_OK && j < invokes; j++)
+    for (int k = 0; k < g->n_outputs; k++, f++) {
+      const tmc_tensor *t = &g->tensors[g->outputs[k]];
+      if (j == 0)
+        snprintf(names[f], sizeof names[f], "output%d.bin", k);
+      else
+        snprintf(names[f], sizeof names[f], "invoke%d.output%d.bin", j, k);
+      files[f].name = names[f];
+      files[f].data = saved;
+      files[f].size = (size_t)t->bytes;
+      saved += t->bytes;
+    }
   tmc_diag d;
   tmc_diag_init(&d, NULL);
-  if (rc == TMC_EXIT_OK && tmc_write_files(dir, files, g->n_outputs, &d) != TMC_OK)
+  if (rc == TMC_EXIT_OK && tmc_write_files(dir, files, (int)nf, &d) != TMC_OK)
     rc = tmc_cli_report(&d);
   free(files);
   free(names);
@@ -224,11 +253,11 @@ int tmc_cmd_run(int argc, char **argv) {
   float score = 0.3f, nms_iou = 0.45f;
   tmc_detect_config cfg;
   int32_t keep[TMC_DETECT_MAX_HEADS];
-  long long seed = 0;
+  long long seed = 0, invokes = 1;
   unsigned seen = 0;
   enum {
     SEEN_OUT = TMC_CLI_SEEN_FREE, SEEN_SEED = SEEN_OUT << 1, SEEN_DETECT = SEEN_SEED << 1,
-    SEEN_SCORE = SEEN_DETECT << 1, SEEN_NMS = SEEN_SCORE << 1
+    SEEN_SCORE = SEEN_DETECT << 1, SEEN_NMS = SEEN_SCORE << 1, SEEN_INVOKES = SEEN_NMS << 1
   };
   if (inputs == NULL) return TMC_EXIT_BAD_INPUT;
   for (int i = 0; i < argc; i++) {
@@ -242,8 +271,8 @@ int tmc_cmd_run(int argc, char **argv) {
         free(inputs);
         return TMC_EXIT_USAGE;
       }
-    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed")) &&
-               i + 1 >= argc) {
+    } else if ((!strcmp(a, "--input") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
+                !strcmp(a, "--invokes")) && i + 1 >= argc) {
       fprintf(stderr, "tmc run: %s needs a value\n\n%s", a, run_usage);
       free(inputs);
       return TMC_EXIT_USAGE;
@@ -284,6 +313,13 @@ int tmc_cmd_run(int argc, char **argv) {
         free(inputs);
         return TMC_EXIT_USAGE;
       }
+    } else if (!strcmp(a, "--invokes")) {
+      if (!tmc_cli_once("run", a, &seen, SEEN_INVOKES) ||
+          !tmc_cli_int("run", "--invokes", argv[++i], 1, 1000000, "a count of 1 to 1000000",
+                       &invokes)) {
+        free(inputs);
+        return TMC_EXIT_USAGE;
+      }
     } else if (!strcmp(a, "--input")) {
       inputs[n_inputs++] = argv[++i]; /* once per model input */
     } else if (tmc_cli_operand("run", run_usage, a, &path) != 0) {
@@ -302,7 +338,7 @@ int tmc_cmd_run(int argc, char **argv) {
   tmc_cli_model m;
   tmc_diag d;
   tmc_plan plan;
-  uint8_t *arena = NULL;
+  uint8_t *arena = NULL, *saved = NULL;
   tmc_diag_init(&d, NULL);
   bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
   if (loaded && detect) {
@@ -310,21 +346,36 @@ int tmc_cmd_run(int argc, char **argv) {
   }
   if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
-  } else if ((arena = calloc(1, (size_t)plan.mem.arena_bytes + 1)) == NULL) {
+  } else if (!have_seed && n_inputs != m.graph.n_inputs * invokes) {
+    fprintf(stderr, "tmc run: %s: %d --input file%s given, the model has %d input%s "
+            "(%lld invoke%s)\n", tmc_cli_esc(m.graph.model_name), n_inputs,
+            n_inputs == 1 ? "" : "s", m.graph.n_inputs, m.graph.n_inputs == 1 ? "" : "s",
+            invokes, invokes == 1 ? "" : "s");
+    rc = TMC_EXIT_USAGE;
+  } else if ((arena = calloc(1, (size_t)plan.mem.arena_bytes + 1)) == NULL ||
+             (saved = malloc(outputs_bytes(&plan) * (size_t)invokes + 1)) == NULL) {
     fprintf(stderr, "tmc run: cannot allocate the %lld-byte arena\n",
             (long long)plan.mem.arena_bytes);
     rc = TMC_EXIT_BAD_INPUT;
   } else {
-    rc = have_seed ? fill_seed(&plan, arena, (uint32_t)seed)
-                   : read_inputs(&plan, arena, inputs, n_inputs);
-    if (rc == TMC_EXIT_OK) {
+    uint32_t stream = (uint32_t)seed;
+    rc = TMC_EXIT_OK;
+    tmc_host_reset(&plan, arena);
+    for (long long j = 0; j < invokes && rc == TMC_EXIT_OK; j++) {
+      rc = have_seed ? fill_seed(&plan, arena, &stream)
+                     : read_inputs(&plan, arena, inputs + j * m.graph.n_inputs);
+      if (rc != TMC_EXIT_OK) break;
       tmc_host_invoke(&plan, arena, NULL, NULL);
-      rc = write_outputs(&plan, arena, out);
+      save_outputs(&plan, arena, saved + (size_t)j * outputs_bytes(&plan));
+    }
+    if (rc == TMC_EXIT_OK) {
+      rc = write_outputs(&plan, saved, (int)invokes, out);
       if (rc == TMC_EXIT_OK) print_summary(&plan, arena);
       if (rc == TMC_EXIT_OK && detect) print_boxes(&cfg, &plan, arena, score, nms_iou);
     }
   }
   free(arena);
+  free(saved);
   tmc_cli_unload(&m);
   free(inputs);
   return rc;

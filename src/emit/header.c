@@ -173,6 +173,15 @@ void tmc_emit_header(emitter *e) {
                  " * nothing was run (NULL, not aligned to %s_ARENA_ALIGN, or smaller than\n"
                  " * %s_ARENA_BYTES: the invoke never writes outside the arena). */\n"
                  "%s_status %s_invoke(void *arena, size_t arena_bytes);\n", N, N, N, n, n);
+  if (e->plan->mem.n_persist > 0)
+    tmc_buf_printf(h, "\n/* State: the first %s_STATE_BYTES bytes of the arena hold the model's\n"
+                   " * state (%d variable tensors: SVDF / LSTM memory), carried from one\n"
+                   " * %s_invoke to the next; nothing else is placed there. %s_reset sets it\n"
+                   " * to its start (each int8 tensor to its zero point, the others to 0, as\n"
+                   " * TFLM): call it once before the first invoke, and to start a new\n"
+                   " * sequence. */\n#define %s_STATE_BYTES %lld\n"
+                   "void %s_reset(void *arena);\n", N, e->plan->mem.n_persist, n, n, N,
+                   (long long)e->plan->mem.persist_bytes, n);
   if (e->o->detect) {
     tmc_buf_printf(h, "\n/* YOLO post-processing of the detection heads after %s_invoke: decodes\n"
                    " * boxes (input pixels), keeps those with score >= score_threshold, applies\n"

@@ -42,6 +42,25 @@ static void emit_detect(emitter *e, tmc_buf *c) {
                  "max_boxes);\n}\n", cfg->n_heads);
 }
 
+/* ---- NAME_reset: the persistent region's start values (host/run.c's
+ * tmc_host_reset) --------------------------------------------------------------- */
+
+static void emit_reset(emitter *e, tmc_buf *c) {
+  tmc_buf_printf(c, "\nvoid %s_reset(void *arena) {\n"
+                 "  unsigned char *const a = (unsigned char *)arena;\n"
+                 "  if (a == NULL) return;\n", e->n);
+  for (int32_t t = 0; t < e->g->n_tensors; t++) {
+    const tmc_tensor *x = &e->g->tensors[t];
+    if (!x->is_variable || e->plan->mem.offset[t] < 0) continue;
+    tmc_buf_printf(c, "  memset(a + %lld, %d, %lld); /* tensor %d '",
+                   (long long)e->plan->mem.offset[t], tmc_plan_reset_byte(x),
+                   (long long)x->bytes, t);
+    tmc_buf_comment(c, x->name, 200);
+    tmc_buf_printf(c, "' */\n");
+  }
+  tmc_buf_printf(c, "}\n");
+}
+
 /* ---- NAME.c ----------------------------------------------------------------- */
 
 tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
@@ -102,6 +121,7 @@ tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
                  e->n, e->n, e->up, e->up, e->up, e->up, e->up);
   if (e->body.data) tmc_buf_write(c, e->body.data, e->body.len);
   tmc_buf_printf(c, "  return %s_OK;\n}\n", e->up);
+  if (e->plan->mem.n_persist > 0) emit_reset(e, c);
   if (e->o->detect) emit_detect(e, c);
   return TMC_OK;
 }

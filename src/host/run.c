@@ -97,6 +97,15 @@ static void run_patches(const tmc_plan *plan, uint8_t *arena) {
   }
 }
 
+void tmc_host_reset(const tmc_plan *plan, uint8_t *arena) {
+  const tmc_graph *g = plan->g;
+  for (int32_t t = 0; t < g->n_tensors; t++) {
+    const tmc_tensor *x = &g->tensors[t];
+    if (!x->is_variable || plan->mem.offset[t] < 0) continue;
+    memset(arena + plan->mem.offset[t], tmc_plan_reset_byte(x), (size_t)x->bytes);
+  }
+}
+
 void tmc_host_invoke(const tmc_plan *plan, uint8_t *arena, tmc_host_hook hook, void *ctx) {
   exec x = {plan, arena, NULL};
   int32_t s = 0;

@@ -15,6 +15,12 @@ uint8_t *tmc_host_tensor(const tmc_plan *plan, uint8_t *arena, int32_t t);
 typedef void (*tmc_host_hook)(void *ctx, const tmc_plan *plan, int32_t step,
                               uint8_t *arena);
 
+/* Resets the persistent region: every variable tensor (SVDF and LSTM state)
+ * to its zero point when int8, else to 0, as TFLM does at allocation
+ * (tmc_plan_reset_byte); call it before the first invoke, and to start a new
+ * sequence. The state then carries from one invoke to the next. */
+void tmc_host_reset(const tmc_plan *plan, uint8_t *arena);
+
 /* Runs every step. The caller has written the graph inputs into the arena
  * (tmc_host_tensor of each input) and reads the outputs the same way. */
 void tmc_host_invoke(const tmc_plan *plan, uint8_t *arena, tmc_host_hook hook, void *ctx);

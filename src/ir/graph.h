@@ -113,6 +113,15 @@ typedef struct tmc_slice_attr {
 typedef struct tmc_leaky_attr { float alpha; } tmc_leaky_attr;
 typedef struct tmc_gather_attr { int32_t axis, batch_dims; } tmc_gather_attr;
 typedef struct tmc_space_depth_attr { int32_t block_size; } tmc_space_depth_attr;
+/* SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM (ir/seq_ops.c). act is TFLite's
+ * ActivationFunctionType as stored (the LSTM's cell gate: TANH 4 or
+ * SIGMOID 6). */
+typedef struct tmc_svdf_attr { int32_t rank; int32_t act; } tmc_svdf_attr;
+typedef struct tmc_lstm_attr {
+  int32_t act;
+  float cell_clip, proj_clip; /* 0: none */
+  bool time_major;
+} tmc_lstm_attr;
 
 typedef union tmc_op_attr {
   tmc_conv_attr conv;       /* CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV */
@@ -128,6 +137,8 @@ typedef union tmc_op_attr {
   tmc_leaky_attr leaky;     /* LEAKY_RELU */
   tmc_gather_attr gather;   /* GATHER */
   tmc_space_depth_attr space_depth; /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
+  tmc_svdf_attr svdf;       /* SVDF */
+  tmc_lstm_attr lstm;       /* UNIDIRECTIONAL_SEQUENCE_LSTM */
 } tmc_op_attr;
 
 typedef struct tmc_op {

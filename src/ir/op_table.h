@@ -37,7 +37,8 @@ typedef enum tmc_op_fold {
 /* LOWER tokens: the plan stage's lowering families. */
 #define TMC_OP_LOWERS(X)                                                              \
   X(none) X(conv) X(transpose_conv) X(fc) X(binary) X(pool) X(mean) X(pad) X(parts) \
-  X(resize) X(transpose) X(strided_slice) X(unary) X(view) X(space_depth)
+  X(resize) X(transpose) X(strided_slice) X(unary) X(view) X(space_depth) X(svdf) \
+  X(lstm)
 
 typedef enum tmc_op_lower {
 #define TMC_OP_LOWER_ENUM(t) TMC_LOWER_##t,

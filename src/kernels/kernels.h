@@ -692,4 +692,7 @@ void tmc_fully_connected_s16(const tmc_conv_s16_params *p, int32_t outer, int32_
                              const int16_t *input, int32_t units,
                              const int8_t *filter_data, int16_t *output);
 
+/* SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM: state across invokes. */
+#include "seq.h"
+
 #endif /* TMC_KERNELS_KERNELS_H */

@@ -78,15 +78,22 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   return TMC_OK;
 }
 
-/* Checks a fixed output quantization TFLite imposes (softmax, logistic...). */
-static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *y,
-                                  double scale, int32_t zp) {
-  if (y->q.n < 1 || fabs((double)y->q.scale[0] - scale) > 1e-6 * scale ||
+/* Checks a fixed output quantization TFLite imposes (softmax, logistic...),
+ * within tol * scale (TFLM's TF_LITE_ENSURE_NEAR: 1e-3 for softmax's int16
+ * outputs). */
+static tmc_status fixed_out_quant_tol(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *y,
+                                      double scale, int32_t zp, double tol) {
+  if (y->q.n < 1 || fabs((double)y->q.scale[0] - scale) > tol * scale ||
       y->q.zero_point[0] != zp)
     return tmc_lower_fail(l, op, "output quantization must be scale %g, zero point %d (TFLite's "
                 "fixed choice), found scale %g, zero point %d", scale, zp,
                 (double)tmc_lower_scale(y), tmc_lower_zp(y));
   return TMC_OK;
+}
+
+static tmc_status fixed_out_quant(tmc_lowerer *l, const tmc_op *op, const tmc_tensor *y,
+                                  double scale, int32_t zp) {
+  return fixed_out_quant_tol(l, op, y, scale, zp, 1e-6);
 }
 
 /* QUANTIZE, DEQUANTIZE and SOFTMAX with an int16 (or QUANTIZE's int32)
@@ -140,7 +147,7 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
     st->outer = st->depth ? (int32_t)(x->elems / st->depth) : 0;
     if (x->type == TMC_I8) { /* TFLite's fixed output quantization for int8 -> int16 */
       st->kernel = TMC_K_SOFTMAX_S8_S16;
-      TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 65536, -32768));
+      TMC_TRY(fixed_out_quant_tol(l, op, y, 1.0 / 65536, -32768, 1e-3));
       if (tmc_softmax_prepare(op->attr.softmax.beta, tmc_lower_scale(x),
                               TMC_PARAMS(st, tmc_softmax_params)) != 0)
         return tmc_lower_fail(l, op, "beta and input scale TFLite refuses");
@@ -152,7 +159,7 @@ static tmc_status unary_wide(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
       return tmc_lower_fail(l, op, "rows of %d values: the int32 sum of their int16 exps "
                             "could overflow in TFLite's kernel (at most %d)", st->depth,
                             INT32_MAX / 32767);
-    TMC_TRY(fixed_out_quant(l, op, y, 1.0 / 32768, 0));
+    TMC_TRY(fixed_out_quant_tol(l, op, y, 1.0 / 32768, 0, 1e-3));
     tmc_softmax_s16_params *p = TMC_PARAMS(st, tmc_softmax_s16_params);
     if (tmc_softmax_s16_prepare(op->attr.softmax.beta, tmc_lower_scale(x), p) != 0)
       return tmc_lower_fail(l, op, "beta and input scale give a rescale beyond the int32 "

@@ -9,7 +9,11 @@
  *    blocks already placed. First fit (TinyEngine's baseline) takes blocks in
  *    order of first use and never overlaps; the best planner also uses the
  *    overlap pairs and tries several orders, keeping the smallest arena;
- * 5. offsets per tensor and scratch, the peak step, the limit check. */
+ * 5. offsets per tensor and scratch, the peak step, the limit check.
+ * Variable tensors (state across invokes) take none of this: they are the
+ * persistent region at the arena's start, each live at every step, and the
+ * rest is placed above it (models without them keep their plans byte for
+ * byte). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,12 +238,14 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   int32_t *start = tmc_arena_array_d(a, (size_t)last_step + 2, sizeof *start, d, "lifetimes");
   int32_t *by_first = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *by_first, d, "lifetimes");
   if (!start || !by_first) return d->status;
+#define PLACED_BLOCK(t) \
+  (plan->alias_of[t] == t && last[t] >= 0 && first[t] <= last_step && !g->tensors[t].is_variable)
   for (int32_t t = 0; t < nt; t++)
-    if (plan->alias_of[t] == t && last[t] >= 0 && first[t] <= last_step) start[first[t] + 1]++;
+    if (PLACED_BLOCK(t)) start[first[t] + 1]++;
   for (int32_t s = 0; s <= last_step; s++) start[s + 1] += start[s];
   for (int32_t t = 0; t < nt; t++)
-    if (plan->alias_of[t] == t && last[t] >= 0 && first[t] <= last_step)
-      by_first[start[first[t]]++] = t; /* start[s] ends as the bucket's end */
+    if (PLACED_BLOCK(t)) by_first[start[first[t]]++] = t; /* start[s] ends as the bucket's end */
+#undef PLACED_BLOCK
   m->n_blocks = 0;
   for (int32_t s = 0, k = 0; s <= last_step; s++) {
     for (; k < start[s]; k++) {
@@ -253,6 +259,13 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
       m->blocks[m->n_blocks++] =
           (tmc_block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
   }
+  m->n_persist = 0; /* the variable tensors the steps use, live throughout */
+  for (int32_t t = 0; t < nt; t++)
+    if (plan->alias_of[t] == t && last[t] >= 0 && g->tensors[t].is_variable) {
+      m->block_of[t] = m->n_blocks;
+      m->blocks[m->n_blocks++] = (tmc_block){t, -1, 0, last_step, align_up(size[t]), 0};
+      m->n_persist++;
+    }
   for (int32_t t = 0; t < nt; t++)
     if (plan->alias_of[t] != t) m->block_of[t] = m->block_of[plan->alias_of[t]];
   return TMC_OK;
@@ -273,10 +286,10 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
     for (int i = 0; i < st->n_in; i++) {
       if (st->in[i] < 0) continue;
       int32_t xb = plan->mem.block_of[st->in[i]];
-      if (xb < 0 || L->b[xb].last != s) continue;
+      if (xb < 0 || xb >= L->nb || L->b[xb].last != s) continue;
       for (int o = 0; o < st->n_out; o++) {
         int32_t yb = plan->mem.block_of[st->out[o]];
-        if (yb < 0 || yb == xb || L->b[yb].first != s) continue;
+        if (yb < 0 || yb >= L->nb || yb == xb || L->b[yb].first != s) continue;
         int64_t delta = plan->overlap00 && i == 0 && o == 0 ? plan->overlap00[s]
                                                              : tmc_overlap_delta(plan, s, i, o);
         if (delta < 0) continue;
@@ -445,13 +458,24 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
   const tmc_graph *g = plan->g;
   m->planner = planner;
   TMC_TRY(build_blocks(plan, a, d));
-  layout L = {plan, m->blocks, m->n_blocks, NULL, 0, NULL, NULL};
+  layout L = {plan, m->blocks, m->n_blocks - m->n_persist, NULL, 0, NULL, NULL};
   TMC_TRY(build_pairs(&L, a, d));
   TMC_TRY(build_conflicts(&L, a, d));
   TMC_TRY(build_pairs_of(&L, a, d));
   TMC_TRY(floors(&L, m, a, d));
 
   TMC_TRY(best_layout(&L, planner, a, &m->arena_bytes, d));
+  m->persist_bytes = 0;
+  for (int32_t i = L.nb; i < m->n_blocks; i++) {
+    m->blocks[i].offset = m->persist_bytes;
+    m->persist_bytes += m->blocks[i].size;
+  }
+  if (m->persist_bytes > 0) {
+    for (int32_t i = 0; i < L.nb; i++) m->blocks[i].offset += m->persist_bytes;
+    m->arena_bytes += m->persist_bytes;
+    m->bound_no_overlap += m->persist_bytes;
+    m->lower_bound += m->persist_bytes;
+  }
 
   /* Step 5. */
   m->offset = tmc_arena_array_d(a, (size_t)g->n_tensors + 1, sizeof *m->offset, d, "offsets");

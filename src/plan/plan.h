@@ -113,7 +113,18 @@ typedef struct tmc_mem {
   int64_t bound_no_overlap, lower_bound;
   int32_t peak_step;     /* the step where the placed arena is fullest */
   int64_t patch_off;     /* offset of the patch stage's region, -1 without */
+  /* The persistent region [0, persist_bytes): the variable tensors (state
+   * kept from one invoke to the next, zeroed by a reset), the last
+   * n_persist blocks, never shared with any other block; 0 without. */
+  int64_t persist_bytes;
+  int32_t n_persist;
 } tmc_mem;
+
+/* The byte a variable tensor is reset to (TFLite's ResetVariableTensor):
+ * an int8 tensor's zero point, 0 for every other type. */
+static inline int tmc_plan_reset_byte(const tmc_tensor *t) {
+  return t->type == TMC_I8 && t->q.n > 0 ? (int)(uint8_t)(int8_t)t->q.zero_point[0] : 0;
+}
 
 typedef struct tmc_patch tmc_patch; /* patch.h */
 

@@ -51,6 +51,11 @@
 #   run_golden SHARED M       tmc run on golden/M/seed1.input.bin (float) and
 #                             seed1.input.int8.bin (--io int8, both planners)
 #                             writes the golden outputs byte for byte
+#   run_invokes SHARED M      tmc run --invokes 3 of the sequence model M:
+#                             --seed S (the stream continues) and the golden
+#                             input files give output0.bin and
+#                             invoke<j>.output0.bin of every seed; --invokes 0,
+#                             twice, or too few --input files exit 2 naming it
 #   output_links MODEL        tmc compile -o DIR where DIR/model.c is a link
 #                             (relative, to another folder): written through,
 #                             the link stays, its target holds what a plain
@@ -283,6 +288,32 @@ EOF
     expect_rows $((n - 2)) DEQUANTIZE LOG_SOFTMAX
     run 0 inspect "$dir/vww.tflite"
     expect_rows 0 QUANTIZE PAD CONV_2D DEPTHWISE_CONV_2D
+    ;;
+  run_invokes)
+    shared=${1:?shared folder}
+    m=${2:?model}
+    model=$shared/models/$m.tflite
+    need_file "$model"
+    g=$shared/golden/$m
+    for seed in 1 2 3; do
+      rm -rf "$tmp/s" "$tmp/f"
+      run 0 run "$model" --invokes 3 --seed "$seed" --out "$tmp/s"
+      run 0 run "$model" --invokes 3 --input "$g/seed$seed.input.bin" \
+        --input "$g/seed$seed.invoke1.input.bin" --input "$g/seed$seed.invoke2.input.bin" \
+        --out "$tmp/f"
+      for f in output0 invoke1.output0 invoke2.output0; do
+        cmp -s "$tmp/s/$f.bin" "$g/seed$seed.$f.bin" || fail "$m --seed $seed: $f.bin differs"
+        cmp -s "$tmp/f/$f.bin" "$g/seed$seed.$f.bin" || fail "$m --input (seed $seed): $f.bin differs"
+      done
+      [ ! -e "$tmp/s/invoke3.output0.bin" ] || fail "a fourth invoke was written"
+    done
+    run 2 run "$model" --invokes 0 --seed 1 --out "$tmp/o"
+    err_has "--invokes"
+    run 2 run "$model" --invokes 2 --invokes 2 --seed 1 --out "$tmp/o"
+    err_has "--invokes"
+    run 2 run "$model" --invokes 2 --input "$g/seed1.input.bin" --out "$tmp/o"
+    err_has "1 --input file given, the model has 1 input (2 invokes)"
+    [ ! -e "$tmp/o" ] || fail "--out written after a usage error"
     ;;
   run_errors)
     model=${1:?model}

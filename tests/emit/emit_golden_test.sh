@@ -31,6 +31,13 @@
 #       DSP kernels' scratch use) built with -fsanitize=address,undefined and run in a
 #       malloc'd arena of exactly NAME_ARENA_BYTES: outputs match, and an
 #       arena one byte short is refused (NAME_ERR_ARENA_SIZE).
+#   sequence
+#       keyword_scrambled and trained_lstm_int8 (state across invokes):
+#       NAME_run on three sets of inputs per seed (NAME_reset once, then
+#       three NAME_invoke) gives seed<S>.output0.bin and
+#       seed<S>.invoke<j>.output0.bin, with gcc and clang, and built with
+#       -fsanitize=address,undefined (gcc); NAME.h declares NAME_reset and
+#       NAME_STATE_BYTES.
 #   patches
 #       --patch auto and a forced uneven grid (vww 7:3x3, mcunetv2_large
 #       11:3x5, detection 5:5x3; lenet auto only), float and --io int8 (gcc):
@@ -124,7 +131,47 @@ layer_comments() {
     fail "$2_invoke has $lc_c layer comments '/* op N KIND -> [shape][, M MACs] */', expected $lc_n"
 }
 
+# check_invokes DIR NAME MODEL [WHAT]: DIR/NAME_run on seeds 1..3, three
+# invokes each, every output against the golden.
+check_invokes() {
+  for seed in 1 2 3; do
+    g="$shared/golden/$3/seed$seed"
+    for f in "$g.input.bin" "$g.invoke1.input.bin" "$g.invoke2.input.bin"; do
+      [ -f "$f" ] || fail "$f is absent"
+    done
+    rm -rf "$tmp/o"
+    mkdir "$tmp/o"
+    "$1/$2_run" "$g.input.bin" "$g.invoke1.input.bin" "$g.invoke2.input.bin" "$tmp/o" \
+      >"$tmp/out" 2>"$tmp/err" || fail "$2_run on seed $seed (${4:-}) exited non-zero: $(head -n 3 "$tmp/err")"
+    for f in output0 invoke1.output0 invoke2.output0; do
+      cmp "$tmp/o/$f.bin" "$g.$f.bin" >"$tmp/cmp" 2>&1 ||
+        fail "$3 seed $seed $f (${4:-}) differs from the golden: $(cat "$tmp/cmp")"
+    done
+    [ -f "$tmp/o/invoke3.output0.bin" ] && fail "$2_run wrote a fourth invoke"
+  done
+}
+
 case "$case_name" in
+  sequence)
+    for m in keyword_scrambled trained_lstm_int8; do
+      d="$tmp/$m"
+      compile "$d" seq "$m"
+      layer_comments "$d" seq
+      grep -q 'void seq_reset(void \*arena);' "$d/seq.h" || fail "$m: no seq_reset in seq.h"
+      grep -q '#define SEQ_STATE_BYTES [1-9]' "$d/seq.h" || fail "$m: no SEQ_STATE_BYTES"
+      for cc in $compilers; do
+        build "$d" seq "$cc"
+        check_invokes "$d" seq "$m" "$cc"
+      done
+      rm -f "$d/seq_run"
+      make -s -B -C "$d" CC=gcc CFLAGS="-std=c11 -O1 -g -Wall -Wextra -Werror -pedantic \
+        -fsanitize=address,undefined -fno-sanitize-recover=all" >"$tmp/out" 2>"$tmp/err" ||
+        fail "$m: the generated C does not build with the sanitizers"
+      check_invokes "$d" seq "$m" "sanitizers"
+      echo "$m: 3 seeds x 3 invokes match ($compilers, sanitizers)"
+      rm -rf "$d"
+    done
+    ;;
   patches)
     # Patch-based inference in the generated C: --patch auto and a forced
     # uneven grid per model, float and int8 I/O, every seed.

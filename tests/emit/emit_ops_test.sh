@@ -5,7 +5,7 @@
 # runner) through the
 # generated C: tmc compile --main, gcc -std=c11 -O1 -Wall -Wextra -Werror
 # -pedantic, run on seed1's inputs, every output byte for byte against
-# TFLite Micro's. Cases run in parallel (nproc). Exits 0 when all match, 1
+# TFLite Micro's (the stateful cases: every invoke, on one state). Cases run in parallel (nproc). Exits 0 when all match, 1
 # naming each case that does not, 77 (skip) when the suite or gcc is absent.
 set -u
 
@@ -25,12 +25,23 @@ if [ "${1:-}" = "--case" ]; then
     echo "$name: the generated C does not build: $(head -n 3 "$d/log")"
     exit 0
   fi
+  # Stateful cases (meta.txt "invokes: N"): N sets of inputs, one state;
+  # invoke j >= 1's files are seed1.invoke<j>.*.
+  invokes=$(sed -n 's/^invokes: \([0-9]*\).*/\1/p' "$ops/$name/meta.txt" 2>/dev/null)
+  invokes=${invokes:-1}
   ins=""
-  [ -f "$ops/$name/seed1.input.bin" ] && ins="$ops/$name/seed1.input.bin"
-  k=1
-  while [ -f "$ops/$name/seed1.input$k.bin" ]; do
-    ins="$ins $ops/$name/seed1.input$k.bin"
-    k=$((k + 1))
+  j=0
+  while [ "$j" -lt "$invokes" ]; do
+    tag=""
+    [ "$j" -gt 0 ] && tag="invoke$j."
+    [ -f "$ops/$name/seed1.${tag}input.bin" ] || { echo "$name: no seed1.${tag}input.bin"; exit 0; }
+    ins="$ins $ops/$name/seed1.${tag}input.bin"
+    k=1
+    while [ -f "$ops/$name/seed1.${tag}input$k.bin" ]; do
+      ins="$ins $ops/$name/seed1.${tag}input$k.bin"
+      k=$((k + 1))
+    done
+    j=$((j + 1))
   done
   mkdir -p "$d/o"
   # shellcheck disable=SC2086
@@ -38,14 +49,20 @@ if [ "${1:-}" = "--case" ]; then
     echo "$name: m_run failed: $(head -n 3 "$d/log")"
     exit 0
   fi
-  k=0
-  while [ -f "$ops/$name/seed1.output$k.bin" ]; do
-    cmp -s "$ops/$name/seed1.output$k.bin" "$d/o/output$k.bin" ||
-      { echo "$name: output $k differs from TFLite Micro's"; exit 0; }
-    k=$((k + 1))
+  j=0
+  while [ "$j" -lt "$invokes" ]; do
+    tag=""
+    [ "$j" -gt 0 ] && tag="invoke$j."
+    k=0
+    while [ -f "$ops/$name/seed1.${tag}output$k.bin" ]; do
+      cmp -s "$ops/$name/seed1.${tag}output$k.bin" "$d/o/${tag}output$k.bin" ||
+        { echo "$name: ${tag}output $k differs from TFLite Micro's"; exit 0; }
+      k=$((k + 1))
+    done
+    [ "$k" -gt 0 ] || echo "$name: no golden ${tag}output"
+    [ -f "$d/o/${tag}output$k.bin" ] && echo "$name: ${tag}output $k was written but has no golden"
+    j=$((j + 1))
   done
-  [ "$k" -gt 0 ] || echo "$name: no golden output"
-  [ -f "$d/o/output$k.bin" ] && echo "$name: output $k was written but has no golden"
   rm -rf "$d"
   exit 0
 fi

@@ -1,4 +1,4 @@
-/* Golden test of the four shared models: for every seed, the host runner's
+/* Golden test of the shared models (the two sequence models: three invokes): for every seed, the host runner's
  * outputs (float and the int8 tensors behind them) equal TFLite Micro's byte
  * for byte, and every intermediate tensor tmc computes hashes as in
  * seed<S>.tensors.txt; a failure names the first operator that differs. */
@@ -297,6 +297,82 @@ static void test_lenet_patches(void **state) {
   run_patches("lenet", NULL, 0);
 }
 
+/* The sequence models (../shared/golden/README.md): per seed three invokes
+ * on one state, reset once; invoke 0's intermediate tensors hash as in
+ * seed<S>.tensors.txt, every invoke's output equals TFLM's. Their inputs
+ * and outputs are raw (int16 / int8 in, int32 / int8 out). */
+static void run_seq_model(const char *name, patch_cfg pc, tmc_target target) {
+  const char *shared = golden_shared_dir();
+  assert_non_null(shared);
+  char path[1024], what[256];
+  snprintf(path, sizeof path, "%s/models/%s.tflite", shared, name);
+  golden_model m;
+  tmc_plan_options opts = {.target = target, .patch_mode = pc.mode};
+  if (golden_load(&m, path, &opts) != 0) fail_msg("%s", m.diag.msg);
+  const tmc_graph *g = &m.graph;
+  assert_true(m.plan.mem.n_persist > 0); /* the state has its region */
+  assert_int_equal(g->n_inputs, 1);
+  int failures = 0;
+  for (int seed = 1; seed <= 3; seed++) {
+    static expected e;
+    snprintf(path, sizeof path, "%s/golden/%s/seed%d.tensors.txt", shared, name, seed);
+    if (read_expected(path, &e) != 0 || e.n == 0) {
+      print_error("%s: missing, empty or not a hash list\n", path);
+      failures++;
+      continue;
+    }
+    tmc_host_reset(&m.plan, m.mem);
+    for (int j = 0; j < 3; j++) {
+      char tag[32] = "";
+      size_t len;
+      if (j > 0) snprintf(tag, sizeof tag, "invoke%d.", j);
+      snprintf(path, sizeof path, "%s/golden/%s/seed%d.%sinput.bin", shared, name, seed, tag);
+      uint8_t *in = golden_read(path, &len);
+      const tmc_tensor *x = &g->tensors[g->inputs[0]];
+      assert_non_null(in);
+      assert_int_equal(len, (size_t)x->bytes);
+      memcpy(tmc_host_tensor(&m.plan, m.mem, x->id), in, len);
+      free(in);
+      hook_state hs = {&e, 0, {0}, {0}, -1, "", 0};
+      tmc_host_invoke(&m.plan, m.mem, j == 0 ? check_step : NULL, &hs);
+      if (j == 0) {
+        int unchecked = 0;
+        for (int i = 0; i < e.n; i++)
+          if (!e.checked[i] && e.op[i] >= 0 && e.op[i] < g->n_ops &&
+              tmc_op_runs(&g->ops[e.op[i]]) && g->ops[e.op[i]].kind != TMC_OP_RESHAPE)
+            unchecked++;
+        if (hs.first_bad_op >= 0 || unchecked || hs.compared == 0) {
+          print_error("%s seed %d: %s (%d compared, %d not compared)\n", name, seed,
+                      hs.first_bad_op >= 0 ? hs.what : "hashes", hs.compared, unchecked);
+          failures++;
+        }
+      }
+      for (int k = 0; k < g->n_outputs; k++) {
+        const tmc_tensor *y = &g->tensors[g->outputs[k]];
+        snprintf(path, sizeof path, "%s/golden/%s/seed%d.%soutput%d.bin", shared, name, seed,
+                 tag, k);
+        snprintf(what, sizeof what, "%s seed %d invoke %d output %d", name, seed, j, k);
+        failures += compare_file(path, tmc_host_tensor(&m.plan, m.mem, y->id),
+                                 (size_t)y->bytes, what);
+      }
+    }
+    print_message("%s seed %d: 3 invokes, %d intermediate tensors of invoke 0 compared\n",
+                  name, seed, e.n);
+  }
+  golden_free(&m);
+  if (failures) print_error("%s: --target %s\n", name, tmc_target_name(target));
+  assert_int_equal(failures, 0);
+}
+
+static void run_seq(const char *name) {
+  patch_cfg none = {TMC_PATCH_NONE, 0, 0, 0}, automatic = {TMC_PATCH_AUTO, 0, 0, 0};
+  run_seq_model(name, none, TMC_TARGET_GENERIC);
+  run_seq_model(name, automatic, TMC_TARGET_CORTEX_M7);
+}
+
+static void test_keyword_scrambled(void **state) { (void)state; run_seq("keyword_scrambled"); }
+static void test_trained_lstm_int8(void **state) { (void)state; run_seq("trained_lstm_int8"); }
+
 static void test_vww(void **state) { (void)state; run_model("vww", false); }
 static void test_mcunetv2_large(void **state) { (void)state; run_model("mcunetv2_large", false); }
 static void test_detection(void **state) { (void)state; run_model("detection", false); }
@@ -333,6 +409,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_mcunetv2_large_dsp),
       cmocka_unit_test(test_detection_dsp),
       cmocka_unit_test(test_lenet_dsp),
+      cmocka_unit_test(test_keyword_scrambled),
+      cmocka_unit_test(test_trained_lstm_int8),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

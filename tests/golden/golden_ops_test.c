@@ -2,7 +2,8 @@
  * of ../shared/golden/ops-v2 that tests/golden/ops_v2_scope.txt does not
  * leave out, int8 and int16): every case runs
  * through the reader, the IR, the passes, the plan and the host runner, and
- * each output must equal TFLite Micro's byte for byte. Failing cases are
+ * each output must equal TFLite Micro's byte for byte; the stateful cases
+ * (SVDF, LSTM) on every one of their three invokes. Failing cases are
  * listed with their first differing byte. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,46 +33,54 @@ static int run_case_for(const char *ops, const char *name, tmc_target target) {
   }
   const tmc_graph *g = &m.graph;
   int bad = 0;
-  for (int k = 0; k < g->n_inputs && !bad; k++) {
-    const tmc_tensor *x = &g->tensors[g->inputs[k]];
-    size_t len;
-    if (k == 0)
-      snprintf(path, sizeof path, "%s/%s/seed1.input.bin", ops, name);
-    else
-      snprintf(path, sizeof path, "%s/%s/seed1.input%d.bin", ops, name, k);
-    uint8_t *in = golden_read(path, &len);
-    if (in == NULL || len != (size_t)x->bytes) {
-      print_error("%s: input %d: %s has %zu bytes, expected %lld\n", name, k, path,
-                  in ? len : 0, (long long)x->bytes);
-      bad = 1;
-    } else {
-      memcpy(tmc_host_tensor(&m.plan, m.mem, x->id), in, len);
-    }
-    free(in);
-  }
-  if (!bad) tmc_host_invoke(&m.plan, m.mem, NULL, NULL);
-  for (int k = 0; k < g->n_outputs && !bad; k++) {
-    const tmc_tensor *y = &g->tensors[g->outputs[k]];
-    size_t len;
-    snprintf(path, sizeof path, "%s/%s/seed1.output%d.bin", ops, name, k);
-    uint8_t *want = golden_read(path, &len);
-    const uint8_t *got = tmc_host_tensor(&m.plan, m.mem, y->id);
-    if (want == NULL || len != (size_t)y->bytes) {
-      print_error("%s: output %d: golden has %zu bytes, tmc %lld\n", name, k,
-                  want ? len : 0, (long long)y->bytes);
-      bad = 1;
-    } else {
-      long i = golden_first_diff(got, want, len);
-      if (i >= 0) {
-        size_t diffs = 0;
-        for (size_t j = 0; j < len; j++) diffs += got[j] != want[j];
-        print_error("%s (--target %s): output %d: %zu of %zu bytes differ, first at %ld "
-                    "(got %d, want %d)\n", name, tmc_target_name(target), k, diffs, len, i,
-                    (int8_t)got[i], (int8_t)want[i]);
+  /* Stateful cases (variable tensors: SVDF, LSTM) run three invokes on one
+   * state, reset once; every invoke's files must be there. */
+  const int invokes = m.plan.mem.n_persist > 0 ? 3 : 1;
+  char tag[32] = "";
+  tmc_host_reset(&m.plan, m.mem);
+  for (int j = 0; j < invokes && !bad; j++) {
+    if (j > 0) snprintf(tag, sizeof tag, "invoke%d.", j);
+    for (int k = 0; k < g->n_inputs && !bad; k++) {
+      const tmc_tensor *x = &g->tensors[g->inputs[k]];
+      size_t len;
+      if (k == 0)
+        snprintf(path, sizeof path, "%s/%s/seed1.%sinput.bin", ops, name, tag);
+      else
+        snprintf(path, sizeof path, "%s/%s/seed1.%sinput%d.bin", ops, name, tag, k);
+      uint8_t *in = golden_read(path, &len);
+      if (in == NULL || len != (size_t)x->bytes) {
+        print_error("%s: input %d: %s has %zu bytes, expected %lld\n", name, k, path,
+                    in ? len : 0, (long long)x->bytes);
         bad = 1;
+      } else {
+        memcpy(tmc_host_tensor(&m.plan, m.mem, x->id), in, len);
       }
+      free(in);
     }
-    free(want);
+    if (!bad) tmc_host_invoke(&m.plan, m.mem, NULL, NULL);
+    for (int k = 0; k < g->n_outputs && !bad; k++) {
+      const tmc_tensor *y = &g->tensors[g->outputs[k]];
+      size_t len;
+      snprintf(path, sizeof path, "%s/%s/seed1.%soutput%d.bin", ops, name, tag, k);
+      uint8_t *want = golden_read(path, &len);
+      const uint8_t *got = tmc_host_tensor(&m.plan, m.mem, y->id);
+      if (want == NULL || len != (size_t)y->bytes) {
+        print_error("%s: %soutput %d: golden has %zu bytes, tmc %lld\n", name, tag, k,
+                    want ? len : 0, (long long)y->bytes);
+        bad = 1;
+      } else {
+        long i = golden_first_diff(got, want, len);
+        if (i >= 0) {
+          size_t diffs = 0;
+          for (size_t q = 0; q < len; q++) diffs += got[q] != want[q];
+          print_error("%s (--target %s): %soutput %d: %zu of %zu bytes differ, first at %ld "
+                      "(got %d, want %d)\n", name, tmc_target_name(target), tag, k, diffs, len,
+                      i, (int8_t)got[i], (int8_t)want[i]);
+          bad = 1;
+        }
+      }
+      free(want);
+    }
   }
   golden_free(&m);
   return bad;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# mcu_main.sh [-m NAME [-i FILE]... [-o FILE]...]...: writes to stdout a
+# mcu_main.sh [-m NAME [-n INVOKES] [-i FILE]... [-o FILE]...]...: writes to stdout a
 # bare-metal main for ../shared/bench/mcu (its bench.h) that runs models
 # compiled by 'tmc compile --name NAME' one after another and checks them
 # against goldens. Used by tests/mcu/mcu_test.sh, tests/emit/emit_cli_test.sh
@@ -15,6 +15,10 @@
 # "NAME: output K: D of B bytes differ" with the first mismatches. It
 # returns 0 when every model matched, 1 otherwise (an invoke that returns
 # an error status prints "NAME_invoke: STATUS" and counts as a mismatch).
+# -n INVOKES (a model with state: SVDF, LSTM): NAME_reset once, then
+# INVOKES invokes on the same state, the -i and -o files invoke by invoke
+# (invoke 0's inputs, invoke 1's, ...); every invoke's outputs are checked
+# (output K of invoke J is reported as output J * NUM_OUTPUTS + K).
 #
 # MCU_MAIN_LAYERS=LO (per-layer counts; the models compiled with --profile):
 # no region around the invokes; instead NAME_profile opens one around each
@@ -56,30 +60,47 @@ printf '\n'
 m=""
 ni=0
 no=0
+nv=1
 close_model() {
   if [ -n "$m" ]; then
     M=$(upper "$m")
-    printf '_Static_assert(%s_NUM_INPUTS == %d, "%s: %d input file(s) given");\n' "$M" "$ni" "$m" "$ni"
-    printf '_Static_assert(%s_NUM_OUTPUTS == %d, "%s: %d golden output(s) given");\n\n' "$M" "$no" "$m" "$no"
-    eval "nin_$m=$ni nout_$m=$no"
+    printf '_Static_assert(%s_NUM_INPUTS * %d == %d, "%s: %d input file(s) given");\n' "$M" "$nv" "$ni" "$m" "$ni"
+    printf '_Static_assert(%s_NUM_OUTPUTS * %d == %d, "%s: %d golden output(s) given");\n\n' "$M" "$nv" "$no" "$m" "$no"
+    # sizes: file f is input (output) f mod the count per invoke
+    f=0
+    while [ $f -lt "$ni" ]; do
+      printf '_Static_assert(sizeof %s_in%d == %s_INPUT%d_BYTES, "%s: input file %d size");\n' \
+        "$m" $f "$M" $((f % (ni / nv))) "$m" $f
+      f=$((f + 1))
+    done
+    f=0
+    while [ $f -lt "$no" ]; do
+      printf '_Static_assert(sizeof %s_want%d == %s_OUTPUT%d_BYTES, "%s: output file %d size");\n' \
+        "$m" $f "$M" $((f % (no / nv))) "$m" $f
+      f=$((f + 1))
+    done
+    eval "nin_$m=$ni nout_$m=$no ninv_$m=$nv"
   fi
 }
 while [ $# -gt 0 ]; do
   case $1 in
-    -m) close_model; m=$2; ni=0; no=0 ;;
+    -m) close_model; m=$2; ni=0; no=0; nv=1 ;;
+    -n)
+      [ -n "$m" ] || { echo "mcu_main.sh: $1 before -m" >&2; exit 2; }
+      case $2 in
+        '' | 0* | *[!0-9]*) echo "mcu_main.sh: bad invoke count '$2'" >&2; exit 2 ;;
+      esac
+      nv=$2
+      ;;
     -i | -o)
       [ -n "$m" ] || { echo "mcu_main.sh: $1 before -m" >&2; exit 2; }
       [ -f "$2" ] || { echo "mcu_main.sh: no such file: $2" >&2; exit 2; }
       M=$(upper "$m")
       if [ "$1" = -i ]; then
         c_bytes "${m}_in$ni" "$2"
-        printf '_Static_assert(sizeof %s_in%d == %s_INPUT%d_BYTES, "%s: input %d size");\n' \
-          "$m" "$ni" "$M" "$ni" "$m" "$ni"
         ni=$((ni + 1))
       else
         c_bytes "${m}_want$no" "$2"
-        printf '_Static_assert(sizeof %s_want%d == %s_OUTPUT%d_BYTES, "%s: output %d size");\n' \
-          "$m" "$no" "$M" "$no" "$m" "$no"
         no=$((no + 1))
       fi
       ;;
@@ -137,30 +158,40 @@ int main(void)
 {
   int bad = 0;
 EOF
-# Per model: copy the inputs, invoke inside one bench region, check.
+# Per model: copy the inputs, invoke inside one bench region, check (per
+# invoke, on one state, with -n).
 for m in $names; do
   M=$(upper "$m")
-  eval "ni=\$nin_$m no=\$nout_$m"
+  eval "ni=\$nin_$m no=\$nout_$m nv=\$ninv_$m"
+  pi=$((ni / nv))
+  po=$((no / nv))
   printf '  {\n    %s_status s;\n    int b = 0;\n' "$m"
-  k=0
-  while [ $k -lt "$ni" ]; do
-    printf '    memcpy(%s_input%d(mem.%s), %s_in%d, sizeof %s_in%d);\n' "$m" $k "$m" "$m" $k "$m" $k
-    k=$((k + 1))
+  [ "$nv" -gt 1 ] && printf '    %s_reset(mem.%s);\n' "$m" "$m"
+  j=0
+  while [ $j -lt "$nv" ]; do
+    k=0
+    while [ $k -lt "$pi" ]; do
+      f=$((j * pi + k))
+      printf '    memcpy(%s_input%d(mem.%s), %s_in%d, sizeof %s_in%d);\n' "$m" $k "$m" "$m" $f "$m" $f
+      k=$((k + 1))
+    done
+    if [ -n "$layers" ]; then
+      printf '    s = %s_invoke(mem.%s, sizeof mem);\n' "$m" "$m"
+    else
+      printf '    bench_begin();\n    s = %s_invoke(mem.%s, sizeof mem);\n    bench_end();\n' "$m" "$m"
+    fi
+    printf '    if (s != %s_OK) {\n      printf("%s_invoke: %%s\\n", %s_status_str(s));\n' "$M" "$m" "$m"
+    printf '      b = 1;\n    } else {\n'
+    k=0
+    while [ $k -lt "$po" ]; do
+      f=$((j * po + k))
+      printf '      b |= check("%s", %d, %s_output%d(mem.%s), %s_want%d, sizeof %s_want%d);\n' \
+        "$m" $f "$m" $k "$m" "$m" $f "$m" $f
+      k=$((k + 1))
+    done
+    printf '    }\n'
+    j=$((j + 1))
   done
-  if [ -n "$layers" ]; then
-    printf '    s = %s_invoke(mem.%s, sizeof mem);\n' "$m" "$m"
-  else
-    printf '    bench_begin();\n    s = %s_invoke(mem.%s, sizeof mem);\n    bench_end();\n' "$m" "$m"
-  fi
-  printf '    if (s != %s_OK) {\n      printf("%s_invoke: %%s\\n", %s_status_str(s));\n' "$M" "$m" "$m"
-  printf '      b = 1;\n    } else {\n'
-  k=0
-  while [ $k -lt "$no" ]; do
-    printf '      b |= check("%s", %d, %s_output%d(mem.%s), %s_want%d, sizeof %s_want%d);\n' \
-      "$m" $k "$m" $k "$m" "$m" $k "$m" $k
-    k=$((k + 1))
-  done
-  printf '    }\n'
   printf '    if (!b) {\n      printf("%s: %d output(s) equal the golden\\n");\n    }\n' "$m" "$no"
   printf '    bad |= b;\n  }\n'
 done

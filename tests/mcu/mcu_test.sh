@@ -11,13 +11,14 @@
 # -mfpu=fpv4-sp-d16, both -mfloat-abi=hard; -O2 -std=c11 -Wall -Wextra
 # -Werror -pedantic):
 #   models_CORE   the shared int8 models (--io int8; MODELS below) in one
-#                 image, golden seed 1 (input and every int8 output);
-#                 keyword_scrambled and trained_lstm_int8 are named as not
-#                 run (SVDF / LSTM: tmc refuses them for now), and a
-#                 model in SHARED/models on neither list fails the test
+#                 image, golden seed 1 (input and every int8 output), and
+#                 the sequence models (SEQ_MODELS: raw I/O, three invokes on
+#                 one state, every invoke's output); a model in
+#                 SHARED/models on neither list fails the test
 #   ops_CORE      SHARED/golden/ops: every TMC_MCU_OPS_EVERY-th case
 #                 (default 1: all of them)
-#   opsv2_CORE    ops-v2's cases in scope, int8 and int16 (as emit_ops_test.sh): every
+#   opsv2_CORE    ops-v2's cases in scope, int8 and int16, the stateful
+#                 ones on every invoke (as emit_ops_test.sh): every
 #                 TMC_MCU_OPSV2_EVERY-th (default 12); m4 starts one case
 #                 after m7, so that the two cores cover different cases
 #                 Op cases are compiled without --io int8 (as emit_ops_test.sh)
@@ -39,9 +40,10 @@ shared=${3:?shared folder}
 here=$(cd "$(dirname "$0")" && pwd)
 unset CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
 
-# Models run (their int8 golden seed 1) and models tmc refuses for now.
+# Models run (their int8 golden seed 1) and the sequence models (raw I/O,
+# three invokes of seed 1).
 MODELS="vww lenet detection mcunetv2_large"
-REFUSED="keyword_scrambled trained_lstm_int8"
+SEQ_MODELS="keyword_scrambled trained_lstm_int8"
 STRICT="-std=c11 -Wall -Wextra -Werror -pedantic"
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -le 2 ] || jobs=2
@@ -113,18 +115,53 @@ gen_op() {
   go_d=$shared/golden/$1
   run 0 compile "$go_d/$2.tflite" -o "$tmp/g/$2" --name "$2" --target "$target"
   printf ' -m %s' "$2" >>"$tmp/args"
-  [ -f "$go_d/$2/seed1.input.bin" ] && printf ' -i %s' "$go_d/$2/seed1.input.bin" >>"$tmp/args"
-  go_k=1
-  while [ -f "$go_d/$2/seed1.input$go_k.bin" ]; do
-    printf ' -i %s' "$go_d/$2/seed1.input$go_k.bin" >>"$tmp/args"
-    go_k=$((go_k + 1))
+  # Stateful cases (meta.txt "invokes: N"): every invoke, on one state.
+  go_n=$(sed -n 's/^invokes: \([0-9]*\).*/\1/p' "$go_d/$2/meta.txt" 2>/dev/null)
+  go_n=${go_n:-1}
+  [ "$go_n" -gt 1 ] && printf ' -n %s' "$go_n" >>"$tmp/args"
+  go_j=0
+  while [ "$go_j" -lt "$go_n" ]; do
+    go_t=""
+    [ "$go_j" -gt 0 ] && go_t="invoke$go_j."
+    [ -f "$go_d/$2/seed1.${go_t}input.bin" ] &&
+      printf ' -i %s' "$go_d/$2/seed1.${go_t}input.bin" >>"$tmp/args"
+    go_k=1
+    while [ -f "$go_d/$2/seed1.${go_t}input$go_k.bin" ]; do
+      printf ' -i %s' "$go_d/$2/seed1.${go_t}input$go_k.bin" >>"$tmp/args"
+      go_k=$((go_k + 1))
+    done
+    go_j=$((go_j + 1))
   done
-  go_k=0
-  while [ -f "$go_d/$2/seed1.output$go_k.bin" ]; do
-    printf ' -o %s' "$go_d/$2/seed1.output$go_k.bin" >>"$tmp/args"
-    go_k=$((go_k + 1))
+  go_j=0
+  while [ "$go_j" -lt "$go_n" ]; do
+    go_t=""
+    [ "$go_j" -gt 0 ] && go_t="invoke$go_j."
+    go_k=0
+    while [ -f "$go_d/$2/seed1.${go_t}output$go_k.bin" ]; do
+      printf ' -o %s' "$go_d/$2/seed1.${go_t}output$go_k.bin" >>"$tmp/args"
+      go_k=$((go_k + 1))
+    done
+    [ "$go_k" -gt 0 ] || fail "$1/$2 has no golden ${go_t}output"
+    go_j=$((go_j + 1))
   done
-  [ "$go_k" -gt 0 ] || fail "$1/$2 has no golden output"
+}
+
+# gen_seq_model NAME: tmc compile of a sequence model (raw I/O) into
+# $tmp/g/NAME; appends its mcu_main.sh arguments (golden seed 1, three
+# invokes) to $tmp/args.
+gen_seq_model() {
+  gs_g=$shared/golden/$1/seed1
+  [ -f "$shared/models/$1.tflite" ] || absent "$shared/models/$1.tflite is absent"
+  run 0 compile "$shared/models/$1.tflite" -o "$tmp/g/$1" --name "$1" --target "$target"
+  printf ' -m %s -n 3' "$1" >>"$tmp/args"
+  for gs_t in "" invoke1. invoke2.; do
+    [ -f "$gs_g.${gs_t}input.bin" ] || absent "$gs_g.${gs_t}input.bin is absent"
+    printf ' -i %s' "$gs_g.${gs_t}input.bin" >>"$tmp/args"
+  done
+  for gs_t in "" invoke1. invoke2.; do
+    [ -f "$gs_g.${gs_t}output0.bin" ] || absent "$gs_g.${gs_t}output0.bin is absent"
+    printf ' -o %s' "$gs_g.${gs_t}output0.bin" >>"$tmp/args"
+  done
 }
 
 # gen_model NAME: tmc compile --io int8 of a shared model into $tmp/g/NAME;
@@ -201,17 +238,17 @@ case $kind in
     for f in "$shared"/models/*.tflite; do
       [ -f "$f" ] || continue
       n=$(basename "$f" .tflite)
-      case " $MODELS $REFUSED " in
+      case " $MODELS $SEQ_MODELS " in
         *" $n "*) ;;
-        *) fail "$f is on neither list of mcu_test.sh (MODELS, REFUSED): add it" ;;
+        *) fail "$f is on neither list of mcu_test.sh (MODELS, SEQ_MODELS): add it" ;;
       esac
     done
     total=0
     for m in $MODELS; do gen_model "$m"; total=$((total + 1)); done
-    run_image "$MODELS"
-    echo "$core_name (QEMU): $passed of $total models ($MODELS)" \
-      "equal the goldens; $insns instructions executed"
-    echo "not run: $REFUSED (SVDF / LSTM operators, which tmc refuses for now)"
+    for m in $SEQ_MODELS; do gen_seq_model "$m"; total=$((total + 1)); done
+    run_image "$MODELS $SEQ_MODELS"
+    echo "$core_name (QEMU): $passed of $total models ($MODELS; $SEQ_MODELS: three" \
+      "invokes each) equal the goldens; $insns instructions executed"
     ;;
   ops | opsv2)
     suite=ops
@@ -240,9 +277,10 @@ case $kind in
     ;;
   compile)
     for m in $MODELS; do gen_model "$m"; done
+    for m in $SEQ_MODELS; do gen_seq_model "$m"; done
     ops_cases ops "${TMC_MCU_COMPILE_EVERY:-3}" 0
     while read -r c; do gen_op ops "$c"; done <"$tmp/cases"
-    echo "models $MODELS and $(wc -l <"$tmp/cases" | tr -d ' ') ops cases:"
+    echo "models $MODELS $SEQ_MODELS and $(wc -l <"$tmp/cases" | tr -d ' ') ops cases:"
     compile_all
     ;;
 esac
