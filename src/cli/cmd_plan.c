@@ -16,7 +16,10 @@ static const char plan_usage[] =
     "\n"
     "Lays out every activation and scratch buffer in one arena and prints its\n"
     "size, the lower bounds for this schedule (with and without overlapping an\n"
-    "output over its dying input), the operator at the peak, and each buffer.\n"
+    "output over its dying input), the activation-only floor (no scratch, any\n"
+    "kernels), the kernel variant each layer got and why (the smallest arena,\n"
+    "then the fastest; under --limit the fastest that fits), the operator at\n"
+    "the peak, and each buffer.\n"
     "  --io int8     int8 model inputs and outputs (drop the float edges)\n"
     "  --planner P   best (default: overlaps, several orders) or first-fit\n"
     "                (TinyEngine's baseline: whole tensors, lowest free offset)\n"
@@ -52,8 +55,31 @@ static void print_patches(const tmc_plan *plan, const tmc_patch_report *rep) {
                                (double)p->layer_macs
                          : 0.0,
            (long long)p->patch_macs, (long long)p->layer_macs);
-  else if (rep->evaluated)
-    printf("patches: none (no configuration lowers the arena)\n");
+  else if (rep->evaluated || rep->why[0])
+    printf("patches: none (no configuration lowers the arena%s%s)\n", rep->why[0] ? ": " : "",
+           tmc_cli_esc(rep->why));
+}
+
+/* The steps with kernel variants: the one chosen and why, the others with
+ * the arena measured with them. */
+static void print_variants(const tmc_plan *plan) {
+  bool head = false;
+  for (int32_t s = 0; plan->variants && s < plan->n_steps; s++) {
+    const tmc_step_variants *v = plan->variants[s];
+    if (v == NULL) continue;
+    const tmc_step *st = &plan->steps[s];
+    if (!head) printf("kernel variants (scratch bytes; arena measured with each):\n");
+    head = true;
+    printf("  op %d %s: %s (%lld), %s", st->op, tmc_cli_esc(plan->g->ops[st->op].name),
+           tmc_step_variant_name(st), (long long)st->scratch_bytes, v->why);
+    for (int32_t k = 0; k < v->n; k++) {
+      if (k == v->chosen) continue;
+      printf("; not %s (%lld", tmc_step_variant_name(&v->v[k]), (long long)v->v[k].scratch_bytes);
+      if (v->arena[k] >= 0) printf(", arena %lld", (long long)v->arena[k]);
+      printf(")");
+    }
+    printf("\n");
+  }
 }
 
 static void print_text(const tmc_plan *plan) {
@@ -65,9 +91,14 @@ static void print_text(const tmc_plan *plan) {
   printf("lower bound %lld bytes with overlaps, %lld without (arena / bound = %.3f)\n",
          (long long)m->lower_bound, (long long)m->bound_no_overlap,
          m->lower_bound ? (double)m->arena_bytes / (double)m->lower_bound : 0.0);
+  printf("activation-only floor %lld bytes (no scratch, any kernels: arena / floor = %.3f); "
+         "floor for the chosen kernels %lld\n", (long long)m->act_floor,
+         m->act_floor ? (double)m->arena_bytes / (double)m->act_floor : 0.0,
+         (long long)m->lower_bound);
   if (pop >= 0)
     printf("peak at step %d: op %d %s\n", m->peak_step, pop,
            tmc_cli_esc(plan->g->ops[pop].name));
+  print_variants(plan);
   printf("\n%10s %10s %6s %6s  %s\n", "offset", "size", "first", "last", "buffer");
   for (int32_t i = 0; i < m->n_blocks; i++) {
     const tmc_block *b = &m->blocks[i];

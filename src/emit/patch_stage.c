@@ -19,24 +19,32 @@ static void region_table(emitter *e, const char *what, int32_t t) {
 }
 
 /* Emits the stage: tables, then one loop over the patches running the
- * stage's steps on the local buffers. Returns the first step after it. */
+ * stage's steps (start_step..split_step) on the local buffers. Returns the
+ * first step after it. */
 int32_t tmc_emit_patch_stage(emitter *e) {
   const tmc_patch *pt = e->plan->patch;
   const tmc_graph *g = e->g;
-  const int32_t ns = pt->split_step + 1;
+  const int32_t ns = pt->split_step + 1, s0 = pt->start_step;
   const tmc_tensor *in = &g->tensors[pt->input_tensor], *out = &g->tensors[pt->split_tensor];
   tmc_buf *c = &e->body;
-  for (int32_t s = 0; s < ns; s++) {
-    tmc_buf_printf(&e->arrays, "static const int32_t %s_pg%d[%d][8] = {\n", e->n, s,
-                   pt->n_patches);
+  /* Per step and patch: local in/out rows and columns, padding; a strided
+   * step also the byte skips into its operands and their row widths. */
+  for (int32_t s = s0; s < ns; s++) {
+    const int w = pt->strided[s] ? 12 : 8;
+    tmc_buf_printf(&e->arrays, "static const int32_t %s_pg%d[%d][%d] = {\n", e->n, s,
+                   pt->n_patches, w);
     for (int32_t pi = 0; pi < pt->n_patches; pi++) {
       const tmc_patch_geom *ge = &pt->geom[(size_t)pi * ns + s];
-      tmc_buf_printf(&e->arrays, "  {%d, %d, %d, %d, %d, %d, %d, %d},\n", ge->in_dims.h,
+      tmc_buf_printf(&e->arrays, "  {%d, %d, %d, %d, %d, %d, %d, %d", ge->in_dims.h,
                      ge->in_dims.w, ge->out_dims.h, ge->out_dims.w, ge->pad_top,
                      ge->pad_bottom, ge->pad_left, ge->pad_right);
+      if (pt->strided[s])
+        tmc_buf_printf(&e->arrays, ", %d, %d, %d, %d", ge->skip[0], ge->skip[1], ge->in_w[0],
+                       ge->in_w[1]);
+      tmc_buf_printf(&e->arrays, "},\n");
     }
     tmc_buf_printf(&e->arrays, "};\n");
-    e->params_bytes += (size_t)pt->n_patches * 32;
+    e->params_bytes += (size_t)pt->n_patches * 4 * (size_t)w;
   }
   region_table(e, "pin", in->id);
   region_table(e, "pout", out->id);
@@ -48,7 +56,7 @@ int32_t tmc_emit_patch_stage(emitter *e) {
   long long px_in = (long long)in->dims[3] * (long long)tmc_dtype_size(in->type);
   long long px_out = (long long)out->dims[3] * (long long)tmc_dtype_size(out->type);
   tmc_buf_printf(c, "\n  /* patch stage: ops %d..%d run patch by patch, %dx%d patches of tensor "
-                 "%d '", e->plan->steps[0].op, e->plan->steps[pt->split_step].op, pt->rows,
+                 "%d '", e->plan->steps[s0].op, e->plan->steps[pt->split_step].op, pt->rows,
                  pt->cols, out->id);
   tmc_buf_comment(c, out->name, 80);
   tmc_buf_printf(c, "'\n   * (%lld MACs instead of %lld); their buffers share %lld bytes at "
@@ -69,7 +77,7 @@ int32_t tmc_emit_patch_stage(emitter *e) {
                  (long long)e->plan->mem.offset[e->plan->alias_of[in->id]], in->dims[2], px_in,
                  (long long)in->dims[2] * px_in, px_in);
   e->patching = true;
-  for (int32_t s = 0; s < ns; s++) {
+  for (int32_t s = s0; s < ns; s++) {
     tmc_buf_printf(c, "      {\n      const int32_t *G = %s_pg%d[pi];\n", e->n, s);
     tmc_emit_step(e, s);
     tmc_buf_printf(c, "      }\n");

@@ -68,8 +68,13 @@ tmc_status tmc_emit_source(emitter *e, tmc_diag *d) {
   bool *done = tmc_heap_calloc((size_t)g->n_tensors + 1, sizeof *done);
   if (done == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory generating code");
   e->const_done = done;
-  int32_t first = e->plan->patch ? tmc_emit_patch_stage(e) : 0;
-  for (int32_t s = first; s < e->plan->n_steps; s++) tmc_emit_step(e, s);
+  const tmc_patch *pt = e->plan->patch;
+  for (int32_t s = 0; s < e->plan->n_steps; s++) {
+    if (pt && s == pt->start_step)
+      s = tmc_emit_patch_stage(e) - 1; /* the steps before run whole */
+    else
+      tmc_emit_step(e, s);
+  }
   e->const_done = NULL;
   tmc_heap_free(done);
   if (e->bug)

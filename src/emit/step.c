@@ -164,7 +164,11 @@ static void print_decls(emitter *e, tmc_buf *c, const tmc_step *st,
     }
   }
   if (has_arg(kd, TMC_ARG_BCAST)) {
-    if (e->patching) /* equal shapes in the stage: one flat dimension */
+    if (e->patching && e->plan->patch->strided[st - e->plan->steps]) /* rows of regions */
+      tmc_buf_printf(c, "    const tmc_broadcast b = {.rank = 2, .dims = {G[2], G[3] * %d}, "
+                     ".stride1 = {G[10] * %d, 1}, .stride2 = {G[11] * %d, 1}};\n",
+                     channels(e, st), channels(e, st), channels(e, st));
+    else if (e->patching) /* equal shapes in the stage: one flat dimension */
       tmc_buf_printf(c, "    const tmc_broadcast b = {.rank = 1, .dims = {G[2] * G[3] * %d}, "
                      ".stride1 = {1}, .stride2 = {1}};\n", channels(e, st));
     else {
@@ -194,7 +198,12 @@ static void print_arg(emitter *e, tmc_buf *c, int32_t s, const tmc_step *st,
       tmc_buf_printf(c, e->patching && (kd->flags & TMC_KF_WINDOW) ? "&q" : "&p");
       break;
     case TMC_ARG_IN:
-      tmc_buf_printf(c, "(const void *)%s", tmc_emit_tensor_expr(e, st->in[a->k], t, sizeof t));
+      if (e->patching && e->plan->patch->strided[s] && a->k < 2)
+        tmc_buf_printf(c, "(const void *)(%s + G[%d])",
+                       tmc_emit_tensor_expr(e, st->in[a->k], t, sizeof t), 8 + a->k);
+      else
+        tmc_buf_printf(c, "(const void *)%s",
+                       tmc_emit_tensor_expr(e, st->in[a->k], t, sizeof t));
       break;
     case TMC_ARG_OUT:
       tmc_buf_printf(c, "(void *)%s", tmc_emit_tensor_expr(e, st->out[a->k], t, sizeof t));

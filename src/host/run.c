@@ -67,9 +67,12 @@ static const kernel_call calls[TMC_KERNEL_COUNT] = {
 #undef TMC_KERNEL
 };
 
-static void run_step(const exec *x, const tmc_step *st, void *scratch) {
+/* skip: bytes into the buffers of inputs 0 and 1 (a patch's strided
+ * operands), or NULL. */
+static void run_step(const exec *x, const tmc_step *st, void *scratch, const int32_t *skip) {
   operands o; /* only the first n_in / n_out entries are set */
-  for (int k = 0; k < st->n_in; k++) o.in[k] = (const int8_t *)operand(x, st->in[k]);
+  for (int k = 0; k < st->n_in; k++)
+    o.in[k] = (const int8_t *)operand(x, st->in[k]) + (skip && k < 2 ? skip[k] : 0);
   for (int k = 0; k < st->n_out; k++) o.out[k] = (int8_t *)operand(x, st->out[k]);
   calls[st->kernel](st, &o, scratch);
 }
@@ -80,17 +83,18 @@ static void run_step(const exec *x, const tmc_step *st, void *scratch) {
 static void run_patches(const tmc_plan *plan, uint8_t *arena) {
   const tmc_patch *pt = plan->patch;
   const tmc_graph *g = plan->g;
-  const int32_t nt = g->n_tensors, ns = pt->split_step + 1;
+  const int32_t nt = g->n_tensors, ns = pt->split_step + 1, s0 = pt->start_step;
   exec x = {plan, arena, arena + plan->mem.patch_off};
   const tmc_tensor *in = &g->tensors[pt->input_tensor], *out = &g->tensors[pt->split_tensor];
   for (int32_t pi = 0; pi < pt->n_patches; pi++) {
     const tmc_region *reg = &pt->regions[(size_t)pi * nt];
     tmc_patch_gather(tmc_host_tensor(plan, arena, in->id), in, &reg[in->id],
                      x.local + pt->local_off[in->id]);
-    for (int32_t s = 0; s < ns; s++) {
+    for (int32_t s = s0; s < ns; s++) {
       tmc_step st;
       tmc_patch_step(plan, pi, s, &st);
-      run_step(&x, &st, pt->scratch_off[s] >= 0 ? x.local + pt->scratch_off[s] : NULL);
+      run_step(&x, &st, pt->scratch_off[s] >= 0 ? x.local + pt->scratch_off[s] : NULL,
+               pt->strided[s] ? pt->geom[(size_t)pi * ns + s].skip : NULL);
     }
     tmc_patch_scatter(tmc_host_tensor(plan, arena, out->id), out, &reg[out->id],
                       x.local + pt->local_off[out->id]);
@@ -108,15 +112,15 @@ void tmc_host_reset(const tmc_plan *plan, uint8_t *arena) {
 
 void tmc_host_invoke(const tmc_plan *plan, uint8_t *arena, tmc_host_hook hook, void *ctx) {
   exec x = {plan, arena, NULL};
-  int32_t s = 0;
-  if (plan->patch) {
-    run_patches(plan, arena);
-    s = plan->patch->split_step + 1;
-    if (hook) hook(ctx, plan, s - 1, arena);
-  }
-  for (; s < plan->n_steps; s++) {
+  for (int32_t s = 0; s < plan->n_steps; s++) {
+    if (plan->patch && s == plan->patch->start_step) {
+      run_patches(plan, arena);
+      s = plan->patch->split_step;
+      if (hook) hook(ctx, plan, s, arena);
+      continue;
+    }
     run_step(&x, &plan->steps[s],
-             plan->mem.scratch_off[s] >= 0 ? arena + plan->mem.scratch_off[s] : NULL);
+             plan->mem.scratch_off[s] >= 0 ? arena + plan->mem.scratch_off[s] : NULL, NULL);
     if (hook) hook(ctx, plan, s, arena);
   }
 }

@@ -246,6 +246,82 @@ static void conv_fast(const tmc_conv2d_params *p, const tmc_dims4 *in,
   }
 }
 
+/* acc[j] += sum over i < n of w_j[i] * (x[i] + off), j < 4 (filter rows
+ * w, w + ws, w + 2ws, w + 3ws): the direct kernel's run of contiguous
+ * taps, x + off formed once for the four rows. */
+static inline void direct_run4(const int8_t *restrict w, size_t ws, const int8_t *restrict x,
+                               int32_t n, int32_t off, int32_t *restrict acc) {
+  const int8_t *w1 = w + ws, *w2 = w1 + ws, *w3 = w2 + ws;
+  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], i;
+  for (i = 0; i < n; ++i) {
+    const int32_t xv = x[i] + off;
+    s0 += w[i] * xv;
+    s1 += w1[i] * xv;
+    s2 += w2[i] * xv;
+    s3 += w3[i] * xv;
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+}
+
+static inline int32_t direct_run1(const int8_t *restrict w, const int8_t *restrict x, int32_t n,
+                                  int32_t off) {
+  int32_t s = 0, i;
+  for (i = 0; i < n; ++i) s += w[i] * (x[i] + off);
+  return s;
+}
+
+/* The fast path's arithmetic without scratch (kernels.h): per output
+ * pixel, the in-bounds taps of its window are read in place, in runs of
+ * contiguous bytes (a filter row's columns inside the input, all
+ * channels; one tap at a time when dilated), four output channels at a
+ * time. All channels of a pixel are written after its whole window has
+ * been read for each group of four (the planner's overlap rule:
+ * WINDOW_PIXEL). */
+void tmc_conv2d_s8_direct(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                          const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
+                          const tmc_dims4 *out, int8_t *y) {
+  const int32_t c = in->c, off = p->input_offset, oc_n = out->c;
+  const size_t k = (size_t)f->h * f->w * c, in_batch = (size_t)in->h * in->w * c;
+  const conv_rq rq = {p->rq_bias, p->rq_mult, p->rq_shift, p->output_offset,
+                      p->act_min - p->output_offset, p->act_max - p->output_offset};
+  int32_t b, oy, ox, oc, ky, kx, ky0, ky1, kx0, kx1;
+  (void)bias;
+  for (b = 0; b < out->n; ++b) {
+    const int8_t *xb = x + (size_t)b * in_batch;
+    for (oy = 0; oy < out->h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
+      for (ox = 0; ox < out->w; ++ox, y += oc_n) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
+        for (oc = 0; oc < oc_n; oc += 4) {
+          const int32_t n_oc = oc_n - oc < 4 ? oc_n - oc : 4;
+          const int8_t *wo = w + (size_t)oc * k;
+          int32_t acc[4] = {0, 0, 0, 0}, j;
+          for (ky = ky0; ky < ky1; ++ky) {
+            const int8_t *row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
+            const int32_t run = p->dilation_w == 1 ? (kx1 - kx0) * c : c;
+            const int32_t step = p->dilation_w == 1 ? (kx1 > kx0 ? kx1 - kx0 : 1) : 1;
+            for (kx = kx0; kx < kx1; kx += step) {
+              const int8_t *xs = row + (ptrdiff_t)(ix0 + kx * p->dilation_w) * c;
+              const size_t wk = ((size_t)ky * f->w + (size_t)kx) * (size_t)c;
+              if (n_oc == 4) {
+                direct_run4(wo + wk, k, xs, run, off, acc);
+              } else {
+                for (j = 0; j < n_oc; ++j) acc[j] += direct_run1(wo + (size_t)j * k + wk, xs, run, off);
+              }
+            }
+          }
+          for (j = 0; j < n_oc; ++j) requant_n(&rq, oc + j, &acc[j], 1, y + oc + j, 1);
+        }
+      }
+    }
+  }
+}
+
 static inline int8_t requant_out(const tmc_conv2d_params *p, int32_t acc,
                                  int32_t oc) {
   acc = tmc_mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;

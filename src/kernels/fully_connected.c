@@ -100,6 +100,63 @@ static void fc_fast(const tmc_fully_connected_params *p, int32_t batches,
   }
 }
 
+/* The fast path's arithmetic without scratch (kernels.h): the int8 input
+ * row is read in place, x + input_offset formed once per four outputs
+ * (the widening the fast path stores, recomputed per group instead). Row
+ * b is read while its outputs are written (the planner's overlap rule). */
+void tmc_fully_connected_s8_direct(const tmc_fully_connected_params *p, int32_t batches,
+                                   int32_t accum_depth, const int8_t *x, int32_t out_depth,
+                                   const int8_t *w, const int32_t *bias, int8_t *y) {
+  const size_t kd = (size_t)accum_depth;
+  const int32_t off = p->input_offset, out_off = p->output_offset,
+                lo = p->act_min - out_off, hi = p->act_max - out_off;
+  const int32_t *rb = p->rq_bias, *rm = p->rq_mult;
+  const int8_t *rs = p->rq_shift;
+  const int32_t pc = p->per_channel ? 1 : 0;
+  int32_t b, o, j;
+  size_t k;
+  (void)bias;
+  for (b = 0; b < batches; ++b, y += out_depth) {
+    const int8_t *xr = x + (size_t)b * kd;
+    uint32_t corr = 0;
+    if (p->filter_offset != 0) {
+      uint32_t sx = 0;
+      for (k = 0; k < kd; ++k) sx += (uint32_t)(xr[k] + off);
+      corr = sx * (uint32_t)p->filter_offset;
+    }
+    for (o = 0; o < out_depth; o += 4) {
+      const int32_t n = out_depth - o < 4 ? out_depth - o : 4;
+      const int8_t *w0 = w + (size_t)o * kd;
+      int32_t acc[4] = {0, 0, 0, 0};
+      if (n == 4) {
+        const int8_t *w1 = w0 + kd, *w2 = w1 + kd, *w3 = w2 + kd;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (k = 0; k < kd; ++k) {
+          const int32_t xv = xr[k] + off;
+          s0 += w0[k] * xv;
+          s1 += w1[k] * xv;
+          s2 += w2[k] * xv;
+          s3 += w3[k] * xv;
+        }
+        acc[0] = s0;
+        acc[1] = s1;
+        acc[2] = s2;
+        acc[3] = s3;
+      } else {
+        for (j = 0; j < n; ++j)
+          for (k = 0; k < kd; ++k) acc[j] += w0[(size_t)j * kd + k] * (xr[k] + off);
+      }
+      for (j = 0; j < n; ++j) {
+        const size_t oj = (size_t)(o + j);
+        const tmc_rq_ch c = tmc_rq_ch_of(rm[oj * pc], tmc_rq_shift(rb, rs, oj, oj * pc));
+        y[o + j] = tmc_rq_s8(
+            &c, (int32_t)((uint32_t)acc[j] + corr + (uint32_t)tmc_rq_bias(rb, rs, oj)), out_off,
+            lo, hi);
+      }
+    }
+  }
+}
+
 void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             int32_t batches, int32_t accum_depth,
                             const int8_t *x, int32_t out_depth,

@@ -155,6 +155,16 @@ void tmc_conv2d_s8(const tmc_conv2d_params *p, const tmc_dims4 *input,
                    const tmc_dims4 *output, int8_t *output_data,
                    void *scratch);
 
+/* CONV_2D, the fast path's tables and arithmetic (rq_bias set, one group)
+ * without scratch: each output pixel's window is read in place, four
+ * output channels at a time (slower than tmc_conv2d_s8's fast path, which
+ * widens the window once for all channels and 4 pixels; the planner takes
+ * it where that scratch would raise the arena). bias is unused. */
+void tmc_conv2d_s8_direct(const tmc_conv2d_params *p, const tmc_dims4 *input,
+                          const int8_t *input_data, const tmc_dims4 *filter,
+                          const int8_t *filter_data, const int32_t *bias,
+                          const tmc_dims4 *output, int8_t *output_data);
+
 /* CONV_2D for the DSP cores (conv_dsp.c): a 1x1 filter, one group,
  * no padding, any stride. The params' rq_* tables are set, rq_bias with
  * the input offset folded in (plan/quant.h tmc_dsp_fold_bias);
@@ -254,6 +264,15 @@ void tmc_fully_connected_s8(const tmc_fully_connected_params *p,
                             const int8_t *input_data, int32_t out_depth,
                             const int8_t *filter_data, const int32_t *bias,
                             int8_t *output_data, void *scratch);
+
+/* FULLY_CONNECTED, the fast path's tables (rq_bias set) without scratch:
+ * the input row is read in place (x + input_offset formed once per four
+ * outputs instead of once per row); bias is unused. The planner takes it
+ * where the fast path's int16 row would raise the arena. */
+void tmc_fully_connected_s8_direct(const tmc_fully_connected_params *p, int32_t batches,
+                                   int32_t accum_depth, const int8_t *input_data,
+                                   int32_t out_depth, const int8_t *filter_data,
+                                   const int32_t *bias, int8_t *output_data);
 
 /* FULLY_CONNECTED for the DSP cores (conv_dsp.c, the 1x1
  * convolution's code with batch rows as pixels): filter_offset 0, rq_*

@@ -33,5 +33,5 @@ tmc_status tmc_plan_build(tmc_graph *g, const tmc_plan_options *opts, tmc_arena 
                       "folded, a view or removed)", opts->patch_op);
     TMC_TRY(tmc_patch_build(plan, s, opts->patch_rows, opts->patch_cols, a, &plan->patch, d));
   }
-  return tmc_plan_memory(plan, planner, limit, a, d);
+  return tmc_plan_memory_variants(plan, planner, limit, a, d);
 }

@@ -219,6 +219,30 @@ static tmc_status lower_op(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   return check_shifts(l, op, st);
 }
 
+/* The kernel variants of a step that needs scratch (tmc_step_variants_make):
+ * a DSP kernel's portable alternative is the op lowered again for the
+ * generic target. */
+static tmc_status lower_variants(tmc_lowerer *l, const tmc_op *op, const tmc_step *st,
+                                 tmc_step_variants **out) {
+  *out = NULL;
+  if (st->scratch_bytes == 0) return TMC_OK;
+  tmc_step port;
+  const tmc_step *pp = NULL;
+  if (tmc_target_dsp(l->target)) {
+    tmc_lowerer g = *l;
+    g.target = TMC_TARGET_GENERIC;
+    memset(&port, 0, sizeof port);
+    port.op = st->op;
+    port.n_in = st->n_in;
+    port.n_out = st->n_out;
+    port.in = st->in;
+    port.out = st->out;
+    TMC_TRY(lower_op(&g, op, &port));
+    pp = &port;
+  }
+  return tmc_step_variants_make(l->a, l->d, st, pp, out);
+}
+
 /* RESHAPE and SQUEEZE of an activation are views: no step, shared bytes. */
 static bool is_view(const tmc_graph *g, const tmc_op *op) {
   if (tmc_op_desc_of(op->kind)->lower != TMC_LOWER_view) return false;
@@ -255,7 +279,9 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, t
   plan->target = target;
   plan->steps = tmc_lower_alloc(&l, (size_t)g->n_ops, sizeof *plan->steps);
   plan->alias_of = tmc_lower_alloc(&l, (size_t)g->n_tensors, sizeof *plan->alias_of);
-  if (plan->steps == NULL || plan->alias_of == NULL) return d->status;
+  plan->variants = tmc_lower_alloc(&l, (size_t)g->n_ops, sizeof *plan->variants);
+  if (plan->steps == NULL || plan->alias_of == NULL || plan->variants == NULL)
+    return d->status;
   for (int32_t t = 0; t < g->n_tensors; t++) plan->alias_of[t] = t;
   for (int32_t i = 0; i < g->n_ops; i++) {
     const tmc_op *op = &g->ops[i];
@@ -274,6 +300,7 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, t
     st->in = op->in;
     st->out = op->out;
     TMC_TRY(lower_op(&l, op, st));
+    TMC_TRY(lower_variants(&l, op, st, &plan->variants[plan->n_steps]));
     plan->n_steps++;
   }
   return TMC_OK;

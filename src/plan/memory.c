@@ -18,12 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_desc.h"
 #include "patch.h"
 #include "plan.h"
 
 typedef struct pair {
   int32_t x, y;   /* block indices: dying input, output */
   int64_t delta;  /* o_x - o_y >= delta when they share bytes */
+  int64_t loosest; /* the smallest delta among the step's kernel variants */
+  bool placeable;  /* the chosen kernel allows it (else only the floor uses it) */
 } pair;
 
 typedef struct layout {
@@ -51,6 +54,7 @@ static bool compatible(const layout *L, int32_t i, int64_t oi, int32_t j, int64_
   if (!overlaps) return false;
   for (const int32_t *k = L->pairs_of[i]; *k >= 0; k++) {
     const pair *p = &L->pairs[*k];
+    if (!p->placeable) continue;
     if (p->x == i && p->y == j && oi - oj >= p->delta) return true;
     if (p->x == j && p->y == i && oj - oi >= p->delta) return true;
   }
@@ -82,6 +86,7 @@ static int64_t place(layout *L, const int32_t *order, bool overlaps, int64_t *ca
       if (!overlaps) continue;
       for (const int32_t *k = L->pairs_of[i]; *k >= 0; k++) {
         const pair *p = &L->pairs[*k];
+        if (!p->placeable) continue;
         if (p->x == i && p->y == *c) cand[nc++] = o->offset + p->delta;
         if (p->y == i && p->x == *c) cand[nc++] = o->offset - p->delta;
       }
@@ -198,7 +203,7 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
     m->block_of[t] = -1;
   }
   const tmc_patch *patch = plan->patch;
-  int32_t stage_end = patch ? patch->split_step : -1;
+  int32_t stage_end = patch ? patch->split_step : -1, stage_start = patch ? patch->start_step : 0;
   for (int32_t s = 0; s < ns; s++) {
     const tmc_step *st = &plan->steps[s];
     for (int k = 0; k < st->n_in + st->n_out; k++) {
@@ -207,8 +212,10 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
       int32_t r = plan->alias_of[t];
       /* Inside the patch stage only the stage's input and the split tensor
        * (written patch by patch from the start) are whole tensors. */
-      if (s <= stage_end && r != patch->input_tensor && r != patch->split_tensor) continue;
-      int32_t f = patch && r == patch->split_tensor ? 0 : s;
+      if (s >= stage_start && s <= stage_end && r != patch->input_tensor &&
+          r != patch->split_tensor)
+        continue;
+      int32_t f = patch && r == patch->split_tensor ? stage_start : s;
       if (f < first[r]) first[r] = f;
       if (s > last[r]) last[r] = s;
     }
@@ -253,9 +260,10 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
       m->block_of[t] = m->n_blocks;
       m->blocks[m->n_blocks++] = (tmc_block){t, -1, first[t], last[t], align_up(size[t]), 0};
     }
-    if (s == 0 && patch)
-      m->blocks[m->n_blocks++] = (tmc_block){-1, -1, 0, stage_end, align_up(patch->region_bytes), 0};
-    if (s < ns && s > stage_end && plan->steps[s].scratch_bytes > 0)
+    if (patch && s == stage_start)
+      m->blocks[m->n_blocks++] =
+          (tmc_block){-1, -1, stage_start, stage_end, align_up(patch->region_bytes), 0};
+    if (s < ns && (s < stage_start || s > stage_end) && plan->steps[s].scratch_bytes > 0)
       m->blocks[m->n_blocks++] =
           (tmc_block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
   }
@@ -271,7 +279,29 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   return TMC_OK;
 }
 
-/* Step 2: overlap pairs. */
+/* A delta rounded to the alignment (up: never looser than the rule). */
+static int64_t align_delta(int64_t delta) {
+  return delta >= 0 ? align_up(delta) : -(-delta / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN);
+}
+
+/* The loosest overlap rule (smallest delta; -1 when none allows one) of
+ * step s's kernel variants for (in_k, out_k), delta the chosen kernel's. */
+static int64_t variants_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k,
+                              int64_t delta) {
+  const tmc_step_variants *v = plan->variants ? plan->variants[s] : NULL;
+  if (v == NULL) return delta;
+  const tmc_graph *g = plan->g;
+  const tmc_tensor *x = &g->tensors[plan->steps[s].in[in_k]];
+  const tmc_tensor *y = &g->tensors[plan->steps[s].out[out_k]];
+  for (int32_t k = 0; k < v->n; k++) {
+    int64_t dk = tmc_kernel_desc_of(v->v[k].kernel)->overlap(plan, &v->v[k], in_k, x, y);
+    if (dk >= 0 && (delta < 0 || dk < delta)) delta = dk;
+  }
+  return delta;
+}
+
+/* Step 2: overlap pairs (a pair only the activation-only floor may use, as
+ * another variant's, has a delta no placement meets). */
 static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
   const tmc_plan *plan = L->plan;
   int32_t cap = 0;
@@ -281,7 +311,9 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
   if (L->pairs == NULL) return d->status;
   L->np = 0;
   int32_t stage_end = plan->patch ? plan->patch->split_step : -1;
-  for (int32_t s = stage_end + 1; s < plan->n_steps; s++) {
+  int32_t stage_start = plan->patch ? plan->patch->start_step : 0;
+  for (int32_t s = 0; s < plan->n_steps; s++) {
+    if (s >= stage_start && s <= stage_end) continue; /* patches write locally */
     const tmc_step *st = &plan->steps[s];
     for (int i = 0; i < st->n_in; i++) {
       if (st->in[i] < 0) continue;
@@ -292,9 +324,9 @@ static tmc_status build_pairs(layout *L, tmc_arena *a, tmc_diag *d) {
         if (yb < 0 || yb >= L->nb || yb == xb || L->b[yb].first != s) continue;
         int64_t delta = plan->overlap00 && i == 0 && o == 0 ? plan->overlap00[s]
                                                              : tmc_overlap_delta(plan, s, i, o);
-        if (delta < 0) continue;
-        L->pairs[L->np++] =
-            (pair){xb, yb, delta >= 0 ? align_up(delta) : -(-delta / TMC_PLAN_ALIGN * TMC_PLAN_ALIGN)};
+        int64_t loosest = variants_delta(plan, s, i, o, delta);
+        if (loosest < 0) continue;
+        L->pairs[L->np++] = (pair){xb, yb, align_delta(delta), align_delta(loosest), delta >= 0};
       }
     }
   }
@@ -369,10 +401,13 @@ static tmc_status build_pairs_of(layout *L, tmc_arena *a, tmc_diag *d) {
 /* Step 3: floors. At step s the live blocks must all fit; overlap pairs of
  * s can save at most, per output, min(its size, the sum over its inputs of
  * min(s_x, s_y - delta)), and per input likewise. The pairs of step s are
- * those whose output starts at s; live bytes come from a difference array. */
+ * those whose output starts at s; live bytes come from a difference array.
+ * Two passes: the chosen kernels (their scratch, their rules: bound_no_overlap
+ * and lower_bound), and the activation-only floor (no scratch blocks, each
+ * step's loosest rule among its variants: act_floor). */
 static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d) {
   int32_t ns = L->plan->n_steps, nb = L->nb;
-  m->bound_no_overlap = m->lower_bound = 0;
+  m->bound_no_overlap = m->lower_bound = m->act_floor = 0;
   if (ns <= 0) return TMC_OK;
   int64_t *live = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *live, d, "floors");
   int64_t *as_y = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *as_y, d, "floors");
@@ -380,13 +415,6 @@ static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d)
   int32_t *start = tmc_arena_array_d(a, (size_t)ns + 2, sizeof *start, d, "floors");
   int32_t *by_step = tmc_arena_array_d(a, (size_t)L->np + 1, sizeof *by_step, d, "floors");
   if (!live || !as_y || !as_x || !start || !by_step) return d->status;
-  for (int32_t i = 0; i < nb; i++) {
-    const tmc_block *b = &L->b[i];
-    int32_t f = b->first < 0 ? 0 : b->first, l = b->last < ns - 1 ? b->last : ns - 1;
-    if (f > l) continue;
-    live[f] += b->size;
-    live[l + 1] -= b->size;
-  }
   for (int32_t k = 0; k < L->np; k++) {
     int32_t s = L->b[L->pairs[k].y].first;
     if (s >= 0 && s < ns) start[s + 1]++;
@@ -396,31 +424,47 @@ static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d)
     int32_t s = L->b[L->pairs[k].y].first;
     if (s >= 0 && s < ns) by_step[start[s]++] = k; /* start[s] ends as the bucket's end */
   }
-  int64_t run = 0;
-  for (int32_t s = 0, k0 = 0; s < ns; s++) {
-    run += live[s];
-    int64_t save_y = 0, save_x = 0;
-    for (int32_t k = k0; k < start[s]; k++) {
-      const pair *p = &L->pairs[by_step[k]];
-      int64_t sx = L->b[p->x].size, sy = L->b[p->y].size;
-      int64_t sav = sy - p->delta < sx ? sy - p->delta : sx;
-      if (sav > sy) sav = sy;
-      if (sav <= 0) continue;
-      as_y[p->y] += sav;
-      as_x[p->x] += sav;
+  for (int pass = 0; pass < 2; pass++) {
+    const bool act = pass == 1;
+    for (int32_t s = 0; s <= ns; s++) live[s] = 0;
+    for (int32_t i = 0; i < nb; i++) {
+      const tmc_block *b = &L->b[i];
+      int32_t f = b->first < 0 ? 0 : b->first, l = b->last < ns - 1 ? b->last : ns - 1;
+      if (f > l || (act && b->tensor < 0 && b->step >= 0)) continue;
+      live[f] += b->size;
+      live[l + 1] -= b->size;
     }
-    for (int32_t k = k0; k < start[s]; k++) { /* each block once, then cleared */
-      const pair *p = &L->pairs[by_step[k]];
-      int32_t y = p->y, x = p->x;
-      save_y += as_y[y] < L->b[y].size ? as_y[y] : L->b[y].size;
-      as_y[y] = 0;
-      save_x += as_x[x] < L->b[x].size ? as_x[x] : L->b[x].size;
-      as_x[x] = 0;
+    int64_t run = 0;
+    for (int32_t s = 0, k0 = 0; s < ns; s++) {
+      run += live[s];
+      int64_t save_y = 0, save_x = 0;
+      for (int32_t k = k0; k < start[s]; k++) {
+        const pair *p = &L->pairs[by_step[k]];
+        if (!act && !p->placeable) continue;
+        int64_t sx = L->b[p->x].size, sy = L->b[p->y].size, dl = act ? p->loosest : p->delta;
+        int64_t sav = sy - dl < sx ? sy - dl : sx;
+        if (sav > sy) sav = sy;
+        if (sav <= 0) continue;
+        as_y[p->y] += sav;
+        as_x[p->x] += sav;
+      }
+      for (int32_t k = k0; k < start[s]; k++) { /* each block once, then cleared */
+        const pair *p = &L->pairs[by_step[k]];
+        int32_t y = p->y, x = p->x;
+        save_y += as_y[y] < L->b[y].size ? as_y[y] : L->b[y].size;
+        as_y[y] = 0;
+        save_x += as_x[x] < L->b[x].size ? as_x[x] : L->b[x].size;
+        as_x[x] = 0;
+      }
+      k0 = start[s];
+      int64_t save = save_y < save_x ? save_y : save_x;
+      if (act) {
+        if (run - save > m->act_floor) m->act_floor = run - save;
+        continue;
+      }
+      if (run > m->bound_no_overlap) m->bound_no_overlap = run;
+      if (run - save > m->lower_bound) m->lower_bound = run - save;
     }
-    k0 = start[s];
-    int64_t save = save_y < save_x ? save_y : save_x;
-    if (run > m->bound_no_overlap) m->bound_no_overlap = run;
-    if (run - save > m->lower_bound) m->lower_bound = run - save;
   }
   return TMC_OK;
 }

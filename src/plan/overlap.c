@@ -127,7 +127,9 @@ int64_t tmc_ov_pool(const tmc_plan *plan, const tmc_step *st, int in_k, const tm
 int64_t tmc_ov_conv(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
                     const tmc_tensor *y) {
   (void)plan, (void)x, (void)y;
-  bool fast = TMC_CPARAMS(st, tmc_conv2d_params)->rq_bias != NULL && st->in_dims.c == st->filter_dims.c;
+  bool fast = st->kernel != TMC_K_CONV2D_DIRECT &&
+              TMC_CPARAMS(st, tmc_conv2d_params)->rq_bias != NULL &&
+              st->in_dims.c == st->filter_dims.c;
   return window_rule(st, in_k, fast ? WINDOW_COPIED : WINDOW_PIXEL);
 }
 
@@ -141,7 +143,9 @@ int64_t tmc_ov_depthwise(const tmc_plan *plan, const tmc_step *st, int in_k,
 int64_t tmc_ov_fc(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_tensor *x,
                   const tmc_tensor *y) {
   (void)plan, (void)x, (void)y;
-  return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, TMC_CPARAMS(st, tmc_fully_connected_params)->rq_bias != NULL) : -1;
+  bool copied = st->kernel != TMC_K_FULLY_CONNECTED_DIRECT &&
+                TMC_CPARAMS(st, tmc_fully_connected_params)->rq_bias != NULL;
+  return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, copied) : -1;
 }
 
 int64_t tmc_overlap_delta(const tmc_plan *plan, int32_t s, int in_k, int out_k) {

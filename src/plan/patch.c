@@ -92,6 +92,16 @@ static bool elementwise_kernel(tmc_kernel k) {
   return (tmc_kernel_desc_of(k)->flags & TMC_KF_ELEMENTWISE) != 0;
 }
 
+/* Element-wise kernels whose operands are addressed through a broadcast
+ * (strides per operand: ADD, SUB, MUL, MAXIMUM, MINIMUM). */
+static bool strided_kernel(tmc_kernel k) {
+  const tmc_kernel_desc *kd = tmc_kernel_desc_of(k);
+  if (!(kd->flags & TMC_KF_ELEMENTWISE)) return false;
+  for (const tmc_arg *a = kd->args; a->kind != TMC_ARG_END; a++)
+    if (a->kind == TMC_ARG_BCAST) return true;
+  return false;
+}
+
 /* Activation inputs a stage step reads spatially (the kernel's data inputs,
  * the first ones for window and element-wise kernels). */
 static int data_inputs(const tmc_step *st) {
@@ -138,27 +148,51 @@ tmc_status tmc_patch_facts_init(const tmc_plan *plan, tmc_arena *a, tmc_patch_fa
   return TMC_OK;
 }
 
-/* Step 1, O(S) with the facts. */
+/* Why step st cannot be part of any stage (NULL when it can): the checks
+ * of one step alone. */
+static const char *step_unfit(const tmc_plan *plan, const tmc_step *st) {
+  const tmc_graph *g = plan->g;
+  if (!has_window(st) && !elementwise_kernel(st->kernel)) return "cannot run patch by patch";
+  if (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))
+    return "does not write one 4-D tensor of batch 1";
+  const tmc_tensor *y = &g->tensors[st->out[0]];
+  for (int k = 0; k < data_inputs(st); k++) {
+    const tmc_tensor *x = &g->tensors[st->in[k]];
+    if (x->is_const || !nhwc1(x)) return "reads a constant or a tensor that is not 4-D";
+    if (!has_window(st) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))
+      return "broadcasts";
+    if (plan->alias_of[x->id] != x->id) return "reads a view";
+  }
+  return NULL;
+}
+
+int32_t tmc_patch_stage_start(const tmc_plan *plan, int32_t S) {
+  int32_t s = S;
+  while (s > 0 && step_unfit(plan, &plan->steps[s - 1]) == NULL) s--;
+  return s;
+}
+
+/* Whether tensor x is read by stage step s from outside the stage
+ * [start, S] (not written inside it before s). */
+static bool from_outside(const tmc_patch_facts *f, int32_t start, int32_t s, int32_t x) {
+  return f->producer[x] >= s || f->producer[x] < start;
+}
+
+/* Step 1, O(S) with the facts: the stage starts after the last step that
+ * cannot be in one (tmc_patch_stage_start; those before run whole). */
 static tmc_status check_stage(const tmc_plan *plan, const tmc_patch_facts *f, int32_t S,
                               int32_t *input, tmc_diag *d) {
   const tmc_graph *g = plan->g;
+  const int32_t start = tmc_patch_stage_start(plan, S);
   *input = -1;
-  for (int32_t s = 0; s <= S; s++) {
+  for (int32_t s = start; s <= S; s++) {
     const tmc_step *st = &plan->steps[s];
-    if (!has_window(st) && !elementwise_kernel(st->kernel))
-      return stage_fail(d, plan, S, s, "cannot run patch by patch");
-    if (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))
-      return stage_fail(d, plan, S, s, "does not write one 4-D tensor of batch 1");
+    const char *why = step_unfit(plan, st);
+    if (why) return stage_fail(d, plan, S, s, why);
     const tmc_tensor *y = &g->tensors[st->out[0]];
     for (int k = 0; k < data_inputs(st); k++) {
       const tmc_tensor *x = &g->tensors[st->in[k]];
-      if (x->is_const || !nhwc1(x))
-        return stage_fail(d, plan, S, s, "reads a constant or a tensor that is not 4-D");
-      if (!has_window(st) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))
-        return stage_fail(d, plan, S, s, "broadcasts");
-      if (plan->alias_of[x->id] != x->id)
-        return stage_fail(d, plan, S, s, "reads a view");
-      if (f->producer[x->id] >= s) { /* not written inside the stage before s */
+      if (from_outside(f, start, s, x->id)) {
         if (*input >= 0 && *input != x->id)
           return stage_fail(d, plan, S, s, "reads a second tensor from outside the stage");
         *input = x->id;
@@ -175,7 +209,7 @@ static tmc_status check_stage(const tmc_plan *plan, const tmc_patch_facts *f, in
   if (*input < 0) return stage_fail(d, plan, S, -1, "the stage reads no input");
   for (int32_t k = 0; k < plan->n_keep; k++) {
     int32_t q = f->producer[plan->alias_of[plan->keep[k]]];
-    if (q < S) return stage_fail(d, plan, S, q, "output must be kept to the end");
+    if (q >= start && q < S) return stage_fail(d, plan, S, q, "output must be kept to the end");
   }
   return TMC_OK;
 }
@@ -183,34 +217,31 @@ static tmc_status check_stage(const tmc_plan *plan, const tmc_patch_facts *f, in
 bool tmc_patch_scan_next(const tmc_plan *plan, const tmc_patch_facts *f, tmc_patch_scan *sc,
                          int32_t S, int32_t *input) {
   const tmc_graph *g = plan->g;
-  if (S == 0) {
-    *sc = (tmc_patch_scan){false, -1, INT32_MAX, -1, INT32_MAX};
-    for (int32_t k = 0; k < plan->n_keep; k++) {
-      int32_t q = f->producer[plan->alias_of[plan->keep[k]]];
-      if (q < sc->keep_from) sc->keep_from = q;
-    }
-  } else if (!sc->dead) { /* step S - 1 is now before the split */
+  const tmc_step *st = &plan->steps[S];
+  if (S == 0) *sc = (tmc_patch_scan){false, -1, INT32_MAX, -1, 0};
+  *input = -1;
+  if (step_unfit(plan, st)) { /* no stage through S: the next one starts after it */
+    *sc = (tmc_patch_scan){false, -1, INT32_MAX, -1, S + 1};
+    return false;
+  }
+  if (!sc->dead && S > sc->start) { /* step S - 1 is now before the split */
     const tmc_tensor *y = &g->tensors[plan->steps[S - 1].out[0]];
     if ((y->is_output || f->viewed[y->id]) && sc->flag_at > S - 1) sc->flag_at = S - 1;
     if (f->last_reader[y->id] > sc->last_read) sc->last_read = f->last_reader[y->id];
   }
-  /* Step S's own checks, as check_stage makes them. */
-  const tmc_step *st = &plan->steps[S];
-  if (!sc->dead && !has_window(st) && !elementwise_kernel(st->kernel)) sc->dead = true;
-  if (!sc->dead && (st->n_out != 1 || !nhwc1(&g->tensors[st->out[0]]))) sc->dead = true;
   for (int k = 0; !sc->dead && k < data_inputs(st); k++) {
-    const tmc_tensor *x = &g->tensors[st->in[k]], *y = &g->tensors[st->out[0]];
-    if (x->is_const || !nhwc1(x) || plan->alias_of[x->id] != x->id ||
-        (!has_window(st) && (x->dims[1] != y->dims[1] || x->dims[2] != y->dims[2]))) {
-      sc->dead = true;
-    } else if (f->producer[x->id] >= S) {
-      if (sc->input >= 0 && sc->input != x->id) sc->dead = true;
-      else sc->input = x->id;
-    }
+    int32_t x = st->in[k];
+    if (!from_outside(f, sc->start, S, x)) continue;
+    if (sc->input >= 0 && sc->input != x) sc->dead = true;
+    else sc->input = x;
   }
   *input = sc->input;
-  return !sc->dead && sc->flag_at >= S && sc->last_read <= S && sc->input >= 0 &&
-         sc->keep_from >= S;
+  bool keep_ok = true;
+  for (int32_t k = 0; k < plan->n_keep && keep_ok; k++) {
+    int32_t q = f->producer[plan->alias_of[plan->keep[k]]];
+    keep_ok = !(q >= sc->start && q < S);
+  }
+  return !sc->dead && sc->flag_at >= S && sc->last_read <= S && sc->input >= 0 && keep_ok;
 }
 
 tmc_status tmc_patch_check(const tmc_plan *plan, const tmc_patch_facts *f, int32_t S,
@@ -251,15 +282,17 @@ static int64_t step_macs(const tmc_plan *plan, const tmc_step *st, const tmc_dim
 
 /* Steps 2-4 over the stage's tensors in increasing id order (f->slot maps
  * an id to its index in tens; the caller clears the slots). */
-static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t S, int32_t R,
-                              int32_t C, bool measure, int32_t input, const int32_t *tens,
-                              int32_t n, tmc_arena *a, tmc_patch **out, tmc_diag *d) {
+static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t start,
+                              int32_t S, int32_t R, int32_t C, bool measure, int32_t input,
+                              const int32_t *tens, int32_t n, tmc_arena *a, tmc_patch **out,
+                              tmc_diag *d) {
   const tmc_graph *g = plan->g;
   const int32_t nt = g->n_tensors, ns = S + 1;
   const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
   tmc_patch *p = tmc_arena_alloc(a, sizeof *p);
   int32_t np = R * C;
   if (p == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory planning patches");
+  p->start_step = start;
   p->split_step = S;
   p->rows = R;
   p->cols = C;
@@ -269,13 +302,14 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
   tmc_region *reg = tmc_arena_array_d(a, (size_t)n, sizeof *reg, d, "patch regions");
   int64_t *size = tmc_arena_array_d(a, (size_t)n, sizeof *size, d, "patch buffers");
   p->scratch_off = tmc_arena_array_d(a, (size_t)ns, sizeof *p->scratch_off, d, "patch scratch");
+  p->strided = tmc_arena_array_d(a, (size_t)ns, sizeof *p->strided, d, "patch geometry");
   if (!measure) {
     p->regions = tmc_arena_array_d(a, (size_t)np * nt, sizeof *p->regions, d, "patch regions");
     p->geom = tmc_arena_array_d(a, (size_t)np * ns, sizeof *p->geom, d, "patch geometry");
     p->local_off = tmc_arena_array_d(a, (size_t)nt, sizeof *p->local_off, d, "patch buffers");
     if (!p->regions || !p->geom || !p->local_off) return d->status;
   }
-  if (!reg || !size || !p->scratch_off) return d->status;
+  if (!reg || !size || !p->scratch_off || !p->strided) return d->status;
 #define SLOT(t) (f->slot[(t)])
 
   /* Step 2. Regions start empty (y0 = y1 = 0). */
@@ -287,7 +321,7 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
                        (int32_t)((int64_t)c * split->dims[2] / C),
                        (int32_t)((int64_t)(c + 1) * split->dims[2] / C)};
     reg[SLOT(split->id)] = rect;
-    for (int32_t s = S; s >= 0; s--) {
+    for (int32_t s = S; s >= start; s--) {
       const tmc_step *st = &plan->steps[s];
       const tmc_region *ro = &reg[SLOT(st->out[0])];
       const tmc_step_window *w = &st->win;
@@ -304,17 +338,23 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
         region_union(&reg[SLOT(x->id)], &need);
       }
     }
-    /* Element-wise steps need their inputs exactly over their output. */
-    for (int32_t s = 0; s <= S; s++) {
+    /* Element-wise steps need their inputs exactly over their output; a
+     * binary one (strided operands) may read a larger region of one (a
+     * residual branch another stage op reads over a wider window). */
+    for (int32_t s = start; s <= S; s++) {
       const tmc_step *st = &plan->steps[s];
       if (has_window(st)) continue;
-      for (int k = 0; k < data_inputs(st); k++)
-        if (!region_equal(&reg[SLOT(st->in[k])], &reg[SLOT(st->out[0])]))
+      for (int k = 0; k < data_inputs(st); k++) {
+        const tmc_region *ri = &reg[SLOT(st->in[k])], *ro = &reg[SLOT(st->out[0])];
+        if (region_equal(ri, ro)) continue;
+        if (!strided_kernel(st->kernel) || k > 1)
           return stage_fail(d, plan, S, s, "reads a tensor needed over a larger region by "
                             "another op (a branch inside the stage)");
+        p->strided[s] = true;
+      }
     }
     /* Step 3. */
-    for (int32_t s = 0; s <= S; s++) {
+    for (int32_t s = start; s <= S; s++) {
       const tmc_step *st = &plan->steps[s];
       const tmc_tensor *x = &g->tensors[st->in[0]], *y = &g->tensors[st->out[0]];
       const tmc_region *ri = &reg[SLOT(x->id)], *ro = &reg[SLOT(y->id)];
@@ -323,6 +363,14 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
       memset(ge, 0, sizeof *ge);
       ge->in_dims = local_dims(x, ri);
       ge->out_dims = local_dims(y, ro);
+      if (!has_window(st))
+        for (int k = 0; k < data_inputs(st) && k < 2; k++) {
+          const tmc_tensor *xk = &g->tensors[st->in[k]];
+          const tmc_region *rk = &reg[SLOT(xk->id)];
+          ge->in_w[k] = rk->x1 - rk->x0;
+          ge->skip[k] = (int32_t)(((int64_t)(ro->y0 - rk->y0) * ge->in_w[k] + (ro->x0 - rk->x0)) *
+                                  xk->dims[3] * (int64_t)tmc_dtype_size(xk->type));
+        }
       if (has_window(st)) {
         ge->pad_top = w->pad_top + ri->y0 - ro->y0 * w->sh;
         ge->pad_left = w->pad_left + ri->x0 - ro->x0 * w->sw;
@@ -340,7 +388,7 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
       if (!measure) p->regions[(size_t)pi * nt + tens[i]] = reg[i];
     }
   }
-  for (int32_t s = 0; s <= S; s++)
+  for (int32_t s = start; s <= S; s++)
     p->layer_macs += step_macs(plan, &plan->steps[s], &plan->steps[s].out_dims);
 
   /* Step 4: local buffers and scratch as blocks over the stage's steps. */
@@ -354,11 +402,11 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
   }
   if (!measure)
     for (int32_t t = 0; t < nt; t++) p->local_off[t] = -1;
-  for (int32_t s = 0; s <= S; s++) {
+  for (int32_t s = start; s <= S; s++) {
     const tmc_step *st = &plan->steps[s];
     for (int k = 0; k < data_inputs(st) + 1; k++) {
       int32_t t = k < data_inputs(st) ? st->in[k] : st->out[0], i = SLOT(t);
-      int32_t fs = t == input ? 0 : s;
+      int32_t fs = t == input ? start : s;
       if (fs < first[i]) first[i] = fs;
       if (s > last[i]) last[i] = s;
     }
@@ -372,7 +420,7 @@ static tmc_status build_stage(tmc_plan *plan, const tmc_patch_facts *f, int32_t 
 #undef SLOT
   for (int32_t s = 0; s <= S; s++) {
     p->scratch_off[s] = -1;
-    if (plan->steps[s].scratch_bytes > 0)
+    if (s >= start && plan->steps[s].scratch_bytes > 0)
       blocks[nb++] = (tmc_block){-1, s, s, s,
                                  ((int64_t)plan->steps[s].scratch_bytes + TMC_PLAN_ALIGN - 1) /
                                      TMC_PLAN_ALIGN * TMC_PLAN_ALIGN,
@@ -413,7 +461,8 @@ tmc_status tmc_patch_build_with(tmc_plan *plan, const tmc_patch_facts *f, int32_
   int32_t n = 0;
   tens[n++] = input;
   f->slot[input] = 0;
-  for (int32_t s = 0; s <= S; s++) {
+  const int32_t start = tmc_patch_stage_start(plan, S);
+  for (int32_t s = start; s <= S; s++) {
     int32_t t = plan->steps[s].out[0];
     if (f->slot[t] < 0) {
       f->slot[t] = 0;
@@ -422,7 +471,7 @@ tmc_status tmc_patch_build_with(tmc_plan *plan, const tmc_patch_facts *f, int32_
   }
   qsort(tens, (size_t)n, sizeof *tens, cmp_i32);
   for (int32_t i = 0; i < n; i++) f->slot[tens[i]] = i;
-  tmc_status st = build_stage(plan, f, S, R, C, measure, input, tens, n, a, out, d);
+  tmc_status st = build_stage(plan, f, start, S, R, C, measure, input, tens, n, a, out, d);
   for (int32_t i = 0; i < n; i++) f->slot[tens[i]] = -1;
   return st;
 }
@@ -475,11 +524,12 @@ static void note_max(const tmc_plan *plan, tmc_patch_work *w, int32_t t, const t
  * scratch: placed without overlaps) are a floor, over any of the patches.
  * The centre patch goes first (its halo grows on every side), and the floor
  * is checked after each step, stopping once it passes stop_above. */
-int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t S, int32_t R,
-                               int32_t C, int32_t depth, int64_t stop_above) {
+int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t start,
+                               int32_t S, int32_t R, int32_t C, int32_t depth,
+                               int64_t stop_above) {
   const tmc_graph *g = plan->g;
   const tmc_tensor *split = &g->tensors[plan->steps[S].out[0]];
-  int32_t lo = S - depth + 1 < 0 ? 0 : S - depth + 1, centre = R / 2 * C + C / 2;
+  int32_t lo = S - depth + 1 < start ? start : S - depth + 1, centre = R / 2 * C + C / 2;
   int64_t floor = 0;
   w->grid_mark++;
   for (int32_t k = 0; k < R * C; k++) {
@@ -543,6 +593,15 @@ void tmc_patch_step(const tmc_plan *plan, int32_t pi, int32_t s, tmc_step *st) {
     set_i32(st, "pad_bottom", ge->pad_bottom);
     set_i32(st, "pad_left", ge->pad_left);
     set_i32(st, "pad_right", ge->pad_right);
+  } else if (pt->strided[s]) { /* rows of the output's region in each operand's */
+    const int32_t c = ge->out_dims.c;
+    st->size = ge->out_dims.h * ge->out_dims.w * c;
+    st->bcast.rank = 2;
+    st->bcast.dims[0] = ge->out_dims.h;
+    st->bcast.dims[1] = ge->out_dims.w * c;
+    st->bcast.stride1[0] = ge->in_w[0] * c;
+    st->bcast.stride2[0] = ge->in_w[1] * c;
+    st->bcast.stride1[1] = st->bcast.stride2[1] = 1;
   } else { /* element-wise: equal shapes, one flat dimension */
     int64_t n = (int64_t)ge->out_dims.h * ge->out_dims.w * ge->out_dims.c;
     st->size = (int32_t)n;

@@ -16,19 +16,29 @@ typedef struct tmc_region {
   int32_t y0, y1, x0, x1;
 } tmc_region;
 
-/* One stage step in one patch: local shapes and padding for its kernel. */
+/* One stage step in one patch: local shapes and padding for its kernel;
+ * for a binary element-wise kernel (ADD, SUB, MUL, MAXIMUM, MINIMUM), an
+ * input may hold a larger region than the output (a residual branch kept
+ * per patch: the tensor another stage op reads over a wider window), read
+ * from byte skip[k] of its local buffer with rows of in_w[k] pixels. */
 typedef struct tmc_patch_geom {
   tmc_dims4 in_dims, out_dims;
   int32_t pad_top, pad_bottom, pad_left, pad_right; /* may be negative */
+  int32_t skip[2], in_w[2];
 } tmc_patch_geom;
 
 struct tmc_patch {
-  int32_t split_step;   /* the stage is steps 0..split_step */
+  int32_t start_step;   /* the stage is steps start_step..split_step; the steps
+                           before it run whole (e.g. a leading TRANSPOSE) */
+  int32_t split_step;
+  bool *strided;        /* per step up to split_step: a binary element-wise step
+                           whose input regions differ from its output's */
   int32_t rows, cols, n_patches;
-  int32_t input_tensor; /* the whole tensor the stage reads (a graph input) */
+  int32_t input_tensor; /* the whole tensor the stage reads (a graph input, or
+                           the output of the step before start_step) */
   int32_t split_tensor; /* the whole tensor the stage writes, patch by patch */
   tmc_region *regions;  /* [n_patches][n_tensors]: each stage tensor's region */
-  tmc_patch_geom *geom; /* [n_patches][split_step + 1] */
+  tmc_patch_geom *geom; /* [n_patches][split_step + 1] (from start_step) */
   int64_t *local_off;   /* per tensor id: offset of its local buffer in the
                            stage region, -1 when it has none */
   int64_t *scratch_off; /* per stage step: its scratch in the stage region */
@@ -81,8 +91,13 @@ typedef struct tmc_patch_scan {
   int32_t input;     /* the tensor the stage reads from outside so far */
   int32_t flag_at;   /* the first step writing a graph output or a viewed tensor */
   int32_t last_read; /* the last reader of the outputs of steps before S */
-  int32_t keep_from; /* the first step writing a kept tensor */
+  int32_t start;     /* the stage's first step (tmc_patch_stage_start) */
 } tmc_patch_scan;
+
+/* The first step of a stage ending at split step S: the steps before the
+ * last one that cannot run patch by patch (a leading TRANSPOSE, a
+ * reshape's view...) run whole, the stage starts after it. */
+int32_t tmc_patch_stage_start(const tmc_plan *plan, int32_t S);
 
 bool tmc_patch_scan_next(const tmc_plan *plan, const tmc_patch_facts *f, tmc_patch_scan *sc,
                          int32_t S, int32_t *input);
@@ -104,11 +119,12 @@ typedef struct tmc_patch_work {
 } tmc_patch_work;
 
 /* A lower bound on the stage region tmc_patch_build would place for split
- * step S and an R x C grid, from the last `depth` steps of the stage; it
+ * step S (stage from start) and an R x C grid, from the last `depth` steps of the stage; it
  * stops early once above stop_above. For a stage that passed
  * tmc_patch_check and a grid that fits the split tensor. */
-int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t S, int32_t R,
-                               int32_t C, int32_t depth, int64_t stop_above);
+int64_t tmc_patch_region_floor(const tmc_plan *plan, tmc_patch_work *w, int32_t start,
+                               int32_t S, int32_t R, int32_t C, int32_t depth,
+                               int64_t stop_above);
 
 /* One configuration the search evaluated. */
 typedef struct tmc_patch_option {
@@ -126,6 +142,9 @@ typedef struct tmc_patch_report {
   tmc_patch_option best[TMC_PATCH_REPORT];
   tmc_patch_option layerwise;
   int evaluated;                          /* configurations tried */
+  /* When no configuration is chosen: why, naming the operator that blocks
+   * a stage through the layer-by-layer peak (or the best one's arena). */
+  char why[400];
 } tmc_patch_report;
 
 /* --patch auto: tries every split step and grid (1x1 ... 8x8), estimates

@@ -19,6 +19,7 @@
  * (deep stages of a long network are skipped after a few steps) and its
  * result and report exactly those of the full search. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,15 +68,60 @@ static int64_t try_plan(const tmc_plan *plan, tmc_patch *p, tmc_planner planner,
     if (beside && p) {
       /* Bytes live beside the stage region at the stage's first step. */
       int64_t live = 0;
+      const int32_t s0 = p->start_step;
       for (int32_t i = 0; i < q.mem.n_blocks; i++) {
         const tmc_block *b = &q.mem.blocks[i];
-        if (b->first <= 0 && 0 <= b->last && !(b->tensor < 0 && b->step < 0)) live += b->size;
+        if (b->first <= s0 && s0 <= b->last && !(b->tensor < 0 && b->step < 0)) live += b->size;
       }
       *beside = live;
     }
   }
   tmc_arena_free(&t);
   return arena;
+}
+
+/* Step 1: layer by layer, each step's kernel variant chosen
+ * (tmc_plan_memory_variants, which leaves the choice in the steps: the
+ * patch configurations are compared with the same kernels). */
+static int64_t layer_plan(tmc_plan *plan, tmc_planner planner, int64_t limit,
+                          int32_t *peak_step) {
+  tmc_arena t;
+  tmc_diag d;
+  tmc_plan q = *plan;
+  tmc_arena_init(&t);
+  tmc_diag_init(&d, NULL);
+  q.patch = NULL;
+  int64_t arena = -1;
+  tmc_status st = tmc_plan_memory_variants(&q, planner, limit, &t, &d);
+  if (st == TMC_OK || st == TMC_ERR_LIMIT) {
+    arena = q.mem.arena_bytes;
+    *peak_step = q.mem.peak_step;
+  }
+  tmc_arena_free(&t);
+  return arena;
+}
+
+/* Why auto chose no patches: a stage through the layer-by-layer peak
+ * (step peak) is refused (the check's message names the operator), or the
+ * best configuration planned (c) does not go below layer by layer. */
+static void no_patch_why(const tmc_plan *plan, const tmc_patch_facts *f, int32_t peak,
+                         const candidate *c, int64_t layerwise, tmc_patch_report *r) {
+  tmc_diag d;
+  int32_t input;
+  const tmc_op *op = &plan->g->ops[plan->steps[peak].op];
+  tmc_diag_init(&d, NULL);
+  if (tmc_patch_check(plan, f, peak, &input, &d) != TMC_OK) {
+    snprintf(r->why, sizeof r->why, "the peak is at op %d %.60s, and %.300s", op->id, op->name,
+             d.msg);
+  } else if (c) {
+    snprintf(r->why, sizeof r->why, "the peak is at op %d %.60s; the best split (op %d, %dx%d) "
+             "needs %lld bytes, layer by layer %lld", op->id, op->name,
+             plan->steps[c->step].op, c->rows, c->cols, (long long)c->estimate,
+             (long long)layerwise);
+  } else {
+    snprintf(r->why, sizeof r->why, "the peak is at op %d %.60s; no grid finer than 1x1 fits a "
+             "split through it", op->id, op->name);
+  }
 }
 
 static double extra_pct(const candidate *c) {
@@ -140,7 +186,8 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
                             tmc_patch_report *report, tmc_diag *d) {
   memset(report, 0, sizeof *report);
   plan->patch = NULL;
-  int64_t layerwise = try_plan(plan, NULL, planner, NULL, NULL);
+  int32_t peak = 0;
+  int64_t layerwise = layer_plan(plan, planner, limit, &peak);
   report->layerwise = (tmc_patch_option){-1, 1, 1, layerwise, 0, 0.0, true};
   int32_t cap = plan->n_steps * MAX_GRID * MAX_GRID, n = 0;
   candidate *cand = calloc((size_t)cap + 1, sizeof *cand);
@@ -211,19 +258,20 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
     bool keep[MAX_GRID + 1][MAX_GRID + 1], any = false;
     bool prune = limit <= 0 && top.n == EXACT_PLANS && branch[s] > s;
     int64_t worst = top.v[EXACT_PLANS - 1], beside = 0;
-    if (prune) { /* live at step 0 beside the stage: the input and split tensors */
+    if (prune) { /* live at the stage's start beside it: the input and split tensors */
       int32_t rs = plan->alias_of[split->id];
-      beside = (g->tensors[input].is_input ? group[input] : 0) +
+      beside = (g->tensors[input].is_input || scan.start > 0 ? group[input] : 0) +
                (rs == split->id && rs != input ? group[rs] : 0);
     }
     for (int32_t r = 1; r <= MAX_GRID; r++)
       for (int32_t c = 1; c <= MAX_GRID; c++) {
-        keep[r][c] = true;
+        keep[r][c] = r * c > 1; /* a 1x1 grid is layer by layer with extra copies */
+        if (!keep[r][c]) continue;
         if (!prune || r > split->dims[1] || c > split->dims[2]) {
           any = true;
           continue;
         }
-        int64_t floor = tmc_patch_region_floor(plan, &work, s, r, c, FLOOR_DEPTH,
+        int64_t floor = tmc_patch_region_floor(plan, &work, scan.start, s, r, c, FLOOR_DEPTH,
                                                worst - beside);
         if (beside + floor > worst) {
           keep[r][c] = false;
@@ -295,6 +343,7 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
                                                    c->estimate, c->region, extra_pct(c),
                                                    i < tried || i == best};
   }
+  if (best < 0) no_patch_why(plan, &facts, peak, n ? &cand[0] : NULL, layerwise, report);
   plan->overlap00 = NULL;
   tmc_arena_free(&sa);
   tmc_status st = TMC_OK;
@@ -304,6 +353,24 @@ tmc_status tmc_patch_search(tmc_plan *plan, tmc_planner planner, int64_t limit, 
     if (st == TMC_OK) plan->patch = p;
   }
   free(cand);
-  if (st == TMC_OK) st = tmc_plan_memory(plan, planner, limit, a, d);
-  return st;
+  if (st != TMC_OK) return st;
+  /* The variants again for the steps after the stage; should that give a
+   * larger arena than the configuration's plan, the kernels it was planned
+   * with. */
+  int32_t *was = tmc_arena_array_d(a, (size_t)plan->n_steps + 1, sizeof *was, d, "variants");
+  if (was == NULL) return d->status;
+  for (int32_t s = 0; s < plan->n_steps; s++)
+    was[s] = plan->variants && plan->variants[s] ? plan->variants[s]->chosen : 0;
+  tmc_diag vd;
+  tmc_diag_init(&vd, NULL);
+  st = tmc_plan_memory_variants(plan, planner, limit, a, &vd);
+  if (st == TMC_ERR_NOMEM) return tmc_fail(d, st, "out of memory planning the arena");
+  if (st == TMC_OK && (best_arena < 0 || plan->mem.arena_bytes <= best_arena)) return st;
+  if (st == TMC_OK || st == TMC_ERR_LIMIT)
+    for (int32_t s = 0; s < plan->n_steps; s++)
+      if (plan->variants && plan->variants[s] && plan->mem.arena_bytes > best_arena) {
+        plan->variants[s]->chosen = was[s];
+        plan->steps[s] = plan->variants[s]->v[was[s]];
+      }
+  return tmc_plan_memory(plan, planner, limit, a, d);
 }

@@ -79,6 +79,21 @@ typedef struct tmc_step {
   tmc_step_array arrays[TMC_STEP_ARRAYS];
 } tmc_step;
 
+/* A step's kernel variants (variants.c): kernels giving the same bytes
+ * with less scratch and more instructions, fastest first (v[0] is what the
+ * lowering picked). The memory planner takes per step the one giving the
+ * smallest arena, then the fastest (under a limit: the fastest that fits)
+ * and copies it into the step; arena[k] is the arena measured with v[k]
+ * (the other steps as chosen then), -1 when not tried. */
+#define TMC_STEP_VARIANTS 3
+
+typedef struct tmc_step_variants {
+  int32_t n, chosen;
+  tmc_step v[TMC_STEP_VARIANTS];
+  int64_t arena[TMC_STEP_VARIANTS];
+  const char *why; /* the reason for the choice, for the report */
+} tmc_step_variants;
+
 /* Memory. Every activation (a group of a tensor and its views) and every
  * step's scratch is a block: bytes x lifetime in steps. Placement gives each
  * block an offset in the one arena. Two blocks live at the same step must
@@ -111,6 +126,10 @@ typedef struct tmc_mem {
   /* Floors for this schedule: the most bytes that must be live at one step,
    * without any overlap and with every overlap rule applied. */
   int64_t bound_no_overlap, lower_bound;
+  /* The activation-only floor: lower_bound's rule without any scratch and
+   * with each step's most permissive overlap among its variants, so no
+   * kernel choice can go below it. */
+  int64_t act_floor;
   int32_t peak_step;     /* the step where the placed arena is fullest */
   int64_t patch_off;     /* offset of the patch stage's region, -1 without */
   /* The persistent region [0, persist_bytes): the variable tensors (state
@@ -159,6 +178,7 @@ typedef struct tmc_plan {
   int32_t n_keep;        /* tensors kept alive to the end (e.g. detection heads) */
   const int32_t *keep;
   tmc_patch *patch;      /* the patch stage, or NULL (layer by layer) */
+  tmc_step_variants **variants; /* per step, NULL when it has no other kernel */
   tmc_mem mem;
   /* Per step, tmc_overlap_delta(plan, s, 0, 0) when a caller planning the
    * memory many times (the patch search) cached it; NULL otherwise. */
@@ -176,6 +196,21 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, t
  * live there. */
 tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
                            tmc_arena *a, tmc_diag *d);
+
+/* tmc_plan_memory choosing each step's kernel variant first (variants.c):
+ * the smallest arena, then the fastest kernels; with limit > 0 the fastest
+ * that fit. Steps of the patch stage keep their fastest kernel. */
+tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t limit,
+                                    tmc_arena *a, tmc_diag *d);
+
+/* The variants of a step that lowered to st (portable: the same op lowered
+ * for the generic target when st is a DSP kernel, or NULL): filled into
+ * *out (NULL when st has no other variant). */
+tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
+                                  const tmc_step *portable, tmc_step_variants **out);
+
+/* "fast, int16 window rows in scratch", "direct, no scratch", ... */
+const char *tmc_step_variant_name(const tmc_step *st);
 
 /* Places blocks (no overlaps) at offsets; *arena_bytes gets the size. */
 tmc_status tmc_place_blocks(tmc_block *blocks, int32_t n, tmc_planner planner, tmc_arena *a,

@@ -35,6 +35,8 @@ void tmc_plan_json(const tmc_plan *plan, tmc_json *j, const char *key) {
   tmc_json_int(j, "arena_bytes", m->arena_bytes);
   tmc_json_int(j, "lower_bound_bytes", m->lower_bound);
   tmc_json_int(j, "lower_bound_no_overlap_bytes", m->bound_no_overlap);
+  tmc_json_int(j, "activation_floor_bytes", m->act_floor);
+  tmc_json_int(j, "kernel_floor_bytes", m->lower_bound);
   tmc_json_int(j, "alignment", TMC_PLAN_ALIGN);
   tmc_json_begin_object(j, "peak");
   tmc_json_int(j, "step", m->peak_step);
@@ -43,6 +45,36 @@ void tmc_plan_json(const tmc_plan *plan, tmc_json *j, const char *key) {
   tmc_json_string(j, "kind", pop >= 0 ? plan->g->ops[pop].name : NULL);
   tmc_json_end_object(j);
   tmc_json_int(j, "steps", plan->n_steps);
+  tmc_json_begin_array(j, "kernel_variants");
+  for (int32_t s = 0; plan->variants && s < plan->n_steps; s++) {
+    const tmc_step_variants *v = plan->variants[s];
+    if (v == NULL) continue;
+    const tmc_step *st = &plan->steps[s];
+    tmc_json_begin_object(j, NULL);
+    tmc_json_int(j, "step", s);
+    tmc_json_int(j, "op", st->op);
+    tmc_json_string(j, "kind", plan->g->ops[st->op].name);
+    tmc_json_string(j, "kernel", tmc_kernel_name(st->kernel));
+    tmc_json_string(j, "variant", tmc_step_variant_name(st));
+    tmc_json_int(j, "scratch_bytes", (int64_t)st->scratch_bytes);
+    tmc_json_string(j, "why", v->why);
+    tmc_json_begin_array(j, "options");
+    for (int32_t k = 0; k < v->n; k++) {
+      tmc_json_begin_object(j, NULL);
+      tmc_json_string(j, "kernel", tmc_kernel_name(v->v[k].kernel));
+      tmc_json_string(j, "variant", tmc_step_variant_name(&v->v[k]));
+      tmc_json_int(j, "scratch_bytes", (int64_t)v->v[k].scratch_bytes);
+      tmc_json_bool(j, "chosen", k == v->chosen);
+      if (v->arena[k] >= 0)
+        tmc_json_int(j, "arena_bytes", v->arena[k]);
+      else
+        tmc_json_string(j, "arena_bytes", NULL);
+      tmc_json_end_object(j);
+    }
+    tmc_json_end_array(j);
+    tmc_json_end_object(j);
+  }
+  tmc_json_end_array(j);
   tmc_json_begin_array(j, "tensors");
   for (int32_t i = 0; i < m->n_blocks; i++) {
     const tmc_block *b = &m->blocks[i];
@@ -179,7 +211,8 @@ void tmc_plan_patch_json(const tmc_plan *plan, const tmc_patch_report *rep, tmc_
     tmc_json_int(j, "split_op", plan->steps[p->split_step].op);
     tmc_json_int(j, "rows", p->rows);
     tmc_json_int(j, "cols", p->cols);
-    tmc_json_int(j, "stage_ops", p->split_step + 1);
+    tmc_json_int(j, "start_op", plan->steps[p->start_step].op);
+    tmc_json_int(j, "stage_ops", p->split_step - p->start_step + 1);
     tmc_json_int(j, "region_bytes", p->region_bytes);
     tmc_json_int(j, "region_offset", plan->mem.patch_off);
     tmc_json_int(j, "layer_macs", p->layer_macs);
@@ -190,10 +223,11 @@ void tmc_plan_patch_json(const tmc_plan *plan, const tmc_patch_report *rep, tmc_
                                   : 0.0);
     tmc_json_end_object(j);
   }
-  if (rep == NULL || rep->evaluated == 0) return;
+  if (rep == NULL || (rep->evaluated == 0 && rep->why[0] == '\0')) return;
   tmc_json_begin_object(j, "patch_search");
   tmc_json_int(j, "evaluated", rep->evaluated);
   tmc_json_int(j, "layerwise_arena_bytes", rep->layerwise.arena_bytes);
+  tmc_json_string(j, "why_none", p == NULL && rep->why[0] ? rep->why : NULL);
   tmc_json_begin_array(j, "best");
   for (int i = 0; i < rep->n; i++) option_json(j, &rep->best[i]);
   tmc_json_end_array(j);

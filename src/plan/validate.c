@@ -14,7 +14,8 @@ static int64_t pair_delta(const tmc_plan *plan, int32_t xb, int32_t yb) {
   const tmc_block *x = &m->blocks[xb], *y = &m->blocks[yb];
   if (x->tensor < 0 || y->tensor < 0 || x->last != y->first) return -1;
   int32_t s = y->first;
-  if (plan->patch && s <= plan->patch->split_step) return -1; /* patches write locally */
+  if (plan->patch && s >= plan->patch->start_step && s <= plan->patch->split_step)
+    return -1; /* patches write locally */
   const tmc_step *st = &plan->steps[s];
   for (int i = 0; i < st->n_in; i++) {
     if (st->in[i] < 0 || m->block_of[st->in[i]] != xb) continue;

@@ -51,6 +51,11 @@
 #                      (gcc, clang) and give 'tmc run's outputs byte for byte
 #                      on deterministic int8 inputs; LSTM and a custom op exit
 #                      1 with a named error and leave nothing
+#   patch_fixture DIR  the MobileNetV2-style fixture from NCHW (224x224, a
+#                      leading TRANSPOSE, a residual block): --patch auto at
+#                      least 4x below layer by layer, the stage from op 1,
+#                      the residual ADD strided; the generated C (gcc, clang)
+#                      gives layer-by-layer 'tmc run's output byte for byte
 #   two_models DIR     (DIR: the fixture models) conv_default, fc_batch3_per_channel_relu
 #                      and dw_mult2_stride compiled as conv, fc and dw go into ONE
 #                      host program (and their files into one folder without a
@@ -1132,6 +1137,35 @@ CEOF
     done
     echo "$n_ok fixture models compiled, built and run; unsupported ones refused"
     [ "$n_ok" -ge 8 ] || fail "only $n_ok fixture models ran"
+    ;;
+  patch_fixture)
+    fx=${arg:?fixture folder}
+    model="$fx/net_mobilenetv2_nchw.tflite"
+    [ -f "$model" ] || skip "no $model"
+    d="$tmp/mbv2"
+    run 0 plan "$model" --json "$tmp/lw.json"
+    run 0 plan "$model" --patch auto --json "$tmp/pa.json"
+    lw=$(sed -n 's/.*"arena_bytes": *\([0-9][0-9]*\).*/\1/p' "$tmp/lw.json" | head -1)
+    pa=$(sed -n 's/.*"arena_bytes": *\([0-9][0-9]*\).*/\1/p' "$tmp/pa.json" | head -1)
+    [ -n "$lw" ] && [ -n "$pa" ] || fail "no arena_bytes in the plan JSON"
+    [ $((pa * 4)) -le "$lw" ] || fail "--patch auto: $pa bytes, not 4x below layer by layer's $lw"
+    grep -q '"start_op": *1' "$tmp/pa.json" || fail "the stage does not start after the TRANSPOSE"
+    run 0 compile "$model" -o "$d" --main --name fx --patch auto
+    grep -q 'patch stage: ops 1\.\.' "$d/fx.c" || fail "fx.c has no patch stage from op 1"
+    grep -q 'stride1 = {G\[10\]' "$d/fx.c" || fail "fx.c reads no residual operand strided"
+    nb=$(sed -n "s/^#define FX_INPUT0_BYTES \([0-9][0-9]*\).*/\1/p" "$d/fx.h")
+    bytes "$tmp/in0" "$nb" 5 int8
+    run 0 run "$model" --input "$tmp/in0" --out "$tmp/h"
+    for cc in $compilers; do
+      make -s -B -C "$d" CC="$cc" >"$tmp/out" 2>"$tmp/err" || fail "make CC=$cc failed"
+      [ -s "$tmp/err" ] && fail "make CC=$cc printed warnings"
+      rm -rf "$tmp/g"
+      mkdir "$tmp/g"
+      "$d/fx_run" "$tmp/in0" "$tmp/g" >"$tmp/out" 2>"$tmp/err" || fail "fx_run ($cc) failed"
+      cmp -s "$tmp/h/output0.bin" "$tmp/g/output0.bin" ||
+        fail "the patched fx_run's output ($cc) differs from layer-by-layer 'tmc run'"
+    done
+    echo "net_mobilenetv2_nchw: layer by layer $lw bytes, --patch auto $pa; generated C = tmc run"
     ;;
   *)
     echo "emit_cli_test.sh: unknown case '$case_name'" >&2

@@ -2,7 +2,8 @@
  * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
  * case (each compiled with --main, built, and run against 'tmc run').
  * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*,
- * mixed_int16 (int8 -> int16 16x8 layers -> int16, int8 and int32 outputs);
+ * mixed_int16 (int8 -> int16 16x8 layers -> int16, int8 and int32 outputs),
+ * the whole-network fixtures net_kws_cnn and net_mobilenetv2_nchw;
  * unsupported (tmc compile must fail with a named error): unsupported_lstm,
  * unsupported_custom. Also hostile_names.model (not .tflite: the 'fixtures'
  * case leaves it alone; the 'hostile' case copies it to a hostile file
@@ -18,6 +19,7 @@
 #include "base/file.h"
 #include "base/status.h"
 #include "fixtures/model_builder.h"
+#include "fixtures/net_fixtures.h"
 #include "fixtures/op_fixtures.h"
 #include "reader/tflite_write.h"
 
@@ -104,6 +106,8 @@ int main(int argc, char **argv) {
   tmc_fx_conv_defaults(&c);
   SAVE("conv_default", tmc_fx_conv2d(&a, &c, &m, &d));
   SAVE("mixed_int16", tmc_fx_mixed_int16(&a, &m, &d));
+  SAVE("net_kws_cnn", tmc_fx_kws_cnn(&a, &m, &d));
+  SAVE("net_mobilenetv2_nchw", tmc_fx_mobilenetv2_nchw(&a, true, &m, &d));
   tmc_fx_conv_defaults(&c);
   c.in_h = 9;
   c.in_w = 7;

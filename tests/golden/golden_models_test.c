@@ -191,7 +191,8 @@ static void run_model_target(const char *name, bool io_int8, patch_cfg pc, tmc_t
     bool *in_stage = calloc((size_t)g->n_ops + 1, sizeof *in_stage);
     assert_non_null(in_stage);
     if (m.plan.patch)
-      for (int32_t s = 0; s < m.plan.patch->split_step; s++) in_stage[m.plan.steps[s].op] = true;
+      for (int32_t s = m.plan.patch->start_step; s < m.plan.patch->split_step; s++)
+        in_stage[m.plan.steps[s].op] = true;
     for (int i = 0; i < e.n; i++) {
       if (e.op[i] < 0 || e.op[i] >= g->n_ops) {
         print_error("%s seed %d: the hashes name op %d, the graph has %d ops\n", name, seed,

@@ -62,7 +62,7 @@ static void test_long_chain(void **state) {
   assert_int_equal(tmc_plan_validate(&pa.plan, &pa.diag), TMC_OK);
   assert_true(pa.plan.mem.arena_bytes <= lw.plan.mem.arena_bytes);
   assert_int_equal(rep.layerwise.arena_bytes, lw.plan.mem.arena_bytes);
-  assert_int_equal(rep.evaluated, 1000 * 64); /* every split, every grid */
+  assert_int_equal(rep.evaluated, 1000 * 63); /* every split, every grid but 1x1 */
   assert_int_equal(rep.n, TMC_PATCH_REPORT);
   for (int i = 0; i < rep.n; i++) assert_int_equal(rep.best[i].split_op, 0);
 
@@ -79,7 +79,8 @@ static void test_long_chain(void **state) {
 }
 
 /* The full search of patch_search.c before it skipped grids: every split
- * and grid estimated, sorted by (estimate, recomputation, split, grid). */
+ * and grid but 1x1 estimated, sorted by (estimate, recomputation, split,
+ * grid), with the kernels the layer-by-layer plan chose. */
 typedef struct ref_cand {
   int32_t step, rows, cols;
   int64_t estimate, region, extra;
@@ -141,6 +142,7 @@ static void check_against_full_search(int32_t n_ops, bool residual) {
     for (int32_t r = 1; r <= 8; r++)
       for (int32_t k = 1; k <= 8; k++) {
         tmc_patch *q;
+        if (r * k == 1) continue; /* a 1x1 grid is no patch plan */
         tmc_diag_init(&d, NULL);
         if (tmc_patch_build(plan, s, r, k, &t, &q, &d) != TMC_OK) continue;
         int64_t est = l0 + q->region_bytes;
@@ -186,7 +188,9 @@ static void check_against_full_search(int32_t n_ops, bool residual) {
     }
     tmc_arena_free(&t);
   }
-  assert_int_equal(pa.plan.mem.arena_bytes, best);
+  /* After the choice the kernels after the stage are chosen again
+   * (variants.c), never to a larger arena. */
+  assert_true(pa.plan.mem.arena_bytes <= best);
   if (bi < 0) {
     assert_null(pa.plan.patch);
   } else {
