@@ -246,7 +246,6 @@ tmc_status tmc_train_plan_make(const tmc_train_model *m, const tmc_train_set *s,
   tp->fwd.extra = B.b;
   /* 4. */
   TMC_TRY(tmc_plan_memory(&tp->fwd, TMC_PLANNER_BEST, 0, a, d));
-  TMC_TRY(tmc_plan_validate(&tp->fwd, d));
   const tmc_mem *mem = &tp->fwd.mem;
   if (mem->arena_bytes > INT32_MAX)
     return tmc_fail(d, TMC_ERR_LIMIT, "the training arena needs %lld bytes, beyond 2 GiB",
