@@ -37,7 +37,8 @@ one() {
   d=$tmp/$name
   mkdir -p "$d"
   "$tmc" train "$shared/models/$model" --data "$data" --limit-train "$steps" --limit-test 10 \
-    --steps-out "$d/steps.bin" --weights-out "$d/want.bin" "$@" >"$d/train.log" 2>&1 ||
+    --steps-out "$d/steps.bin" --weights-out "$d/want.bin" --json "$d/train.json" "$@" \
+    >"$d/train.log" 2>&1 ||
     fail "$name: tmc train: $(tail -n 3 "$d/train.log")"
   target="generic --main"
   [ "$mode" = m7 ] && target=cortex-m7
@@ -50,6 +51,16 @@ one() {
     "$d/g/${name}_run" "$d/steps.bin" "$d/zero.bin" 0 >/dev/null || fail "$name: ${name}_run 0 failed"
     cmp -s "$d/want.bin" "$d/zero.bin" && fail "$name: $steps steps left the trained values as they were"
     cmp "$d/want.bin" "$d/got.bin" || fail "$name: the generated C's values after $steps steps differ from tmc train's"
+    # one plan: tmc train's memory is tmc plan --train's, whose arena NAME.h gives
+    "$tmc" plan "$shared/models/$model" --train "$@" --json "$d/plan.json" >/dev/null ||
+      fail "$name: tmc plan --train failed"
+    mem() { sed -n '/"memory"/,/}/p' "$1" | tr -d ' \n'; }
+    [ -n "$(mem "$d/plan.json")" ] && [ "$(mem "$d/plan.json")" = "$(mem "$d/train.json")" ] ||
+      fail "$name: tmc train's memory $(mem "$d/train.json") is not tmc plan --train's $(mem "$d/plan.json")"
+    total=$(mem "$d/plan.json" | sed 's/.*"total":\([0-9]*\).*/\1/')
+    N=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+    grep -q "#define ${N}_ARENA_BYTES $total\$" "$d/g/$name.h" ||
+      fail "$name: ${N}_ARENA_BYTES is not the training plan's $total"
     echo "$name: $steps steps: $(wc -c <"$d/got.bin" | tr -d ' ') trained bytes identical ($(cat "$d/run.log"))"
     return
   fi
@@ -96,6 +107,16 @@ EOC
 
 case $mode in
   host)
+    # named errors: a budget below the forward, options without --train
+    "$tmc" plan "$shared/models/lenet.tflite" --train --classes 10 --budget 1000 >"$tmp/e" 2>&1
+    [ $? -eq 1 ] && grep -q 'the forward pass alone needs' "$tmp/e" || fail "plan --train --budget 1000: $(cat "$tmp/e")"
+    "$tmc" compile "$shared/models/lenet.tflite" -o "$tmp/x" --budget 1000 >"$tmp/e" 2>&1
+    [ $? -eq 2 ] && grep -q 'training options need --train' "$tmp/e" && [ ! -e "$tmp/x" ] ||
+      fail "compile --budget without --train: $(head -n 2 "$tmp/e")"
+    "$tmc" compile "$shared/models/lenet.tflite" -o "$tmp/x" --train --classes 10 --budget 262144 \
+      --update -1:bw,-2:bw,-3:bw >"$tmp/e" 2>&1
+    [ $? -eq 1 ] && grep -q 'beyond --budget 262144' "$tmp/e" && [ ! -e "$tmp/x" ] ||
+      fail "compile --train with a set beyond --budget: $(head -n 2 "$tmp/e")"
     one lenet_b1 lenet.tflite 100 --classes 10 --update -1:bw,-2:bw24,-3:b --batch 1 \
       --momentum 0.5 --weight-decay 0.001 --seed 3
     one lenet_fr lenet.tflite 100 --classes 10 --update -1:bw,-2:b --batch 4 --float-reference \
