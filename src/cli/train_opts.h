@@ -40,4 +40,8 @@ tmc_status tmc_cli_train_select(const tmc_cli_train *o, const tmc_train_model *m
 tmc_status tmc_cli_train_check(const tmc_cli_train *o, const tmc_train_memory *mem,
                                tmc_diag *d);
 
+/* tmc plan --train (plan_train.c): 0, 1 or 2 as a command returns. */
+int tmc_cli_plan_train(const char *path, const tmc_plan_options *opts, tmc_cli_train *tro,
+                       const char *json, const char *svg);
+
 #endif
