@@ -11,11 +11,14 @@
 #include "load.h"
 #include "measure.h"
 #include "plan/report.h"
+#include "train/train_plan.h"
+#include "train_opts.h"
 
 static const char compile_usage[] =
     "usage: tmc compile MODEL -o DIR [--name NAME] [--io int8] [--limit BYTES]\n"
     "                   [--planner best|first-fit] [--patch none|auto|SPLIT:RxC] [--target T]\n"
     "                   [--profile] [--main] [--detect CONFIG.json] [--measure-code]\n"
+    "                   [--train [training options]]\n"
     "\n"
     "Writes DIR/NAME.h (the API), NAME.c (invoke), NAME_weights.c (constants),\n"
     "the kernels the model uses (NAME_conv2d.c, NAME_kernels.h, ...), a\n"
@@ -44,7 +47,12 @@ static const char compile_usage[] =
     "                stack of NAME_invoke (deepest call chain, -O0/-O2/-O3/-Os)\n"
     "                go into NAME.h and the report, with the compiler's version.\n"
     "                Without it the output depends on the model and options only,\n"
-    "                and NAME.h gives a static stack bound.\n";
+    "                and NAME.h gives a static stack bound.\n"
+    "  --train       also the training step (int8 input and logits): NAME_train_init,\n"
+    "                NAME_train_step (returns the loss), NAME_train_flush, NAME_export;\n"
+    "                NAME_ARENA_BYTES is then the arena of `tmc plan --train`, and\n"
+    "                --main's NAME_run trains on a `tmc train --steps-out` file. The\n"
+    "                training options, as `tmc train` takes them:\n";
 
 /* The largest layer by activation bytes (inputs + outputs + scratch). */
 static int32_t largest_step(const tmc_plan *plan, long long *bytes) {
@@ -139,6 +147,22 @@ static char *report_json(const tmc_plan *plan, const tmc_emit_result *r, const c
   return data;
 }
 
+/* --train: what the code generator needs of the training plan. */
+static tmc_status emit_train(const tmc_train_model *tm, const tmc_train_plan *tp, tmc_arena *a,
+                             tmc_emit_train *et, tmc_diag *d) {
+  const tmc_graph *g = &tm->g;
+  int32_t *w = tmc_arena_array(a, (size_t)tp->set.n + 1, sizeof *w);
+  int32_t *b = tmc_arena_array(a, (size_t)tp->set.n + 1, sizeof *b);
+  if (w == NULL || b == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
+  for (int32_t k = 0; k < tp->set.n; k++) {
+    const tmc_op *op = &g->ops[tp->set.layer[k].op];
+    w[k] = tp->rt.layers[k].w_off >= 0 ? op->in[1] : -1;
+    b[k] = tp->rt.layers[k].b_off >= 0 ? op->in[2] : -1;
+  }
+  *et = (tmc_emit_train){&tp->rt, tp->sram_off, w, b, tm->input, tp->seed};
+  return TMC_OK;
+}
+
 int tmc_cmd_compile(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
   tmc_plan_options opts = {0};
@@ -147,7 +171,11 @@ int tmc_cmd_compile(int argc, char **argv) {
     SEEN_DETECT = TMC_CLI_SEEN_FREE, SEEN_O = SEEN_DETECT << 1, SEEN_NAME = SEEN_O << 1,
     SEEN_PROFILE = SEEN_NAME << 1, SEEN_MAIN = SEEN_PROFILE << 1, SEEN_MEASURE = SEEN_MAIN << 1
   };
-  tmc_emit_options eo = {"model", false, false, NULL, NULL};
+  tmc_emit_options eo = {"model", false, false, NULL, NULL, NULL};
+  bool train = false, train_opts = false;
+  tmc_cli_train tro;
+  tmc_cli_train_defaults(&tro);
+  unsigned seen_tr = 0;
   bool measure = false;
   const char *detect = NULL;
   tmc_detect_config cfg;
@@ -157,7 +185,14 @@ int tmc_cmd_compile(int argc, char **argv) {
     int r;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(compile_usage, stdout);
+      fputs(tmc_cli_train_usage, stdout);
       return TMC_EXIT_OK;
+    } else if (!strcmp(a, "--train")) {
+      if (!tmc_cli_once("compile", a, &seen, SEEN_MEASURE << 1)) return TMC_EXIT_USAGE;
+      train = true;
+    } else if ((r = tmc_cli_train_option("compile", argc, argv, &i, &tro, &seen_tr)) != 0) {
+      if (r < 0) return TMC_EXIT_USAGE;
+      train_opts = true;
     } else if ((r = tmc_cli_plan_option("compile", argc, argv, &i, &opts, &seen)) != 0) {
       if (r < 0) return TMC_EXIT_USAGE;
     } else if (!strcmp(a, "--detect")) {
@@ -199,7 +234,21 @@ int tmc_cmd_compile(int argc, char **argv) {
             "beginning with 'tmc_' in any case: the kernels' prefix)\n", tmc_cli_esc(eo.name));
     return TMC_EXIT_USAGE;
   }
-  tmc_cli_model m;
+  if (train_opts && !train) {
+    fprintf(stderr, "tmc compile: training options need --train\n\n%s", compile_usage);
+    return TMC_EXIT_USAGE;
+  }
+  if (train && (detect || opts.patch_mode != 0 || opts.planner != TMC_PLANNER_BEST)) {
+    fprintf(stderr, "tmc compile: --train takes neither --detect, --patch nor --planner\n");
+    return TMC_EXIT_USAGE;
+  }
+  tmc_cli_model m = {0};
+  tmc_train_model tm;
+  memset(&tm, 0, sizeof tm);
+  tmc_arena ta;
+  tmc_arena_init(&ta);
+  tmc_train_plan tp;
+  tmc_emit_train et;
   tmc_diag d;
   tmc_plan plan;
   tmc_emit_result res = {0};
@@ -207,13 +256,33 @@ int tmc_cmd_compile(int argc, char **argv) {
   tmc_emit_stack stack;
   tmc_diag_init(&d, NULL);
   int rc = TMC_EXIT_OK;
-  bool loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
-  if (loaded && detect) {
-    loaded = tmc_cli_load_detect(detect, &m, &cfg, keep, &opts, &d) == TMC_OK;
-    eo.detect = &cfg;
+  bool loaded;
+  const tmc_graph *gr;
+  if (train) { /* the training plan's forward, with the training buffers */
+    tmc_train_cfg tc;
+    tmc_train_set set;
+    loaded = tmc_cli_train_setup(&tro, path, opts.target, &tm, &tc, &d) == TMC_OK &&
+             tmc_cli_train_select(&tro, &tm, &tc, &set, &d) == TMC_OK &&
+             tmc_train_plan_make(&tm, &set, &tc, &ta, &tp, &d) == TMC_OK &&
+             tmc_cli_train_check(&tro, &tp.mem, &d) == TMC_OK &&
+             emit_train(&tm, &tp, &ta, &et, &d) == TMC_OK;
+    if (loaded && opts.limit > 0 && tp.mem.total > opts.limit)
+      loaded = tmc_fail(&d, TMC_ERR_LIMIT, "the training arena needs %lld bytes, more than "
+                        "the limit of %lld", (long long)tp.mem.total,
+                        (long long)opts.limit) == TMC_OK;
+    if (loaded) plan = tp.fwd;
+    eo.train = &et;
+    gr = &tm.g;
+  } else {
+    loaded = tmc_cli_load(path, &m, &d) == TMC_OK;
+    if (loaded && detect) {
+      loaded = tmc_cli_load_detect(detect, &m, &cfg, keep, &opts, &d) == TMC_OK;
+      eo.detect = &cfg;
+    }
+    loaded = loaded && tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) == TMC_OK;
+    gr = &m.graph;
   }
-  if (!loaded || tmc_plan_build(&m.graph, &opts, &m.arena, &plan, &d) != TMC_OK ||
-      generate(&plan, &eo, measure, &mc, &stack, &res, &d) != TMC_OK) {
+  if (!loaded || generate(&plan, &eo, measure, &mc, &stack, &res, &d) != TMC_OK) {
     rc = tmc_cli_report(&d);
   } else {
     size_t len = 0;
@@ -238,7 +307,7 @@ int tmc_cmd_compile(int argc, char **argv) {
     } else {
       long long lb;
       int32_t ls = largest_step(&plan, &lb);
-      printf("%s -> %s/%s.c: %d layers, %d files\n", tmc_cli_esc(m.graph.model_name),
+      printf("%s -> %s/%s.c: %d layers, %d files\n", tmc_cli_esc(gr->model_name),
              tmc_cli_esc(dir), eo.name,
              plan.n_steps, res.n_files);
       printf("arena (SRAM): %lld bytes (%s planner; lower bound %lld)\n",
@@ -255,10 +324,22 @@ int tmc_cmd_compile(int argc, char **argv) {
       if (eo.stack) printf("  deepest chain: %s\n", tmc_cli_esc(mc.chain));
       if (ls >= 0)
         printf("largest layer: op %d %s, %lld bytes of activations\n", plan.steps[ls].op,
-               tmc_cli_esc(m.graph.ops[plan.steps[ls].op].name), lb);
+               tmc_cli_esc(gr->ops[plan.steps[ls].op].name), lb);
+      if (train)
+        printf("training: %d layers, %d backward ops; arena by part: activations %lld, saved "
+               "%lld, gradients %lld, weight gradients %lld, weights %lld, optimizer %lld "
+               "(%lld reused)\n", tp.rt.n_layers, tp.rt.n_ops, (long long)tp.mem.activations,
+               (long long)tp.mem.saved, (long long)tp.mem.gradients,
+               (long long)tp.mem.weight_gradients, (long long)tp.mem.weights,
+               (long long)tp.mem.optimizer, (long long)tp.mem.reused);
     }
   }
   tmc_emit_free(&res);
-  tmc_cli_unload(&m);
+  if (train) {
+    tmc_arena_free(&ta);
+    tmc_train_model_free(&tm);
+  } else {
+    tmc_cli_unload(&m);
+  }
   return rc;
 }

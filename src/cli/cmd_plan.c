@@ -8,10 +8,13 @@
 #include "load.h"
 #include "plan/patch.h"
 #include "plan/report.h"
+#include "train_opts.h"
 
 static const char plan_usage[] =
     "usage: tmc plan MODEL [--io int8] [--planner best|first-fit] [--limit BYTES]\n"
     "                [--patch none|auto|SPLIT:RxC] [--target T]\n"
+    "                [--json FILE|-] [--svg FILE]\n"
+    "       tmc plan MODEL --train [training options] [--target T] [--limit BYTES]\n"
     "                [--json FILE|-] [--svg FILE]\n"
     "\n"
     "Lays out every activation and scratch buffer in one arena and prints its\n"
@@ -30,7 +33,12 @@ static const char plan_usage[] =
     "                cortex-m33 or cortex-m55: the kernels chosen per layer (the\n"
     "                DSP cores' use its SIMD instructions); same output bytes\n"
     "  --json FILE   write the plan as JSON ('-' for standard output)\n"
-    "  --svg FILE    draw the arena over time\n";
+    "  --svg FILE    draw the arena over time\n"
+    "  --train       the arena of a training step (`tmc train`, `tmc compile --train`:\n"
+    "                int8 inputs and logits) over the forward, the loss and the\n"
+    "                backward, by part: activations, saved tensors, gradients,\n"
+    "                weight gradients, trainable weights, optimizer state; the\n"
+    "                training options, as `tmc train` takes them:\n";
 
 static void print_patches(const tmc_plan *plan, const tmc_patch_report *rep) {
   const tmc_patch *p = plan->patch;
@@ -114,13 +122,24 @@ int tmc_cmd_plan(int argc, char **argv) {
   unsigned seen = 0;
   tmc_patch_report rep;
   memset(&rep, 0, sizeof rep);
+  bool train = false, train_opts = false;
+  tmc_cli_train tro;
+  tmc_cli_train_defaults(&tro);
+  unsigned seen_tr = 0;
   opts.patch_report = &rep;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int r;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(plan_usage, stdout);
+      fputs(tmc_cli_train_usage, stdout);
       return TMC_EXIT_OK;
+    } else if (!strcmp(a, "--train")) {
+      if (!tmc_cli_once("plan", a, &seen, TMC_CLI_SEEN_FREE << 2)) return TMC_EXIT_USAGE;
+      train = true;
+    } else if ((r = tmc_cli_train_option("plan", argc, argv, &i, &tro, &seen_tr)) != 0) {
+      if (r < 0) return TMC_EXIT_USAGE;
+      train_opts = true;
     } else if ((r = tmc_cli_plan_option("plan", argc, argv, &i, &opts, &seen)) != 0) {
       if (r < 0) return TMC_EXIT_USAGE;
     } else if (!strcmp(a, "--json") || !strcmp(a, "--svg")) {
@@ -136,6 +155,11 @@ int tmc_cmd_plan(int argc, char **argv) {
     }
   }
   if (tmc_cli_need_model("plan", plan_usage, path) != 0) return TMC_EXIT_USAGE;
+  if (train_opts && !train) {
+    fprintf(stderr, "tmc plan: training options need --train\n\n%s", plan_usage);
+    return TMC_EXIT_USAGE;
+  }
+  if (train) return tmc_cli_plan_train(path, &opts, &tro, json, svg);
   tmc_cli_model m;
   tmc_diag d;
   tmc_plan plan;

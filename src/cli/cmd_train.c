@@ -11,101 +11,79 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "cli.h"
+#include "train_opts.h"
 #include "train/idx.h"
 #include "train/train.h"
+#include "train/train_plan.h"
 
 /* Where the text goes: standard output, or standard error when the JSON
  * goes to standard output. */
 static FILE *info;
 
-static const char train_usage[] =
+static const char train_usage_head[] =
     "usage: tmc train MODEL --data DIR [--update auto|SPEC] [--budget BYTES]\n"
     "                 [--classes N] [--epochs E] [--batch B] [--lr X] [--momentum M]\n"
     "                 [--weight-decay W] [--no-qas] [--float-reference] [--seed S]\n"
     "                 [--limit-train N] [--limit-test N] [--rounding nearest|stochastic]\n"
-    "                 [--out NEW.tflite] [--json FILE]\n"
+    "                 [--out NEW.tflite] [--json FILE] [--steps-out FILE]\n"
+    "                 [--weights-out FILE]\n"
     "\n"
     "Fine-tunes the model on this machine with the int8 kernels of `tmc run` for the\n"
     "forward pass, a float32 backward pass and SGD with quantization-aware scaling on\n"
-    "the int8 weights and int32 biases of the trainable set (MCUNetV3's sparse update).\n"
+    "the int8 weights and int32 biases of the trainable set (MCUNetV3's sparse update),\n"
+    "in the one arena `tmc plan --train` lays out, with the step's code `tmc compile\n"
+    "--train` puts in the generated C.\n"
     "  --data DIR        IDX files as MNIST names them: DIR/train-images-idx3-ubyte,\n"
     "                    train-labels-idx1-ubyte, t10k-images-idx3-ubyte,\n"
     "                    t10k-labels-idx1-ubyte (each may be .gz); images are resized\n"
     "                    (bilinear) and replicated to the model's input, pixels / 255\n"
     "                    quantized with the input's scale and zero point\n"
-    "  --update auto     choose the set under --budget (default): layers from the\n"
-    "                    output back offer their bias and weights, best value per\n"
-    "                    byte first (value 1/(1+depth), weights twice a bias);\n"
-    "                    weights that do not fit whole give their first channels\n"
-    "  --update SPEC     ITEM[,ITEM...], ITEM = LAYER:PARTS; LAYER an op index (as\n"
-    "                    `tmc inspect` shows) or -K, the K-th trainable layer from\n"
-    "                    the output (-1: the head); PARTS any of b (bias), w (all\n"
-    "                    weights), wN (the first N output channels' weights).\n"
-    "                    Example: -1:bw,-2:b,-3:bw16 (with --budget, a set needing\n"
-    "                    more is an error)\n"
-    "  --budget BYTES    total training SRAM for auto (default 262144): activations,\n"
-    "                    saved tensors, gradients, trainable weights, optimizer state\n"
-    "  --classes N       replace the classifier head with a new N-way\n"
-    "                    FULLY_CONNECTED (int8, initialised from --seed)\n"
-    "  --epochs E        passes over the training images (default 1)\n"
-    "  --batch B         images per update (default 8; 1 updates each layer during\n"
-    "                    the backward, channel by channel: no gradient accumulators)\n"
-    "  --lr X            learning rate (default 0.01)\n"
-    "  --momentum M      SGD momentum (default 0)\n"
-    "  --weight-decay W  L2 weight decay (default 0)\n"
-    "  --no-qas          no quantization-aware scaling of the int8 gradients\n"
-    "  --float-reference train float32 master copies of the same set\n"
-    "  --rounding R      how an int8 weight takes its step: stochastic (default;\n"
-    "                    floor(step + r), r from a fixed generator seeded by --seed)\n"
-    "                    or nearest (steps below half a unit are lost)\n"
-    "  --seed S          the head's initialisation and the shuffling (default 1)\n"
+    "  --epochs E        passes over the training images (default 1)\n";
+static const char train_usage_tail[] =
     "  --limit-train N   the first N training images only\n"
     "  --limit-test N    the first N test images only (default all)\n"
     "  --out FILE        write the fine-tuned model (.tflite)\n"
     "  --json FILE       write the report: epochs (epoch 0 before training: loss,\n"
-    "                    test_loss, test_accuracy in percent), trainable, memory\n";
+    "                    test_loss, test_accuracy in percent), trainable, memory\n"
+    "  --steps-out FILE  write each training step's sample as trained, in order:\n"
+    "                    the label (int32, little-endian) and the int8 input\n"
+    "  --weights-out FILE write the trained values as the generated NAME_export\n"
+    "                    gives them (per layer: int8 weights, int32 biases LE)\n";
 
-/* A decimal number option in [lo, hi] (digits, one '.', no sign). */
-static bool parse_real(const char *flag, const char *v, double lo, double hi, double *out) {
-  char *end = (char *)v;
-  double x = 0;
-  if (((v[0] >= '0' && v[0] <= '9') || v[0] == '.') && !strpbrk(v, "xXeEnNiI"))
-    x = strtod(v, &end);
-  if (end == v || *end || !(x >= lo && x <= hi)) {
-    fprintf(stderr, "tmc train: %s '%s' is not a number in [%g, %g]\n", flag, tmc_cli_esc(v),
-            lo, hi);
-    return false;
-  }
-  *out = x;
-  return true;
+static void usage(FILE *f) {
+  fputs(train_usage_head, f);
+  fputs(tmc_cli_train_usage, f);
+  fputs(train_usage_tail, f);
 }
 
 typedef struct opts {
-  const char *path, *data, *update, *out, *json;
-  long long budget, classes, epochs, batch, seed, limit_train, limit_test;
-  double lr, momentum, wd;
-  bool no_qas, float_ref, nearest, budget_given;
+  const char *path, *data, *out, *json, *steps_out, *weights_out;
+  long long epochs, limit_train, limit_test;
+  tmc_cli_train tr;
 } opts;
 
 static int parse(int argc, char **argv, opts *o) {
-  *o = (opts){.budget = 262144, .epochs = 1, .batch = 8, .seed = 1, .lr = 0.01};
-  unsigned seen = 0;
-  static const char *const valued[] = {"--data", "--update", "--budget", "--classes",
-                                       "--epochs", "--batch", "--lr", "--momentum",
-                                       "--weight-decay", "--seed", "--limit-train",
-                                       "--limit-test", "--out", "--json", "--rounding",
+  *o = (opts){.epochs = 1};
+  tmc_cli_train_defaults(&o->tr);
+  unsigned seen = 0, seen_tr = 0;
+  static const char *const valued[] = {"--data", "--epochs", "--limit-train", "--limit-test",
+                                       "--out", "--json", "--steps-out", "--weights-out",
                                        NULL};
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(train_usage, stdout);
+      usage(stdout);
       return -1;
     }
+    const int r = tmc_cli_train_option("train", argc, argv, &i, &o->tr, &seen_tr);
+    if (r < 0) return TMC_EXIT_USAGE;
+    if (r > 0) continue;
     int k = 0;
     while (valued[k] && strcmp(a, valued[k])) k++;
     if (valued[k]) {
       if (i + 1 >= argc) {
-        fprintf(stderr, "tmc train: %s needs a value\n\n%s", a, train_usage);
+        fprintf(stderr, "tmc train: %s needs a value\n\n", a);
+        usage(stderr);
         return TMC_EXIT_USAGE;
       }
       const char *v = argv[++i];
@@ -113,42 +91,23 @@ static int parse(int argc, char **argv, opts *o) {
       bool ok = true;
       switch (k) {
         case 0: o->data = v; break;
-        case 1: o->update = v; break;
-        case 2:
-          ok = tmc_cli_int("train", a, v, 1, (long long)1 << 40, "a byte count", &o->budget);
-          o->budget_given = true;
-          break;
-        case 3: ok = tmc_cli_int("train", a, v, 2, 65536, "a class count", &o->classes); break;
-        case 4: ok = tmc_cli_int("train", a, v, 0, 100000, "an epoch count", &o->epochs); break;
-        case 5: ok = tmc_cli_int("train", a, v, 1, 1 << 20, "a batch size", &o->batch); break;
-        case 6: ok = parse_real(a, v, 0, 1e6, &o->lr); break;
-        case 7: ok = parse_real(a, v, 0, 0.999999, &o->momentum); break;
-        case 8: ok = parse_real(a, v, 0, 1e3, &o->wd); break;
-        case 9: ok = tmc_cli_int("train", a, v, 0, 0xffffffffLL, "a 32-bit number", &o->seed); break;
-        case 10: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_train); break;
-        case 11: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_test); break;
-        case 12: o->out = v; break;
-        case 13: o->json = v; break;
-        default:
-          ok = !strcmp(v, "nearest") || !strcmp(v, "stochastic");
-          if (!ok)
-            fprintf(stderr, "tmc train: --rounding '%s' is not nearest or stochastic\n",
-                    tmc_cli_esc(v));
-          o->nearest = !strcmp(v, "nearest");
-          break;
+        case 1: ok = tmc_cli_int("train", a, v, 0, 100000, "an epoch count", &o->epochs); break;
+        case 2: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_train); break;
+        case 3: ok = tmc_cli_int("train", a, v, 1, INT32_MAX, "an image count", &o->limit_test); break;
+        case 4: o->out = v; break;
+        case 5: o->json = v; break;
+        case 6: o->steps_out = v; break;
+        default: o->weights_out = v; break;
       }
       if (!ok) return TMC_EXIT_USAGE;
-    } else if (!strcmp(a, "--no-qas") || !strcmp(a, "--float-reference")) {
-      const bool q = a[2] == 'n';
-      if (!tmc_cli_once("train", a, &seen, q ? 1u << 20 : 1u << 21)) return TMC_EXIT_USAGE;
-      *(q ? &o->no_qas : &o->float_ref) = true;
-    } else if (tmc_cli_operand("train", train_usage, a, &o->path) != 0) {
+    } else if (tmc_cli_operand("train", train_usage_head, a, &o->path) != 0) {
       return TMC_EXIT_USAGE;
     }
   }
-  if (tmc_cli_need_model("train", train_usage, o->path) != 0) return TMC_EXIT_USAGE;
+  if (tmc_cli_need_model("train", train_usage_head, o->path) != 0) return TMC_EXIT_USAGE;
   if (o->data == NULL) {
-    fprintf(stderr, "tmc train: no --data DIR given\n\n%s", train_usage);
+    fprintf(stderr, "tmc train: no --data DIR given\n\n");
+    usage(stderr);
     return TMC_EXIT_USAGE;
   }
   return 0;
@@ -208,10 +167,11 @@ static void print_set(const tmc_train_model *m, const tmc_train_set *s) {
 
 static void print_memory(const tmc_train_memory *mm) {
   fprintf(info, "training memory (bytes): activations %lld, saved tensors %lld, gradients %lld, "
-         "weight gradients %lld, trainable weights %lld, optimizer %lld; total %lld\n",
+         "weight gradients %lld, trainable weights %lld, optimizer %lld; one arena of %lld "
+         "(%lld reused across parts)\n",
          (long long)mm->activations, (long long)mm->saved, (long long)mm->gradients,
          (long long)mm->weight_gradients, (long long)mm->weights, (long long)mm->optimizer,
-         (long long)mm->total);
+         (long long)mm->total, (long long)mm->reused);
 }
 
 static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const tmc_train_set *s,
@@ -223,16 +183,17 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
   tmc_json_begin_object(&j, NULL);
   tmc_json_string(&j, "model", g->model_name);
   tmc_json_int(&j, "classes", m->classes);
-  tmc_json_string(&j, "update", o->update ? o->update : "auto");
-  tmc_json_int(&j, "budget", o->budget);
-  tmc_json_bool(&j, "qas", !o->no_qas);
-  tmc_json_bool(&j, "float_reference", o->float_ref);
-  tmc_json_string(&j, "rounding", o->float_ref ? "master" : o->nearest ? "nearest" : "stochastic");
-  tmc_json_double(&j, "lr", o->lr);
-  tmc_json_double(&j, "momentum", o->momentum);
-  tmc_json_double(&j, "weight_decay", o->wd);
-  tmc_json_int(&j, "batch", o->batch);
-  tmc_json_int(&j, "seed", o->seed);
+  const tmc_cli_train *t = &o->tr;
+  tmc_json_string(&j, "update", t->update ? t->update : "auto");
+  tmc_json_int(&j, "budget", t->budget);
+  tmc_json_bool(&j, "qas", !t->no_qas);
+  tmc_json_bool(&j, "float_reference", t->float_ref);
+  tmc_json_string(&j, "rounding", t->float_ref ? "master" : t->nearest ? "nearest" : "stochastic");
+  tmc_json_double(&j, "lr", t->lr);
+  tmc_json_double(&j, "momentum", t->momentum);
+  tmc_json_double(&j, "weight_decay", t->wd);
+  tmc_json_int(&j, "batch", t->batch);
+  tmc_json_int(&j, "seed", t->seed);
   tmc_json_int(&j, "train_images", n_train);
   tmc_json_int(&j, "test_images", n_test);
   tmc_json_begin_array(&j, "trainable");
@@ -259,6 +220,7 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
   tmc_json_int(&j, "weights", mm->weights);
   tmc_json_int(&j, "optimizer", mm->optimizer);
   tmc_json_int(&j, "total", mm->total);
+  tmc_json_int(&j, "reused", mm->reused);
   tmc_json_end_object(&j);
   tmc_json_begin_array(&j, "epochs");
   for (int e = 0; e < n_ep; e++) {
@@ -277,31 +239,24 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
 
 static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set *te,
                  tmc_out *outs, tmc_diag *d) {
-  uint32_t rng = (uint32_t)o->seed * 2654435761u + 1u;
-  tmc_train_cfg cfg = {{(float)o->lr, (float)o->momentum, (float)o->wd, !o->no_qas,
-                        o->nearest || o->float_ref ? NULL : &rng},
-                       o->float_ref, (int32_t)o->batch};
+  tmc_cli_train tro = o->tr;
+  tmc_train_cfg cfg;
   tmc_train_set set;
-  if (tmc_train_model_load(o->path, (int32_t)o->classes, (uint32_t)o->seed, m, d) != TMC_OK)
+  if (tmc_cli_train_setup(&tro, o->path, TMC_TARGET_GENERIC, m, &cfg, d) != TMC_OK)
     return tmc_cli_report(d);
   d->subject = NULL;
   if (tmc_idx_load_set(o->data, "train", m->classes, o->limit_train, tr, d) != TMC_OK ||
       tmc_idx_load_set(o->data, "t10k", m->classes, o->limit_test, te, d) != TMC_OK)
     return tmc_cli_report(d);
-  d->subject = m->g.model_name;
-  if ((o->update == NULL || !strcmp(o->update, "auto"))
-          ? tmc_train_select_auto(m, o->budget, &cfg, &set, d) != TMC_OK
-          : tmc_train_select_spec(m, o->update, &set, d) != TMC_OK)
-    return tmc_cli_report(d);
+  if (tmc_cli_train_select(&tro, m, &cfg, &set, d) != TMC_OK) return tmc_cli_report(d);
   tmc_trainer *t;
   if (tmc_trainer_new(m, &set, &cfg, &t, d) != TMC_OK) {
     tmc_trainer_free(t);
     return tmc_cli_report(d);
   }
+  /* the memory is the training plan's, the one the trainer runs in */
   const tmc_train_memory *mm = tmc_trainer_memory(t);
-  if (o->budget_given && mm->total > o->budget) {
-    tmc_fail(d, TMC_ERR_LIMIT, "--update '%s' needs %lld bytes of training memory, beyond "
-             "--budget %lld", o->update, (long long)mm->total, (long long)o->budget);
+  if (tmc_cli_train_check(&tro, mm, d) != TMC_OK) {
     tmc_trainer_free(t); /* mm points into it */
     return tmc_cli_report(d);
   }
@@ -325,7 +280,7 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
          ep[0].test_loss, ep[0].test_accuracy, te->images.n);
   fflush(info);
   for (int32_t i = 0; i < tr->images.n; i++) perm[i] = i;
-  uint32_t r = (uint32_t)o->seed ^ 0x9e3779b9u;
+  uint32_t r = (uint32_t)o->tr.seed ^ 0x9e3779b9u;
   double total_time = 0;
   int64_t total_images = 0;
   int rc = TMC_EXIT_OK;
@@ -343,6 +298,13 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
       const int32_t s = perm[i];
       tmc_idx_to_input(&tr->images, s, in->dims[1], in->dims[2], in->dims[3], in->q.scale[0],
                        in->q.zero_point[0], tmc_trainer_input(t));
+      if (o->steps_out) { /* the sample as trained: label, input */
+        const uint32_t lb = (uint32_t)tr->labels.label[s];
+        const uint8_t le[4] = {(uint8_t)lb, (uint8_t)(lb >> 8), (uint8_t)(lb >> 16),
+                               (uint8_t)(lb >> 24)};
+        fwrite(le, 1, 4, outs[1].f);
+        fwrite(tmc_trainer_input(t), 1, (size_t)in->bytes, outs[1].f);
+      }
       float l;
       int32_t pred;
       if (tmc_trainer_step(t, tr->labels.label[s], &l, &pred, d) != TMC_OK) {
@@ -379,8 +341,21 @@ static int train(const opts *o, tmc_train_model *m, tmc_idx_set *tr, tmc_idx_set
       free(bytes);
     }
   }
+  if (rc == TMC_EXIT_OK && o->weights_out) {
+    const tmc_train_plan *tp = tmc_trainer_train_plan(t);
+    const int32_t n = tmc_train_rt_export(&tp->rt, tmc_trainer_arena(t), NULL, 0);
+    uint8_t *w = malloc((size_t)n + 1);
+    if (w == NULL) {
+      tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
+      rc = tmc_cli_report(d);
+    } else {
+      tmc_train_rt_export(&tp->rt, tmc_trainer_arena(t), w, n);
+      fwrite(w, 1, (size_t)n, outs[2].f);
+      free(w);
+    }
+  }
   if (rc == TMC_EXIT_OK && o->json)
-    write_json(outs[1].f, o, m, &set, mm, ep, n_ep, rate, tr->images.n, te->images.n);
+    write_json(outs[3].f, o, m, &set, mm, ep, n_ep, rate, tr->images.n, te->images.n);
   free(ep);
   free(perm);
   tmc_trainer_free(t);
@@ -395,20 +370,22 @@ int tmc_cmd_train(int argc, char **argv) {
   tmc_diag_init(&d, NULL);
   /* both outputs opened first (a path that cannot be written fails before
    * the training), committed together at the end, or neither */
-  tmc_out outs[2] = {{0}};
+  tmc_out outs[4] = {{0}}; /* --out, --steps-out, --weights-out, --json (last: may be '-') */
   const bool json_stdout = o.json && !strcmp(o.json, "-");
   info = json_stdout ? stderr : stdout;
   if ((o.out && tmc_out_open(&outs[0], o.out, &d) != TMC_OK) ||
-      (o.json && tmc_out_open(&outs[1], o.json, &d) != TMC_OK)) {
+      (o.steps_out && tmc_out_open(&outs[1], o.steps_out, &d) != TMC_OK) ||
+      (o.weights_out && tmc_out_open(&outs[2], o.weights_out, &d) != TMC_OK) ||
+      (o.json && tmc_out_open(&outs[3], o.json, &d) != TMC_OK)) {
     rc = tmc_cli_report(&d);
-    tmc_out_close_all(outs, 2, false, &d);
+    tmc_out_close_all(outs, 4, false, &d);
     return rc;
   }
   tmc_train_model m;
   tmc_idx_set tr = {0}, te = {0};
   rc = train(&o, &m, &tr, &te, outs, &d);
   tmc_diag_init(&d, NULL);
-  int n = 2 - json_stdout; /* standard output is left to main's check */
+  int n = 4 - json_stdout; /* standard output is left to main's check */
   if (tmc_out_close_all(outs, n, rc == TMC_EXIT_OK, &d) != TMC_OK && rc == TMC_EXIT_OK)
     rc = tmc_cli_report(&d);
   tmc_idx_free(&tr);

@@ -106,7 +106,17 @@ const char *tmc_emit_tensor_expr(emitter *e, int32_t t, char *buf, size_t n) {
     return buf;
   }
   const_array(e, t);
+  if (e->o->train && e->o->train->sram_off[t] >= 0) { /* trained: the arena's copy */
+    snprintf(buf, n, "(const void *)(a + %lld)", (long long)e->o->train->sram_off[t]);
+    return buf;
+  }
   snprintf(buf, n, "%s_t%d", e->n, t);
   return buf;
 }
 
+
+const char *tmc_emit_const_name(emitter *e, int32_t t, char *buf, size_t n) {
+  const_array(e, t);
+  snprintf(buf, n, "%s_t%d", e->n, t);
+  return buf;
+}

@@ -258,13 +258,20 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
     if (e.used[k] && tmc_kernel_descs[k].file[0] != '\0')
       ok = add_kernel_file(out, &e, tmc_kernel_descs[k].file, &inc);
   if (ok && opts->detect) ok = add_kernel_file(out, &e, "detect.c", &inc);
+  static const char *const train_files[] = {"train_rt.c", "backward.c", "train_sgd.c",
+                                            "train_loss.c"};
+  for (size_t k = 0; ok && opts->train && k < sizeof train_files / sizeof *train_files; k++)
+    ok = add_kernel_file(out, &e, train_files[k], &inc);
   for (int i = 0; ok && i < inc.n; i++) ok = add_kernel_file(out, &e, inc.names[i], &inc);
   tmc_buf m, mk, cm;
   tmc_buf_init(&m);
   tmc_buf_init(&mk);
   tmc_buf_init(&cm);
   if (ok && opts->main) {
-    tmc_emit_main(&e, &m);
+    if (opts->train)
+      tmc_emit_train_main(&e, &m);
+    else
+      tmc_emit_main(&e, &m);
     snprintf(name, sizeof name, "%s_main.c", e.n);
     ok = !m.failed && add_c(out, &e, name, true, m.data, m.len, &inc);
     tmc_emit_makefile(&e, out, &mk);

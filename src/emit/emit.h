@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "plan/detect.h"
+#include "kernels/train_rt.h"
 #include "plan/plan.h"
 
 /* The stack NAME_invoke (and NAME_detect) needs, measured by the caller on
@@ -25,12 +26,26 @@ typedef struct tmc_emit_stack {
   const char *how;        /* compiler, flags, levels, the chain: lines of ASCII */
 } tmc_emit_stack;
 
+/* tmc compile --train: the training step of a training plan (src/train),
+ * run by the kernels' runtime (kernels/train_rt.h) from these descriptors,
+ * printed as constants. The plan's arena holds the training buffers; the
+ * trained layers' kernels read their weights and bias from it. */
+typedef struct tmc_emit_train {
+  const tmc_train_rt *rt;
+  const int64_t *sram_off; /* per tensor: the arena offset of a trained constant, -1 */
+  const int32_t *w_tensor; /* per layer of rt: the weights tensor, the bias */
+  const int32_t *b_tensor; /* tensor (-1: not trained), copied by NAME_train_init */
+  int32_t input;           /* the int8 input tensor NAME_train_step fills */
+  uint32_t seed;           /* the rounding generator's first state */
+} tmc_emit_train;
+
 typedef struct tmc_emit_options {
   const char *name; /* C identifier prefixing every symbol ("model") */
   bool profile;     /* call NAME_profile() around each layer; NAME_layers[] */
   bool main;        /* also NAME_main.c and a Makefile building NAME_run */
   const tmc_detect_config *detect; /* add NAME_detect() for these heads */
   const tmc_emit_stack *stack;     /* measured stack; NULL: the static bound */
+  const tmc_emit_train *train;     /* NAME_train_init, _step, _flush, NAME_export */
 } tmc_emit_options;
 
 typedef struct tmc_emit_file {

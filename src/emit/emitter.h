@@ -46,6 +46,18 @@ void tmc_emit_i32_params(emitter *e, const char *name, const int32_t *v, size_t 
  * a constant array (written to NAME_weights.c on first use). */
 const char *tmc_emit_tensor_expr(emitter *e, int32_t t, char *buf, size_t n);
 
+/* The name of constant tensor t's array (written to NAME_weights.c on
+ * first use). */
+const char *tmc_emit_const_name(emitter *e, int32_t t, char *buf, size_t n);
+
+/* train.c (--train): the masks made after step s, the descriptors and
+ * functions of the training step (NAME.c), their declarations (NAME.h),
+ * the host program of --main (steps file in, trained values out). */
+void tmc_emit_train_after_step(emitter *e, int32_t s);
+void tmc_emit_train_source(emitter *e, tmc_buf *c);
+void tmc_emit_train_header(emitter *e, tmc_buf *h);
+void tmc_emit_train_main(emitter *e, tmc_buf *m);
+
 /* step.c: the C initialiser of field f of the struct at base; a table field
  * is printed by name from st (NULL for structs without table fields). */
 void tmc_emit_field_value(emitter *e, tmc_buf *b, const tmc_step *st, const tmc_field *f,

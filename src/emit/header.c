@@ -202,6 +202,7 @@ void tmc_emit_header(emitter *e) {
     if (e->plan->n_steps > 0)
       tmc_buf_printf(h, "extern const %s_layer %s_layers[%s_NUM_LAYERS];\n", n, n, N);
   }
+  if (e->o->train) tmc_emit_train_header(e, h);
   tmc_buf_printf(h, "\n#ifdef %s_DEFAULT_ARENA\n"
                  "_Alignas(%s_ARENA_ALIGN) unsigned char %s_arena[%s_ARENA_BYTES];\n"
                  "#endif\n", N, N, n, N);

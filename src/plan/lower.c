@@ -273,7 +273,12 @@ bool tmc_target_dsp(tmc_target t) {
 
 tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, tmc_plan *plan,
                           tmc_diag *d) {
-  tmc_lowerer l = {g, a, d, target};
+  return tmc_plan_lower_plain(g, target, NULL, a, plan, d);
+}
+
+tmc_status tmc_plan_lower_plain(const tmc_graph *g, tmc_target target, const bool *plain_ops,
+                                tmc_arena *a, tmc_plan *plan, tmc_diag *d) {
+  tmc_lowerer l = {g, a, d, target, false};
   memset(plan, 0, sizeof *plan);
   plan->g = g;
   plan->target = target;
@@ -299,6 +304,7 @@ tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, t
     st->n_out = op->n_out;
     st->in = op->in;
     st->out = op->out;
+    l.plain_op = plain_ops && plain_ops[i];
     TMC_TRY(lower_op(&l, op, st));
     TMC_TRY(lower_variants(&l, op, st, &plan->variants[plan->n_steps]));
     plan->n_steps++;

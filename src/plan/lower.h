@@ -14,6 +14,8 @@ typedef struct tmc_lowerer {
   tmc_arena *a;
   tmc_diag *d;
   tmc_target target; /* which kernel variants may be chosen */
+  bool plain_op;     /* the op being lowered takes the portable kernel with the
+                      * weights and bias as given (tmc_plan_lower_plain) */
 } tmc_lowerer;
 
 /* "op 4 CONV_2D: <what>" with code TMC_ERR_MODEL (tmc_lower_fail: a model

@@ -170,10 +170,11 @@ static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const 
                           const int32_t *shift, int per_channel, const int32_t *bias,
                           int64_t acc_bound, const int32_t **rb, const int32_t **rm,
                           const int8_t **rs) {
+  *rb = NULL;
+  if (l->plain_op) return TMC_OK; /* weights and bias change at run time (training) */
   int32_t *b = tmc_lower_alloc(l, (size_t)channels, sizeof *b);
   int8_t *s = tmc_lower_alloc(l, per_channel ? (size_t)channels : 1, sizeof *s);
   if (b == NULL || s == NULL) return TMC_ERR_NOMEM;
-  *rb = NULL;
   if (tmc_fast_rq_prepare(channels, mult, shift, per_channel, bias, acc_bound, b, s) != 0)
     return TMC_OK;
   const bool packed = tmc_fast_rq_pack(channels, per_channel, b, s);

@@ -194,7 +194,8 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   int32_t *first = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *first, d, "lifetimes");
   int32_t *last = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *last, d, "lifetimes");
   int64_t *size = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *size, d, "lifetimes");
-  m->blocks = tmc_arena_array_d(a, (size_t)(nt + ns) + 1, sizeof *m->blocks, d, "blocks");
+  m->blocks = tmc_arena_array_d(a, (size_t)(nt + ns + plan->n_extra) + 1, sizeof *m->blocks, d,
+                                "blocks");
   m->block_of = tmc_arena_array_d(a, (size_t)nt + 1, sizeof *m->block_of, d, "blocks");
   if (!first || !last || !size || !m->blocks || !m->block_of) return d->status;
   for (int32_t t = 0; t < nt; t++) {
@@ -238,7 +239,8 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
   }
   for (int32_t k = 0; k < plan->n_keep; k++) {
     int32_t r = plan->alias_of[plan->keep[k]];
-    if (!g->tensors[r].is_const && last[r] >= 0) last[r] = last_step;
+    int32_t until = plan->keep_last ? plan->keep_last[k] : last_step;
+    if (!g->tensors[r].is_const && last[r] >= 0 && last[r] < until) last[r] = until;
   }
   /* Emit in order of first use; at one step, tensors (by id) then scratch.
    * by_first lists the group roots bucketed by first use (a counting sort). */
@@ -267,6 +269,7 @@ static tmc_status build_blocks(tmc_plan *plan, tmc_arena *a, tmc_diag *d) {
       m->blocks[m->n_blocks++] =
           (tmc_block){-1, s, s, s, align_up((int64_t)plan->steps[s].scratch_bytes), 0};
   }
+  for (int32_t k = 0; k < plan->n_extra; k++) m->blocks[m->n_blocks++] = plan->extra[k];
   m->n_persist = 0; /* the variable tensors the steps use, live throughout */
   for (int32_t t = 0; t < nt; t++)
     if (plan->alias_of[t] == t && last[t] >= 0 && g->tensors[t].is_variable) {
@@ -298,6 +301,11 @@ static int64_t variants_delta(const tmc_plan *plan, int32_t s, int in_k, int out
     if (dk >= 0 && (delta < 0 || dk < delta)) delta = dk;
   }
   return delta;
+}
+
+/* The time axis: the steps, and the training's times past them. */
+static int32_t n_times(const tmc_plan *plan) {
+  return plan->n_times > plan->n_steps ? plan->n_times : plan->n_steps;
 }
 
 /* Step 2: overlap pairs (a pair only the activation-only floor may use, as
@@ -406,7 +414,7 @@ static tmc_status build_pairs_of(layout *L, tmc_arena *a, tmc_diag *d) {
  * and lower_bound), and the activation-only floor (no scratch blocks, each
  * step's loosest rule among its variants: act_floor). */
 static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d) {
-  int32_t ns = L->plan->n_steps, nb = L->nb;
+  int32_t ns = n_times(L->plan), nb = L->nb;
   m->bound_no_overlap = m->lower_bound = m->act_floor = 0;
   if (ns <= 0) return TMC_OK;
   int64_t *live = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *live, d, "floors");
@@ -486,6 +494,9 @@ static tmc_status limit_error(const tmc_plan *plan, int64_t limit, tmc_diag *d) 
     } else if (b->step >= 0) {
       tmc_diag_append(d, "\n  scratch of op %d: %lld bytes at offset %lld",
                       plan->steps[b->step].op, (long long)b->size, (long long)b->offset);
+    } else if (b->step == TMC_BLOCK_EXTRA) {
+      tmc_diag_append(d, "\n  training buffer: %lld bytes at offset %lld", (long long)b->size,
+                      (long long)b->offset);
     } else {
       tmc_diag_append(d, "\n  patch stage buffers: %lld bytes at offset %lld",
                       (long long)b->size, (long long)b->offset);
@@ -530,10 +541,12 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
     m->offset[t] = m->block_of[t] >= 0 ? m->blocks[m->block_of[t]].offset : -1;
   for (int32_t s = 0; s < plan->n_steps; s++) m->scratch_off[s] = -1;
   m->patch_off = -1;
-  for (int32_t i = 0; i < L.nb; i++) {
+  for (int32_t i = 0, k = 0; i < L.nb; i++) {
     if (L.b[i].tensor >= 0) continue;
     if (L.b[i].step >= 0)
       m->scratch_off[L.b[i].step] = L.b[i].offset;
+    else if (L.b[i].step == TMC_BLOCK_EXTRA)
+      plan->extra[k++].offset = L.b[i].offset; /* appended in order */
     else
       m->patch_off = L.b[i].offset;
   }
@@ -543,7 +556,7 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
   int64_t peak = 0;
   for (int32_t i = 0; i < L.nb; i++) {
     int32_t f = L.b[i].first < 0 ? 0 : L.b[i].first;
-    int32_t l = L.b[i].last < plan->n_steps - 1 ? L.b[i].last : plan->n_steps - 1;
+    int32_t l = L.b[i].last < n_times(plan) - 1 ? L.b[i].last : n_times(plan) - 1;
     int64_t top = L.b[i].offset + L.b[i].size;
     if (f > l || top < peak || (top == peak && (peak == 0 || f >= m->peak_step))) continue;
     peak = top;

@@ -183,13 +183,29 @@ typedef struct tmc_plan {
   /* Per step, tmc_overlap_delta(plan, s, 0, 0) when a caller planning the
    * memory many times (the patch search) cached it; NULL otherwise. */
   const int64_t *overlap00;
+  /* Training (src/train/train_plan.c): n_extra blocks placed in the same
+   * arena as the activations, over a time axis running past the last step
+   * (n_times >= n_steps; 0: n_steps), each with tensor -1 and step
+   * TMC_BLOCK_EXTRA; placement writes their offsets back into extra[].
+   * keep_last, when not NULL, is keep[k]'s last time (else the last step). */
+  int32_t n_extra;
+  tmc_block *extra;
+  const int32_t *keep_last;
+  int32_t n_times;
 } tmc_plan;
+
+#define TMC_BLOCK_EXTRA (-2) /* tmc_block.step of a plan's extra block */
 
 /* Lowers the graph (after passes) to kernel calls. Errors name the op:
  * what TFLite itself would refuse (quantization a kernel cannot take) and
  * what tmc does not support. */
 tmc_status tmc_plan_lower(const tmc_graph *g, tmc_target target, tmc_arena *a, tmc_plan *plan,
                           tmc_diag *d);
+/* The same, with the ops i where plain_ops[i] (NULL: none) lowered to the
+ * portable kernel reading st->weights and st->bias as they are (no table
+ * folded from them at compile time): training updates them in place. */
+tmc_status tmc_plan_lower_plain(const tmc_graph *g, tmc_target target, const bool *plain_ops,
+                                tmc_arena *a, tmc_plan *plan, tmc_diag *d);
 
 /* Lays out the arena with the chosen planner; limit > 0 makes a plan larger
  * than limit bytes an error naming the peak step, its op and the tensors

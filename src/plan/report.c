@@ -14,6 +14,8 @@ const char *tmc_planner_name(tmc_planner p) {
 void tmc_block_label(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n) {
   if (b->tensor >= 0) {
     snprintf(buf, n, "%s", plan->g->tensors[b->tensor].name);
+  } else if (b->step == TMC_BLOCK_EXTRA) {
+    snprintf(buf, n, "training buffer");
   } else if (b->step < 0) {
     snprintf(buf, n, "patch stage (%dx%d patches, split at op %d)", plan->patch->rows,
              plan->patch->cols, plan->steps[plan->patch->split_step].op);

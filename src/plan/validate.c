@@ -33,6 +33,8 @@ static const char *block_name(const tmc_plan *plan, const tmc_block *b, char *bu
     snprintf(buf, n, "tensor %d '%s'", b->tensor, plan->g->tensors[b->tensor].name);
   else if (b->step >= 0)
     snprintf(buf, n, "scratch of op %d", plan->steps[b->step].op);
+  else if (b->step == TMC_BLOCK_EXTRA)
+    snprintf(buf, n, "training buffer");
   else
     snprintf(buf, n, "patch stage buffers");
   return buf;

@@ -14,13 +14,10 @@ typedef struct tmc_train_path {
   bool *saved;       /* per tensor: kept for the backward (a trained layer's input) */
   bool *mask;        /* per op: its fused activation's mask is saved */
   int32_t *layer_of; /* per op: its index in the set, or -1 */
-  /* The gradient buffers in one float area placed by the memory planner
-   * over the backward's time (op head_op first): per root tensor with a
-   * gradient, the op whose backward first writes it (it is zeroed just
-   * before) and its byte offset; grad_bytes the area's size. */
-  int32_t *grad_first;
-  int64_t *grad_off;
-  int64_t grad_bytes;
+  /* Per root tensor with a gradient: the op whose backward first writes
+   * it (it is zeroed just before; the head for the logits, whose gradient
+   * the loss writes) and the op whose backward last reads it. */
+  int32_t *grad_first, *grad_last;
 } tmc_train_path;
 
 /* Fills p (arrays from a). Fails naming an op on the way back that has no

@@ -6,6 +6,7 @@
 
 #include "ir/op_table.h"
 #include "path.h"
+#include "train_plan.h"
 #include "plan/quant.h"
 
 static bool is_layer_kind(tmc_op_kind k) {
@@ -76,8 +77,8 @@ static bool is_view_op(const tmc_graph *g, const tmc_op *op) {
   return tmc_op_desc_of(op->kind)->lower == TMC_LOWER_view && x && !x->is_const;
 }
 
-static tmc_status place_grads(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
-                              tmc_diag *d);
+static tmc_status grad_lives(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
+                             tmc_diag *d);
 
 int32_t tmc_train_layers(const tmc_train_model *m, int32_t *ops, int32_t max) {
   const tmc_graph *g = &m->g;
@@ -153,28 +154,21 @@ tmc_status tmc_train_path_make(const tmc_train_model *m, const tmc_train_set *s,
     if (p->layer_of[i] >= 0 && s->layer[p->layer_of[i]].channels > 0)
       p->saved[op->in[0]] = true;
   }
-  return place_grads(m, p, a, d);
+  return grad_lives(m, p, a, d);
 }
 
-/* The gradient buffers' lifetimes over the backward (time 0 is the head's
- * backward and the loss before it): a root's buffer is first written by the
- * latest op that reads one of its views, last read by its producer; placed
- * like the forward's blocks. */
-static tmc_status place_grads(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
-                              tmc_diag *d) {
+/* The gradient buffers' lifetimes over the backward: a root's buffer is
+ * first written by the latest op that reads one of its views, last read by
+ * its producer (the training plan places them). */
+static tmc_status grad_lives(const tmc_train_model *m, tmc_train_path *p, tmc_arena *a,
+                             tmc_diag *d) {
   const tmc_graph *g = &m->g;
   const size_t nt = (size_t)g->n_tensors;
   p->grad_first = tmc_arena_array(a, nt, sizeof *p->grad_first);
-  p->grad_off = tmc_arena_array(a, nt, sizeof *p->grad_off);
-  int32_t *last = tmc_arena_array(a, nt, sizeof *last);
-  tmc_block *blocks = tmc_arena_array(a, nt, sizeof *blocks);
-  if (!p->grad_first || !p->grad_off || !last || !blocks)
-    return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
-  for (size_t t = 0; t < nt; t++) {
-    p->grad_first[t] = -1;
-    p->grad_off[t] = -1;
-    last[t] = -1;
-  }
+  p->grad_last = tmc_arena_array(a, nt, sizeof *p->grad_last);
+  if (!p->grad_first || !p->grad_last) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
+  for (size_t t = 0; t < nt; t++) p->grad_first[t] = p->grad_last[t] = -1;
+  int32_t *last = p->grad_last;
   const int32_t lr = p->root[m->logits];
   p->grad_first[lr] = m->head_op;
   for (int32_t i = m->head_op; i >= 0; i--) {
@@ -190,95 +184,17 @@ static tmc_status place_grads(const tmc_train_model *m, tmc_train_path *p, tmc_a
       if (last[x] < 0 || i < last[x]) last[x] = i;
     }
   }
-  int32_t n = 0, *ids = tmc_arena_array(a, nt, sizeof *ids);
-  if (ids == NULL) return tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
-  for (size_t t = 0; t < nt; t++) {
-    if (!p->grad[t] || p->root[t] != (int32_t)t || p->grad_first[t] < 0) continue;
-    const int64_t bytes = (g->tensors[t].elems * 4 + TMC_PLAN_ALIGN - 1) / TMC_PLAN_ALIGN *
-                          TMC_PLAN_ALIGN;
-    /* backward time runs from head_op down: time = head_op - op */
-    blocks[n] = (tmc_block){(int32_t)t, -1, m->head_op - p->grad_first[t],
-                            m->head_op - last[t], bytes, -1};
-    ids[n++] = (int32_t)t;
-  }
-  p->grad_bytes = 0;
-  if (n == 0) return TMC_OK;
-  TMC_TRY(tmc_place_blocks(blocks, n, TMC_PLANNER_BEST, a, &p->grad_bytes, d));
-  for (int32_t k = 0; k < n; k++) p->grad_off[ids[k]] = blocks[k].offset;
   return TMC_OK;
-}
-
-/* Plans the forward with the saved tensors kept: *plain the arena without,
- * *kept with them. */
-static tmc_status plan_arenas(const tmc_train_model *m, const tmc_train_path *p,
-                              int64_t *plain, int64_t *kept, tmc_diag *d) {
-  const tmc_graph *g = &m->g;
-  tmc_arena a;
-  tmc_arena_init(&a);
-  tmc_plan plan;
-  tmc_status s = tmc_plan_lower(g, TMC_TARGET_GENERIC, &a, &plan, d);
-  if (s == TMC_OK) s = tmc_plan_memory(&plan, TMC_PLANNER_BEST, 0, &a, d);
-  if (s == TMC_OK) *plain = plan.mem.arena_bytes;
-  int32_t *keep = tmc_arena_array(&a, (size_t)g->n_tensors + 1, sizeof *keep);
-  if (s == TMC_OK && keep == NULL) s = tmc_fail(d, TMC_ERR_NOMEM, "out of memory");
-  if (s == TMC_OK) {
-    int32_t n = 0;
-    keep[n++] = m->logits;
-    for (int32_t t = 0; t < g->n_tensors; t++)
-      if (p->saved[t]) keep[n++] = t;
-    s = tmc_plan_lower(g, TMC_TARGET_GENERIC, &a, &plan, d);
-    plan.n_keep = n;
-    plan.keep = keep;
-    if (s == TMC_OK) s = tmc_plan_memory(&plan, TMC_PLANNER_BEST, 0, &a, d);
-    if (s == TMC_OK) *kept = plan.mem.arena_bytes;
-  }
-  tmc_arena_free(&a);
-  return s;
 }
 
 tmc_status tmc_train_memory_of(const tmc_train_model *m, const tmc_train_set *s,
                                const tmc_train_cfg *c, tmc_train_memory *mem, tmc_diag *d) {
-  const tmc_graph *g = &m->g;
   memset(mem, 0, sizeof *mem);
   tmc_arena a;
   tmc_arena_init(&a);
-  tmc_train_path p;
-  tmc_status st = tmc_train_path_make(m, s, &a, &p, d);
-  int64_t plain = 0, kept = 0;
-  if (st == TMC_OK) st = plan_arenas(m, &p, &plain, &kept, d);
-  if (st == TMC_OK) {
-    mem->activations = plain;
-    mem->saved = kept - plain;
-    int64_t scratch = 0;
-    for (int32_t i = 0; i < g->n_ops; i++) {
-      const tmc_op *op = &g->ops[i];
-      if (p.mask[i]) mem->saved += (tmc_op_output(g, op, 0)->elems + 7) / 8;
-      if (p.layer_of[i] >= 0 && s->layer[p.layer_of[i]].channels > 0) {
-        const int64_t x = tmc_op_input(g, op, 0)->elems * 4;
-        if (x > scratch) scratch = x;
-      }
-    }
-    mem->gradients = p.grad_bytes + scratch;
-    int64_t values = 0, largest_w = 0, largest_b = 0;
-    for (int32_t k = 0; k < s->n; k++) {
-      const tmc_op *op = &g->ops[s->layer[k].op];
-      int32_t ch;
-      int64_t per;
-      tmc_train_layer_shape(g, op, &ch, &per);
-      const int64_t w = (int64_t)s->layer[k].channels * per, b = s->layer[k].bias ? ch : 0;
-      mem->weights += w + 4 * b;
-      values += w + b;
-      if (s->layer[k].channels > 0 && per > largest_w) largest_w = per;
-      if (b > largest_b) largest_b = b;
-    }
-    /* batch 1: one output channel's weight gradient and one layer's bias
-     * gradient at a time */
-    mem->weight_gradients = 4 * (c->batch <= 1 ? largest_w + largest_b : values);
-    mem->optimizer = (c->sgd.momentum != 0.0f ? 4 * values : 0) +
-                     (c->float_reference ? 4 * values : 0);
-    mem->total = mem->activations + mem->saved + mem->gradients + mem->weight_gradients +
-                 mem->weights + mem->optimizer;
-  }
+  tmc_train_plan tp;
+  tmc_status st = tmc_train_plan_make(m, s, c, &a, &tp, d);
+  if (st == TMC_OK) *mem = tp.mem;
   tmc_arena_free(&a);
   return st;
 }

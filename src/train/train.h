@@ -14,7 +14,7 @@
 #include "ir/graph.h"
 #include "plan/plan.h"
 #include "reader/tflite.h"
-#include "sgd.h"
+#include "kernels/train_sgd.h"
 
 /* ---- the model ------------------------------------------------------------ */
 
@@ -64,17 +64,26 @@ typedef struct tmc_train_set {
   tmc_train_layer layer[TMC_TRAIN_MAX_LAYERS]; /* by op index */
 } tmc_train_set;
 
-/* SRAM for training, bytes. */
+/* SRAM for training, bytes, from the training plan (train_plan.h): each
+ * component is the most bytes of its buffers live at one time of the
+ * forward + loss + backward; total is the one arena they are all placed
+ * in (less than the sum where the backward reuses the forward's dead
+ * buffers). */
 typedef struct tmc_train_memory {
-  int64_t activations;      /* the forward arena (inference alone) */
-  int64_t saved;            /* forward tensors the backward reads (kept in the
-                             * arena: what it grows by) + 1-bit ReLU masks */
+  int64_t activations;      /* the forward's activations and scratch */
+  int64_t saved;            /* forward tensors the backward reads (kept
+                             * alive until then) and the 1-bit ReLU masks */
   int64_t gradients;        /* float gradients of the activations on the way
                              * back, and the dequantized input of a layer */
-  int64_t weight_gradients; /* float accumulators of the batch's gradients */
-  int64_t weights;          /* trainable int8 weights and int32 biases (in SRAM) */
-  int64_t optimizer;        /* momentum buffers, float32 masters */
-  int64_t total;
+  int64_t weight_gradients; /* per channel (batch 1) or per batch (accumulators) */
+  int64_t weights;          /* int8 weights (the whole tensor of a layer whose
+                             * weights are trained: its kernel reads one
+                             * array) and int32 biases, in SRAM */
+  int64_t optimizer;        /* momentum, float32 masters, the 8-byte state */
+  int64_t total;            /* the arena */
+  int64_t reused;           /* the sum of the parts minus the arena: bytes
+                             * that serve two parts at different times (the
+                             * backward's in the forward's dead buffers) */
 } tmc_train_memory;
 
 typedef struct tmc_train_cfg {
@@ -85,6 +94,7 @@ typedef struct tmc_train_cfg {
                          * channel, so the scratch of one channel's weight
                          * gradient (and one layer's bias gradient)
                          * replaces the per-layer accumulators */
+  tmc_target target;    /* the forward's kernels (generic on the host) */
 } tmc_train_cfg;
 
 /* The memory of training set s (errors: an op on the way back without a
@@ -156,6 +166,11 @@ const float *tmc_trainer_bias_grad(const tmc_trainer *t, int32_t k);
 /* The current plan (re-made after each update), and where an activation
  * of the last forward is (tmc_host_tensor in the trainer's arena). */
 const tmc_plan *tmc_trainer_plan(const tmc_trainer *t);
+/* The training plan it runs, and its arena (the trainable values, the
+ * runtime's state: tmc_train_rt_export reads them there). */
+typedef struct tmc_train_plan tmc_train_plan;
+const tmc_train_plan *tmc_trainer_train_plan(const tmc_trainer *t);
+uint8_t *tmc_trainer_arena(tmc_trainer *t);
 const int8_t *tmc_trainer_tensor(const tmc_trainer *t, int32_t tensor);
 
 #endif

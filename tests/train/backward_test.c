@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "testlib.h"
-#include "train/backward.h"
-#include "train/loss.h"
+#include "kernels/backward.h"
+#include "kernels/train_loss.h"
 
 static uint32_t rng = 12345;
 static double uni(void) { /* [-1, 1) */

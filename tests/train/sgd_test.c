@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
-#include "train/sgd.h"
+#include "kernels/train_sgd.h"
 
 static void qas_factors(void **state) {
   (void)state;

@@ -1,5 +1,10 @@
 /* exp, log and the softmax cross-entropy in float32 (-ffp-contract=off). */
-#include "loss.h"
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#include "train_loss.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* The training loss: softmax cross-entropy on the dequantized logits, with
  * exp and log written here (basic float32 arithmetic only, no libm) so the
  * host and a microcontroller's newlib give the same bits. */
-#ifndef TMC_TRAIN_LOSS_H
-#define TMC_TRAIN_LOSS_H
+#ifndef TMC_KERNELS_TRAIN_LOSS_H
+#define TMC_KERNELS_TRAIN_LOSS_H
 
 #include <stdint.h>
 

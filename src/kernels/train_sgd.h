@@ -4,8 +4,8 @@
  * s_b * dL/db for a bias of scale s_b = s_w * s_x). QAS multiplies it by
  * s_w^-2 (s_b^-2 = s_w^-2 * s_x^-2): the update then moves the int8 value as
  * float SGD would move the real one, instead of s_w^2 times less. */
-#ifndef TMC_TRAIN_SGD_H
-#define TMC_TRAIN_SGD_H
+#ifndef TMC_KERNELS_TRAIN_SGD_H
+#define TMC_KERNELS_TRAIN_SGD_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,10 @@
 /* Backward kernels in float32: loops in a fixed order, one rounding per
  * operation (no FMA: -ffp-contract=off). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include "backward.h"
 
 /* Runs the statement (the variadic tail) for each tap (ky, kx) of output
@@ -170,7 +175,7 @@ void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const flo
     total *= dims[a];
     if (reduce[a]) count *= dims[a];
   }
-  int32_t idx[TMC_MAX_RANK] = {0};
+  int32_t idx[TMC_MAX_DIMS] = {0};
   for (int64_t e = 0; e < total; e++) {
     /* the output element: the index with the reduced axes dropped */
     int64_t o = 0;
@@ -186,14 +191,14 @@ void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const flo
 
 void tmc_bw_transpose(int32_t rank, const int32_t *dims, const int32_t *perm, const float *gy,
                       float *gx) {
-  int64_t total = 1, stride[TMC_MAX_RANK]; /* per input axis: its step in the output */
+  int64_t total = 1, stride[TMC_MAX_DIMS]; /* per input axis: its step in the output */
   for (int32_t a = 0; a < rank; a++) total *= dims[a];
   int64_t s = 1;
   for (int32_t j = rank - 1; j >= 0; j--) {
     stride[perm[j]] = s;
     s *= dims[perm[j]];
   }
-  int32_t idx[TMC_MAX_RANK] = {0};
+  int32_t idx[TMC_MAX_DIMS] = {0};
   int64_t o = 0;
   for (int64_t e = 0; e < total; e++) {
     gx[e] += gy[o];

@@ -1,5 +1,10 @@
 /* QAS + SGD (-ffp-contract=off: the same bits on the host and a device). */
-#include "sgd.h"
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#include "train_sgd.h"
 
 #include <stddef.h>
 

@@ -11,13 +11,12 @@
  * (conv OHWI, depthwise 1HWC, fully connected [units][depth]). gy is the
  * gradient of the loss with respect to the layer's real output before its
  * fused activation (tmc_bw_mask applied). */
-#ifndef TMC_TRAIN_BACKWARD_H
-#define TMC_TRAIN_BACKWARD_H
+#ifndef TMC_KERNELS_BACKWARD_H
+#define TMC_KERNELS_BACKWARD_H
 
 #include <stdint.h>
 
-#include "kernels/kernels.h"
-#include "plan/plan.h"
+#include "kernels.h"
 
 typedef struct tmc_bw_weights {
   const int8_t *w;
