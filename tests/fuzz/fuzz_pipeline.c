@@ -1029,6 +1029,10 @@ static tmc_status one(const uint8_t *src, size_t len, recipe *r, int n_gen, long
       uint64_t saved = rng_state;
       rng_state = fill;
       for (size_t i = 0; i < n; i++) arena[i] = (uint8_t)rnd();
+      /* The state a model keeps across invocations starts reset, as the
+       * generated main's NAME_reset sets it (the rest of the arena stays
+       * random: no kernel may depend on it). */
+      tmc_host_reset(&plan, arena);
       uint8_t **ins = calloc((size_t)pg->n_inputs + 1, sizeof *ins);
       uint8_t **outs = calloc((size_t)pg->n_outputs + 1, sizeof *outs);
       CHECK(ins && outs);
