@@ -26,3 +26,19 @@ int tmc_utf8_len(const unsigned char *p) {
     if (p[i] < 0x80 || p[i] > 0xbf) return 0;
   return n;
 }
+
+void tmc_utf8_xml_text(FILE *f, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    int n = tmc_utf8_len(p);
+    switch (n ? *p : 0) {
+      case 0: fputs("&#xFFFD;", f); n = 1; break;
+      case '<': fputs("&lt;", f); break;
+      case '>': fputs("&gt;", f); break;
+      case '&': fputs("&amp;", f); break;
+      case '"': fputs("&quot;", f); break;
+      default:
+        if (*p >= 0x20 || *p == '\t') fwrite(p, 1, (size_t)n, f);
+    }
+    p += n;
+  }
+}

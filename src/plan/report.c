@@ -97,25 +97,6 @@ void tmc_plan_json(const tmc_plan *plan, tmc_json *j, const char *key) {
   tmc_json_end_object(j);
 }
 
-/* Writes s as XML text: its special characters escaped, bytes that do not
- * start well-formed UTF-8 as U+FFFD and control characters (not allowed
- * in XML 1.0) left out, so that any tensor name gives a valid SVG. */
-static void xml_text(FILE *f, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    int n = tmc_utf8_len(p);
-    switch (n ? *p : 0) {
-      case 0: fputs("&#xFFFD;", f); n = 1; break;
-      case '<': fputs("&lt;", f); break;
-      case '>': fputs("&gt;", f); break;
-      case '&': fputs("&amp;", f); break;
-      case '"': fputs("&quot;", f); break;
-      default:
-        if (*p >= 0x20 || *p == '\t') fwrite(p, 1, (size_t)n, f);
-    }
-    p += n;
-  }
-}
-
 void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
   const tmc_mem *m = &plan->mem;
   const double left = 90, top = 60, width = 1100, height = 620;
@@ -127,7 +108,7 @@ void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
           "font-family=\"sans-serif\" font-size=\"11\">\n", left + width + 30, top + height + 70);
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", left);
-  xml_text(f, plan->g->model_name);
+  tmc_utf8_xml_text(f, plan->g->model_name);
   fprintf(f, ": arena %lld bytes (%s planner)</text>\n", (long long)m->arena_bytes,
           tmc_planner_name(m->planner));
   fprintf(f, "<text x=\"%.0f\" y=\"40\">lower bound %lld bytes with overlaps, %lld without; "
@@ -155,7 +136,7 @@ void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
     int hue = b->tensor >= 0 ? (b->tensor * 47) % 360 : 0;
     tmc_block_label(plan, b, name, sizeof name);
     fprintf(f, "<g><title>");
-    xml_text(f, name);
+    tmc_utf8_xml_text(f, name);
     fprintf(f, ": %lld bytes at %lld, steps %d-%d</title>\n", (long long)b->size,
             (long long)b->offset, b->first, b->last);
     char fill[32];
@@ -170,7 +151,7 @@ void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
       fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"10\">", x + 3, y + h / 2 + 4);
       size_t max = (size_t)(w / 6);
       if (strlen(name) > max) name[max] = '\0';
-      xml_text(f, name);
+      tmc_utf8_xml_text(f, name);
       fprintf(f, "</text>\n");
     }
     fprintf(f, "</g>\n");
@@ -182,7 +163,7 @@ void tmc_plan_svg(const tmc_plan *plan, FILE *f) {
   int32_t pop = op_of(plan, m->peak_step);
   fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"red\" text-anchor=\"middle\">peak: op %d ",
           px, top - 6, pop);
-  xml_text(f, pop >= 0 ? plan->g->ops[pop].name : "?");
+  tmc_utf8_xml_text(f, pop >= 0 ? plan->g->ops[pop].name : "?");
   fprintf(f, "</text>\n");
   double ly = top + height - (double)m->lower_bound * sy;
   fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"blue\" "

@@ -46,24 +46,6 @@ void tmc_train_plan_json(const tmc_train_plan *tp, tmc_json *j, const char *key)
   tmc_json_end_object(j);
 }
 
-/* s as XML text (special characters escaped, invalid UTF-8 as U+FFFD,
- * control characters left out). */
-static void xml_text(FILE *f, const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    int n = tmc_utf8_len(p);
-    switch (n ? *p : 0) {
-      case 0: fputs("&#xFFFD;", f); n = 1; break;
-      case '<': fputs("&lt;", f); break;
-      case '>': fputs("&gt;", f); break;
-      case '&': fputs("&amp;", f); break;
-      case '"': fputs("&quot;", f); break;
-      default:
-        if (*p >= 0x20 || *p == '\t') fwrite(p, 1, (size_t)n, f);
-    }
-    p += n;
-  }
-}
-
 void tmc_train_plan_svg(const tmc_train_plan *tp, FILE *f) {
   const tmc_mem *m = &tp->fwd.mem;
   const double left = 90, top = 60, width = 1100, height = 620;
@@ -74,7 +56,7 @@ void tmc_train_plan_svg(const tmc_train_plan *tp, FILE *f) {
           "font-family=\"sans-serif\" font-size=\"11\">\n", left + width + 30, top + height + 90);
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", left);
-  xml_text(f, tp->m->g.model_name);
+  tmc_utf8_xml_text(f, tp->m->g.model_name);
   fprintf(f, ": training arena %lld bytes (%lld reused across parts)</text>\n",
           (long long)m->arena_bytes, (long long)tp->mem.reused);
   fprintf(f, "<text x=\"%.0f\" y=\"40\">x: forward steps 0-%d, the loss at %d, the backward "
@@ -97,7 +79,7 @@ void tmc_train_plan_svg(const tmc_train_plan *tp, FILE *f) {
     const double x = left + b->first * sx, w = (b->last - b->first + 1) * sx;
     const double y = top + height - (double)(b->offset + b->size) * sy, h = (double)b->size * sy;
     fprintf(f, "<g><title>");
-    xml_text(f, tp->label[i]);
+    tmc_utf8_xml_text(f, tp->label[i]);
     fprintf(f, " (%s): %lld bytes at %lld, times %d-%d</title>\n",
             tmc_train_part_name(tp->part[i]), (long long)b->size, (long long)b->offset,
             b->first, b->last);
@@ -110,7 +92,7 @@ void tmc_train_plan_svg(const tmc_train_plan *tp, FILE *f) {
       const size_t max = (size_t)(w / 6);
       if (strlen(name) > max) name[max] = '\0';
       fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"10\">", x + 3, y + h / 2 + 4);
-      xml_text(f, name);
+      tmc_utf8_xml_text(f, name);
       fprintf(f, "</text>\n");
     }
     fprintf(f, "</g>\n");
