@@ -14,7 +14,7 @@ float tmc_qas_bias_factor(float s_w, float s_x) {
   return 1.0f / (s_w * s_w) / (s_x * s_x);
 }
 
-/* Nearest integer, ties away from zero, clamped to [lo, hi]. */
+/* Nearest integer, ties away from zero, clamped to [lo, hi] (NaN: lo). */
 static int64_t round_clamp(float v, int64_t lo, int64_t hi) {
   if (!(v > (float)lo)) return lo; /* NaN too */
   if (!(v < (float)hi)) return hi;
@@ -31,6 +31,7 @@ static int64_t step(const tmc_sgd_opts *o, float gq, int64_t v, float *mom, floa
     gq = *mom;
   }
   const float u = o->lr * gq;
+  if (u != u) return v; /* a NaN step (an overflowed gradient) moves nothing */
   if (master) {
     *master -= u;
     if (*master < (float)lo) *master = (float)lo;

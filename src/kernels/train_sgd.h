@@ -37,7 +37,10 @@ float tmc_qas_bias_factor(float s_w, float s_x);
 void tmc_sgd_weights(const tmc_sgd_opts *o, int64_t n, float s_w, const float *g, int8_t *w,
                      float *mom, float *master);
 
-/* n int32 biases with scales s_b[k] (per channel), saturated to int32. */
+/* n int32 biases with scales s_b[k] (per channel), saturated to int32: a
+ * step of any size (even infinite, through momentum or a float master)
+ * stops at INT32_MIN or INT32_MAX and never wraps. A NaN step, for a bias
+ * or a weight, leaves the value as it was. */
 void tmc_sgd_bias(const tmc_sgd_opts *o, int32_t n, const float *s_b, int per_channel,
                   const float *g, int32_t *b, float *mom, float *master);
 

@@ -1,5 +1,6 @@
 /* QAS factors and the SGD arithmetic (src/train/sgd.c) on hand-computed
  * values: rounding, saturation, momentum, weight decay, float masters. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,83 @@ static void biases(void **state) {
   assert_int_equal(f[0], 7);
 }
 
+/* The int32 biases saturate, never wrap: steps that pass the limits, however
+ * large (1e30, infinite), by momentum, with a float master; repeated steps
+ * at the limit stay there; a step that comes back from the limit moves
+ * exactly; NaN moves nothing. */
+static void bias_clamp(void **state) {
+  (void)state;
+  const float s_b[1] = {1.0f};
+  /* s_b 1: the QAS step is lr * g exactly */
+  tmc_sgd_opts o = {.lr = 1.0f, .qas = true};
+  const float huge[4] = {-1e30f, 1e30f, -INFINITY, INFINITY};
+  int32_t b[4] = {0, 0, INT32_MAX - 1, INT32_MIN + 1};
+  for (int k = 0; k < 3; k++) { /* a second and third step at the limit stay there */
+    tmc_sgd_bias(&o, 4, s_b, 0, huge, b, NULL, NULL);
+    assert_int_equal(b[0], INT32_MAX);
+    assert_int_equal(b[1], INT32_MIN);
+    assert_int_equal(b[2], INT32_MAX);
+    assert_int_equal(b[3], INT32_MIN);
+  }
+  /* just past the limit by one: saturates; back by 1000: exact */
+  const float one[2] = {-2.0f, 2.0f};
+  int32_t c[2] = {INT32_MAX - 1, INT32_MIN + 1};
+  tmc_sgd_bias(&o, 2, s_b, 0, one, c, NULL, NULL);
+  assert_int_equal(c[0], INT32_MAX);
+  assert_int_equal(c[1], INT32_MIN);
+  const float back[2] = {1000.0f, -1000.0f};
+  tmc_sgd_bias(&o, 2, s_b, 0, back, c, NULL, NULL);
+  assert_int_equal(c[0], INT32_MAX - 1000);
+  assert_int_equal(c[1], INT32_MIN + 1000);
+  /* momentum grows the step past any int32: still saturates */
+  o.momentum = 0.9f;
+  float mom[2] = {0, 0};
+  const float g[2] = {-3e38f, 3e38f};
+  int32_t e[2] = {5, -5};
+  for (int k = 0; k < 4; k++) { /* the momentum overflows to infinity */
+    tmc_sgd_bias(&o, 2, s_b, 0, g, e, mom, NULL);
+    assert_int_equal(e[0], INT32_MAX);
+    assert_int_equal(e[1], INT32_MIN);
+  }
+  assert_true(isinf(mom[0]) && mom[0] < 0);
+  /* a float master (in bias units) clamps to the int32 range too */
+  o.momentum = 0.0f;
+  float master[2] = {2147483000.0f, -2147483000.0f};
+  int32_t f[2] = {2147483000, -2147483000};
+  const float push[2] = {-1e9f, 1e9f};
+  tmc_sgd_bias(&o, 2, s_b, 0, push, f, NULL, master);
+  assert_int_equal(f[0], INT32_MAX);
+  assert_int_equal(f[1], INT32_MIN);
+  assert_true(master[0] == (float)INT32_MAX && master[1] == (float)INT32_MIN);
+  /* without QAS and per channel: the same limits */
+  const tmc_sgd_opts p = {.lr = 1e6f, .qas = false};
+  const float sc[2] = {1e-3f, 1e-3f};
+  int32_t h[2] = {INT32_MAX - 10, INT32_MIN + 10};
+  tmc_sgd_bias(&p, 2, sc, 1, huge, h, NULL, NULL);
+  assert_int_equal(h[0], INT32_MAX);
+  assert_int_equal(h[1], INT32_MIN);
+  /* NaN: nothing moves (bias, master, weight, stochastic weight) */
+  const float nan[1] = {NAN};
+  int32_t n[1] = {1234};
+  float nm[1] = {1234.0f};
+  tmc_sgd_bias(&o, 1, s_b, 0, nan, n, NULL, NULL);
+  tmc_sgd_bias(&o, 1, s_b, 0, nan, n, NULL, nm);
+  assert_int_equal(n[0], 1234);
+  assert_true(nm[0] == 1234.0f);
+  int8_t w[1] = {-7};
+  uint32_t rng = 5;
+  tmc_sgd_weights(&o, 1, 0.5f, nan, w, NULL, NULL);
+  const tmc_sgd_opts so = {.lr = 1.0f, .qas = true, .rng = &rng};
+  tmc_sgd_weights(&so, 1, 0.5f, nan, w, NULL, NULL);
+  assert_int_equal(w[0], -7);
+  /* an infinite weight step saturates at the symmetric limits */
+  int8_t x[2] = {3, -3};
+  const float inf[2] = {-INFINITY, INFINITY};
+  tmc_sgd_weights(&so, 2, 0.5f, inf, x, NULL, NULL);
+  assert_int_equal(x[0], 127);
+  assert_int_equal(x[1], -127);
+}
+
 static void stochastic(void **state) {
   (void)state;
   /* steps of 0.25 (s_w 0.5, QAS gradient 1, lr 0.25): nearest loses them
@@ -157,7 +235,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(qas_factors),       cmocka_unit_test(weights_qas_vs_plain),
       cmocka_unit_test(weights_saturate),  cmocka_unit_test(momentum_and_decay),
       cmocka_unit_test(float_master),      cmocka_unit_test(biases),
-      cmocka_unit_test(stochastic),
+      cmocka_unit_test(stochastic),        cmocka_unit_test(bias_clamp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
