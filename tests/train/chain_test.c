@@ -278,6 +278,80 @@ static void gradients_and_export(void **state) {
   tmc_train_model_free(&m);
 }
 
+/* --update auto on the conv chain never exceeds its budget, under every
+ * budget from below the forward pass to past the whole model, byte step by
+ * byte step, for batch 1 and 8, momentum and float masters: each set chosen
+ * is re-measured by the training plan (what the trainer and the generated C
+ * allocate) and fits; below the forward alone, or when nothing fits, a
+ * named error; a budget past everything takes every layer's bias and all
+ * of its weights. */
+static void budget_sweep(void **state) {
+  (void)state;
+  write_model();
+  tmc_train_model m;
+  tmc_diag d;
+  tmc_diag_init(&d, NULL);
+  if (tmc_train_model_load(path, 0, 1, &m, &d) != TMC_OK) fail_msg("%s", d.msg);
+  const tmc_train_cfg cfgs[] = {
+      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC},
+      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC},
+      {{0.01f, 0.9f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC},
+      {{0.01f, 0.0f, 0.0f, true, NULL}, true, 4, TMC_TARGET_GENERIC},
+  };
+  int32_t ops[8];
+  const int32_t n_layers = tmc_train_layers(&m, ops, 8);
+  assert_int_equal(n_layers, 3); /* FULLY_CONNECTED, DEPTHWISE_CONV_2D, CONV_2D */
+  for (size_t c = 0; c < sizeof cfgs / sizeof cfgs[0]; c++) {
+    tmc_train_set s = {0}, all = {0};
+    tmc_train_memory fw, mem, full;
+    assert_int_equal(tmc_train_memory_of(&m, &s, &cfgs[c], &fw, &d), TMC_OK);
+    all.n = n_layers;
+    for (int32_t k = 0; k < n_layers; k++) {
+      const int32_t op = ops[n_layers - 1 - k]; /* by op index */
+      const tmc_op *o = &m.g.ops[op];
+      const tmc_tensor *w = tmc_op_input(&m.g, o, 1);
+      all.layer[k] = (tmc_train_layer){op, true,
+                                       o->kind == TMC_OP_DEPTHWISE_CONV_2D ? w->dims[3]
+                                                                           : w->dims[0]};
+    }
+    assert_int_equal(tmc_train_memory_of(&m, &all, &cfgs[c], &full, &d), TMC_OK);
+    assert_true(full.total > fw.total);
+    tmc_diag_init(&d, NULL);
+    assert_int_equal(tmc_train_select_auto(&m, fw.total - 1, &cfgs[c], &s, &d), TMC_ERR_LIMIT);
+    assert_non_null(strstr(d.msg, "the forward pass alone needs"));
+    int fits = 0, limit = 0;
+    for (int64_t budget = fw.total; budget <= full.total + 64; budget += 4) {
+      tmc_diag_init(&d, NULL);
+      const tmc_status st = tmc_train_select_auto(&m, budget, &cfgs[c], &s, &d);
+      if (st != TMC_OK) {
+        assert_int_equal(st, TMC_ERR_LIMIT);
+        assert_non_null(strstr(d.msg, "nothing trainable fits"));
+        assert_true(fits == 0); /* once something fits, a larger budget fits it too */
+        limit++;
+        continue;
+      }
+      assert_true(s.n > 0);
+      assert_int_equal(tmc_train_memory_of(&m, &s, &cfgs[c], &mem, &d), TMC_OK);
+      if (mem.total > budget)
+        fail_msg("config %zu, budget %lld: the set needs %lld", c, (long long)budget,
+                 (long long)mem.total);
+      fits++;
+    }
+    assert_true(fits > 0 && limit > 0);
+    /* past everything: the whole model */
+    assert_int_equal(tmc_train_select_auto(&m, full.total + 64, &cfgs[c], &s, &d), TMC_OK);
+    assert_int_equal(s.n, n_layers);
+    for (int32_t k = 0; k < s.n; k++) {
+      bool found = false;
+      for (int32_t i = 0; i < n_layers; i++)
+        found |= all.layer[i].op == s.layer[k].op && s.layer[k].bias &&
+                 all.layer[i].channels == s.layer[k].channels;
+      if (!found) fail_msg("config %zu: op %d not wholly trained", c, s.layer[k].op);
+    }
+  }
+  tmc_train_model_free(&m);
+}
+
 /* A model whose output is not a classifier head, and a head without a
  * bias under --classes: named errors. */
 static void no_head(void **state) {
@@ -338,7 +412,8 @@ int main(int argc, char **argv) {
   tt_start(argc, argv, NULL);
   snprintf(path, sizeof path, "/tmp/tmc_chain_test.%ld.tflite", (long)getpid());
   const struct CMUnitTest tests[] = {cmocka_unit_test(gradients_and_export),
-                                     cmocka_unit_test(no_head)};
+                                     cmocka_unit_test(no_head),
+                                     cmocka_unit_test(budget_sweep)};
   const int rc = cmocka_run_group_tests(tests, NULL, NULL);
   unlink(path);
   return rc;
