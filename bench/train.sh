@@ -11,8 +11,21 @@
 #   compile --train --target cortex-m7`, QEMU + ../shared/bench/mcu; 5 steps,
 #   batch 1, checked against tmc train byte for byte by
 #   tests/train/train_c_test.sh, which this runs).
-# usage: bench/train.sh [BUILD_DIR (default build)] [SHARED_DIR (default ../shared)]
+# --accuracy instead runs the accuracy table of issue 12 (long: ~5 min for
+# lenet, ~30 min for vww on 2 cores): test accuracy on all 10,000
+# Fashion-MNIST test images before training, after 1 and after 5 epochs,
+# for int8 + QAS (the default), int8 without QAS (--no-qas) and float32
+# masters (--float-reference), all three on the one trainable set that
+# --update auto chooses for int8 + QAS under the default 256 KiB budget
+# (tmc plan --train, passed as --update SPEC so --float-reference's extra
+# masters do not change it): lenet with a new 10-way head on the 60,000
+# training images; vww with a new 10-way head on the first 6,000
+# (--limit-train 6000), the 28x28 images resized to 80x80x3. The runs'
+# JSON and logs stay in $TRAIN_ACC_DIR (default a temporary folder).
+# usage: bench/train.sh [--accuracy] [BUILD_DIR (default build)] [SHARED_DIR (default ../shared)]
 set -u
+accuracy=0
+[ "${1:-}" = --accuracy ] && { accuracy=1; shift; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 shared=${2:-$root/../shared}
@@ -20,6 +33,41 @@ tmc=$build/tmc
 data=${TMC_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 tmp=$(mktemp -d /tmp/tmc_bench_train.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# The --update SPEC of the set tmc plan --train chooses (its JSON's
+# trainable list: op, bias, channels).
+spec_of() {
+  tr -d ' \n' <"$1" | grep -o '{"op":[0-9]*,"bias":[a-z]*,"channels":[0-9]*}' |
+    sed 's/{"op":\([0-9]*\),"bias":\([a-z]*\),"channels":\([0-9]*\)}/\1 \2 \3/' |
+    awk '{ p = ($2 == "true") ? "b" : ""; if ($3 > 0) p = p "w" $3; s = s (NR > 1 ? "," : "") $1 ":" p }
+         END { print s }'
+}
+if [ "$accuracy" = 1 ]; then
+  out=${TRAIN_ACC_DIR:-$tmp}
+  mkdir -p "$out"
+  echo "test accuracy (%, all Fashion-MNIST test images; epochs 0 = before, 1, 5):"
+  printf '  %-6s %-18s %8s %8s %8s  %s\n' model setting before "1 epoch" "5 epochs" "train images"
+  for m in lenet vww; do
+    limit=
+    [ "$m" = vww ] && limit="--limit-train 6000"
+    "$tmc" plan "$shared/models/$m.tflite" --train --classes 10 --json "$out/${m}_plan.json" \
+      >/dev/null || { echo "  $m: tmc plan --train failed"; continue; }
+    spec=$(spec_of "$out/${m}_plan.json")
+    for mode in qas no-qas float-reference; do
+      flag=--$mode label="float reference"
+      [ "$mode" = qas ] && flag= label="int8 + QAS"
+      [ "$mode" = no-qas ] && label="int8, no QAS"
+      # shellcheck disable=SC2086
+      "$tmc" train "$shared/models/$m.tflite" --data "$data" --classes 10 --update "$spec" \
+        --epochs 5 $limit $flag --json "$out/${m}_$mode.json" >"$out/${m}_$mode.log" 2>&1 ||
+        { echo "  $m $mode: tmc train failed: $(tail -n 1 "$out/${m}_$mode.log")"; continue; }
+      acc() { tr -d ' \n' <"$out/${m}_$mode.json" | sed "s/.*{\"epoch\":$1,[^}]*\"test_accuracy\":\([0-9.]*\)}.*/\1/"; }
+      printf '  %-6s %-18s %8.2f %8.2f %8.2f  %s\n' "$m" "$label" "$(acc 0)" "$(acc 1)" \
+        "$(acc 5)" "$(sed -n 's/.*"train_images": *\([0-9]*\).*/\1/p' "$out/${m}_$mode.json")"
+    done
+    echo "  $m: --update $spec"
+  done
+  exit 0
+fi
 echo "training SRAM by part (bytes; tmc plan --train --classes 10, budget 262144):"
 printf '  %-8s %11s %8s %10s %12s %9s %10s %8s %9s\n' model activations saved gradients \
   "weight grads" weights optimizer reused arena

@@ -168,6 +168,43 @@ void tmc_bw_avg_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int3
       }
 }
 
+void tmc_bw_max_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int32_t fw,
+                     const tmc_bw_window *win, const int8_t *x, const float *gy, float *gx) {
+  const int32_t c = in->c;
+  for (int32_t n = 0; n < out->n; n++)
+    for (int32_t oy = 0; oy < out->h; oy++)
+      for (int32_t ox = 0; ox < out->w; ox++) {
+        const int32_t y0 = oy * win->sh - win->pad_top, x0 = ox * win->sw - win->pad_left;
+        const int32_t ys = y0 < 0 ? 0 : y0, xs = x0 < 0 ? 0 : x0;
+        const int32_t ye = y0 + fh < in->h ? y0 + fh : in->h;
+        const int32_t xe = x0 + fw < in->w ? x0 + fw : in->w;
+        if (ye <= ys || xe <= xs) continue;
+        const float *g = gy + (((size_t)n * out->h + oy) * out->w + ox) * c;
+        for (int32_t k = 0; k < c; k++) {
+          size_t best = (((size_t)n * in->h + ys) * in->w + xs) * c + k;
+          for (int32_t iy = ys; iy < ye; iy++)
+            for (int32_t ix = xs; ix < xe; ix++) {
+              const size_t e = (((size_t)n * in->h + iy) * in->w + ix) * c + k;
+              if (x[e] > x[best]) best = e; /* strictly: the first maximum keeps it */
+            }
+          gx[best] += g[k];
+        }
+      }
+}
+
+void tmc_bw_pad(const tmc_dims4 *in, const tmc_dims4 *out, const int32_t *before,
+                const float *gy, float *gx) {
+  for (int32_t n = 0; n < in->n; n++)
+    for (int32_t h = 0; h < in->h; h++)
+      for (int32_t w = 0; w < in->w; w++) {
+        const float *g = gy + ((((size_t)(n + before[0]) * out->h + (size_t)(h + before[1])) *
+                                    out->w + (size_t)(w + before[2])) * out->c +
+                               (size_t)before[3]);
+        float *r = gx + (((size_t)n * in->h + h) * in->w + w) * in->c;
+        for (int32_t k = 0; k < in->c; k++) r[k] += g[k];
+      }
+}
+
 void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const float *gy,
                  float *gx) {
   int64_t total = 1, count = 1;

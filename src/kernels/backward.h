@@ -67,6 +67,18 @@ void tmc_bw_depthwise_wgrad(const tmc_dims4 *in, const tmc_dims4 *filter,
 void tmc_bw_avg_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int32_t fw,
                      const tmc_bw_window *win, const float *gy, float *gx);
 
+/* MAX_POOL_2D (window fh x fw, taps outside the input skipped): each
+ * output's gradient goes to the input element that gave the maximum, the
+ * first in window order (row by row) among equal ones, found again in the
+ * forward's int8 input x (the int8 order is the real one: one scale). */
+void tmc_bw_max_pool(const tmc_dims4 *in, const tmc_dims4 *out, int32_t fh, int32_t fw,
+                     const tmc_bw_window *win, const int8_t *x, const float *gy, float *gx);
+
+/* PAD / PADV2 (rank <= 4, as NHWC dims with leading 1s): gx is gy with the
+ * padding cut off; before[a] elements of padding precede axis a. */
+void tmc_bw_pad(const tmc_dims4 *in, const tmc_dims4 *out, const int32_t *before,
+                const float *gy, float *gx);
+
 /* MEAN over the axes with reduce[axis] set, of a rank-dims input (the
  * output keeps or drops those axes: the element order is the same). */
 void tmc_bw_mean(int32_t rank, const int32_t *dims, const int *reduce, const float *gy,

@@ -262,6 +262,132 @@ static void avg_pool_case(void **state) {
   (void)x;
 }
 
+/* MAX_POOL_2D's forward in double: sum gy * max over each window. */
+static double max_pool_forward(const tmc_dims4 *in, const tmc_dims4 *out, int fh, int fw,
+                               const tmc_bw_window *win, const double *x, const double *gy) {
+  double l = 0;
+  for (int n = 0; n < out->n; n++)
+    for (int oy = 0; oy < out->h; oy++)
+      for (int ox = 0; ox < out->w; ox++)
+        for (int c = 0; c < out->c; c++) {
+          double m = -1e300;
+          for (int ky = 0; ky < fh; ky++)
+            for (int kx = 0; kx < fw; kx++) {
+              const int iy = oy * win->sh - win->pad_top + ky, ix = ox * win->sw - win->pad_left + kx;
+              if (iy < 0 || iy >= in->h || ix < 0 || ix >= in->w) continue;
+              const double v = x[((n * in->h + iy) * in->w + ix) * in->c + c];
+              m = v > m ? v : m;
+            }
+          l += m * gy[((n * out->h + oy) * out->w + ox) * out->c + c];
+        }
+  return l;
+}
+
+/* Odd shapes, strides 1 and 2, padding, a batch of 2: distinct int8
+ * inputs (a shuffled ramp), so the maximum is unique and the finite
+ * difference exact; then all-equal inputs: the first tap takes it. */
+static void max_pool_cases(void **state) {
+  (void)state;
+  static const int32_t cfg[][10] = {
+      /* n  h  w  c fh fw s pt pl */
+      {1, 7, 6, 5, 3, 3, 2, 1, 1}, {2, 5, 4, 3, 2, 3, 1, 0, 1}, {1, 9, 7, 3, 2, 2, 2, 0, 0},
+      {1, 6, 7, 4, 3, 2, 1, 1, 0},
+  };
+  for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+    const int32_t *v = cfg[k];
+    const tmc_dims4 in = {v[0], v[1], v[2], v[3]};
+    const tmc_bw_window win = {v[6], v[6], 1, 1, v[7], v[8]};
+    const int fh = v[4], fw = v[5];
+    /* SAME-like: the padding after as before */
+    const tmc_dims4 out = {v[0], out_size(v[1], fh, v[6], 1, v[7], v[7]),
+                           out_size(v[2], fw, v[6], 1, v[8], v[8]), v[3]};
+    const int nx = dims_n(&in), ny = dims_n(&out);
+    assert_true(nx <= 255);
+    int8_t *q = malloc(nx);
+    double *xd = malloc(nx * sizeof *xd), *gyd = malloc(ny * sizeof *gyd);
+    float *gy = malloc(ny * sizeof *gy), *gx = calloc(nx, sizeof *gx);
+    for (int i = 0; i < nx; i++) q[i] = (int8_t)(i - 127);
+    for (int i = nx - 1; i > 0; i--) { /* Fisher-Yates */
+      const int j = (int)((uni() + 1) / 2 * (i + 1)) % (i + 1);
+      const int8_t t = q[i];
+      q[i] = q[j], q[j] = t;
+    }
+    for (int i = 0; i < nx; i++) xd[i] = q[i];
+    for (int i = 0; i < ny; i++) gyd[i] = gy[i] = (float)uni();
+    tmc_bw_max_pool(&in, &out, fh, fw, &win, q, gy, gx);
+    const double eps = 1e-3;
+    for (int i = 0; i < nx; i++) {
+      const double x0 = xd[i];
+      xd[i] = x0 + eps;
+      const double lp = max_pool_forward(&in, &out, fh, fw, &win, xd, gyd);
+      xd[i] = x0 - eps;
+      const double lm = max_pool_forward(&in, &out, fh, fw, &win, xd, gyd);
+      xd[i] = x0;
+      near(gx[i], (lp - lm) / (2 * eps), "gx", i);
+    }
+    /* ties: every input 7; each window's first tap inside the input */
+    for (int i = 0; i < nx; i++) q[i] = 7, gx[i] = 0;
+    for (int i = 0; i < ny; i++) gy[i] = 1.0f;
+    tmc_bw_max_pool(&in, &out, fh, fw, &win, q, gy, gx);
+    double *want = calloc(nx, sizeof *want);
+    for (int n = 0; n < out.n; n++)
+      for (int oy = 0; oy < out.h; oy++)
+        for (int ox = 0; ox < out.w; ox++) {
+          const int y0 = oy * win.sh - win.pad_top, x0 = ox * win.sw - win.pad_left;
+          const int iy = y0 < 0 ? 0 : y0, ix = x0 < 0 ? 0 : x0;
+          for (int c = 0; c < in.c; c++) want[((n * in.h + iy) * in.w + ix) * in.c + c] += 1;
+        }
+    for (int i = 0; i < nx; i++) near(gx[i], want[i], "gx (ties)", i);
+    free(q), free(xd), free(gyd), free(gy), free(gx), free(want);
+  }
+}
+
+/* PAD: the gradient of sum gy * pad(x) is gy without the padding. */
+static void pad_case(void **state) {
+  (void)state;
+  static const int32_t cfg[][8] = {
+      /* the input n h w c; the padding before and after each axis below */
+      {1, 3, 5, 2}, {2, 4, 3, 3},
+  };
+  static const int32_t bef[][4] = {{0, 1, 2, 1}, {1, 0, 3, 2}};
+  static const int32_t aft[][4] = {{0, 2, 0, 1}, {0, 2, 1, 0}};
+  for (size_t k = 0; k < 2; k++) {
+    const int32_t *v = cfg[k];
+    const tmc_dims4 in = {v[0], v[1], v[2], v[3]};
+    const tmc_dims4 out = {v[0] + bef[k][0] + aft[k][0], v[1] + bef[k][1] + aft[k][1],
+                           v[2] + bef[k][2] + aft[k][2], v[3] + bef[k][3] + aft[k][3]};
+    const int nx = dims_n(&in), ny = dims_n(&out);
+    float *gy = malloc(ny * sizeof *gy), *gx = calloc(nx, sizeof *gx);
+    double *gyd = malloc(ny * sizeof *gyd), *xd = malloc(nx * sizeof *xd);
+    for (int i = 0; i < ny; i++) gyd[i] = gy[i] = (float)uni();
+    for (int i = 0; i < nx; i++) xd[i] = uni(), gx[i] = 0.5f; /* it adds */
+    tmc_bw_pad(&in, &out, bef[k], gy, gx);
+    /* the forward: y = pad(x, 0.25) in double, l = sum gy * y */
+    for (int i = 0; i < nx; i++) {
+      double l[2];
+      for (int side = 0; side < 2; side++) {
+        const double x0 = xd[i];
+        xd[i] = x0 + (side ? -1e-3 : 1e-3);
+        l[side] = 0;
+        for (int n = 0; n < out.n; n++)
+          for (int h = 0; h < out.h; h++)
+            for (int w = 0; w < out.w; w++)
+              for (int c = 0; c < out.c; c++) {
+                const int a = n - bef[k][0], b = h - bef[k][1], e = w - bef[k][2],
+                          f = c - bef[k][3];
+                const bool inside = a >= 0 && a < in.n && b >= 0 && b < in.h && e >= 0 &&
+                                    e < in.w && f >= 0 && f < in.c;
+                const double y = inside ? xd[((a * in.h + b) * in.w + e) * in.c + f] : 0.25;
+                l[side] += y * gyd[((n * out.h + h) * out.w + w) * out.c + c];
+              }
+        xd[i] = x0;
+      }
+      near(gx[i] - 0.5f, (l[0] - l[1]) / 2e-3, "gx", i);
+    }
+    free(gy), free(gx), free(gyd), free(xd);
+  }
+}
+
 static void mean_case(void **state) {
   (void)state;
   /* [1,3,4,5] over axes 1 and 2 -> [1,5] (keep_dims or not: same order) */
@@ -364,7 +490,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(conv2d_cases), cmocka_unit_test(depthwise_cases),
       cmocka_unit_test(fc_case),      cmocka_unit_test(avg_pool_case),
       cmocka_unit_test(mean_case),    cmocka_unit_test(transpose_case),
-      cmocka_unit_test(masks),
+      cmocka_unit_test(masks),        cmocka_unit_test(max_pool_cases),
+      cmocka_unit_test(pad_case),
       cmocka_unit_test(exp_log),      cmocka_unit_test(xent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
