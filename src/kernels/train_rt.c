@@ -185,6 +185,14 @@ static void backward_op(const tmc_train_rt *rt, uint8_t *a, const tmc_train_op_r
     case TMC_BW_TRANSPOSE:
       if (gx) tmc_bw_transpose(op->rank, op->dims, op->axes, gy, gx);
       break;
+    case TMC_BW_MAX_POOL:
+      if (gx)
+        tmc_bw_max_pool(&op->in, &op->out, op->fh, op->fw, &op->win,
+                        (const int8_t *)(a + op->x_off), gy, gx);
+      break;
+    case TMC_BW_PAD:
+      if (gx) tmc_bw_pad(&op->in, &op->out, op->axes, gy, gx);
+      break;
     case TMC_BW_ADD:
       for (int j = 0; j < 2; j++)
         if (op->gx_off[j] >= 0) tmc_bw_copy(op->y_elems, gy, F32(a, op->gx_off[j]));

@@ -29,7 +29,9 @@ typedef enum tmc_bw_kind {
   TMC_BW_MEAN,      /* MEAN */
   TMC_BW_TRANSPOSE, /* TRANSPOSE */
   TMC_BW_ADD,       /* ADD of two same-shape inputs */
-  TMC_BW_COPY       /* int8 requantization (identity for the gradient) */
+  TMC_BW_COPY,      /* int8 requantization (identity for the gradient) */
+  TMC_BW_MAX_POOL,  /* MAX_POOL_2D (reads the forward's int8 input at x_off) */
+  TMC_BW_PAD        /* PAD, PADV2 (in, out: NHWC with leading 1s; axes: before) */
 } tmc_bw_kind;
 
 /* A trained layer. Weights are the whole tensor (the forward kernel reads
@@ -63,7 +65,8 @@ typedef struct tmc_train_op_rt {
   int32_t mask_off;    /* the fused activation's mask, -1 */
   int32_t y_off;       /* the int8 output in the forward (the mask's source) */
   int32_t mask_lo, mask_hi; /* a bit is 1 when lo < q < hi */
-  int32_t x_off;       /* the int8 input (kept: a layer with trained weights) */
+  int32_t x_off;       /* the int8 input (kept: a layer with trained weights,
+                        * MAX_POOL_2D) */
   int32_t x_elems, x_zp;
   float x_scale;
   int32_t xf_off;      /* its dequantized copy (float) */
@@ -74,7 +77,7 @@ typedef struct tmc_train_op_rt {
   tmc_bw_window win;
   int32_t mult;                  /* depthwise multiplier */
   int32_t batches, depth, units; /* FULLY_CONNECTED */
-  int32_t fh, fw;                /* AVERAGE_POOL_2D window */
+  int32_t fh, fw;                /* AVERAGE_POOL_2D, MAX_POOL_2D window */
   int32_t rank;                  /* MEAN, TRANSPOSE: the input's rank, */
   int32_t dims[TMC_MAX_DIMS];    /* its dims and reduced axes (MEAN: 1 per */
   int32_t axes[TMC_MAX_DIMS];    /* reduced axis) or permutation (TRANSPOSE) */

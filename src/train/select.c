@@ -28,6 +28,12 @@ static bool has_backward(const tmc_graph *g, const tmc_op *op) {
     }
     case TMC_OP_QUANTIZE: /* int8 -> int8 requantization */
       return tmc_op_input(g, op, 0)->type == TMC_I8;
+    case TMC_OP_MAX_POOL_2D: /* the int8 input kept: its maximum found again */
+      return tmc_op_input(g, op, 0)->type == TMC_I8;
+    case TMC_OP_PAD: case TMC_OP_PADV2: { /* constant paddings, rank <= 4 */
+      const tmc_tensor *x = tmc_op_input(g, op, 0), *p = tmc_op_input(g, op, 1);
+      return x->rank <= 4 && p && p->is_const && p->elems == 2 * x->rank;
+    }
     default:
       return false;
   }
@@ -46,7 +52,7 @@ bool tmc_train_act_bounds(const tmc_graph *g, const tmc_op *op, int32_t *lo, int
     case TMC_OP_FULLY_CONNECTED: act = op->attr.fc.act; break;
     case TMC_OP_CONV_2D: case TMC_OP_DEPTHWISE_CONV_2D: act = op->attr.conv.act; break;
     case TMC_OP_ADD: act = op->attr.binary.act; break;
-    case TMC_OP_AVERAGE_POOL_2D: act = op->attr.pool.act; break;
+    case TMC_OP_AVERAGE_POOL_2D: case TMC_OP_MAX_POOL_2D: act = op->attr.pool.act; break;
     default: return false;
   }
   if (act != TMC_FUSED_RELU && act != TMC_FUSED_RELU6 && act != TMC_FUSED_RELU_N1_TO_1)
@@ -151,7 +157,8 @@ tmc_status tmc_train_path_make(const tmc_train_model *m, const tmc_train_set *s,
     p->bw[i] = true;
     int32_t lo, hi;
     p->mask[i] = tmc_train_act_bounds(g, op, &lo, &hi);
-    if (p->layer_of[i] >= 0 && s->layer[p->layer_of[i]].channels > 0)
+    if ((p->layer_of[i] >= 0 && s->layer[p->layer_of[i]].channels > 0) ||
+        op->kind == TMC_OP_MAX_POOL_2D)
       p->saved[op->in[0]] = true;
   }
   return grad_lives(m, p, a, d);

@@ -142,8 +142,8 @@ tmc_status tmc_train_plan_make(const tmc_train_model *m, const tmc_train_set *s,
   tp->step_of = tmc_arena_array(a, no, sizeof *tp->step_of);
   tp->sram_off = tmc_arena_array(a, nt, sizeof *tp->sram_off);
   tp->layer_step = tmc_arena_array(a, (size_t)s->n + 1, sizeof *tp->layer_step);
-  int32_t *keep = tmc_arena_array(a, nt + 1, sizeof *keep);
-  int32_t *keep_last = tmc_arena_array(a, nt + 1, sizeof *keep_last);
+  int32_t *keep = tmc_arena_array(a, nt + no + 1, sizeof *keep);
+  int32_t *keep_last = tmc_arena_array(a, nt + no + 1, sizeof *keep_last);
   bool *saved_root = tmc_arena_array(a, nt, sizeof *saved_root);
   if (!plain || !tp->bw_time || !tp->step_of || !tp->sram_off || !tp->layer_step || !keep ||
       !keep_last || !saved_root)
@@ -170,6 +170,13 @@ tmc_status tmc_train_plan_make(const tmc_train_model *m, const tmc_train_set *s,
     const int32_t x = g->ops[op].in[0];
     keep[n_keep] = x;
     keep_last[n_keep++] = tp->bw_time[op];
+    saved_root[tp->fwd.alias_of[x]] = true;
+  }
+  for (int32_t i = 0; i <= m->head_op; i++) { /* MAX_POOL_2D reads its int8 input */
+    if (!p->bw[i] || g->ops[i].kind != TMC_OP_MAX_POOL_2D) continue;
+    const int32_t x = g->ops[i].in[0];
+    keep[n_keep] = x;
+    keep_last[n_keep++] = tp->bw_time[i];
     saved_root[tp->fwd.alias_of[x]] = true;
   }
   tp->fwd.n_keep = n_keep;
@@ -395,6 +402,30 @@ static tmc_status make_rt(tmc_train_plan *tp, builder *B, const layer_blocks *lb
         r->fh = op->attr.pool.filter_h;
         r->fw = op->attr.pool.filter_w;
         break;
+      case TMC_OP_MAX_POOL_2D:
+        r->kind = TMC_BW_MAX_POOL;
+        r->in = st->in_dims;
+        r->out = st->out_dims;
+        r->win = window(st);
+        r->fh = op->attr.pool.filter_h;
+        r->fw = op->attr.pool.filter_w;
+        r->x_off = (int32_t)mem->offset[tp->fwd.alias_of[x->id]];
+        r->x_elems = (int32_t)x->elems;
+        break;
+      case TMC_OP_PAD: case TMC_OP_PADV2: { /* right-aligned in NHWC */
+        r->kind = TMC_BW_PAD;
+        int32_t in4[4] = {1, 1, 1, 1}, out4[4] = {1, 1, 1, 1};
+        const tmc_tensor *pads = tmc_op_input(g, op, 1);
+        for (int32_t k = 0; k < x->rank; k++) {
+          const int32_t j = 4 - x->rank + k;
+          in4[j] = x->dims[k];
+          out4[j] = y->dims[k];
+          r->axes[j] = (int32_t)tmc_tensor_int(pads, 2 * k);
+        }
+        r->in = (tmc_dims4){in4[0], in4[1], in4[2], in4[3]};
+        r->out = (tmc_dims4){out4[0], out4[1], out4[2], out4[3]};
+        break;
+      }
       case TMC_OP_MEAN: case TMC_OP_TRANSPOSE: {
         r->kind = op->kind == TMC_OP_MEAN ? TMC_BW_MEAN : TMC_BW_TRANSPOSE;
         r->rank = x->rank;
