@@ -36,15 +36,21 @@
 #include "kutil.h"
 #include "requant.h"
 
+/* The widened rows of n pixels of k values: a pair's quads (widen_quads,
+ * a partial last quad padded) hold the pair layout of the header. */
+static size_t widened_bytes(int32_t k, size_t n) {
+  return n > 1 ? (size_t)(k + 3) / 4 * 16 : (size_t)k * 2;
+}
+
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
-  return (size_t)input->c * 2 * (pixels > 1 ? 2 : 1); /* one or two pixels, int16 */
+  return widened_bytes(input->c, pixels > 1 ? 2 : 1); /* one or two pixels, int16 */
 }
 
 size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
   const size_t k = (size_t)filter->h * filter->w * filter->c, n = pixels > 1 ? 2 : 1;
-  return n * 2 * k + (n * k + 3) / 4 * 4; /* widened rows, then the int8 windows */
+  return widened_bytes((int32_t)k, n) + (n * k + 3) / 4 * 4; /* widened rows, then the int8 windows */
 }
 
 size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
@@ -70,8 +76,10 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
 /* The requantization and stores: channel oc's multiplier and shift at
  * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). The tile
  * functions copy it into locals (their int8 stores could alias it for the
- * compiler) and take the shift table (rq_s) apart: inlined once with it
- * NULL (packed into the bias words) and once set, so neither tests it. */
+ * compiler) and take the shift table (rq_s) apart: one_channels inlined
+ * once with it NULL (packed into the bias words) and once set, so neither
+ * tests it; pair_channels once, testing it (on the DSP cores pair_fast
+ * runs the packed pairs). */
 typedef struct rq_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;
@@ -96,6 +104,155 @@ typedef struct rq_ctx {
     (ya)[oc] = tmc_rq_dsp(a0, q_, r_, rq_off2);                                  \
     (yb)[oc] = tmc_rq_dsp(a1, q_, r_, rq_off2);                                  \
   } while (0)
+
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+/* ---- The DSP cores' channel loop of a pixel pair (pair_fast) ------------
+ * One asm block runs every channel pair of a pixel pair widened into the
+ * quad layout (widen_quads): per pair, the packed biases, the 2 x 2 tile's
+ * quads (two LDRDs of the pixels, two weight LDRs, 4 SXTB16 and 8 SMLADs a
+ * quad; the loop unrolled twice and entered in its middle for an odd
+ * count), tmc_rq_dsp of the four sums and their stores. The quad loop
+ * takes 14 registers, so the rest of the loop's state lives in a
+ * pair_asm the block reads and updates: nothing is spilled and no tap
+ * address becomes an induction variable. The arithmetic is pair_channels'
+ * (which the other cores run), integer sums in another order. */
+typedef struct pair_asm {
+  const uint32_t *xs, *xend; /* the widened pair, its end */
+  const int32_t *bp, *mp;    /* the next pair's packed bias words, multipliers */
+  int8_t *ya;                /* the next pair's outputs of pixel a */
+  int32_t ybo, off2;         /* yb - ya; tmc_rq_dsp's off2 */
+  const int8_t *yend;        /* ya after the last pair */
+  int32_t odd, wstep;        /* quads odd; 2 k - 4 quads (the next pair's rows) */
+} pair_asm;
+#define PA_XS 0
+#define PA_XEND 4
+#define PA_BP 8
+#define PA_MP 12
+#define PA_YA 16
+#define PA_YBO 20
+#define PA_OFF2 24
+#define PA_YEND 28
+#define PA_ODD 32
+#define PA_WSTEP 36
+#define PA_S_(x) #x
+#define PA_S(x) "[%[c], #" PA_S_(x) "]"
+/* One quad: rows w and w + ws times the pair at xp, into a0, b0, a1, b1. */
+#define PA_QUAD                                                                 \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                          \
+  "ldrd %[x2], %[x3], [%[xp]], #8\n\t"                                          \
+  "ldr %[u], [%[w], %[ws]]\n\t"                                                 \
+  "sxtb16 %[t], %[u]\n\t"                                                       \
+  "smlad %[a1], %[x0], %[t], %[a1]\n\t"                                         \
+  "smlad %[b1], %[x2], %[t], %[b1]\n\t"                                         \
+  "sxtb16 %[u], %[u], ror #8\n\t"                                               \
+  "smlad %[a1], %[x1], %[u], %[a1]\n\t"                                         \
+  "smlad %[b1], %[x3], %[u], %[b1]\n\t"                                         \
+  "ldr %[u], [%[w]], #4\n\t"                                                    \
+  "sxtb16 %[t], %[u]\n\t"                                                       \
+  "smlad %[a0], %[x0], %[t], %[a0]\n\t"                                         \
+  "smlad %[b0], %[x2], %[t], %[b0]\n\t"                                         \
+  "sxtb16 %[u], %[u], ror #8\n\t"                                               \
+  "smlad %[a0], %[x1], %[u], %[a0]\n\t"                                         \
+  "smlad %[b0], %[x3], %[u], %[b0]\n\t"
+/* One output: tmc_rq_dsp of acc (multiplier q, r - 1 in rm's low byte,
+ * off2 in t) into acc. */
+#define PA_RQ(acc, q, rm)                                                       \
+  "lsl %[u], %[" acc "], #1\n\t"                                                \
+  "smmulr %[u], %[u], %[" q "]\n\t"                                             \
+  "add %[u], %[u], %[" acc "], asr #31\n\t"                                     \
+  "asr %[u], %[u], %[" rm "]\n\t"                                               \
+  "add %[u], %[u], %[t]\n\t"                                                    \
+  "ssat %[" acc "], #8, %[u], asr #1\n\t"
+/* The pairs of rows from w (k = ws apart) until c->ya reaches c->yend. */
+static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
+  uint32_t a0, b0, a1, b1, x0, x1, x2, x3, u, t;
+  const uint32_t *xp;
+  _Static_assert(offsetof(pair_asm, xend) == PA_XEND && offsetof(pair_asm, bp) == PA_BP &&
+                     offsetof(pair_asm, mp) == PA_MP && offsetof(pair_asm, ya) == PA_YA &&
+                     offsetof(pair_asm, ybo) == PA_YBO && offsetof(pair_asm, off2) == PA_OFF2 &&
+                     offsetof(pair_asm, yend) == PA_YEND && offsetof(pair_asm, odd) == PA_ODD &&
+                     offsetof(pair_asm, wstep) == PA_WSTEP,
+                 "pair_asm offsets");
+  __asm__ volatile(
+      "2:\n\t"
+      "ldr %[t], " PA_S(PA_BP) "\n\t"
+      "ldrd %[a0], %[a1], [%[t]]\n\t"
+      "ldr %[xp], " PA_S(PA_XS) "\n\t"
+      "asr %[a0], %[a0], #8\n\t"
+      "asr %[a1], %[a1], #8\n\t"
+      "mov %[b0], %[a0]\n\t"
+      "mov %[b1], %[a1]\n\t"
+      "ldr %[u], " PA_S(PA_ODD) "\n\t"
+      "cmp %[u], #0\n\t"
+      "bne 3f\n"
+      "1:\n\t" PA_QUAD "3:\n\t" PA_QUAD
+      "ldr %[u], " PA_S(PA_XEND) "\n\t"
+      "cmp %[xp], %[u]\n\t"
+      "bne 1b\n\t"
+      "ldr %[xp], " PA_S(PA_BP) "\n\t"
+      "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
+      "str %[xp], " PA_S(PA_BP) "\n\t"
+      "mvn %[x0], %[x0]\n\t"
+      "mvn %[x1], %[x1]\n\t"
+      "ldr %[xp], " PA_S(PA_MP) "\n\t"
+      "ldrd %[x2], %[x3], [%[xp]], #8\n\t"
+      "str %[xp], " PA_S(PA_MP) "\n\t"
+      "ldr %[t], " PA_S(PA_OFF2) "\n\t"
+      PA_RQ("a0", "x2", "x0") PA_RQ("b0", "x2", "x0")
+      PA_RQ("a1", "x3", "x1") PA_RQ("b1", "x3", "x1")
+      "ldr %[xp], " PA_S(PA_YA) "\n\t"
+      "ldr %[u], " PA_S(PA_YBO) "\n\t"
+      "strb %[b0], [%[xp], %[u]]\n\t"
+      "strb %[a0], [%[xp]], #1\n\t"
+      "strb %[b1], [%[xp], %[u]]\n\t"
+      "strb %[a1], [%[xp]], #1\n\t"
+      "str %[xp], " PA_S(PA_YA) "\n\t"
+      "ldr %[u], " PA_S(PA_WSTEP) "\n\t"
+      "add %[w], %[w], %[u]\n\t"
+      "ldr %[u], " PA_S(PA_YEND) "\n\t"
+      "cmp %[xp], %[u]\n\t"
+      "bne 2b"
+      : [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [xp] "=&r"(xp),
+        [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
+        [u] "=&r"(u), [t] "=&r"(t)
+      : [c] "r"(c), [ws] "r"(ws)
+      : "cc", "memory");
+}
+
+/* Pixels a and b (k int8 values each) widened into the quad layout at xs:
+ * per quad of values i..i+3, a's (x[i], x[i+2]) and (x[i+1], x[i+3]) as
+ * int16 pairs, then b's. With pad 0 a last partial quad is padded with
+ * zeros; with pad = 4 ceil(k / 4) - k the first quad starts with pad
+ * zeros instead (their products with whatever the weight rows hold there
+ * add nothing). */
+/* Bytes i..i+3 of x as a word, zeros for those outside [0, k). */
+static inline uint32_t part_quad(const int8_t *x, int32_t i, int32_t k) {
+  const int32_t lo = i < 0 ? -i : 0;
+  uint32_t v = 0;
+  for (int32_t j = (k - i < 4 ? k - i : 4) - 1; j >= lo; --j) v = v << 8 | (uint8_t)x[i + j];
+  return v << 8 * lo;
+}
+static void widen_quads(const int8_t *a, const int8_t *b, int32_t k, int32_t pad,
+                        uint32_t *xs) {
+#define WIDEN_QUAD(u, v)                                                        \
+  do {                                                                          \
+    const uint32_t u_ = (u), v_ = (v);                                          \
+    xs[0] = tmc_sxtb16(u_);                                                     \
+    xs[1] = tmc_sxtb16_ror8(u_);                                                \
+    xs[2] = tmc_sxtb16(v_);                                                     \
+    xs[3] = tmc_sxtb16_ror8(v_);                                                \
+    xs += 4;                                                                    \
+  } while (0)
+  int32_t i = 0;
+  if (pad) {
+    WIDEN_QUAD(part_quad(a, -pad, k), part_quad(b, -pad, k));
+    i = 4 - pad;
+  }
+  for (; i + 4 <= k; i += 4) WIDEN_QUAD(tmc_dsp_load(a + i), tmc_dsp_load(b + i));
+  if (i < k) WIDEN_QUAD(part_quad(a, i, k), part_quad(b, i, k));
+#undef WIDEN_QUAD
+}
+#endif
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
  * and yb. */
@@ -198,10 +355,9 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
   if (n == 2) {
     widen_pixel(rows[0], ic_n, 0, 2, xs);
     widen_pixel(rows[1], ic_n, 1, 2, xs);
-    if (r->shift)
-      pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
-    else
-      pair_channels(xs, ic_n, w, oc_n, r, NULL, ys[0], ys[1]);
+    /* one copy, testing the shift table per channel: the DSP cores run
+     * the common packed case in pair_fast */
+    pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
   } else {
     widen_pixel(rows[0], ic_n, 0, 1, xs);
     if (r->shift)
@@ -213,6 +369,46 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
     for (int i = 0; i < n; ++i) tmc_clamp_run_s8(ys[i], (size_t)oc_n, r->lo, r->hi);
 }
 
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+/* Whether pair_fast takes a layer: packed tables (one multiplier a
+ * channel), rows of k >= 4 values and at least one channel pair its asm
+ * block runs (fast_pairs > 0). */
+static int32_t fast_pairs(const rq_ctx *r, int32_t k, int32_t oc_n) {
+  if (r->shift || r->pc != 1 || k < 4) return 0;
+  /* rows read 4 ceil(k / 4) bytes: past the last row's end when k % 4,
+   * so that row's pair is left to pair_channels */
+  return (k & 3) && !(oc_n & 1) ? oc_n / 2 - 1 : oc_n / 2;
+}
+
+/* The pixel pair src[0..1] (k values each) through the channels (pairs:
+ * fast_pairs(r, k, oc_n) > 0): the asm block, then rows_channels for the
+ * rest; the outputs to dst[0..1]. xs: 16 ceil(k / 4) bytes. */
+static void pair_fast(const int8_t *const *src, int32_t k, const int8_t *w, int32_t oc_n,
+                      const rq_ctx *r, int32_t pairs, uint32_t *xs, int8_t *const *dst) {
+  const int32_t quads = (k + 3) >> 2, pad = 4 * quads - k;
+  int32_t oc = 2 * pairs;
+  pair_asm c = {xs, xs + 4 * (size_t)quads, r->bias, r->mult, dst[0], (int32_t)(dst[1] - dst[0]),
+                r->off2, dst[0] + oc, quads & 1, 2 * k - 4 * quads};
+  widen_quads(src[0], src[1], k, 0, xs);
+  pair_channels_asm(&c, w, k);
+  if (oc + 2 == oc_n && pad && oc >= 2) {
+    /* the last pair with the padding in front: its rows read from pad
+     * bytes before their start (the row before's), not past the end */
+    widen_quads(src[0], src[1], k, pad, xs);
+    c.yend = dst[0] + oc_n;
+    pair_channels_asm(&c, w + (size_t)oc * (size_t)k - pad, k);
+    oc = oc_n;
+  }
+  if (oc < oc_n) {
+    const rq_ctx rest = {r->bias + oc, r->mult + oc, NULL, 1, r->off2, 0, 0, 0};
+    int8_t *rd[2] = {dst[0] + oc, dst[1] + oc};
+    rows_channels(src, 2, k, w + (size_t)oc * (size_t)k, oc_n - oc, &rest, xs, rd);
+  }
+  if (r->narrow)
+    for (int i = 0; i < 2; ++i) tmc_clamp_run_s8(dst[i], (size_t)oc_n, r->lo, r->hi);
+}
+#endif
+
 void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
                            const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
                            const tmc_dims4 *out, int8_t *y, void *scratch) {
@@ -223,8 +419,12 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
   const int8_t *src[2];
   int8_t *dst[2];
   int32_t b = 0, oy = 0, ox = 0;
+  uint32_t *const xs = (uint32_t *)scratch;
   size_t p0;
   int i;
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+  const int32_t fast = fast_pairs(&r, ic_n, oc_n);
+#endif
   (void)f;
   (void)bias;
   for (p0 = 0; p0 < pixels; p0 += 2) {
@@ -241,7 +441,13 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
         }
       }
     }
-    rows_channels(src, n, ic_n, w, oc_n, &r, (uint32_t *)scratch, dst);
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+    if (n == 2 && fast) {
+      pair_fast(src, ic_n, w, oc_n, &r, fast, xs, dst);
+      continue;
+    }
+#endif
+    rows_channels(src, n, ic_n, w, oc_n, &r, xs, dst);
   }
 }
 
@@ -253,7 +459,9 @@ static inline void copy_s8(int8_t *d, const int8_t *s, int32_t n) {
     memcpy(d, s, (size_t)n);
     return;
   }
-  for (int32_t i = 0; i < n; ++i) d[i] = s[i];
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) memcpy(d + i, s + i, 4); /* an unaligned LDR and STR */
+  for (; i < n; ++i) d[i] = s[i];
 }
 static inline void fill_s8(int8_t *d, int8_t v, int32_t n) {
   if (n >= 16) {
@@ -303,12 +511,15 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
   const size_t in_batch = (size_t)in->h * in->w * in->c;
   const size_t n_max = pixels > 1 ? 2 : 1;
   uint32_t *xs = (uint32_t *)scratch;
-  int8_t *rows = (int8_t *)scratch + n_max * 2 * (size_t)k;
+  int8_t *rows = (int8_t *)scratch + widened_bytes(k, n_max);
   const int8_t *src[2];
   int8_t *dst[2];
   int32_t b = 0, oy = 0, ox = 0;
   size_t p0;
   int i;
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+  const int32_t fast = fast_pairs(&r, k, oc_n);
+#endif
   (void)bias;
   for (p0 = 0; p0 < pixels; p0 += 2) {
     const int n = pixels - p0 < 2 ? 1 : 2;
@@ -325,6 +536,12 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
         }
       }
     }
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+    if (n == 2 && fast) {
+      pair_fast(src, k, w, oc_n, &r, fast, xs, dst);
+      continue;
+    }
+#endif
     rows_channels(src, n, k, w, oc_n, &r, xs, dst);
   }
 }
