@@ -184,10 +184,15 @@ static inline int32_t tmc_rq_rm1(const int32_t *rb, const int8_t *rs, size_t c, 
   return rs ? ~(int32_t)rs[cs] : ~rb[c];
 }
 
-/* The int8 output before a narrow range's clamp; off2 = 2 * zero point + 1. */
-static inline int8_t tmc_rq_dsp(int32_t x, int32_t q, int32_t rm1, int32_t off2) {
-  const int32_t u = tmc_smmulr(x * 2, q) + (x >> 31);
+/* The int8 output before a narrow range's clamp; off2 = 2 * zero point + 1.
+ * tmc_rq_dsp_x2 takes x2 = 2 x (a kernel that forms the doubled value in
+ * its own arithmetic: x2 >> 31 = x >> 31). */
+static inline int8_t tmc_rq_dsp_x2(int32_t x2, int32_t q, int32_t rm1, int32_t off2) {
+  const int32_t u = tmc_smmulr(x2, q) + (x2 >> 31);
   return (int8_t)tmc_ssat8((tmc_asr_lo8(u, rm1) + off2) >> 1);
+}
+static inline int8_t tmc_rq_dsp(int32_t x, int32_t q, int32_t rm1, int32_t off2) {
+  return tmc_rq_dsp_x2(x * 2, q, rm1, off2);
 }
 
 /* The fused activation's clamp of n outputs at y, for a range narrower
