@@ -31,44 +31,27 @@ static void add_sub(const tmc_add_params *p, const tmc_broadcast *b,
   });
 }
 
-/* The same with the output's shift a right one (-31 <= shift <= -1, the
- * usual case) and left_shift 20, in fewer instructions with the same bits
- * on every target: (x + o) << 21 (tmc_rq_apply's doubling included) as one
+/* The same for operands of one shape (the broadcast one contiguous run)
+ * with the output's shift a right one (-31 <= shift <= -1, the usual
+ * case) and left_shift 20, in fewer instructions with the same bits on
+ * every target: (x + o) << 21 (tmc_rq_apply's doubling included) as one
  * add of x << 21 to o << 21, the input rescales as tmc_rq_apply with that
- * value, the output's by tmc_rq_dsp (dsp.h); each row of the broadcast in
- * a loop of its own (both operands advancing, or one fixed). A narrow
- * activation range is clamped after each row. */
+ * value, the output's by tmc_rq_dsp (dsp.h), SUB's minus as a product by
+ * -1 (one multiply-add). A narrow activation range is clamped after. */
 #define ADD_IN(x, k, c) ((tmc_smmulr((x) * (1 << 21) + (k), (c).q) + (c).rc +               \
                           ((((x) * (1 << 21) + (k)) >> 31) & (c).m)) >> (c).r)
-static void add_sub_right(const tmc_add_params *p, const tmc_broadcast *b, const int8_t *x1,
-                          const int8_t *x2, int8_t *y, int negate) {
+static void add_sub_flat(const tmc_add_params *p, int32_t n, const int8_t *x1,
+                         const int8_t *x2, int8_t *y, int negate) {
   const tmc_rq_ch c1 = tmc_rq_ch_of(p->input1_multiplier, p->input1_shift);
   const tmc_rq_ch c2 = tmc_rq_ch_of(p->input2_multiplier, p->input2_shift);
-  const int32_t rows = tmc_bcast_rows(b), n = b->dims[b->rank - 1];
-  const int32_t s1 = b->stride1[b->rank - 1], s2 = b->stride2[b->rank - 1];
   const int32_t k1 = (int32_t)((uint32_t)p->input1_offset << 21),
                 k2 = (int32_t)((uint32_t)p->input2_offset << 21);
   const int32_t q = p->output_multiplier, rm1 = -p->output_shift - 1,
-                off2 = 2 * p->output_offset + 1;
-  const bool narrow = p->act_min > -128 || p->act_max < 127;
-  int32_t idx[TMC_MAX_DIMS] = {0}, off1 = 0, offb = 0, r, i;
-  for (r = 0; r < rows; ++r, y += n) {
-    const int8_t *a = x1 + off1, *c = x2 + offb;
-    if (s1 == 1 && s2 == 1 && !negate) {
-      for (i = 0; i < n; ++i)
-        y[i] = tmc_rq_dsp(ADD_IN(a[i], k1, c1) + ADD_IN(c[i], k2, c2), q, rm1, off2);
-    } else if (s2 == 0 && !negate) {
-      const int32_t cv = ADD_IN(c[0], k2, c2);
-      for (i = 0; i < n; ++i) y[i] = tmc_rq_dsp(ADD_IN(a[i * s1], k1, c1) + cv, q, rm1, off2);
-    } else {
-      for (i = 0; i < n; ++i) {
-        const int32_t v1 = ADD_IN(a[i * s1], k1, c1), v2 = ADD_IN(c[i * s2], k2, c2);
-        y[i] = tmc_rq_dsp(negate ? v1 - v2 : v1 + v2, q, rm1, off2);
-      }
-    }
-    if (narrow) tmc_clamp_run_s8(y, (size_t)n, p->act_min, p->act_max);
-    tmc_bcast_next(b, idx, &off1, &offb);
-  }
+                off2 = 2 * p->output_offset + 1, ns = negate ? -1 : 1;
+  for (int32_t i = 0; i < n; ++i)
+    y[i] = tmc_rq_dsp(ADD_IN(x1[i], k1, c1) + ns * ADD_IN(x2[i], k2, c2), q, rm1, off2);
+  if (p->act_min > -128 || p->act_max < 127)
+    tmc_clamp_run_s8(y, (size_t)n, p->act_min, p->act_max);
 }
 
 static inline int32_t scaled(int32_t v, int32_t offset, int32_t left_shift,
@@ -95,16 +78,16 @@ static void add_sub_s16(const tmc_add_params *p, const tmc_broadcast *b,
   });
 }
 
-/* add_sub_right's conditions (its input rescales are add_sub's). */
-static bool right_out(const tmc_add_params *p) {
-  return p->left_shift == 20 && p->output_shift <= -1 && p->output_shift >= -31 &&
-         p->output_multiplier >= 0;
+/* add_sub_flat's conditions (its input rescales are add_sub's). */
+static bool flat_right(const tmc_add_params *p, const tmc_broadcast *b) {
+  return b->rank == 1 && b->stride1[0] == 1 && b->stride2[0] == 1 && p->left_shift == 20 &&
+         p->output_shift <= -1 && p->output_shift >= -31 && p->output_multiplier >= 0;
 }
 
 void tmc_add_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output) {
-  if (right_out(p)) {
-    add_sub_right(p, b, input1, input2, output, 0);
+  if (flat_right(p, b)) {
+    add_sub_flat(p, b->dims[0], input1, input2, output, 0);
     return;
   }
   add_sub(p, b, input1, input2, output, 0);
@@ -112,8 +95,8 @@ void tmc_add_s8(const tmc_add_params *p, const tmc_broadcast *b,
 
 void tmc_sub_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output) {
-  if (right_out(p)) {
-    add_sub_right(p, b, input1, input2, output, 1);
+  if (flat_right(p, b)) {
+    add_sub_flat(p, b->dims[0], input1, input2, output, 1);
     return;
   }
   add_sub(p, b, input1, input2, output, 1);
