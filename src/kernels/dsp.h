@@ -66,6 +66,27 @@ static inline uint32_t tmc_sxtb16_ror8(uint32_t x) {
 static inline uint32_t tmc_sxtb16_ror8(uint32_t x) { return tmc_sxtb16(tmc_dsp_ror8(x)); }
 #endif
 
+/* SXTAB16: acc's two int16 halves plus bytes 0 and 2 of x (sign-extended),
+ * each half wrapping; _ror8: plus bytes 1 and 3. */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+static inline uint32_t tmc_sxtab16(uint32_t acc, uint32_t x) {
+  return (uint32_t)__sxtab16((int16x2_t)acc, (int8x4_t)x);
+}
+static inline uint32_t tmc_sxtab16_ror8(uint32_t acc, uint32_t x) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+  return r;
+}
+#else
+static inline uint32_t tmc_sxtab16(uint32_t acc, uint32_t x) {
+  const uint32_t e = tmc_sxtb16(x);
+  return ((acc + e) & 0xffffu) | ((acc & 0xffff0000u) + (e & 0xffff0000u));
+}
+static inline uint32_t tmc_sxtab16_ror8(uint32_t acc, uint32_t x) {
+  return tmc_sxtab16(acc, tmc_dsp_ror8(x));
+}
+#endif
+
 /* The four products of the int8 quads xv and wv (byte k times byte k) added
  * to a0..a3 in the order bytes 0, 1, 2, 3 (int32 lvalues; wrapping, as
  * SMLABB / SMLATT): the depthwise kernel's tap. On the DSP cores one asm

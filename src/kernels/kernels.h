@@ -399,6 +399,12 @@ TMC_PARAMS_STRUCT(tmc_mean_params, TMC_MEAN_PARAMS_FIELDS)
 void tmc_mean_s8(const tmc_mean_params *p, const int8_t *input,
                  int8_t *output);
 
+/* The same for an input [on][pn][kn] whose reduced dims are one run (pn)
+ * with kn >= 4 (tmc_mean_runs_shape: 1 then): 4 outputs at a time summed
+ * with SXTAB16 (dsp.h; the same bits on every target). */
+int tmc_mean_runs_shape(const tmc_mean_params *p, int32_t *on, int32_t *pn, int32_t *kn);
+void tmc_mean_s8_runs(const tmc_mean_params *p, const int8_t *input, int8_t *output);
+
 /* ---- SOFTMAX / LOG_SOFTMAX (over the last dim) -------------------------- */
 #define TMC_SOFTMAX_PARAMS_FIELDS(X, T) \
   X(T, I32, input_multiplier) /* PreprocessSoftmaxScaling, 5 integer bits */ \
