@@ -66,6 +66,27 @@ static inline uint32_t tmc_sxtb16_ror8(uint32_t x) {
 static inline uint32_t tmc_sxtb16_ror8(uint32_t x) { return tmc_sxtb16(tmc_dsp_ror8(x)); }
 #endif
 
+/* SXTAB16: acc's two int16 halves plus bytes 0 and 2 of x (sign-extended),
+ * each half wrapping; _ror8: plus bytes 1 and 3. */
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+static inline uint32_t tmc_sxtab16(uint32_t acc, uint32_t x) {
+  return (uint32_t)__sxtab16((int16x2_t)acc, (int8x4_t)x);
+}
+static inline uint32_t tmc_sxtab16_ror8(uint32_t acc, uint32_t x) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+  return r;
+}
+#else
+static inline uint32_t tmc_sxtab16(uint32_t acc, uint32_t x) {
+  const uint32_t e = tmc_sxtb16(x);
+  return ((acc + e) & 0xffffu) | ((acc & 0xffff0000u) + (e & 0xffff0000u));
+}
+static inline uint32_t tmc_sxtab16_ror8(uint32_t acc, uint32_t x) {
+  return tmc_sxtab16(acc, tmc_dsp_ror8(x));
+}
+#endif
+
 /* The four products of the int8 quads xv and wv (byte k times byte k) added
  * to a0..a3 in the order bytes 0, 1, 2, 3 (int32 lvalues; wrapping, as
  * SMLABB / SMLATT): the depthwise kernel's tap. On the DSP cores one asm
@@ -184,10 +205,15 @@ static inline int32_t tmc_rq_rm1(const int32_t *rb, const int8_t *rs, size_t c, 
   return rs ? ~(int32_t)rs[cs] : ~rb[c];
 }
 
-/* The int8 output before a narrow range's clamp; off2 = 2 * zero point + 1. */
-static inline int8_t tmc_rq_dsp(int32_t x, int32_t q, int32_t rm1, int32_t off2) {
-  const int32_t u = tmc_smmulr(x * 2, q) + (x >> 31);
+/* The int8 output before a narrow range's clamp; off2 = 2 * zero point + 1.
+ * tmc_rq_dsp_x2 takes x2 = 2 x (a kernel that forms the doubled value in
+ * its own arithmetic: x2 >> 31 = x >> 31). */
+static inline int8_t tmc_rq_dsp_x2(int32_t x2, int32_t q, int32_t rm1, int32_t off2) {
+  const int32_t u = tmc_smmulr(x2, q) + (x2 >> 31);
   return (int8_t)tmc_ssat8((tmc_asr_lo8(u, rm1) + off2) >> 1);
+}
+static inline int8_t tmc_rq_dsp(int32_t x, int32_t q, int32_t rm1, int32_t off2) {
+  return tmc_rq_dsp_x2(x * 2, q, rm1, off2);
 }
 
 /* The fused activation's clamp of n outputs at y, for a range narrower

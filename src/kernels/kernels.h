@@ -250,7 +250,10 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p,
   X(T, I32P, shift) /* [out_depth] or [1] */ \
   /* Fast path when rq_bias is set: rq_bias[out_depth], rq_mult and \
   * rq_shift [out_depth] or [1] (per_channel 0), from tmc_fast_rq_prepare. */ \
-  TMC_FAST_RQ_FIELDS(X, T)
+  TMC_FAST_RQ_FIELDS(X, T) \
+  /* The scratch-free DSP kernel's weights as it reads them \
+  * (tmc_fully_connected_s8_dsp_rows_arrange); NULL for the others. */ \
+  X(T, I32P, w_rows)
 TMC_PARAMS_STRUCT(tmc_fully_connected_params, TMC_FULLY_CONNECTED_PARAMS_FIELDS)
 
 /* input [batches][accum_depth], filter [out_depth][accum_depth],
@@ -284,6 +287,20 @@ void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t bat
                                 int32_t accum_depth, const int8_t *input_data,
                                 int32_t out_depth, const int8_t *filter_data,
                                 const int32_t *bias, int8_t *output_data, void *scratch);
+
+/* FULLY_CONNECTED for the DSP cores without scratch (fully_connected_dsp.c):
+ * filter_offset 0, rq_* set with the input offset folded into rq_bias,
+ * w_rows the weights rearranged into
+ * tmc_fully_connected_s8_dsp_rows_words(units, depth) words (4-byte
+ * aligned: LDM) by tmc_fully_connected_s8_dsp_rows_arrange from the
+ * [units][depth] filter; bias, multiplier and shift unused. The input row
+ * is read in place while its outputs are written. */
+size_t tmc_fully_connected_s8_dsp_rows_words(int32_t units, int32_t depth);
+void tmc_fully_connected_s8_dsp_rows_arrange(int32_t units, int32_t depth, const int8_t *w,
+                                             int32_t *out);
+void tmc_fully_connected_s8_dsp_rows(const tmc_fully_connected_params *p, int32_t batches,
+                                     int32_t accum_depth, const int8_t *input_data,
+                                     int32_t out_depth, int8_t *output_data);
 
 /* ---- TRANSPOSE_CONV ----------------------------------------------------- */
 #define TMC_TRANSPOSE_CONV_PARAMS_FIELDS(X, T) \
@@ -381,6 +398,12 @@ TMC_PARAMS_STRUCT(tmc_mean_params, TMC_MEAN_PARAMS_FIELDS)
  * inserts 1s, so the layout is the same either way). */
 void tmc_mean_s8(const tmc_mean_params *p, const int8_t *input,
                  int8_t *output);
+
+/* The same for an input [on][pn][kn] whose reduced dims are one run (pn)
+ * with kn >= 4 (tmc_mean_runs_shape: 1 then): 4 outputs at a time summed
+ * with SXTAB16 (dsp.h; the same bits on every target). */
+int tmc_mean_runs_shape(const tmc_mean_params *p, int32_t *on, int32_t *pn, int32_t *kn);
+void tmc_mean_s8_runs(const tmc_mean_params *p, const int8_t *input, int8_t *output);
 
 /* ---- SOFTMAX / LOG_SOFTMAX (over the last dim) -------------------------- */
 #define TMC_SOFTMAX_PARAMS_FIELDS(X, T) \

@@ -388,6 +388,20 @@ tmc_status tmc_lower_transpose_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *
   return TMC_OK;
 }
 
+/* Whether a DSP FULLY_CONNECTED is better served by the 1x1 convolution's
+ * code (tmc_fully_connected_s8_dsp, scratch) than by its own
+ * scratch-free kernel (about 1.3 KB of code on the M7): when the layer is
+ * small (fewer than FC_ROWS_MIN weights: a few thousand instructions
+ * either way) and the graph has a CONV_2D, whose DSP kernels bring that
+ * code anyway. */
+#define FC_ROWS_MIN 4096
+static bool small_fc_beside_conv(const tmc_graph *g, const tmc_step *st) {
+  if ((int64_t)st->units * st->depth >= FC_ROWS_MIN) return false;
+  for (int32_t i = 0; i < g->n_ops; i++)
+    if (g->ops[i].kind == TMC_OP_CONV_2D) return true;
+  return false;
+}
+
 tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x = tmc_op_input(g, op, 0), *w = tmc_op_input(g, op, 1);
@@ -422,6 +436,20 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     TMC_TRY(fast_rq(l, st, st->units, p->multiplier, p->shift, p->per_channel, fb,
                     tmc_dsp_acc_bound(st->depth), &p->rq_bias, &p->rq_mult,
                     &p->rq_shift));
+    if (p->rq_bias && !small_fc_beside_conv(l->g, st)) {
+      /* the scratch-free kernel, its weights rearranged (replacing the
+       * model's array, which no call then refers to) */
+      int32_t *wr = tmc_lower_table(
+          l, st, tmc_fully_connected_s8_dsp_rows_words(st->units, st->depth), sizeof *wr);
+      if (wr == NULL) return TMC_ERR_NOMEM;
+      tmc_fully_connected_s8_dsp_rows_arrange(st->units, st->depth, st->weights, wr);
+      p->w_rows = wr;
+      st->kernel = TMC_K_FULLY_CONNECTED_DSP_ROWS;
+      p->multiplier = p->shift = NULL;
+      st->bias = NULL;
+      st->scratch_bytes = 0;
+      return TMC_OK;
+    }
     if (p->rq_bias) {
       st->kernel = TMC_K_FULLY_CONNECTED_DSP;
       p->multiplier = p->shift = NULL;

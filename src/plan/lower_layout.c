@@ -12,6 +12,8 @@
 #include "lower.h"
 #include "quant.h"
 
+#define MEAN_RUNS_MIN 16384
+
 tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_tensor *x = tmc_op_input(l->g, op, 0), *ax = tmc_op_input(l->g, op, 1);
   const tmc_tensor *y = tmc_op_output(l->g, op, 0);
@@ -31,6 +33,13 @@ tmc_status tmc_lower_mean(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                           "TFLite's int8 kernel (at most %d)", (long long)(x->elems / y->elems),
                           INT32_MAX / 255);
   if (r != 0) return tmc_lower_unsupported(l, op, "MEAN of a %d-dim input", x->rank);
+  /* int8 over one run of dims, 4 outputs or more a row: the SXTAB16 sums,
+   * for MEAN_RUNS_MIN input elements or more (below, the ~700 B of code
+   * would save a few thousand instructions) */
+  int32_t on, pn, kn;
+  if (!wide && x->elems >= MEAN_RUNS_MIN &&
+      tmc_mean_runs_shape(TMC_CPARAMS(st, tmc_mean_params), &on, &pn, &kn))
+    st->kernel = TMC_K_MEAN_RUNS;
   /* int16: |sum - zp * n| up to 65536 * n in TFLite's int32 */
   const int64_t n = TMC_CPARAMS(st, tmc_mean_params)->num_elements;
   if (wide && n > INT32_MAX / 65536)

@@ -144,6 +144,7 @@ int64_t tmc_ov_fc(const tmc_plan *plan, const tmc_step *st, int in_k, const tmc_
                   const tmc_tensor *y) {
   (void)plan, (void)x, (void)y;
   bool copied = st->kernel != TMC_K_FULLY_CONNECTED_DIRECT &&
+                st->kernel != TMC_K_FULLY_CONNECTED_DSP_ROWS &&
                 TMC_CPARAMS(st, tmc_fully_connected_params)->rq_bias != NULL;
   return in_k == 0 ? fc_rows(st->outer, st->depth, st->units, copied) : -1;
 }

@@ -39,6 +39,7 @@ const char *tmc_step_variant_name(const tmc_step *st) {
       return st->scratch_bytes ? "fast: int16 input row in scratch" : "plain, no scratch";
     case TMC_K_FULLY_CONNECTED_DIRECT: return "direct: input read in place, no scratch";
     case TMC_K_FULLY_CONNECTED_DSP: return "DSP: widened input rows in scratch";
+    case TMC_K_FULLY_CONNECTED_DSP_ROWS: return "DSP: rearranged weights, no scratch";
     default: return st->scratch_bytes ? "with scratch" : "no scratch";
   }
 }

@@ -429,8 +429,15 @@ static void test_conv_hand_padding(void **state) {
   }
 }
 
+/* Whether shifts s[0..n) are all right shifts (the DSP kernels' case). */
+static int right_shift_all(int32_t n, const int32_t *s) {
+  for (int32_t c = 0; c < n; ++c)
+    if (s[c] > -1) return 0;
+  return 1;
+}
+
 static void test_fully_connected(void **state) {
-  int iter;
+  int iter, dsp_rows_runs = 0;
   (void)state;
   kt_seed(21);
   for (iter = 0; iter < 300; ++iter) {
@@ -498,6 +505,35 @@ static void test_fully_connected(void **state) {
       free(rs);
       free(scratch);
     }
+    if (w_zp == 0 && right_shift_all(per_channel ? outd : 1, s)) {
+      /* the DSP cores' scratch-free kernel (its portable form here): input
+       * offset folded, weights rearranged, shifts packed or a table */
+      int32_t *fb = malloc(sizeof(int32_t) * (size_t)outd);
+      int32_t *rb = malloc(sizeof(int32_t) * (size_t)outd);
+      int8_t *rs = malloc((size_t)outd);
+      int32_t *wr = malloc(sizeof(int32_t) *
+                           (tmc_fully_connected_s8_dsp_rows_words(outd, depth) + 1));
+      tmc_fully_connected_params pd = p;
+      tmc_dsp_fold_bias(outd, depth, w, bias, p.input_offset, fb);
+      assert_int_equal(tmc_fast_rq_prepare(outd, q, s, per_channel, fb,
+                                           tmc_dsp_acc_bound(depth), rb, rs),
+                       0);
+      pd.rq_bias = rb;
+      pd.rq_mult = q;
+      pd.rq_shift = iter % 2 && tmc_fast_rq_pack(outd, per_channel, rb, rs) ? NULL : rs;
+      wr[tmc_fully_connected_s8_dsp_rows_words(outd, depth)] = 0x5a5a5a5a; /* guard */
+      tmc_fully_connected_s8_dsp_rows_arrange(outd, depth, w, wr);
+      assert_int_equal(wr[tmc_fully_connected_s8_dsp_rows_words(outd, depth)], 0x5a5a5a5a);
+      pd.w_rows = wr;
+      memset(y, 0x55, (size_t)batches * outd);
+      tmc_fully_connected_s8_dsp_rows(&pd, batches, depth, x, outd, y);
+      if (kt_diff("fully_connected dsp rows", y, want, (size_t)batches * outd)) fail();
+      ++dsp_rows_runs;
+      free(fb);
+      free(rb);
+      free(rs);
+      free(wr);
+    }
     free(x);
     free(w);
     free(y);
@@ -506,6 +542,7 @@ static void test_fully_connected(void **state) {
     free(q);
     free(s);
   }
+  assert_true(dsp_rows_runs >= 50); /* the DSP kernel's cases ran */
 }
 
 static void test_transpose_conv(void **state) {

@@ -389,14 +389,56 @@ static void test_mean(void **state) {
     }
     tmc_mean_s8(&p, x, y);
     if (kt_diff("mean", y, want, nout)) fail();
+    {
+      int32_t on, pn, kn;
+      if (tmc_mean_runs_shape(&p, &on, &pn, &kn)) {
+        memset(y, 0x55, nout);
+        tmc_mean_s8_runs(&p, x, y);
+        if (kt_diff("mean runs", y, want, nout)) fail();
+      }
+    }
     free(x);
     free(y);
     free(want);
   }
 }
 
+/* MEAN over one run of dims with many pixels (the SXTAB16 sums' 256-pixel
+ * widening) against the generic kernel test_mean checks. */
+static void test_mean_runs(void **state) {
+  int it, runs = 0;
+  (void)state;
+  kt_seed(67);
+  for (it = 0; it < 60; ++it) {
+    const int32_t dims[4] = {kt_range(1, 2), kt_range(1, 30), kt_range(1, 30), kt_range(1, 13)};
+    const int32_t axes[2] = {1, 2};
+    const size_t n = (size_t)dims[0] * dims[1] * dims[2] * dims[3], nout = (size_t)dims[0] * dims[3];
+    const float si = kt_logf(0.001f, 0.1f), so = kt_range(0, 1) ? si : kt_logf(0.001f, 0.1f);
+    int8_t *x = malloc(n), *y = malloc(nout), *want = malloc(nout);
+    tmc_mean_params p;
+    int32_t on, pn, kn;
+    if (it % 3 == 0)
+      memset(x, it % 2 ? 127 : -128, n); /* the int16 halves' extremes */
+    else
+      kt_fill_s8(x, n);
+    assert_int_equal(tmc_mean_prepare(4, dims, 2, axes, si, pick_zp(), so, pick_zp(), &p), 0);
+    tmc_mean_s8(&p, x, want);
+    if (tmc_mean_runs_shape(&p, &on, &pn, &kn)) {
+      assert_int_equal(pn, dims[1] * dims[2]);
+      tmc_mean_s8_runs(&p, x, y);
+      if (kt_diff("mean runs", y, want, nout)) fail();
+      runs++;
+    }
+    free(x);
+    free(y);
+    free(want);
+  }
+  assert_true(runs >= 30);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mean_runs),
       cmocka_unit_test(test_add),
       cmocka_unit_test(test_sub),
       cmocka_unit_test(test_mul),
