@@ -289,11 +289,18 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
-        if (tmc_target_dsp(l->target) && right_shifts(shift, cout)) {
-          /* the DSP cores' kernel, same tables */
+        if (tmc_target_dsp(l->target)) {
+          /* the DSP cores' kernel, same tables but for the shift, kept as
+           * ~shift (r - 1 for a right shift r, the operand of its ASR) */
           int8_t *wb = tmc_lower_table(l, st, (size_t)w->elems, 1);
           if (wb == NULL) return TMC_ERR_NOMEM;
           tmc_depthwise_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wb);
+          for (int32_t ch = 0; ch < cout; ch++) {
+            if (p->rq_shift)
+              ((int8_t *)p->rq_shift)[ch] = (int8_t)~p->rq_shift[ch];
+            else
+              ((int32_t *)p->rq_bias)[ch] ^= 255;
+          }
           p->w_blocks = wb;
           st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
           st->scratch_bytes = tmc_depthwise_conv2d_s8_dsp_scratch_bytes(&st->in_dims);
