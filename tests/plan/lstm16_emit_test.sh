@@ -5,7 +5,8 @@
 # generated C ('tmc compile --main', built with -fsanitize=address,undefined
 # -fno-sanitize-recover): NAME_run on the three inputs (NAME_reset once, three
 # NAME_invoke on one state). Every invoke's output equals the reference's,
-# byte for byte, in both. Exits 0 when all pass, 1 on a failure, 77 without
+# byte for byte, in both; and with --profile, the per-layer table after the
+# invokes. Exits 0 when all pass, 1 on a failure, 77 without
 # a C compiler.
 set -u
 
@@ -53,5 +54,26 @@ for model in "$tmp"/models/*.tflite; do
   n=$((n + 1))
 done
 [ "$n" -ge 5 ] || fail "only $n models ran"
+
+# --profile on a stateful model: the same outputs and the per-layer table
+# (one row per layer: the two LSTMs) after the three invokes.
+base=lstm16_stacked
+m="$tmp/models/$base"
+d="$tmp/p_$base"
+run 0 compile "$m.tflite" -o "$d" --main --name lp --profile
+"$cc" -std=c11 -Wall -Wextra -Werror -O1 "$d"/*.c -o "$d/lp_run" >"$tmp/out" 2>"$tmp/err" ||
+  fail "$base --profile: $cc failed"
+mkdir "$tmp/pg"
+"$d/lp_run" "$m.in0" "$m.in1" "$m.in2" "$tmp/pg" >"$tmp/out" 2>"$tmp/err" ||
+  fail "$base --profile: the generated program failed"
+j=0
+for f in output0 invoke1.output0 invoke2.output0; do
+  cmp -s "$tmp/pg/$f.bin" "$m.out$j" || fail "$base --profile: $f.bin differs from the reference"
+  j=$((j + 1))
+done
+grep -q -E '^ *layer +op +MACs' "$tmp/out" || fail "$base --profile: no table header"
+rows=$(grep -c -E '^ *[0-9]+ +UNIDIRECTIONAL_SEQUENCE_LSTM +[0-9]+ +[0-9.]+$' "$tmp/out")
+[ "$rows" -eq 2 ] || fail "$base --profile: $rows LSTM rows in the table, expected 2"
+grep -q -E '^total [0-9.]+ ms' "$tmp/out" || fail "$base --profile: no total line"
 echo "$n LSTM models: tmc run --invokes 3 and the generated C${san:+ (ASan, UBSan)} equal the reference"
 exit 0
