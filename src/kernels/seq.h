@@ -54,8 +54,8 @@ void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
  * then a saturating add), then sigmoid (the cell gate: cell_act) from the
  * int16 sigmoid table, out at 2^-15. Cell: f*c and i*g requantized to the
  * cell scale, saturating add, clip. Hidden: tanh(c) * o requantized to the
- * hidden state's scale and zero point, clamped to its type; the output row
- * is a copy of it.
+ * hidden state's scale and zero point, clamped to its type, into the output
+ * row, which is then copied to the hidden state.
  * time_major: input [steps][batch][in], all batches per step; otherwise
  * [batch][steps][in], one batch at a time. */
 #define TMC_LSTM_PARAMS_FIELDS(X, T) \
@@ -82,11 +82,11 @@ void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
   X(T, I16P, table) /* [256] the int16 sigmoid table (tmc_sigmoid16_table) */
 TMC_PARAMS_STRUCT(tmc_lstm_params, TMC_LSTM_PARAMS_FIELDS)
 
-/* Scratch (both forms): four int16 rows of (time_major ? batch : 1) * units. */
-size_t tmc_lstm_s8_scratch_bytes(int32_t batch, int32_t units, int32_t time_major);
+/* No scratch: unit by unit into the output row, then copied to hidden
+ * (output and hidden must not overlap). */
 void tmc_lstm_s8(const tmc_lstm_params *p, const int8_t *input, int8_t *hidden,
-                 int16_t *cell, int8_t *output, void *scratch);
+                 int16_t *cell, int8_t *output);
 void tmc_lstm_s16(const tmc_lstm_params *p, const int16_t *input, int16_t *hidden,
-                  int16_t *cell, int16_t *output, void *scratch);
+                  int16_t *cell, int16_t *output);
 
 #endif /* TMC_KERNELS_SEQ_H */

@@ -295,7 +295,6 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     p->cell_clip = (int16_t)q;
     if (p->cell_clip < 0) p->cell_clip = 0;
   }
-  st->scratch_bytes = tmc_lstm_s8_scratch_bytes(batch, units, tm);
   static const int state_in[] = {18, 19};
   return state_outputs(l, op, st, state_in, 2);
 }
