@@ -8,6 +8,19 @@
 
 /* ---- NAME_main.c -------------------------------------------------------- */
 
+/* With --profile: the per-layer table (ms summed over the invokes). */
+static void profile_table(emitter *e, tmc_buf *m) {
+  const char *n = e->n, *N = e->up;
+  if (e->o->profile && e->plan->n_steps > 0) /* no NAME_layers[] without layers */
+    tmc_buf_printf(m, "  {\n    int i;\n    double total = 0;\n"
+                   "    printf(\"%%5s  %%-24s %%12s %%10s\\n\", \"layer\", \"op\", \"MACs\", \"ms\");\n"
+                   "    for (i = 0; i < %s_NUM_LAYERS; i++) {\n"
+                   "      printf(\"%%5d  %%-24s %%12lu %%10.3f\\n\", i, %s_layers[i].op,\n"
+                   "             (unsigned long)%s_layers[i].macs, layer_ms[i]);\n"
+                   "      total += layer_ms[i];\n    }\n"
+                   "    printf(\"total %%.3f ms\\n\", total);\n  }\n", N, n, n);
+}
+
 /* The main of a model with state (SVDF, LSTM): NAME_run takes J sets of
  * inputs, runs J invokes on one state (reset once), writes
  * OUTDIR/output<k>.bin for invoke 0 and OUTDIR/invoke<j>.output<k>.bin
@@ -41,7 +54,9 @@ static void main_seq(emitter *e, tmc_buf *m) {
   for (int k = 0; k < e->g->n_outputs; k++)
     tmc_buf_printf(m, "    if (write_invoke(argv[argc - 1], j, %d, %s_output%d(%s_arena), "
                    "%s_OUTPUT%d_BYTES)) return 1;\n", k, n, k, n, N, k);
-  tmc_buf_printf(m, "  }\n  return 0;\n}\n");
+  tmc_buf_printf(m, "  }\n");
+  profile_table(e, m);
+  tmc_buf_printf(m, "  return 0;\n}\n");
 }
 
 void tmc_emit_main(emitter *e, tmc_buf *m) {
@@ -102,14 +117,7 @@ void tmc_emit_main(emitter *e, tmc_buf *m) {
                    "(int)boxes[i].cls,\n             (double)boxes[i].score, (double)boxes[i].x1, "
                    "(double)boxes[i].y1,\n             (double)boxes[i].x2, (double)boxes[i].y2);\n"
                    "  }\n", e->n, e->n, e->n);
-  if (e->o->profile && e->plan->n_steps > 0) /* no NAME_layers[] without layers */
-    tmc_buf_printf(m, "  {\n    int i;\n    double total = 0;\n"
-                   "    printf(\"%%5s  %%-24s %%12s %%10s\\n\", \"layer\", \"op\", \"MACs\", \"ms\");\n"
-                   "    for (i = 0; i < %s_NUM_LAYERS; i++) {\n"
-                   "      printf(\"%%5d  %%-24s %%12lu %%10.3f\\n\", i, %s_layers[i].op,\n"
-                   "             (unsigned long)%s_layers[i].macs, layer_ms[i]);\n"
-                   "      total += layer_ms[i];\n    }\n"
-                   "    printf(\"total %%.3f ms\\n\", total);\n  }\n", N, n, n);
+  profile_table(e, m);
   tmc_buf_printf(m, "  return 0;\n}\n");
 }
 

@@ -1,104 +1,145 @@
-/* lstm.c - the integer UNIDIRECTIONAL_SEQUENCE_LSTM (8x8->16: int8
- * activations and weights, int32 biases, int16 cell state), bit-exact with
- * TFLM's EvalLstm<int8_t, int8_t, int16_t, int32_t> (see seq.h). Per time
- * step, with the rows of the step (all batches when time major, one
- * otherwise):
- * 1. the forget, input and cell gates: two fully connected products into
- *    int16 at 2^-12, a saturating add, sigmoid or tanh (sigmoid16.h);
+/* lstm.c - the integer UNIDIRECTIONAL_SEQUENCE_LSTM, bit-exact with TFLM's
+ * EvalLstm<int8_t, int8_t, int16_t, int32_t> (8x8->16: int8 activations,
+ * int32 biases) and EvalLstm<int16_t, int8_t, int16_t, int64_t> (16x8->16:
+ * int16 activations, int64 biases); int8 weights and an int16 cell state in
+ * both (see seq.h). Per time step, with the rows of the step (all batches
+ * when time major, one otherwise):
+ * 1. the four gates: two fully connected products into int16 at 2^-12, a
+ *    saturating add, sigmoid or tanh (sigmoid16.h), from the old hidden
+ *    state;
  * 2. the cell: f * c and i * g requantized to the cell scale, a saturating
  *    add, the clip;
- * 3. the output gate as 1. (from the same old hidden state);
- * 4. the hidden state tanh(c) * o requantized to int8, copied to the output.
- * The fully connected sums are int32 and wrap as TFLM's do (tmc_wrap_add;
- * every product fits). */
+ * 4. the hidden state tanh(c) * o requantized to the activation type.
+ * Unit by unit into the output row, then copied to the hidden state: no
+ * scratch. The two forms differ only in the fully connected products
+ * (gate_s8, gate_s16) and the type of the hidden state. The 8x8 sums are int32 and wrap as
+ * TFLM's do (tmc_wrap_add; every product fits); the 16x8 sums are int64,
+ * within TFLite's 2^47 (plan/lower_seq.c checks it). */
 #include <string.h>
 
 #include "kernels.h"
 #include "requant.h"
 #include "sigmoid16.h"
 
-size_t tmc_lstm_s8_scratch_bytes(int32_t batch, int32_t units, int32_t time_major) {
-  return 4 * (size_t)(time_major ? batch : 1) * (size_t)units * sizeof(int16_t);
-}
-
 static inline int16_t sat16(int32_t v) { return (int16_t)tmc_clamp_i32(v, -32768, 32767); }
 
-/* rows x units of FC(x, w) requantized to int16: bias (may be NULL) + sum
- * w[u][k] * (x[r][k] + off). */
-static void fc16(const int8_t *x, int32_t rows, int32_t depth, int32_t off, const int8_t *w,
-                 const int32_t *bias, int32_t units, int32_t mult, int32_t shift,
-                 int16_t *out) {
-  int32_t r, u, k;
-  for (r = 0; r < rows; ++r) {
-    const int8_t *xr = x + (size_t)r * (size_t)depth;
-    for (u = 0; u < units; ++u) {
-      const int8_t *wu = w + (size_t)u * (size_t)depth;
-      int32_t acc = 0;
-      for (k = 0; k < depth; ++k) acc = tmc_wrap_add(acc, wu[k] * (xr[k] + off));
-      if (bias) acc = tmc_wrap_add(acc, bias[u]);
-      out[(size_t)r * (size_t)units + (size_t)u] = sat16(tmc_mbqm(acc, mult, shift));
-    }
-  }
-}
-
-/* Gate g (0 i, 1 f, 2 c, 3 o) of rows rows into out; tmp is scratch.
- * sigmoid: 1, tanh: 0. */
-static void gate(const tmc_lstm_params *p, int g, const int8_t *x, const int8_t *h,
-                 int32_t rows, int sigmoid, int16_t *out, int16_t *tmp) {
-  const int32_t ni = p->input_size, nu = p->units, n = rows * nu;
-  int32_t rq[4], k; /* i2X_mult, i2X_shift, r2X_mult, r2X_shift */
+/* Gate g's four multipliers: input-to-gate, recurrent-to-gate. */
+static void gate_rq(const tmc_lstm_params *p, int g, int32_t rq[4]) {
   switch (g) {
     case 0: rq[0] = p->i2i_mult, rq[1] = p->i2i_shift, rq[2] = p->r2i_mult, rq[3] = p->r2i_shift; break;
     case 1: rq[0] = p->i2f_mult, rq[1] = p->i2f_shift, rq[2] = p->r2f_mult, rq[3] = p->r2f_shift; break;
     case 2: rq[0] = p->i2c_mult, rq[1] = p->i2c_shift, rq[2] = p->r2c_mult, rq[3] = p->r2c_shift; break;
     default: rq[0] = p->i2o_mult, rq[1] = p->i2o_shift, rq[2] = p->r2o_mult, rq[3] = p->r2o_shift; break;
   }
-  fc16(x, rows, ni, p->input_offset, p->w_in + (size_t)g * (size_t)nu * (size_t)ni,
-       p->bias + (size_t)g * (size_t)nu, nu, rq[0], rq[1], out);
-  fc16(h, rows, nu, p->hidden_offset, p->w_rec + (size_t)g * (size_t)nu * (size_t)nu, NULL, nu,
-       rq[2], rq[3], tmp);
-  for (k = 0; k < n; ++k) {
-    const int16_t v = sat16(out[k] + tmp[k]);
-    out[k] = sigmoid ? tmc_logistic16(p->table, 0, 0, v) : tmc_tanh16(p->table, 0, 0, v);
-  }
 }
 
+/* The gate's nonlinearity: sigmoid, or (the cell gate, cell_act 0) tanh. */
+static inline int16_t activate(const tmc_lstm_params *p, int g, int32_t pre) {
+  const int16_t v = sat16(pre);
+  return g != 2 || p->cell_act ? tmc_logistic16(p->table, 0, 0, v)
+                               : tmc_tanh16(p->table, 0, 0, v);
+}
+
+/* Gate g of unit u for one row, 8x8: the two fully connected products
+ * (int32 sums: bias + sum w * (x + offset)) requantized to int16 at 2^-12,
+ * their saturating sum, the nonlinearity. */
+static int16_t gate_s8(const tmc_lstm_params *p, int g, int32_t u, const int8_t *x,
+                       const int8_t *h) {
+  const int32_t ni = p->input_size, nu = p->units;
+  const int8_t *wi = p->w_in + ((size_t)g * (size_t)nu + (size_t)u) * (size_t)ni;
+  const int8_t *wr = p->w_rec + ((size_t)g * (size_t)nu + (size_t)u) * (size_t)nu;
+  int32_t rq[4], ai = 0, ar = 0, k;
+  gate_rq(p, g, rq);
+  for (k = 0; k < ni; ++k) ai = tmc_wrap_add(ai, wi[k] * (x[k] + p->input_offset));
+  ai = tmc_wrap_add(ai, p->bias[(size_t)g * (size_t)nu + (size_t)u]);
+  for (k = 0; k < nu; ++k) ar = tmc_wrap_add(ar, wr[k] * (h[k] + p->hidden_offset));
+  return activate(p, g, sat16(tmc_mbqm(ai, rq[0], rq[1])) + sat16(tmc_mbqm(ar, rq[2], rq[3])));
+}
+
+/* The same, 16x8: int16 x and h (zero point 0), int64 sums and bias,
+ * TFLite's 64-bit requantization. */
+static int16_t gate_s16(const tmc_lstm_params *p, int g, int32_t u, const int16_t *x,
+                        const int16_t *h) {
+  const int32_t ni = p->input_size, nu = p->units;
+  const int8_t *wi = p->w_in + ((size_t)g * (size_t)nu + (size_t)u) * (size_t)ni;
+  const int8_t *wr = p->w_rec + ((size_t)g * (size_t)nu + (size_t)u) * (size_t)nu;
+  int64_t ai = p->bias64[(size_t)g * (size_t)nu + (size_t)u], ar = 0;
+  int32_t rq[4], k;
+  gate_rq(p, g, rq);
+  for (k = 0; k < ni; ++k) ai += wi[k] * x[k];
+  for (k = 0; k < nu; ++k) ar += wr[k] * h[k];
+  return activate(p, g, sat16(tmc_mbqm64(ai, rq[0], rq[1])) + sat16(tmc_mbqm64(ar, rq[2], rq[3])));
+}
+
+/* 2. and 4. for one unit: the new cell *c from the forget, input, cell and
+ * output gates; returns the hidden value before its clamp. */
+static int32_t cell_hidden(const tmc_lstm_params *p, int16_t f, int16_t i, int16_t g,
+                           int16_t o, int16_t *c) {
+  const int16_t fc = sat16(tmc_mbqm(f * *c, p->forget_mult, p->forget_shift));
+  const int16_t ig = sat16(tmc_mbqm(i * g, p->input_mult, p->input_shift));
+  int16_t v = sat16(fc + ig);
+  if (p->cell_clip >= 0) {
+    if (v > p->cell_clip) v = (int16_t)p->cell_clip;
+    if (v < -p->cell_clip) v = (int16_t)-p->cell_clip;
+  }
+  *c = v;
+  const int16_t th = tmc_tanh16(p->table, p->tanh_mult, p->tanh_right_bits, v);
+  return tmc_mbqm(th * o, p->hidden_mult, p->hidden_shift) + p->hidden_zp;
+}
+
+/* Per time step, the rows of the step (all batches when time major, one
+ * otherwise) unit by unit: the gates read the old hidden state h, the new
+ * hidden value goes to the output row, which is copied to h once the step's
+ * units are done (TFLM computes gate by gate into four scratch rows; the
+ * values are the same, without the scratch). */
 void tmc_lstm_s8(const tmc_lstm_params *p, const int8_t *input, int8_t *hidden,
-                 int16_t *cell, int8_t *output, void *scratch) {
-  const int32_t rows = p->time_major ? p->batch : 1, nu = p->units, n = rows * nu;
+                 int16_t *cell, int8_t *output) {
+  const int32_t rows = p->time_major ? p->batch : 1, nu = p->units, ni = p->input_size;
   const int32_t outer = p->time_major ? 1 : p->batch;
-  int16_t *bf = (int16_t *)scratch, *bi = bf + n, *bc = bi + n, *bt = bc + n;
-  int32_t b, t, k;
+  int32_t b, t, r, u;
   for (b = 0; b < outer; ++b) {
     int8_t *h = hidden + (size_t)b * (size_t)nu;
     int16_t *c = cell + (size_t)b * (size_t)nu;
     for (t = 0; t < p->steps; ++t) {
       const size_t row = (size_t)b * (size_t)p->steps + (size_t)t; /* in units of rows */
-      const int8_t *x = input + row * (size_t)rows * (size_t)p->input_size;
-      /* 1. */
-      gate(p, 1, x, h, rows, 1, bf, bt);
-      gate(p, 0, x, h, rows, 1, bi, bt);
-      gate(p, 2, x, h, rows, p->cell_act, bc, bt);
-      /* 2. */
-      for (k = 0; k < n; ++k) {
-        const int16_t fc = sat16(tmc_mbqm(bf[k] * c[k], p->forget_mult, p->forget_shift));
-        const int16_t ig = sat16(tmc_mbqm(bi[k] * bc[k], p->input_mult, p->input_shift));
-        int16_t v = sat16(fc + ig);
-        if (p->cell_clip >= 0) {
-          if (v > p->cell_clip) v = (int16_t)p->cell_clip;
-          if (v < -p->cell_clip) v = (int16_t)-p->cell_clip;
+      int8_t *y = output + row * (size_t)rows * (size_t)nu;
+      for (r = 0; r < rows; ++r) {
+        const int8_t *x = input + (row * (size_t)rows + (size_t)r) * (size_t)ni;
+        const int8_t *hr = h + (size_t)r * (size_t)nu;
+        for (u = 0; u < nu; ++u) {
+          const int16_t f = gate_s8(p, 1, u, x, hr), i = gate_s8(p, 0, u, x, hr);
+          const int16_t g = gate_s8(p, 2, u, x, hr), o = gate_s8(p, 3, u, x, hr);
+          const int32_t v = cell_hidden(p, f, i, g, o, c + (size_t)r * (size_t)nu + (size_t)u);
+          y[(size_t)r * (size_t)nu + (size_t)u] = (int8_t)tmc_clamp_i32(v, -128, 127);
         }
-        c[k] = v;
       }
-      /* 3. */
-      gate(p, 3, x, h, rows, 1, bi, bt);
-      /* 4. */
-      for (k = 0; k < n; ++k) {
-        const int16_t th = tmc_tanh16(p->table, p->tanh_mult, p->tanh_right_bits, c[k]);
-        const int32_t v = tmc_mbqm(th * bi[k], p->hidden_mult, p->hidden_shift) + p->hidden_zp;
-        h[k] = (int8_t)tmc_clamp_i32(v, -128, 127);
+      memcpy(h, y, (size_t)rows * (size_t)nu);
+    }
+  }
+}
+
+void tmc_lstm_s16(const tmc_lstm_params *p, const int16_t *input, int16_t *hidden,
+                  int16_t *cell, int16_t *output) {
+  const int32_t rows = p->time_major ? p->batch : 1, nu = p->units, ni = p->input_size;
+  const int32_t outer = p->time_major ? 1 : p->batch;
+  int32_t b, t, r, u;
+  for (b = 0; b < outer; ++b) {
+    int16_t *h = hidden + (size_t)b * (size_t)nu;
+    int16_t *c = cell + (size_t)b * (size_t)nu;
+    for (t = 0; t < p->steps; ++t) {
+      const size_t row = (size_t)b * (size_t)p->steps + (size_t)t; /* in units of rows */
+      int16_t *y = output + row * (size_t)rows * (size_t)nu;
+      for (r = 0; r < rows; ++r) {
+        const int16_t *x = input + (row * (size_t)rows + (size_t)r) * (size_t)ni;
+        const int16_t *hr = h + (size_t)r * (size_t)nu;
+        for (u = 0; u < nu; ++u) {
+          const int16_t f = gate_s16(p, 1, u, x, hr), i = gate_s16(p, 0, u, x, hr);
+          const int16_t g = gate_s16(p, 2, u, x, hr), o = gate_s16(p, 3, u, x, hr);
+          const int32_t v = cell_hidden(p, f, i, g, o, c + (size_t)r * (size_t)nu + (size_t)u);
+          y[(size_t)r * (size_t)nu + (size_t)u] = sat16(v);
+        }
       }
-      memcpy(output + row * (size_t)rows * (size_t)nu, h, (size_t)n);
+      memcpy(h, y, (size_t)rows * (size_t)nu * sizeof *h);
     }
   }
 }

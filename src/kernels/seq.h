@@ -39,15 +39,23 @@ size_t tmc_svdf_s8_scratch_bytes(int32_t batch, int32_t filters, int32_t rank);
 void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
                  int8_t *output, void *scratch);
 
-/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM, 8x8->16 (lstm.c) ------------------------ */
+/* ---- UNIDIRECTIONAL_SEQUENCE_LSTM, 8x8->16 and 16x8->16 (lstm.c) ----------- */
 /* The standard LSTM (no peephole, projection, layer norm or CIFG) with int8
- * input, hidden state and output, int8 weights, int32 biases, an int16 cell
- * state. Gate g of the four (i, f, c, o, in this order in the tables):
+ * weights and an int16 cell state, in TFLM's two integer forms:
+ * - 8x8->16 (tmc_lstm_s8): int8 input, hidden state and output, int32
+ *   biases (bias); the gate products are int32 sums requantized by
+ *   TFLite's 32-bit MultiplyByQuantizedMultiplier;
+ * - 16x8->16 (tmc_lstm_s16): int16 input, hidden state and output (zero
+ *   point 0), int64 biases (bias64); the gate products are int64 sums
+ *   requantized by TFLite's 64-bit MultiplyByQuantizedMultiplier
+ *   (tmc_mbqm64: the multiplier reduced to 16 bits).
+ * Gate g of the four (i, f, c, o, in this order in the tables):
  * FC(x) + FC(h) into int16 at scale 2^-12 (each requantized and clamped,
  * then a saturating add), then sigmoid (the cell gate: cell_act) from the
  * int16 sigmoid table, out at 2^-15. Cell: f*c and i*g requantized to the
  * cell scale, saturating add, clip. Hidden: tanh(c) * o requantized to the
- * hidden state's scale and zero point; the output row is a copy of it.
+ * hidden state's scale and zero point, clamped to its type, into the output
+ * row, which is then copied to the hidden state.
  * time_major: input [steps][batch][in], all batches per step; otherwise
  * [batch][steps][in], one batch at a time. */
 #define TMC_LSTM_PARAMS_FIELDS(X, T) \
@@ -69,13 +77,16 @@ void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
   X(T, I32, tanh_mult) X(T, I32, tanh_right_bits) /* tanh of the cell (sigmoid16.h) */ \
   X(T, I8P, w_in) /* [4][units][input_size] */ \
   X(T, I8P, w_rec) /* [4][units][units] */ \
-  X(T, I32P, bias) /* [4][units] */ \
+  X(T, I32P, bias) /* [4][units] (8x8->16), else NULL */ \
+  X(T, I64P, bias64) /* [4][units] (16x8->16), else NULL */ \
   X(T, I16P, table) /* [256] the int16 sigmoid table (tmc_sigmoid16_table) */
 TMC_PARAMS_STRUCT(tmc_lstm_params, TMC_LSTM_PARAMS_FIELDS)
 
-/* Scratch: four int16 rows of (time_major ? batch : 1) * units. */
-size_t tmc_lstm_s8_scratch_bytes(int32_t batch, int32_t units, int32_t time_major);
+/* No scratch: unit by unit into the output row, then copied to hidden
+ * (output and hidden must not overlap). */
 void tmc_lstm_s8(const tmc_lstm_params *p, const int8_t *input, int8_t *hidden,
-                 int16_t *cell, int8_t *output, void *scratch);
+                 int16_t *cell, int8_t *output);
+void tmc_lstm_s16(const tmc_lstm_params *p, const int16_t *input, int16_t *hidden,
+                  int16_t *cell, int16_t *output);
 
 #endif /* TMC_KERNELS_SEQ_H */

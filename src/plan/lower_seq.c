@@ -4,7 +4,10 @@
  * PrepareGateParametersInteger, CreateLstmCellStateInfo). Their state
  * inputs (variable tensors) become extra outputs of the step, after the
  * op's own output: the kernel rewrites them, and the planner keeps them in
- * the arena's persistent region. The kernels' int32 sums wrap as TFLM's. */
+ * the arena's persistent region. The kernels' int32 sums wrap as TFLM's.
+ * An LSTM with int16 input is TFLM's 16x8->16 form (EvalLstm<int16_t,
+ * int8_t, int16_t, int64_t>): the same parameters, int64 biases, the gate
+ * sums checked here to stay within TFLite's 64-bit requantization. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,16 +154,50 @@ tmc_status tmc_lower_svdf(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
 
 static const char *const gate_names[4] = {"input", "forget", "cell", "output"};
 
+/* The 16x8 gate products' range (TFLite's 64-bit MultiplyByQuantizedMultiplier:
+ * |sum| < 2^47, shift at most 7), from the constant weights wi (input to
+ * gate, with the bias) and wr (recurrent to gate), int16 operands up to
+ * 2^15 in magnitude. */
+static tmc_status range_16x8(tmc_lowerer *l, const tmc_op *op, int gi, const tmc_tensor *wi,
+                             const tmc_tensor *wr, const int64_t *bias, int32_t in_shift,
+                             int32_t rec_shift) {
+  const int64_t limit = (int64_t)1 << 47;
+  if (in_shift > 7 || rec_shift > 7)
+    return tmc_lower_fail(l, op, "the %s gate's quantization scales give a rescale by 2^%d, "
+                          "beyond TFLite's 16x8 requantization (shift at most 7)",
+                          gate_names[gi], in_shift > 7 ? (int)in_shift : (int)rec_shift);
+  const int32_t units = wi->dims[0];
+  for (int w = 0; w < 2; w++) {
+    const tmc_tensor *t = w ? wr : wi;
+    const int32_t depth = t->dims[1];
+    for (int32_t u = 0; u < units; u++) {
+      int64_t ws = 0;
+      for (int32_t k = 0; k < depth; k++) {
+        const int32_t q = (int8_t)t->data[(size_t)u * (size_t)depth + (size_t)k];
+        ws += q < 0 ? -q : q;
+      }
+      const int64_t bm = w ? 0 : (bias[u] < 0 ? -bias[u] : bias[u]);
+      if (bm >= limit || ws * 32768 >= limit - bm)
+        return tmc_lower_fail(l, op, "the %s gate, unit %d (weights tensor %d '%s'): |bias| "
+                              "%lld + sum |weight| %lld x 32768 reaches 2^47, beyond TFLite's "
+                              "16x8 requantization", gate_names[gi], u, t->id, t->name,
+                              (long long)bm, (long long)ws);
+    }
+  }
+  return TMC_OK;
+}
+
 tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x = tmc_op_input(g, op, 0), *y = tmc_op_output(g, op, 0);
   const tmc_tensor *h = tmc_op_input(g, op, 18), *c = tmc_op_input(g, op, 19);
-  if (x->type == TMC_I16)
-    return tmc_lower_unsupported(l, op, "int16 activations (TFLM's 16x8 LSTM with int64 "
-                                 "biases): tmc has the 8x8->16 form only");
-  TMC_TRY(need_q(l, op, x, 0, TMC_I8, false));
-  TMC_TRY(need_q(l, op, y, -1, TMC_I8, false));
-  TMC_TRY(need_q(l, op, h, 18, TMC_I8, false));
+  /* int16 input: TFLM's 16x8->16 form (int16 activations and hidden state,
+   * symmetric, int64 biases); otherwise its 8x8->16 form. */
+  const bool s16 = x->type == TMC_I16;
+  const tmc_dtype act = s16 ? TMC_I16 : TMC_I8;
+  TMC_TRY(need_q(l, op, x, 0, act, s16));
+  TMC_TRY(need_q(l, op, y, -1, act, false));
+  TMC_TRY(need_q(l, op, h, 18, act, s16));
   TMC_TRY(need_q(l, op, c, 19, TMC_I16, true));
   const tmc_lstm_attr *a = &op->attr.lstm;
   if (a->act != 4 && a->act != 6)
@@ -170,7 +207,7 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const int32_t batch = tm ? x->dims[1] : x->dims[0], steps = tm ? x->dims[0] : x->dims[1];
   const int32_t in = x->dims[2], units = h->dims[1];
 
-  st->kernel = TMC_K_LSTM;
+  st->kernel = s16 ? TMC_K_LSTM_S16 : TMC_K_LSTM;
   tmc_lstm_params *p = TMC_PARAMS(st, tmc_lstm_params);
   p->batch = batch;
   p->steps = steps;
@@ -184,9 +221,11 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
 
   int8_t *w_in = tmc_lower_table(l, st, (size_t)4 * (size_t)units * (size_t)in, 1);
   int8_t *w_rec = tmc_lower_table(l, st, (size_t)4 * (size_t)units * (size_t)units, 1);
-  int32_t *bias = tmc_lower_table(l, st, (size_t)4 * (size_t)units, sizeof *bias);
+  const size_t nb = (size_t)4 * (size_t)units;
+  int32_t *bias = s16 ? NULL : tmc_lower_table(l, st, nb, sizeof *bias);
+  int64_t *bias64 = s16 ? tmc_lower_table(l, st, nb, sizeof *bias64) : NULL;
   int16_t *table = tmc_lower_table(l, st, 256, sizeof *table);
-  if (!w_in || !w_rec || !bias || !table) return TMC_ERR_NOMEM;
+  if (!w_in || !w_rec || !(bias || bias64) || !table) return TMC_ERR_NOMEM;
   int32_t *rq[4][4] = {{&p->i2i_mult, &p->i2i_shift, &p->r2i_mult, &p->r2i_shift},
                        {&p->i2f_mult, &p->i2f_shift, &p->r2f_mult, &p->r2f_shift},
                        {&p->i2c_mult, &p->i2c_shift, &p->r2c_mult, &p->r2c_shift},
@@ -196,10 +235,11 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     const tmc_tensor *b = tmc_op_input(g, op, 12 + gi);
     TMC_TRY(need_q(l, op, wi, 1 + gi, TMC_I8, true));
     TMC_TRY(need_q(l, op, wr, 5 + gi, TMC_I8, true));
-    if (b->type != TMC_I32)
+    if (b->type != (s16 ? TMC_I64 : TMC_I32))
       return tmc_lower_unsupported(l, op, "input %d (tensor %d '%s', the %s gate bias) is %s, "
-                                   "TFLM's 8x8->16 LSTM takes INT32", 12 + gi, b->id, b->name,
-                                   gate_names[gi], tmc_dtype_name(b->type));
+                                   "TFLM's %s LSTM takes %s", 12 + gi, b->id, b->name,
+                                   gate_names[gi], tmc_dtype_name(b->type),
+                                   s16 ? "16x8->16" : "8x8->16", s16 ? "INT64" : "INT32");
     /* CreateGateParams: the fully connected layers' multipliers, output at 2^-12 */
     const double gin = (double)LSTM_GATE_IN_SCALE;
     TMC_TRY(multiplier(l, op, "gate", (double)x->q.scale[0] * (double)wi->q.scale[0] / gin,
@@ -208,12 +248,20 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                        rq[gi][2], rq[gi][3]));
     memcpy(w_in + (size_t)gi * (size_t)units * (size_t)in, wi->data, (size_t)wi->elems);
     memcpy(w_rec + (size_t)gi * (size_t)units * (size_t)units, wr->data, (size_t)wr->elems);
-    for (int32_t u = 0; u < units; u++)
-      bias[(size_t)gi * (size_t)units + (size_t)u] = (int32_t)tmc_tensor_int(b, u);
+    for (int32_t u = 0; u < units; u++) {
+      const size_t k = (size_t)gi * (size_t)units + (size_t)u;
+      if (s16)
+        bias64[k] = tmc_tensor_int(b, u);
+      else
+        bias[k] = (int32_t)tmc_tensor_int(b, u);
+    }
+    if (s16) TMC_TRY(range_16x8(l, op, gi, wi, wr, bias64 + (size_t)gi * (size_t)units,
+                                *rq[gi][1], *rq[gi][3]));
   }
   p->w_in = w_in;
   p->w_rec = w_rec;
   p->bias = bias;
+  p->bias64 = bias64;
   tmc_sigmoid16_table(table);
   p->table = table;
 
@@ -247,7 +295,6 @@ tmc_status tmc_lower_lstm(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     p->cell_clip = (int16_t)q;
     if (p->cell_clip < 0) p->cell_clip = 0;
   }
-  st->scratch_bytes = tmc_lstm_s8_scratch_bytes(batch, units, tm);
   static const int state_in[] = {18, 19};
   return state_outputs(l, op, st, state_in, 2);
 }

@@ -530,6 +530,7 @@ tmc_status tmc_plan_memory(tmc_plan *plan, tmc_planner planner, int64_t limit,
     m->arena_bytes += m->persist_bytes;
     m->bound_no_overlap += m->persist_bytes;
     m->lower_bound += m->persist_bytes;
+    m->act_floor += m->persist_bytes; /* the state is live throughout: in every floor */
   }
 
   /* Step 5. */
