@@ -78,6 +78,8 @@ TMC_PARAMS_STRUCT(tmc_broadcast, TMC_BROADCAST_FIELDS)
  * multiplier rq_mult[c] and shift rq_shift[c] (int8). 9 bytes a channel,
  * 8 where every bias of the layer fits 24 bits and the shifts are packed
  * into rq_bias's low byte (rq_shift NULL: tmc_fast_rq_pack);
+ * DEPTHWISE_CONV_2D_DSP's tables hold ~shift instead (r - 1 for a right
+ * shift r, the operand of its ASR; plan/lower_conv.c);
  * the arithmetic is tmc_rq (requant.h), TFLite's double rounding bit for
  * bit because the compiler proves that no accumulator the kernel forms,
  * shifted left by max(shift, 0), wraps. */
@@ -88,8 +90,10 @@ TMC_PARAMS_STRUCT(tmc_broadcast, TMC_BROADCAST_FIELDS)
 
 /* Fast paths (rq_bias set; the kernels then ignore bias, multiplier and
  * shift): CONV_2D (one group), DEPTHWISE_CONV_2D (depth_multiplier 1) and
- * FULLY_CONNECTED all read the model's own int8 weights, as they are;
- * only the per-channel tables are computed at compile time. CONV_2D widens
+ * FULLY_CONNECTED read the model's own int8 weights, as they are (the DSP
+ * depthwise kernel and FULLY_CONNECTED_DSP_ROWS read them rearranged at
+ * compile time, in place of the model's array); only the per-channel
+ * tables are computed at compile time. CONV_2D widens
  * each output pixel's window (x + input_offset, zeros for taps outside the
  * input) into an int16 scratch row and reads each filter row once per
  * group of TMC_CONV2D_PIXELS pixels; DEPTHWISE_CONV_2D folds the input
