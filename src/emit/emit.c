@@ -297,6 +297,7 @@ tmc_status tmc_emit(const tmc_plan *plan, const tmc_emit_options *opts, tmc_emit
   tmc_buf_free(&e.decl);
   tmc_buf_free(&e.arrays);
   tmc_buf_free(&e.body);
+  tmc_heap_free(e.dims);
   if (s != TMC_OK) {
     tmc_emit_free(out);
     return s;

@@ -28,6 +28,12 @@ typedef struct emitter {
   bool used[TMC_KERNEL_COUNT];
   const char *bug;   /* an inconsistency of the plan found while printing */
   size_t weights_bytes, params_bytes;
+  /* The distinct shapes steps pass by address (file-scope NAME_dims<k> of
+   * NAME.c, shared by every step with the same shape): their values, and
+   * the names the current step's in/f/out refer to. */
+  tmc_dims4 *dims;
+  int32_t n_dims, cap_dims;
+  char dims_ref[3][64];
 } emitter;
 
 

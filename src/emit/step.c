@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/heap.h"
 #include "plan/kernel_desc.h"
 #include "plan/patch.h"
 
@@ -128,6 +129,33 @@ static bool has_arg(const tmc_kernel_desc *kd, tmc_arg_kind kind) {
   return false;
 }
 
+/* The index of shape d among the file-scope shapes of NAME.c, printed to
+ * e->arrays when new (equal shapes are one object: most steps read their
+ * input in the shape the step before wrote its output); -1 when out of
+ * memory (the arrays buffer then reports it). */
+static int32_t shared_dims(emitter *e, const tmc_dims4 *d) {
+  for (int32_t k = 0; k < e->n_dims; k++)
+    if (e->dims[k].n == d->n && e->dims[k].h == d->h && e->dims[k].w == d->w &&
+        e->dims[k].c == d->c)
+      return k;
+  if (e->n_dims == e->cap_dims) {
+    int32_t cap = e->cap_dims ? 2 * e->cap_dims : 32;
+    tmc_dims4 *nd = tmc_heap_realloc(e->dims, (size_t)cap * sizeof *nd);
+    if (!nd) {
+      e->arrays.failed = true; /* reported as out of memory, as a buffer's */
+      return -1;
+    }
+    e->dims = nd;
+    e->cap_dims = cap;
+  }
+  int32_t k = e->n_dims++;
+  e->dims[k] = *d;
+  tmc_buf_printf(&e->arrays, "static const tmc_dims4 %s_dims%d = ", e->n, k);
+  print_struct(e, &e->arrays, NULL, tmc_dims4_fields, d);
+  tmc_buf_printf(&e->arrays, ";\n");
+  return k;
+}
+
 /* The declarations the call's arguments refer to: p (or its patch copy q),
  * in/f/out shapes, the broadcast b, the parts array. */
 static void print_decls(emitter *e, tmc_buf *c, const tmc_step *st,
@@ -152,15 +180,15 @@ static void print_decls(emitter *e, tmc_buf *c, const tmc_step *st,
               {TMC_ARG_FILTER_DIMS, "f", &st->filter_dims},
               {TMC_ARG_OUT_DIMS, "out", &st->out_dims}};
   for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+    snprintf(e->dims_ref[i], sizeof e->dims_ref[i], "&%s", dims[i].name);
     if (!has_arg(kd, dims[i].kind)) continue;
     if (e->patching && dims[i].kind != TMC_ARG_FILTER_DIMS) {
       int row = dims[i].kind == TMC_ARG_OUT_DIMS ? 2 : 0;
       tmc_buf_printf(c, "    const tmc_dims4 %s = {.n = 1, .h = G[%d], .w = G[%d], .c = %d};\n",
                      dims[i].name, row, row + 1, dims[i].d->c);
     } else {
-      tmc_buf_printf(c, "    static const tmc_dims4 %s = ", dims[i].name);
-      print_struct(e, c, st, tmc_dims4_fields, dims[i].d);
-      tmc_buf_printf(c, ";\n");
+      int32_t k = shared_dims(e, dims[i].d);
+      if (k >= 0) snprintf(e->dims_ref[i], sizeof e->dims_ref[i], "&%s_dims%d", e->n, k);
     }
   }
   if (has_arg(kd, TMC_ARG_BCAST)) {
@@ -216,9 +244,9 @@ static void print_arg(emitter *e, tmc_buf *c, int32_t s, const tmc_step *st,
                                   ? tmc_emit_tensor_expr(e, st->in[a->k], t, sizeof t)
                                   : "NULL");
       break;
-    case TMC_ARG_IN_DIMS: tmc_buf_printf(c, "&in"); break;
-    case TMC_ARG_FILTER_DIMS: tmc_buf_printf(c, "&f"); break;
-    case TMC_ARG_OUT_DIMS: tmc_buf_printf(c, "&out"); break;
+    case TMC_ARG_IN_DIMS: tmc_buf_printf(c, "%s", e->dims_ref[0]); break;
+    case TMC_ARG_FILTER_DIMS: tmc_buf_printf(c, "%s", e->dims_ref[1]); break;
+    case TMC_ARG_OUT_DIMS: tmc_buf_printf(c, "%s", e->dims_ref[2]); break;
     case TMC_ARG_BCAST: tmc_buf_printf(c, "&b"); break;
     case TMC_ARG_SIZE:
       if (e->patching && (kd->flags & TMC_KF_ELEMENTWISE))

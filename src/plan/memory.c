@@ -416,7 +416,11 @@ static tmc_status build_pairs_of(layout *L, tmc_arena *a, tmc_diag *d) {
 static tmc_status floors(const layout *L, tmc_mem *m, tmc_arena *a, tmc_diag *d) {
   int32_t ns = n_times(L->plan), nb = L->nb;
   m->bound_no_overlap = m->lower_bound = m->act_floor = 0;
-  if (ns <= 0) return TMC_OK;
+  if (ns <= 0) { /* no step (e.g. a lone RESHAPE, an alias): the blocks coexist */
+    for (int32_t i = 0; i < nb; i++) m->bound_no_overlap += L->b[i].size;
+    m->lower_bound = m->act_floor = m->bound_no_overlap;
+    return TMC_OK;
+  }
   int64_t *live = tmc_arena_array_d(a, (size_t)ns + 1, sizeof *live, d, "floors");
   int64_t *as_y = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *as_y, d, "floors");
   int64_t *as_x = tmc_arena_array_d(a, (size_t)nb + 1, sizeof *as_x, d, "floors");

@@ -13,7 +13,11 @@ const char *tmc_planner_name(tmc_planner p) {
 
 void tmc_block_label(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n) {
   if (b->tensor >= 0) {
-    snprintf(buf, n, "%s", plan->g->tensors[b->tensor].name);
+    const tmc_tensor *t = &plan->g->tensors[b->tensor];
+    int k = t->name[0] ? snprintf(buf, n, "%s", t->name)
+                       : snprintf(buf, n, "tensor %d", b->tensor);
+    if (t->is_variable && k >= 0 && (size_t)k < n)
+      snprintf(buf + k, n - (size_t)k, " (state, persistent)");
   } else if (b->step == TMC_BLOCK_EXTRA) {
     snprintf(buf, n, "training buffer");
   } else if (b->step < 0) {

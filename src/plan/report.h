@@ -11,7 +11,9 @@
 
 const char *tmc_planner_name(tmc_planner p);
 
-/* "conv_12/Relu" for a tensor block, "scratch of op 7 CONV_2D" for scratch. */
+/* "conv_12/Relu" for a tensor block ("tensor 12" when the model names it
+ * not; " (state, persistent)" after a variable tensor), "scratch of op 7
+ * CONV_2D" for scratch. */
 void tmc_block_label(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n);
 
 /* The plan as a JSON object (under key, or as a value when key is NULL):

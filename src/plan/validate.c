@@ -7,6 +7,7 @@
 
 #include "patch.h"
 #include "plan.h"
+#include "report.h"
 
 /* The overlap rule between blocks x (input) and y (output), or -1. */
 static int64_t pair_delta(const tmc_plan *plan, int32_t xb, int32_t yb) {
@@ -29,14 +30,7 @@ static int64_t pair_delta(const tmc_plan *plan, int32_t xb, int32_t yb) {
 }
 
 static const char *block_name(const tmc_plan *plan, const tmc_block *b, char *buf, size_t n) {
-  if (b->tensor >= 0)
-    snprintf(buf, n, "tensor %d '%s'", b->tensor, plan->g->tensors[b->tensor].name);
-  else if (b->step >= 0)
-    snprintf(buf, n, "scratch of op %d", plan->steps[b->step].op);
-  else if (b->step == TMC_BLOCK_EXTRA)
-    snprintf(buf, n, "training buffer");
-  else
-    snprintf(buf, n, "patch stage buffers");
+  tmc_block_label(plan, b, buf, n);
   return buf;
 }
 

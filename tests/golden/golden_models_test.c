@@ -151,7 +151,8 @@ static void run_model_target(const char *name, bool io_int8, patch_cfg pc, tmc_t
   opts.patch_cols = pc.cols;
   if (golden_load(&m, path, &opts) != 0) fail_msg("%s", m.diag.msg);
   const tmc_graph *g = &m.graph;
-  int failures = 0;
+  snprintf(path, sizeof path, "%s/golden/%s/meta.txt", shared, name);
+  int failures = golden_check_arena(&m, path, name); /* at most TFLM's */
   for (int seed = 1; seed <= 3; seed++) {
     char what[256];
     size_t len;
@@ -313,7 +314,8 @@ static void run_seq_model(const char *name, patch_cfg pc, tmc_target target) {
   const tmc_graph *g = &m.graph;
   assert_true(m.plan.mem.n_persist > 0); /* the state has its region */
   assert_int_equal(g->n_inputs, 1);
-  int failures = 0;
+  snprintf(path, sizeof path, "%s/golden/%s/meta.txt", shared, name);
+  int failures = golden_check_arena(&m, path, name); /* at most TFLM's */
   for (int seed = 1; seed <= 3; seed++) {
     static expected e;
     snprintf(path, sizeof path, "%s/golden/%s/seed%d.tensors.txt", shared, name, seed);

@@ -4,7 +4,8 @@
  * through the reader, the IR, the passes, the plan and the host runner, and
  * each output must equal TFLite Micro's byte for byte; the stateful cases
  * (SVDF, LSTM) on every one of their three invokes. Failing cases are
- * listed with their first differing byte. */
+ * listed with their first differing byte. The arena must also be at most
+ * TFLM's arena_used_bytes (each case's meta.txt). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,12 @@ static int run_case_for(const char *ops, const char *name, tmc_target target) {
   }
   const tmc_graph *g = &m.graph;
   int bad = 0;
+  /* The arena is at most TFLM's arena_used_bytes (meta.txt; the cases
+   * that record it). */
+  snprintf(path, sizeof path, "%s/%s/meta.txt", ops, name);
+  char what[160];
+  snprintf(what, sizeof what, "%s (--target %s)", name, tmc_target_name(target));
+  const int arena_bad = golden_check_arena(&m, path, what);
   /* Stateful cases (variable tensors: SVDF, LSTM) run three invokes on one
    * state, reset once; every invoke's files must be there. */
   const int invokes = m.plan.mem.n_persist > 0 ? 3 : 1;
@@ -83,7 +90,7 @@ static int run_case_for(const char *ops, const char *name, tmc_target target) {
     }
   }
   golden_free(&m);
-  return bad;
+  return bad | arena_bad;
 }
 
 /* The targets whose kernels differ: the portable ones (generic, M0) and

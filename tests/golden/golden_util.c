@@ -52,3 +52,22 @@ long golden_first_diff(const uint8_t *a, const uint8_t *b, size_t n) {
     if (a[i] != b[i]) return (long)i;
   return -1;
 }
+
+long long golden_tflm_arena(const char *meta) {
+  FILE *f = fopen(meta, "r");
+  if (f == NULL) return -1;
+  char line[512];
+  long long v = -1;
+  while (v < 0 && fgets(line, sizeof line, f))
+    if (sscanf(line, "arena_used_bytes: %lld", &v) != 1) v = -1;
+  fclose(f);
+  return v;
+}
+
+int golden_check_arena(const golden_model *m, const char *meta, const char *what) {
+  long long tflm = golden_tflm_arena(meta);
+  if (tflm < 0 || m->plan.mem.arena_bytes <= tflm) return 0;
+  fprintf(stderr, "%s: arena %lld bytes, more than TFLM's arena_used_bytes %lld\n", what,
+          (long long)m->plan.mem.arena_bytes, tflm);
+  return 1;
+}

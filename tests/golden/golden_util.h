@@ -31,6 +31,14 @@ typedef struct golden_model {
 int golden_load(golden_model *m, const char *path, const tmc_plan_options *opts);
 void golden_free(golden_model *m);
 
+/* TFLM's arena_used_bytes recorded in the meta.txt at path, or -1 when it
+ * records none. */
+long long golden_tflm_arena(const char *meta);
+
+/* Returns 0 when m's arena is at most the TFLM arena the meta.txt at path
+ * records (or it records none); else prints what for and returns 1. */
+int golden_check_arena(const golden_model *m, const char *meta, const char *what);
+
 uint64_t golden_fnv1a64(const uint8_t *p, size_t n);
 
 /* Index of the first differing byte, or -1 when equal. */
