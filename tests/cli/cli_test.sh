@@ -307,6 +307,10 @@ EOF
       done
       [ ! -e "$tmp/s/invoke3.output0.bin" ] || fail "a fourth invoke was written"
     done
+    # The plan names the persistent state (these models name no tensor of it).
+    run 0 plan "$model"
+    out_has "(state, persistent)"
+    grep -q '[0-9]  *$' "$tmp/out" && fail "tmc plan prints a buffer without a name"
     run 2 run "$model" --invokes 0 --seed 1 --out "$tmp/o"
     err_has "--invokes"
     run 2 run "$model" --invokes 2 --invokes 2 --seed 1 --out "$tmp/o"
