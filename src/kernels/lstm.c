@@ -91,55 +91,50 @@ static int32_t cell_hidden(const tmc_lstm_params *p, int16_t f, int16_t i, int16
  * otherwise) unit by unit: the gates read the old hidden state h, the new
  * hidden value goes to the output row, which is copied to h once the step's
  * units are done (TFLM computes gate by gate into four scratch rows; the
- * values are the same, without the scratch). */
-void tmc_lstm_s8(const tmc_lstm_params *p, const int8_t *input, int8_t *hidden,
-                 int16_t *cell, int8_t *output) {
+ * values are the same, without the scratch). Input, hidden state and output
+ * are int8 (es 1: tmc_lstm_s8) or int16 (es 2: tmc_lstm_s16). */
+static void lstm_rows(const tmc_lstm_params *p, const void *input, void *hidden, int16_t *cell,
+                      void *output, size_t es) {
   const int32_t rows = p->time_major ? p->batch : 1, nu = p->units, ni = p->input_size;
   const int32_t outer = p->time_major ? 1 : p->batch;
   int32_t b, t, r, u;
   for (b = 0; b < outer; ++b) {
-    int8_t *h = hidden + (size_t)b * (size_t)nu;
+    char *h = (char *)hidden + (size_t)b * (size_t)nu * es;
     int16_t *c = cell + (size_t)b * (size_t)nu;
     for (t = 0; t < p->steps; ++t) {
       const size_t row = (size_t)b * (size_t)p->steps + (size_t)t; /* in units of rows */
-      int8_t *y = output + row * (size_t)rows * (size_t)nu;
+      char *y = (char *)output + row * (size_t)rows * (size_t)nu * es;
       for (r = 0; r < rows; ++r) {
-        const int8_t *x = input + (row * (size_t)rows + (size_t)r) * (size_t)ni;
-        const int8_t *hr = h + (size_t)r * (size_t)nu;
+        const size_t xo = (row * (size_t)rows + (size_t)r) * (size_t)ni, ho = (size_t)r * (size_t)nu;
         for (u = 0; u < nu; ++u) {
-          const int16_t f = gate_s8(p, 1, u, x, hr), i = gate_s8(p, 0, u, x, hr);
-          const int16_t g = gate_s8(p, 2, u, x, hr), o = gate_s8(p, 3, u, x, hr);
-          const int32_t v = cell_hidden(p, f, i, g, o, c + (size_t)r * (size_t)nu + (size_t)u);
-          y[(size_t)r * (size_t)nu + (size_t)u] = (int8_t)tmc_clamp_i32(v, -128, 127);
+          int16_t f, i, g, o;
+          if (es == 1) {
+            const int8_t *x = (const int8_t *)input + xo, *hr = (const int8_t *)h + ho;
+            f = gate_s8(p, 1, u, x, hr), i = gate_s8(p, 0, u, x, hr);
+            g = gate_s8(p, 2, u, x, hr), o = gate_s8(p, 3, u, x, hr);
+          } else {
+            const int16_t *x = (const int16_t *)input + xo, *hr = (const int16_t *)h + ho;
+            f = gate_s16(p, 1, u, x, hr), i = gate_s16(p, 0, u, x, hr);
+            g = gate_s16(p, 2, u, x, hr), o = gate_s16(p, 3, u, x, hr);
+          }
+          const int32_t v = cell_hidden(p, f, i, g, o, c + ho + (size_t)u);
+          if (es == 1)
+            ((int8_t *)y)[ho + (size_t)u] = (int8_t)tmc_clamp_i32(v, -128, 127);
+          else
+            ((int16_t *)y)[ho + (size_t)u] = sat16(v);
         }
       }
-      memcpy(h, y, (size_t)rows * (size_t)nu);
+      memcpy(h, y, (size_t)rows * (size_t)nu * es);
     }
   }
 }
 
+void tmc_lstm_s8(const tmc_lstm_params *p, const int8_t *input, int8_t *hidden,
+                 int16_t *cell, int8_t *output) {
+  lstm_rows(p, input, hidden, cell, output, 1);
+}
+
 void tmc_lstm_s16(const tmc_lstm_params *p, const int16_t *input, int16_t *hidden,
                   int16_t *cell, int16_t *output) {
-  const int32_t rows = p->time_major ? p->batch : 1, nu = p->units, ni = p->input_size;
-  const int32_t outer = p->time_major ? 1 : p->batch;
-  int32_t b, t, r, u;
-  for (b = 0; b < outer; ++b) {
-    int16_t *h = hidden + (size_t)b * (size_t)nu;
-    int16_t *c = cell + (size_t)b * (size_t)nu;
-    for (t = 0; t < p->steps; ++t) {
-      const size_t row = (size_t)b * (size_t)p->steps + (size_t)t; /* in units of rows */
-      int16_t *y = output + row * (size_t)rows * (size_t)nu;
-      for (r = 0; r < rows; ++r) {
-        const int16_t *x = input + (row * (size_t)rows + (size_t)r) * (size_t)ni;
-        const int16_t *hr = h + (size_t)r * (size_t)nu;
-        for (u = 0; u < nu; ++u) {
-          const int16_t f = gate_s16(p, 1, u, x, hr), i = gate_s16(p, 0, u, x, hr);
-          const int16_t g = gate_s16(p, 2, u, x, hr), o = gate_s16(p, 3, u, x, hr);
-          const int32_t v = cell_hidden(p, f, i, g, o, c + (size_t)r * (size_t)nu + (size_t)u);
-          y[(size_t)r * (size_t)nu + (size_t)u] = sat16(v);
-        }
-      }
-      memcpy(h, y, (size_t)rows * (size_t)nu * sizeof *h);
-    }
-  }
+  lstm_rows(p, input, hidden, cell, output, 2);
 }
