@@ -34,10 +34,10 @@
   X(T, I32P, bias) /* [filters / rank], or NULL */
 TMC_PARAMS_STRUCT(tmc_svdf_params, TMC_SVDF_PARAMS_FIELDS)
 
-/* Scratch: int32 [batch * filters] (each filter's time product). */
-size_t tmc_svdf_s8_scratch_bytes(int32_t batch, int32_t filters, int32_t rank);
+/* No scratch: each filter's time product is added to its unit's sum as it
+ * is formed. */
 void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
-                 int8_t *output, void *scratch);
+                 int8_t *output);
 
 /* ---- UNIDIRECTIONAL_SEQUENCE_LSTM, 8x8->16 and 16x8->16 (lstm.c) ----------- */
 /* The standard LSTM (no peephole, projection, layer norm or CIFG) with int8

@@ -7,6 +7,9 @@
  * 3. each filter's memory dotted with its weights_time row (int32);
  * 4. rank consecutive filters summed per unit, with the bias;
  * 5. requantized to int8 (+ output zero point, clamped).
+ * Steps 3-5 run unit by unit, each time product added to the unit's sum as
+ * it is formed (TFLM keeps them in an int32 scratch row first; modulo 2^32
+ * the sums are the same), so the kernel needs no scratch.
  * The sums of steps 2-4 are int32 and wrap as TFLM's do (each product
  * fits; the sums are reduced modulo 2^32, tmc_wrap_add), so models whose
  * weights reach past int32, such as scrambled test models, give TFLM's
@@ -14,23 +17,17 @@
 #include "kernels.h"
 #include "requant.h"
 
-size_t tmc_svdf_s8_scratch_bytes(int32_t batch, int32_t filters, int32_t rank) {
-  (void)rank;
-  return (size_t)batch * (size_t)filters * sizeof(int32_t);
-}
-
 static inline int32_t state_at(const void *s, int wide, size_t i) {
   return wide ? ((const int16_t *)s)[i] : ((const int8_t *)s)[i];
 }
 
 void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
-                 int8_t *output, void *scratch) {
+                 int8_t *output) {
   const int wide = p->state_bits == 16;
   const int32_t nb = p->batch, ni = p->input_size, nf = p->filters, nm = p->memory;
   const int32_t nu = nf / p->rank;
   const int32_t lo = wide ? -32768 : -128, hi = wide ? 32767 : 127;
   const size_t n = (size_t)nb * (size_t)nf * (size_t)nm;
-  int32_t *acc = (int32_t *)scratch;
   int32_t b, f, i, u;
   size_t k;
   /* 1. */
@@ -57,24 +54,20 @@ void tmc_svdf_s8(const tmc_svdf_params *p, const int8_t *input, void *state,
         ((int8_t *)state)[k] = (int8_t)dot;
     }
   }
-  /* 3. */
-  for (b = 0; b < nb; ++b)
-    for (f = 0; f < nf; ++f) {
-      const size_t row = ((size_t)b * (size_t)nf + (size_t)f) * (size_t)nm;
-      int32_t dot = 0;
-      for (i = 0; i < nm; ++i) {
-        const int32_t w = wide ? p->weights_time16[(size_t)f * (size_t)nm + (size_t)i]
-                               : p->weights_time8[(size_t)f * (size_t)nm + (size_t)i];
-        dot = tmc_wrap_add(dot, w * (state_at(state, wide, row + (size_t)i) - p->state_zp));
-      }
-      acc[(size_t)b * (size_t)nf + (size_t)f] = dot;
-    }
-  /* 4. and 5. */
+  /* 3., 4. and 5. */
   for (b = 0; b < nb; ++b)
     for (u = 0; u < nu; ++u) {
       int32_t v = p->bias ? p->bias[u] : 0;
-      for (i = 0; i < p->rank; ++i)
-        v = tmc_wrap_add(v, acc[(size_t)b * (size_t)nf + (size_t)u * (size_t)p->rank + (size_t)i]);
+      for (f = u * p->rank; f < (u + 1) * p->rank; ++f) {
+        const size_t row = ((size_t)b * (size_t)nf + (size_t)f) * (size_t)nm;
+        int32_t dot = 0;
+        for (i = 0; i < nm; ++i) {
+          const int32_t w = wide ? p->weights_time16[(size_t)f * (size_t)nm + (size_t)i]
+                                 : p->weights_time8[(size_t)f * (size_t)nm + (size_t)i];
+          dot = tmc_wrap_add(dot, w * (state_at(state, wide, row + (size_t)i) - p->state_zp));
+        }
+        v = tmc_wrap_add(v, dot);
+      }
       v = tmc_mbqm(v, p->output_mult, p->output_shift) + p->output_offset;
       output[(size_t)b * (size_t)nu + (size_t)u] = (int8_t)tmc_clamp_i32(v, -128, 127);
     }

@@ -138,7 +138,6 @@ tmc_status tmc_lower_svdf(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       return tmc_lower_fail(l, op, "out of step tables for the bias");
     p->bias = bias;
   }
-  st->scratch_bytes = tmc_svdf_s8_scratch_bytes(batch, filters, rank);
   static const int state_in[] = {4};
   return state_outputs(l, op, st, state_in, 1);
 }

@@ -40,18 +40,16 @@ static void test_svdf_int16_state(void **state) {
   tmc_svdf_params p = params(16);
   p.weights_time16 = wt;
   int16_t s[4] = {0, 0, 0, 0};
-  int32_t scratch[2];
   int8_t y[2];
-  assert_int_equal(tmc_svdf_s8_scratch_bytes(1, 2, 1), sizeof scratch);
   const int8_t x0[2] = {3, 4};
-  tmc_svdf_s8(&p, x0, s, y, scratch);
+  tmc_svdf_s8(&p, x0, s, y);
   /* features 11, 5; time 1*11, 5*5; + bias */
   const int16_t s0[4] = {0, 11, 0, 5};
   assert_memory_equal(s, s0, sizeof s);
   assert_int_equal(y[0], 111);
   assert_int_equal(y[1], -75);
   const int8_t x1[2] = {1, -1};
-  tmc_svdf_s8(&p, x1, s, y, scratch);
+  tmc_svdf_s8(&p, x1, s, y);
   /* shifted {11, 0, 5, 5}, features -1, 4; time 10*11 - 1 = 109, -2*5 + 5*4 = 10 */
   const int16_t s1[4] = {11, -1, 5, 4};
   assert_memory_equal(s, s1, sizeof s);
@@ -69,10 +67,9 @@ static void test_svdf_int8_state(void **state) {
   p.input_offset = 1; /* input zero point -1 */
   p.output_offset = -3;
   int8_t s[4] = {0, 0, 0, 0};
-  int32_t scratch[2];
   int8_t y[2];
   const int8_t x0[2] = {99, 99}; /* + 1: 100, 100 */
-  tmc_svdf_s8(&p, x0, s, y, scratch);
+  tmc_svdf_s8(&p, x0, s, y);
   /* features 300 -> 127 (the int8 state's clamp), 200 -> 127 */
   const int8_t s0[4] = {0, 127, 0, 127};
   assert_memory_equal(s, s0, sizeof s);
