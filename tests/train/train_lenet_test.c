@@ -40,7 +40,7 @@ static void load(tmc_train_model *m, int32_t classes) {
   if (tmc_train_model_load(lenet, classes, 1, m, &d) != TMC_OK) fail_msg("%s", d.msg);
 }
 
-static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000, TMC_TARGET_GENERIC};
+static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000, TMC_TARGET_GENERIC, false};
 
 static void budget_sweep(void **state) {
   (void)state;
@@ -82,13 +82,13 @@ static void budget_sweep(void **state) {
   }
   assert_true(with_weights > 0);
   /* with momentum the optimizer state counts */
-  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true, 8, TMC_TARGET_GENERIC};
+  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true, 8, TMC_TARGET_GENERIC, false};
   assert_int_equal(tmc_train_select_auto(&m, 100000, &mcfg, &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &mcfg, &mem, &d), TMC_OK);
   assert_true(mem.optimizer == 2 * mem.weight_gradients + 8); /* + the generator and count */
   assert_true(mem.total <= 100000);
   /* batch 1: one channel's weight gradient and one layer's bias gradient */
-  const tmc_train_cfg one = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC};
+  const tmc_train_cfg one = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC, false};
   assert_int_equal(tmc_train_select_spec(&m, "-1:bw,-2:bw", &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &one, &mem, &d), TMC_OK);
   assert_int_equal(mem.weight_gradients, 4 * (300 + 100));
