@@ -54,23 +54,24 @@ if [ "$accuracy" = 1 ]; then
   out=${TRAIN_ACC_DIR:-$tmp}
   mkdir -p "$out"
   echo "test accuracy (%, all Fashion-MNIST test images; epochs 0 = before, 1, 5):"
-  printf '  %-6s %-18s %8s %8s %8s  %s\n' model setting before "1 epoch" "5 epochs" "train images"
+  printf '  %-6s %-21s %8s %8s %8s  %s\n' model setting before "1 epoch" "5 epochs" "train images"
   for m in lenet vww; do
     limit=
     [ "$m" = vww ] && limit="--limit-train 6000"
     "$tmc" plan "$shared/models/$m.tflite" --train --classes 10 --json "$out/${m}_plan.json" \
       >/dev/null || { echo "  $m: tmc plan --train failed"; continue; }
     spec=$(spec_of "$out/${m}_plan.json")
-    for mode in qas no-qas float-reference; do
+    for mode in qas stochastic no-qas float-reference; do
       flag=--$mode label="float reference"
       [ "$mode" = qas ] && flag= label="int8 + QAS"
+      [ "$mode" = stochastic ] && flag="--rounding stochastic" label="int8 + QAS, no resid."
       [ "$mode" = no-qas ] && label="int8, no QAS"
       # shellcheck disable=SC2086
       "$tmc" train "$shared/models/$m.tflite" --data "$data" --classes 10 --update "$spec" \
         --epochs 5 $limit $flag --json "$out/${m}_$mode.json" >"$out/${m}_$mode.log" 2>&1 ||
         { echo "  $m $mode: tmc train failed: $(tail -n 1 "$out/${m}_$mode.log")"; continue; }
       acc() { tr -d ' \n' <"$out/${m}_$mode.json" | sed "s/.*{\"epoch\":$1,[^}]*\"test_accuracy\":\([0-9.]*\)}.*/\1/"; }
-      printf '  %-6s %-18s %8.2f %8.2f %8.2f  %s\n' "$m" "$label" "$(acc 0)" "$(acc 1)" \
+      printf '  %-6s %-21s %8.2f %8.2f %8.2f  %s\n' "$m" "$label" "$(acc 0)" "$(acc 1)" \
         "$(acc 5)" "$(sed -n 's/.*"train_images": *\([0-9]*\).*/\1/p' "$out/${m}_$mode.json")"
     done
     echo "  $m: --update $spec"
