@@ -1,5 +1,6 @@
-/* QAS factors and the SGD arithmetic (src/train/sgd.c) on hand-computed
- * values: rounding, saturation, momentum, weight decay, float masters. */
+/* QAS factors and the SGD arithmetic (src/kernels/train_sgd.c) on hand-computed
+ * values: rounding, saturation, momentum, weight decay, float masters,
+ * the weights' residuals. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
