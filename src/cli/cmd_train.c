@@ -24,7 +24,7 @@ static const char train_usage_head[] =
     "usage: tmc train MODEL --data DIR [--update auto|SPEC] [--budget BYTES]\n"
     "                 [--classes N] [--epochs E] [--batch B] [--lr X] [--momentum M]\n"
     "                 [--weight-decay W] [--no-qas] [--float-reference] [--seed S]\n"
-    "                 [--limit-train N] [--limit-test N] [--rounding nearest|stochastic]\n"
+    "                 [--limit-train N] [--limit-test N] [--rounding R]\n"
     "                 [--out NEW.tflite] [--json FILE] [--steps-out FILE]\n"
     "                 [--weights-out FILE]\n"
     "\n"
@@ -188,7 +188,8 @@ static void write_json(FILE *f, const opts *o, const tmc_train_model *m, const t
   tmc_json_int(&j, "budget", t->budget);
   tmc_json_bool(&j, "qas", !t->no_qas);
   tmc_json_bool(&j, "float_reference", t->float_ref);
-  tmc_json_string(&j, "rounding", t->float_ref ? "master" : t->nearest ? "nearest" : "stochastic");
+  static const char *const rounding[] = {"residual", "stochastic", "nearest"};
+  tmc_json_string(&j, "rounding", t->float_ref ? "master" : rounding[t->rounding]);
   tmc_json_double(&j, "lr", t->lr);
   tmc_json_double(&j, "momentum", t->momentum);
   tmc_json_double(&j, "weight_decay", t->wd);

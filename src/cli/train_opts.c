@@ -30,9 +30,13 @@ const char tmc_cli_train_usage[] =
     "  --weight-decay W  L2 weight decay (default 0)\n"
     "  --no-qas          no quantization-aware scaling of the int8 gradients\n"
     "  --float-reference train float32 master copies of the same set\n"
-    "  --rounding R      how an int8 weight takes its step: stochastic (default;\n"
-    "                    floor(step + r), r from a fixed generator seeded by --seed)\n"
-    "                    or nearest (steps below half a unit are lost)\n"
+    "  --rounding R      how an int8 weight takes its step: residual (default: an\n"
+    "                    int8 residual per trained weight, counted in the optimizer\n"
+    "                    state, carries the fraction in 1/256 units; the step is\n"
+    "                    rounded stochastically to 1/256), stochastic (no\n"
+    "                    residual: floor(step + r), r from a fixed generator seeded\n"
+    "                    by --seed) or nearest (no residual: steps below half a\n"
+    "                    unit are lost)\n"
     "  --seed S          the head's initialisation, the generator (default 1)\n";
 
 void tmc_cli_train_defaults(tmc_cli_train *o) {
@@ -90,11 +94,12 @@ int tmc_cli_train_option(const char *cmd, int argc, char **argv, int *i, tmc_cli
     case 6: ok = parse_real(cmd, a, v, 0, 1e3, &o->wd); break;
     case 7: ok = tmc_cli_int(cmd, a, v, 0, 0xffffffffLL, "a 32-bit number", &o->seed); break;
     default:
-      ok = !strcmp(v, "nearest") || !strcmp(v, "stochastic");
+      o->rounding = !strcmp(v, "residual") ? 0 : !strcmp(v, "stochastic") ? 1
+                    : !strcmp(v, "nearest") ? 2 : -1;
+      ok = o->rounding >= 0;
       if (!ok)
-        fprintf(stderr, "tmc %s: --rounding '%s' is not nearest or stochastic\n", cmd,
-                tmc_cli_esc(v));
-      o->nearest = !strcmp(v, "nearest");
+        fprintf(stderr, "tmc %s: --rounding '%s' is not residual, stochastic or nearest\n",
+                cmd, tmc_cli_esc(v));
       break;
   }
   return ok ? 1 : -1;
@@ -104,8 +109,9 @@ tmc_status tmc_cli_train_setup(tmc_cli_train *o, const char *path, tmc_target ta
                                tmc_train_model *m, tmc_train_cfg *c, tmc_diag *d) {
   o->rng = (uint32_t)o->seed * 2654435761u + 1u;
   *c = (tmc_train_cfg){{(float)o->lr, (float)o->momentum, (float)o->wd, !o->no_qas,
-                        o->nearest || o->float_ref ? NULL : &o->rng},
-                       o->float_ref, (int32_t)o->batch, target};
+                        o->rounding == 2 || o->float_ref ? NULL : &o->rng},
+                       o->float_ref, (int32_t)o->batch, target,
+                       o->rounding == 0 && !o->float_ref};
   return tmc_train_model_load(path, (int32_t)o->classes, (uint32_t)o->seed, m, d);
 }
 

@@ -12,7 +12,8 @@ typedef struct tmc_cli_train {
   const char *update;
   long long budget, classes, batch, seed;
   double lr, momentum, wd;
-  bool no_qas, float_ref, nearest, budget_given;
+  bool no_qas, float_ref, budget_given;
+  int rounding; /* --rounding: 0 residual (default), 1 stochastic, 2 nearest */
   uint32_t rng; /* the rounding generator's state (tmc_cli_train_setup) */
 } tmc_cli_train;
 

@@ -76,8 +76,8 @@ void tmc_emit_train_source(emitter *e, tmc_buf *c) {
       tmc_buf_printf(c, "%s_train_bs%d, ", n, k);
     else
       tmc_buf_printf(c, "NULL, ");
-    tmc_buf_printf(c, "%d, %d, %d, %d, %d, %d},\n", L->gw_off, L->gb_off, L->mw_off,
-                   L->mb_off, L->fw_off, L->fb_off);
+    tmc_buf_printf(c, "%d, %d, %d, %d, %d, %d, %d},\n", L->gw_off, L->gb_off, L->mw_off,
+                   L->mb_off, L->fw_off, L->fb_off, L->rw_off);
   }
   tmc_buf_printf(c, "};\n\nstatic const tmc_train_op_rt %s_train_ops[%d] = {\n", n,
                  rt->n_ops > 0 ? rt->n_ops : 1);

@@ -46,6 +46,7 @@ void tmc_train_rt_init(const tmc_train_rt *rt, uint8_t *arena, uint32_t seed) {
     }
     if (L->mw_off >= 0) memset(arena + L->mw_off, 0, nw * sizeof(float));
     if (L->mb_off >= 0) memset(arena + L->mb_off, 0, (size_t)L->ch * sizeof(float));
+    if (L->rw_off >= 0) memset(arena + L->rw_off, 0, nw);
     const int8_t *w = (const int8_t *)(arena + (L->w_off >= 0 ? L->w_off : 0));
     if (L->fw_off >= 0) {
       float *fw = F32(arena, L->fw_off);
@@ -91,17 +92,18 @@ static void apply_channel(const tmc_train_rt *rt, uint8_t *a, const tmc_train_la
   for (size_t i = 0; i < per; i++) gr[i] *= inv;
   float *mw = L->mw_off >= 0 ? F32(a, L->mw_off) + (size_t)o * per : (float *)0;
   float *fw = L->fw_off >= 0 ? F32(a, L->fw_off) + (size_t)o * per : (float *)0;
+  int8_t *rw = L->rw_off >= 0 ? (int8_t *)(a + L->rw_off) + (size_t)o * per : (int8_t *)0;
   int8_t *w = (int8_t *)(a + L->w_off);
   const float s_w = L->w_scale[o];
   if (!L->depthwise) {
-    tmc_sgd_weights(&so, L->per, s_w, gr, w + (size_t)o * per, mw, fw);
+    tmc_sgd_weights(&so, L->per, s_w, gr, w + (size_t)o * per, mw, fw, rw);
   } else { /* 1HWC: channel o's taps are strided */
     int8_t taps[256];
     for (size_t off = 0; off < per; off += sizeof taps) {
       const size_t m = per - off < sizeof taps ? per - off : sizeof taps;
       for (size_t i = 0; i < m; i++) taps[i] = w[(off + i) * (size_t)L->ch + (size_t)o];
       tmc_sgd_weights(&so, (int64_t)m, s_w, gr + off, taps, mw ? mw + off : (float *)0,
-                      fw ? fw + off : (float *)0);
+                      fw ? fw + off : (float *)0, rw ? rw + off : (int8_t *)0);
       for (size_t i = 0; i < m; i++) w[(off + i) * (size_t)L->ch + (size_t)o] = taps[i];
     }
   }

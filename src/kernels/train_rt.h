@@ -11,7 +11,8 @@
  * (-1: none): the int8 forward's activations, the 1-bit masks of fused
  * activations, the float gradients, a layer's dequantized input, the
  * weight gradients, the trainable int8 weights and int32 biases (the
- * forward's kernels read them there), the optimizer's buffers and an
+ * forward's kernels read them there), the optimizer's buffers (momentum,
+ * float masters, the weights' fractional residuals) and an
  * 8-byte state (the rounding generator, the samples pending in a batch). */
 #ifndef TMC_KERNELS_TRAIN_RT_H
 #define TMC_KERNELS_TRAIN_RT_H
@@ -50,6 +51,8 @@ typedef struct tmc_train_layer_rt {
   int32_t gw_off, gb_off;
   int32_t mw_off, mb_off; /* momentum ([channels][per], [ch]); -1: none */
   int32_t fw_off, fb_off; /* float32 masters (same shapes); -1: none */
+  int32_t rw_off;         /* the weights' int8 residuals in 1/256 units
+                           * ([channels][per], tmc_sgd_weights); -1: none */
 } tmc_train_layer_rt;
 
 /* One op of the backward (in the order they run: the head first). */

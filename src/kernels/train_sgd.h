@@ -18,8 +18,9 @@ typedef struct tmc_sgd_opts {
   /* Stochastic rounding of the int8 weights' steps when not NULL: a step u
    * becomes floor(u + r), r uniform in [0, 1) from this 32-bit LCG state
    * (deterministic: the same sequence on every machine), so steps below
-   * one int8 unit are taken with their probability instead of lost. NULL:
-   * nearest, ties away from zero. */
+   * one int8 unit are taken with their probability instead of lost (with a
+   * residual, tmc_sgd_weights: steps in 1/256 units). NULL: nearest, ties
+   * away from zero. */
   uint32_t *rng;
 } tmc_sgd_opts;
 
@@ -31,11 +32,17 @@ float tmc_qas_bias_factor(float s_w, float s_x);
  * gradients g (already averaged over the batch). mom (n floats) is the
  * momentum buffer, NULL when momentum is 0; master (n floats, in int8
  * units) the float32 master copy of --float-reference, NULL otherwise: the
- * update then goes to the master and w is its rounded value. Weights stay
- * in [-127, 127] (TFLite's symmetric int8 weights); rounding is to nearest,
- * ties away from zero. */
+ * update then goes to the master and w is its rounded value. res (n
+ * int8s, NULL: none) carries each weight's fractional part in 1/256 units:
+ * the value is the fixed-point w + res/256 (w its nearest integer, res in
+ * [-128, 127]), which takes the step rounded to 1/256 (stochastically with
+ * o->rng), so steps far below one int8 unit accumulate instead of being
+ * lost or taken with noise of a whole unit. Without res a step is rounded
+ * to a whole unit (stochastically with o->rng, else to nearest, ties away
+ * from zero). Weights stay in [-127, 127] (TFLite's symmetric int8
+ * weights). */
 void tmc_sgd_weights(const tmc_sgd_opts *o, int64_t n, float s_w, const float *g, int8_t *w,
-                     float *mom, float *master);
+                     float *mom, float *master, int8_t *res);
 
 /* n int32 biases with scales s_b[k] (per channel), saturated to int32: a
  * step of any size (even infinite, through momentum or a float master)

@@ -79,7 +79,8 @@ typedef struct tmc_train_memory {
   int64_t weights;          /* int8 weights (the whole tensor of a layer whose
                              * weights are trained: its kernel reads one
                              * array) and int32 biases, in SRAM */
-  int64_t optimizer;        /* momentum, float32 masters, the 8-byte state */
+  int64_t optimizer;        /* momentum, float32 masters, the weights'
+                             * residuals, the 8-byte state */
   int64_t total;            /* the arena */
   int64_t reused;           /* the sum of the parts minus the arena: bytes
                              * that serve two parts at different times (the
@@ -95,6 +96,9 @@ typedef struct tmc_train_cfg {
                          * gradient (and one layer's bias gradient)
                          * replaces the per-layer accumulators */
   tmc_target target;    /* the forward's kernels (generic on the host) */
+  bool residual;        /* an int8 residual per trained weight carries its
+                         * fractional part (1/256 units) across updates
+                         * (tmc_sgd_weights); not with float_reference */
 } tmc_train_cfg;
 
 /* The memory of training set s (errors: an op on the way back without a

@@ -118,7 +118,7 @@ static const float *expand_scales(tmc_arena *a, const tmc_tensor *x, int32_t n) 
 
 /* Per layer of the set: the indices of its blocks. */
 typedef struct layer_blocks {
-  int32_t w, b, gw, gb, mw, mb, fw, fb;
+  int32_t w, b, gw, gb, mw, mb, fw, fb, rw;
 } layer_blocks;
 
 static tmc_status make_rt(tmc_train_plan *tp, builder *B, const layer_blocks *lb,
@@ -218,7 +218,7 @@ tmc_status tmc_train_plan_make(const tmc_train_model *m, const tmc_train_set *s,
     int64_t per;
     tmc_train_layer_shape(g, op, &ch, &per);
     layer_blocks *L = &lb[k];
-    *L = (layer_blocks){-1, -1, -1, -1, -1, -1, -1, -1};
+    *L = (layer_blocks){-1, -1, -1, -1, -1, -1, -1, -1, -1};
     const int64_t nw = (int64_t)tl->channels * per;
     if (tl->channels > 0) {
       xf_blk[tl->op] = add(&B, TMC_TP_GRADIENTS, bt, bt, tmc_op_input(g, op, 0)->elems * 4,
@@ -233,6 +233,9 @@ tmc_status tmc_train_plan_make(const tmc_train_model *m, const tmc_train_set *s,
       if (c->float_reference)
         L->fw = add(&B, TMC_TP_OPTIMIZER, 0, T, 4 * nw,
                     str(a, "float weights of op %d %s", tl->op, op->name));
+      else if (c->residual)
+        L->rw = add(&B, TMC_TP_OPTIMIZER, 0, T, nw,
+                    str(a, "weight residuals of op %d %s", tl->op, op->name));
     }
     if (tl->bias) {
       L->b = add(&B, TMC_TP_WEIGHTS, 0, T, 4 * (int64_t)ch,
@@ -320,7 +323,8 @@ static tmc_status make_rt(tmc_train_plan *tp, builder *B, const layer_blocks *lb
                               off_of(B, lb[k].w), off_of(B, lb[k].b),
                               expand_scales(a, w, ch), b ? expand_scales(a, b, ch) : NULL,
                               off_of(B, lb[k].gw), off_of(B, lb[k].gb), off_of(B, lb[k].mw),
-                              off_of(B, lb[k].mb), off_of(B, lb[k].fw), off_of(B, lb[k].fb)};
+                              off_of(B, lb[k].mb), off_of(B, lb[k].fw), off_of(B, lb[k].fb),
+                              off_of(B, lb[k].rw)};
     if (L->w_scale == NULL || (b && L->b_scale == NULL)) return oom(d);
     if (L->w_off >= 0) tp->sram_off[w->id] = L->w_off;
     if (L->b_off >= 0) tp->sram_off[b->id] = L->b_off;

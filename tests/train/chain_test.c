@@ -176,7 +176,7 @@ static void gradients_and_export(void **state) {
   assert_int_equal(m.classes, 3);
   tmc_train_set s;
   assert_int_equal(tmc_train_select_spec(&m, "0:bw,1:bw,-1:bw", &s, &d), TMC_OK);
-  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 2, TMC_TARGET_GENERIC};
+  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 2, TMC_TARGET_GENERIC, false};
   tmc_trainer *t;
   if (tmc_trainer_new(&m, &s, &cfg, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   int8_t x[84];
@@ -259,7 +259,7 @@ static void gradients_and_export(void **state) {
   fwd_free(&f);
   tmc_trainer_free(t);
   /* batch 1: each layer updated during the backward; another label learnt */
-  const tmc_train_cfg one = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC};
+  const tmc_train_cfg one = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC, false};
   if (tmc_trainer_new(&m, &s, &one, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   for (int i = 0; i < 40; i++) {
     memcpy(tmc_trainer_input(t), x, 84);
@@ -349,7 +349,7 @@ static void pad_max_pool(void **state) {
   assert_int_equal(m.head_op, 4);
   tmc_train_set s;
   assert_int_equal(tmc_train_select_spec(&m, "0:bw,-1:b", &s, &d), TMC_OK);
-  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 2, TMC_TARGET_GENERIC};
+  const tmc_train_cfg cfg = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 2, TMC_TARGET_GENERIC, false};
   tmc_trainer *t;
   if (tmc_trainer_new(&m, &s, &cfg, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   int8_t x[84];
@@ -393,7 +393,7 @@ static void pad_max_pool(void **state) {
   fwd_free(&f);
   tmc_trainer_free(t);
   /* batch 1, the conv alone: the loss of one sample falls */
-  const tmc_train_cfg one = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC};
+  const tmc_train_cfg one = {{0.05f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC, false};
   assert_int_equal(tmc_train_select_spec(&m, "0:bw", &s, &d), TMC_OK);
   if (tmc_trainer_new(&m, &s, &one, &t, &d) != TMC_OK) fail_msg("%s", d.msg);
   float first = 0;
@@ -425,10 +425,10 @@ static void budget_sweep(void **state) {
   tmc_diag_init(&d, NULL);
   if (tmc_train_model_load(path, 0, 1, &m, &d) != TMC_OK) fail_msg("%s", d.msg);
   const tmc_train_cfg cfgs[] = {
-      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC},
-      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC},
-      {{0.01f, 0.9f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC},
-      {{0.01f, 0.0f, 0.0f, true, NULL}, true, 4, TMC_TARGET_GENERIC},
+      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC, false},
+      {{0.01f, 0.0f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC, false},
+      {{0.01f, 0.9f, 0.0f, true, NULL}, false, 8, TMC_TARGET_GENERIC, false},
+      {{0.01f, 0.0f, 0.0f, true, NULL}, true, 4, TMC_TARGET_GENERIC, false},
   };
   int32_t ops[8];
   const int32_t n_layers = tmc_train_layers(&m, ops, 8);

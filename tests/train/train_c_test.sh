@@ -2,8 +2,9 @@
 # train_c_test.sh host|m7 TMC SHARED_DIR: the weights `tmc train` gives are
 # the ones the generated C of `tmc compile --train` gives, byte for byte.
 # host: 100 steps of Fashion-MNIST on lenet (batch 1, sparse layer,
-# momentum, weight decay; batch 4 with float masters and nearest rounding)
-# and on vww (--update auto, batch 8), the generated C built with cc -Werror
+# momentum, weight decay, the weights' residuals; batch 4 with float masters
+# and nearest rounding; batch 2 with stochastic rounding and no residual)
+# and on vww (--update auto, batch 8, residuals), the generated C built with cc -Werror
 # (--main: NAME_run trains on `tmc train --steps-out`'s file). m7: 5 steps
 # of each model, compiled --target cortex-m7 with arm-none-eabi-gcc and run
 # under QEMU (../shared/bench/mcu), the expected values embedded; prints
@@ -121,6 +122,8 @@ case $mode in
       --momentum 0.5 --weight-decay 0.001 --seed 3
     one lenet_fr lenet.tflite 100 --classes 10 --update -1:bw,-2:b --batch 4 --float-reference \
       --rounding nearest
+    one lenet_sr lenet.tflite 100 --classes 10 --update -1:bw,-2:bw40 --batch 2 \
+      --rounding stochastic
     one vww vww.tflite 100 --classes 10 --batch 8
     ;;
   m7)

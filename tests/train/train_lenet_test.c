@@ -29,6 +29,7 @@
 #include "ir/build.h"
 #include "testlib.h"
 #include "train/idx.h"
+#include "train/path.h"
 #include "train/train.h"
 
 static char lenet[4096];
@@ -40,7 +41,7 @@ static void load(tmc_train_model *m, int32_t classes) {
   if (tmc_train_model_load(lenet, classes, 1, m, &d) != TMC_OK) fail_msg("%s", d.msg);
 }
 
-static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000, TMC_TARGET_GENERIC};
+static const tmc_train_cfg cfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000, TMC_TARGET_GENERIC, false};
 
 static void budget_sweep(void **state) {
   (void)state;
@@ -60,35 +61,49 @@ static void budget_sweep(void **state) {
   tmc_diag_init(&d, NULL);
   assert_int_equal(tmc_train_select_auto(&m, fwd.total, &cfg, &s, &d), TMC_ERR_LIMIT);
   assert_non_null(strstr(d.msg, "nothing trainable fits; the cheapest choice"));
-  int64_t prev_total = 0;
-  int with_weights = 0;
-  for (int64_t budget = fwd.total + 64; budget < 400000; budget = budget * 3 / 2) {
-    tmc_diag_init(&d, NULL);
-    if (tmc_train_select_auto(&m, budget, &cfg, &s, &d) != TMC_OK) {
-      assert_int_equal(d.status, TMC_ERR_LIMIT); /* nothing fits yet */
-      continue;
+  /* without and with the weights' residuals (their bytes count) */
+  static const tmc_train_cfg rcfg = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1000,
+                                     TMC_TARGET_GENERIC, true};
+  for (int r = 0; r < 2; r++) {
+    const tmc_train_cfg *c = r ? &rcfg : &cfg;
+    int64_t prev_total = 0;
+    int with_weights = 0;
+    for (int64_t budget = fwd.total + 64; budget < 400000; budget = budget * 3 / 2) {
+      tmc_diag_init(&d, NULL);
+      if (tmc_train_select_auto(&m, budget, c, &s, &d) != TMC_OK) {
+        assert_int_equal(d.status, TMC_ERR_LIMIT); /* nothing fits yet */
+        continue;
+      }
+      assert_int_equal(tmc_train_memory_of(&m, &s, c, &mem, &d), TMC_OK);
+      if (mem.total > budget)
+        fail_msg("budget %lld: the set needs %lld", (long long)budget, (long long)mem.total);
+      assert_true(mem.total >= prev_total - 1024); /* no collapse as the budget grows */
+      prev_total = mem.total;
+      bool head = false;
+      int64_t trained = 0;
+      for (int32_t k = 0; k < s.n; k++) {
+        head |= s.layer[k].op == m.head_op;
+        with_weights += s.layer[k].channels > 0;
+        if (s.layer[k].channels > 0) {
+          int32_t ch;
+          int64_t per;
+          tmc_train_layer_shape(&m.g, &m.g.ops[s.layer[k].op], &ch, &per);
+          trained += per * s.layer[k].channels;
+        }
+      }
+      assert_true(head); /* the head goes first: depth 0 */
+      if (r) assert_true(mem.optimizer >= trained + 8); /* a byte per trained weight */
     }
-    assert_int_equal(tmc_train_memory_of(&m, &s, &cfg, &mem, &d), TMC_OK);
-    if (mem.total > budget)
-      fail_msg("budget %lld: the set needs %lld", (long long)budget, (long long)mem.total);
-    assert_true(mem.total >= prev_total - 1024); /* no collapse as the budget grows */
-    prev_total = mem.total;
-    bool head = false;
-    for (int32_t k = 0; k < s.n; k++) {
-      head |= s.layer[k].op == m.head_op;
-      with_weights += s.layer[k].channels > 0;
-    }
-    assert_true(head); /* the head goes first: depth 0 */
+    assert_true(with_weights > 0);
   }
-  assert_true(with_weights > 0);
   /* with momentum the optimizer state counts */
-  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true, 8, TMC_TARGET_GENERIC};
+  const tmc_train_cfg mcfg = {{0.01f, 0.9f, 0.0f, true, NULL}, true, 8, TMC_TARGET_GENERIC, false};
   assert_int_equal(tmc_train_select_auto(&m, 100000, &mcfg, &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &mcfg, &mem, &d), TMC_OK);
   assert_true(mem.optimizer == 2 * mem.weight_gradients + 8); /* + the generator and count */
   assert_true(mem.total <= 100000);
   /* batch 1: one channel's weight gradient and one layer's bias gradient */
-  const tmc_train_cfg one = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC};
+  const tmc_train_cfg one = {{0.01f, 0.0f, 0.0f, true, NULL}, false, 1, TMC_TARGET_GENERIC, false};
   assert_int_equal(tmc_train_select_spec(&m, "-1:bw,-2:bw", &s, &d), TMC_OK);
   assert_int_equal(tmc_train_memory_of(&m, &s, &one, &mem, &d), TMC_OK);
   assert_int_equal(mem.weight_gradients, 4 * (300 + 100));
