@@ -69,6 +69,14 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
   return (int8_t)tmc_ssat8(tmc_smmulr(tmc_wrap_shl(a, -r), q) + off);
 }
 
+/* The asm blocks below need up to 13 registers: an optimised build (GCC
+ * or Clang) for a DSP core; others take the portable forms (same bits). */
+#if TMC_DSP_NATIVE && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TMC_DW_ASM 1
+#else
+#define TMC_DW_ASM 0
+#endif
+
 /* One tap of a 4-channel block: the int8 quads xv (inputs) and wv
  * (weights), (x + offset) * w added to a0..a3 in the order bytes 0, 1, 2,
  * 3 (int32 lvalues; wrapping, as SMLABB / SMLATT); o the offset pair. */
@@ -81,7 +89,7 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
   "sxtb16 %[f], %[wv], ror #8\n\t"                                                       \
   "smlabb %[q], %[e], %[f], %[q]\n\t"                                                    \
   "smlatt %[s], %[e], %[f], %[s]\n\t"
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DW_ASM
 #define DW_MAC4(xv_, wv_, o_, a0, a1, a2, a3)                                            \
   do {                                                                                   \
     uint32_t e_, f_;                                                                     \
@@ -107,7 +115,7 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
  * or 1 taps (register-offset and immediate-offset LDRs, unaligned); the
  * memory clobber keeps the loads after the stores before them (the
  * output may overlap the input). */
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DW_ASM
 #define DW_LD(XO, WO) "ldr %[xv], " XO "\n\tldr %[wv], [%[wa], #" WO "]\n\t" DW_MAC4_ASM
 #define DW_ROW_ASM(BODY)                                                                 \
   do {                                                                                   \
@@ -126,7 +134,7 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
 TMC_INLINE void dw_row(const int8_t *x, size_t cs, const int8_t *w, int32_t n, uint32_t o,
                        int32_t *pa0, int32_t *pa1, int32_t *pa2, int32_t *pa3) {
   int32_t a0 = *pa0, a1 = *pa1, a2 = *pa2, a3 = *pa3;
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DW_ASM
   for (; n > 3; n -= 3, x += 3 * cs, w += 12) DW_ROW_ASM(DW_ROW3_BODY);
   if (n == 3)
     DW_ROW_ASM(DW_ROW3_BODY);
@@ -208,7 +216,7 @@ typedef struct dw_frame {
   uint32_t ioff;          /* 28 */
 } dw_frame;
 
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DW_ASM
 #define DW_OUT_ASM(A)                                                     \
   "ldr %[cs], [%[f]], #4\n\t"                                              \
   "lsl %[" A "], %[" A "], #1\n\t"                                         \
