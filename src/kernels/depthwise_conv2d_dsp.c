@@ -3,48 +3,48 @@
  * the cores with the DSP extension (dsp.h), bit for bit TFLite's
  * reference_integer_ops::DepthwiseConvPerChannel.
  *
- * The input offset is folded into rq_bias at compile time (as the portable
- * fast path does, tmc_depthwise_conv2d_s8_fold_bias), so a tap adds w * x
- * of raw int8 values, and a tap outside the input reads a row of the
- * input zero point (w * zp cancels that tap's share of the folded term,
- * exactly the reference's skipping of it). Channels go in blocks of 4: per
- * tap one word of 4 inputs and one of 4 weights (1HWC: adjacent channels),
- * SXTB16 of each and of each rotated by 8 give the even and odd channels
- * as int16 halves, and SMLABB / SMLATT add the 4 products to 4
- * accumulators: 2 loads, 4 extensions and 4 multiply-accumulates per 4
+ * rq_bias holds the model's bias (no input offset folded in) and every
+ * tap adds w * (x + input_offset) as the reference does, so a pixel's
+ * window is clipped to the taps inside the input and the others are
+ * skipped (no zero-point row, no scratch; a 7x7 window on a 5x5 input
+ * does the reference's work, not 49 taps a pixel). Channels go in blocks
+ * of 4: per tap one word of 4 inputs and one of 4 weights (1HWC: adjacent
+ * channels); SXTAB16 of the input word (and of it rotated by 8) with the
+ * offset pair gives x + input_offset of the even (odd) channels as int16
+ * halves, SXTB16 the weights', and SMLABB / SMLATT add the 4 products to
+ * 4 accumulators: 2 loads, 4 extensions and 4 multiply-accumulates per 4
  * channels and tap. The last in.c % 4 channels go one at a time.
  *
- * Per output row, the pixels whose window lies inside the input (the
- * interior, found once per call) read their taps at constant strides
- * from the window's first tap (a 3x3 window: one asm block of its 9
- * taps); the others (borders) get a table of tap pointers. The shift
- * tables hold r - 1 = ~shift where the lowering put it (the low byte of a
- * packed bias word, or rq_shift: see lower_conv.c), so a right shift's
- * requantization reads it as it is (tmc_rq_dsp); a layer with a shift >= 0
- * (a multiplier of 0.5 or more) takes the general requantization of the
- * portable fast path (requant.h tmc_rq_s8) on the same accumulators.
- * Channel c of pixel p is written once channel c (and the block's others)
- * of p's window is read: the planner's WINDOW_CHANNEL rule holds (writes
- * reach p * C + c + 4 when the lowest input still needed is start(p) + c +
- * 4). */
+ * A pixel whose window lies inside the input reads its taps at constant
+ * strides from the window's first tap (3x3: one asm block for all its
+ * 4-channel blocks; 3, 5 and 7 wide rows: one asm block a row); the
+ * others read the clipped rectangle the same way. The shift tables hold r
+ * - 1 = ~shift where the lowering put it (the low byte of a packed bias
+ * word, or rq_shift: see lower_conv.c), so a right shift's
+ * requantization reads it as it is (tmc_rq_dsp); a layer with a shift >=
+ * 0 (a multiplier of 0.5 or more) takes the general requantization on
+ * the same accumulators. Channel c of pixel p is written once channel c
+ * (and the block's others) of p's window is read: the planner's
+ * WINDOW_CHANNEL rule holds (writes reach p * C + c + 4 when the lowest
+ * input still needed is start(p) + c + 4). */
 #include "dsp.h"
 #include "kernels.h"
 #include "kutil.h"
 #include "requant.h"
 
-size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input) {
-  return (size_t)input->c; /* the row of the input zero point */
-}
-
 /* The per-channel tables and output constants, copied out of the params
  * (the int8 output stores could alias them for the compiler): rm1 the
  * r - 1 table (NULL: in the bias words' low byte); off2 for tmc_rq_dsp;
- * narrow when the activation range is inside int8, [lo, hi]; gen when a
- * channel's shift is >= 0 (general requantization). */
+ * ioff the input offset in both int16 halves; narrow when the activation
+ * range is inside int8, [lo, hi]; gen when a channel's shift is >= 0
+ * (dw_rq_gen). */
 typedef struct dw_ctx {
   const int32_t *bias, *mult;
-  const int8_t *rm1;
-  int32_t off2, out_off, lo, hi, narrow, gen;
+  const int8_t *rm1, *wb; /* wb: the filter as _arrange wrote it */
+  uint32_t ioff;
+  int32_t io, off2, out_off, lo, hi, narrow, gen;
+  size_t cs, xr, c_n;  /* input steps of a window column and row; channels */
+  int32_t kw, nt;      /* filter width, taps */
 } dw_ctx;
 
 /* r - 1 (in the low byte) and the accumulator's start of channel c. */
@@ -56,116 +56,153 @@ static int32_t dw_shift(const dw_ctx *k, size_t c) {
   return ~(int32_t)(int8_t)(uint8_t)(DW_RM1(k->bias, k->rm1, c) & 255);
 }
 
-/* The requantization of n accumulators of channels c.. of a layer with a
- * shift >= 0 somewhere: tmc_rq_dsp for a right shift, else TFLite's
- * high multiply of acc * 2^shift (requant.h: SMMULR of 2 acc 2^shift) plus
- * the zero point, clamped (tmc_fast_rq_prepare bounds acc * 2^(shift+1)). */
-static void dw_out_gen(const dw_ctx *k, size_t c, const int32_t *acc, size_t n, int8_t *y) {
-  for (size_t j = 0; j < n; ++j) {
-    const int32_t s = dw_shift(k, c + j), q = k->mult[c + j], x = acc[j];
-    if (s < 0) {
-      y[j] = tmc_rq_dsp(x, q, ~s, k->off2);
-    } else {
-      const int32_t v = tmc_smmulr(tmc_wrap_shl(x, (int)s + 1), q) + k->out_off;
-      y[j] = (int8_t)(v < k->lo ? k->lo : (v > k->hi ? k->hi : v));
-    }
-  }
+/* The requantization of accumulator a of a channel with the stored
+ * low byte rm1 (the low byte of the word rm1) in a layer with a shift >=
+ * 0 somewhere: tmc_rq_dsp for a right shift (rm1 = r - 1 >= 0), else
+ * (rm1 = ~shift < 0) TFLite's high multiply of a * 2^shift (requant.h:
+ * SMMULR of a 2^(shift + 1)) plus the zero point, saturated to int8
+ * (tmc_fast_rq_prepare bounds a * 2^(shift+1); a narrow range's clamp
+ * follows, as for tmc_rq_dsp). */
+TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int32_t off) {
+  const int32_t r = (int8_t)(uint8_t)(rm1 & 255);
+  if (r >= 0) return tmc_rq_dsp(a, q, rm1, off2);
+  return (int8_t)tmc_ssat8(tmc_smmulr(tmc_wrap_shl(a, -r), q) + off);
 }
 
-/* The 4 outputs of the block of channels c.. from a0..a3 (locals rb, rm,
- * rs, off2 of the caller). */
-#define DW_OUT4(k, c, y)                                                  \
-  do {                                                                    \
-    if ((k)->gen) {                                                       \
-      const int32_t acc_[4] = {a0, a1, a2, a3};                           \
-      dw_out_gen((k), (c), acc_, 4, (y));                                 \
-    } else {                                                              \
-      (y)[0] = tmc_rq_dsp(a0, rm[(c)], DW_RM1(rb, rs, (c)), off2);         \
-      (y)[1] = tmc_rq_dsp(a1, rm[(c) + 1], DW_RM1(rb, rs, (c) + 1), off2); \
-      (y)[2] = tmc_rq_dsp(a2, rm[(c) + 2], DW_RM1(rb, rs, (c) + 2), off2); \
-      (y)[3] = tmc_rq_dsp(a3, rm[(c) + 3], DW_RM1(rb, rs, (c) + 3), off2); \
-    }                                                                     \
+/* The asm blocks below need up to 13 registers: an optimised build (GCC
+ * or Clang) for a DSP core; others take the portable forms (same bits). */
+#if TMC_DSP_NATIVE && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TMC_DW_ASM 1
+#else
+#define TMC_DW_ASM 0
+#endif
+
+/* One tap of a 4-channel block: the int8 quads xv (inputs) and wv
+ * (weights), (x + offset) * w added to a0..a3 in the order bytes 0, 1, 2,
+ * 3 (int32 lvalues; wrapping, as SMLABB / SMLATT); o the offset pair. */
+#define DW_MAC4_ASM                                                                      \
+  "sxtab16 %[e], %[o], %[xv]\n\t"                                                        \
+  "sxtb16 %[f], %[wv]\n\t"                                                               \
+  "smlabb %[p], %[e], %[f], %[p]\n\t"                                                    \
+  "smlatt %[r], %[e], %[f], %[r]\n\t"                                                    \
+  "sxtab16 %[e], %[o], %[xv], ror #8\n\t"                                                \
+  "sxtb16 %[f], %[wv], ror #8\n\t"                                                       \
+  "smlabb %[q], %[e], %[f], %[q]\n\t"                                                    \
+  "smlatt %[s], %[e], %[f], %[s]\n\t"
+#if TMC_DW_ASM
+#define DW_MAC4(xv_, wv_, o_, a0, a1, a2, a3)                                            \
+  do {                                                                                   \
+    uint32_t e_, f_;                                                                     \
+    __asm__(DW_MAC4_ASM                                                                  \
+            : [p] "+r"(a0), [q] "+r"(a1), [r] "+r"(a2), [s] "+r"(a3), [e] "=&r"(e_),      \
+              [f] "=&r"(f_)                                                               \
+            : [xv] "r"(xv_), [wv] "r"(wv_), [o] "r"(o_));                                 \
   } while (0)
-
-/* One output of channel c from a. */
-#define DW_OUT1(k, c, y)                                                  \
-  do {                                                                    \
-    if ((k)->gen)                                                         \
-      dw_out_gen((k), (c), &a, 1, (y));                                   \
-    else                                                                  \
-      *(y) = tmc_rq_dsp(a, rm[(c)], DW_RM1(rb, rs, (c)), off2);            \
+#else
+#define DW_MAC4(xv_, wv_, o_, a0, a1, a2, a3)                                            \
+  do {                                                                                   \
+    const uint32_t xe_ = tmc_sxtab16((o_), (xv_)), we_ = tmc_sxtb16(wv_);                 \
+    const uint32_t xo_ = tmc_sxtab16_ror8((o_), (xv_)), wo_ = tmc_sxtb16_ror8(wv_);       \
+    (a0) = tmc_wrap_add((a0), tmc_dsp_lo(xe_) * tmc_dsp_lo(we_));                        \
+    (a2) = tmc_wrap_add((a2), tmc_dsp_hi(xe_) * tmc_dsp_hi(we_));                        \
+    (a1) = tmc_wrap_add((a1), tmc_dsp_lo(xo_) * tmc_dsp_lo(wo_));                        \
+    (a3) = tmc_wrap_add((a3), tmc_dsp_hi(xo_) * tmc_dsp_hi(wo_));                        \
   } while (0)
+#endif
 
-/* The locals the pixel functions work from (not through k: the output
- * stores and the asm blocks' memory clobber would reload them). */
-#define DW_LOCALS(k)                                                      \
-  const int32_t *const rb = (k)->bias, *const rm = (k)->mult;             \
-  const int32_t off2 = (k)->off2
-
-/* One tap of a 4-channel block: the products of the words at xp and wp. */
-#define DW_TAP(xp, wp)                                             \
-  do {                                                             \
-    const uint32_t xv = tmc_dsp_load(xp), wv = tmc_dsp_load(wp);   \
-    TMC_DSP_MAC4(xv, wv, a0, a1, a2, a3);                          \
+/* One row of n taps of a 4-channel block: inputs at x, x + cs, ...,
+ * weights at w, w + 4, ... (n >= 1). On the DSP cores asm blocks of 3, 2
+ * or 1 taps (register-offset and immediate-offset LDRs, unaligned); the
+ * memory clobber keeps the loads after the stores before them (the
+ * output may overlap the input). */
+#if TMC_DW_ASM
+#define DW_LD(XO, WO) "ldr %[xv], " XO "\n\tldr %[wv], [%[wa], #" WO "]\n\t" DW_MAC4_ASM
+#define DW_ROW_ASM(BODY)                                                                 \
+  do {                                                                                   \
+    uint32_t xv_, wv_, e_, f_;                                                           \
+    __asm__(BODY                                                                         \
+            : [p] "+r"(a0), [q] "+r"(a1), [r] "+r"(a2), [s] "+r"(a3), [e] "=&r"(e_),      \
+              [f] "=&r"(f_), [xv] "=&r"(xv_), [wv] "=&r"(wv_)                              \
+            : [xa] "r"(x), [cs] "r"(cs), [wa] "r"(w), [o] "r"(o)                          \
+            : "memory");                                                                 \
   } while (0)
+#define DW_ROW1_BODY DW_LD("[%[xa]]", "0")
+#define DW_ROW2_BODY DW_ROW1_BODY DW_LD("[%[xa], %[cs]]", "4")
+#define DW_ROW3_BODY DW_ROW2_BODY DW_LD("[%[xa], %[cs], lsl #1]", "8")
+#endif
 
-/* All channels of one output pixel whose taps are taps[0..nt) (wb: the
- * filter as _arrange wrote it). rs: the r - 1 table (NULL: packed). */
-TMC_INLINE void dw_pixel(const dw_ctx *k, const int8_t *rs, const int8_t *const *taps,
-                         int32_t nt, const int8_t *wb, size_t c_n, int8_t *y) {
-  DW_LOCALS(k);
-  size_t c;
-  int32_t t;
-  const int8_t *wt = wb;
-  for (c = 0; c + 4 <= c_n; c += 4, wt += 4 * (size_t)nt) {
-    int32_t a0 = DW_BIAS(rb, rs, c), a1 = DW_BIAS(rb, rs, c + 1), a2 = DW_BIAS(rb, rs, c + 2),
-            a3 = DW_BIAS(rb, rs, c + 3);
-    for (t = 0; t < nt; ++t) DW_TAP(taps[t] + c, wt + 4 * t);
-    DW_OUT4(k, c, y + c);
-  }
-  for (; c < c_n; ++c, wt += nt) {
-    int32_t a = DW_BIAS(rb, rs, c);
-    for (t = 0; t < nt; ++t) a = tmc_wrap_add(a, taps[t][c] * wt[t]);
-    DW_OUT1(k, c, y + c);
-  }
-  if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
+TMC_INLINE void dw_row(const int8_t *x, size_t cs, const int8_t *w, int32_t n, uint32_t o,
+                       int32_t *pa0, int32_t *pa1, int32_t *pa2, int32_t *pa3) {
+  int32_t a0 = *pa0, a1 = *pa1, a2 = *pa2, a3 = *pa3;
+#if TMC_DW_ASM
+  for (; n > 3; n -= 3, x += 3 * cs, w += 12) DW_ROW_ASM(DW_ROW3_BODY);
+  if (n == 3)
+    DW_ROW_ASM(DW_ROW3_BODY);
+  else if (n == 2)
+    DW_ROW_ASM(DW_ROW2_BODY);
+  else
+    DW_ROW_ASM(DW_ROW1_BODY);
+#else
+  for (int32_t t = 0; t < n; ++t, x += cs, w += 4)
+    DW_MAC4(tmc_dsp_load(x), tmc_dsp_load(w), o, a0, a1, a2, a3);
+#endif
+  *pa0 = a0, *pa1 = a1, *pa2 = a2, *pa3 = a3;
 }
 
-/* Channels [c0, c_n) (c0 a multiple of 4) of one output pixel whose
- * window lies inside the input, then the narrow range's clamp of all its
- * channels: its first tap at x0, taps cs apart in a row and rows xr apart
- * (no table). */
-static void dw_pixel_in(const dw_ctx *k, const int8_t *rs, const int8_t *x0, size_t cs,
-                        size_t xr, int32_t kh, int32_t kw, const int8_t *wb, size_t c0,
-                        size_t c_n, int8_t *y) {
-  const size_t nt = (size_t)kh * (size_t)kw;
-  DW_LOCALS(k);
+/* Channels [c0, k->c_n) (c0 a multiple of 4) of one output pixel, then
+ * the narrow range's clamp of all its channels: nh x nw taps inside the
+ * input (nw >= 1; nh possibly 0), the first at x0, taps k->cs apart in a
+ * row and rows k->xr apart; wt0 the first tap's index in the filter's
+ * raster order. Out of line: the caller's loops stay in registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, int32_t wt0,
+                     size_t c0, int8_t *y) {
+  const int32_t *const rb = k->bias, *const rm = k->mult;
+  const int8_t *const rs = k->rm1;
+  const int32_t off2 = k->off2, kw = k->kw;
+  const size_t nt = (size_t)k->nt, c_n = k->c_n, cs = k->cs, xr = k->xr;
+  const size_t wr = 4 * (size_t)kw;
+  const uint32_t o = k->ioff;
   size_t c;
   int32_t ky, kx;
-  const int8_t *wt = wb + c0 * nt;
+  const int8_t *wt = k->wb + c0 * nt + 4 * (size_t)wt0;
   for (c = c0; c + 4 <= c_n; c += 4, wt += 4 * nt) {
     int32_t a0 = DW_BIAS(rb, rs, c), a1 = DW_BIAS(rb, rs, c + 1), a2 = DW_BIAS(rb, rs, c + 2),
             a3 = DW_BIAS(rb, rs, c + 3);
     const int8_t *xp = x0 + c, *wp = wt;
-    for (ky = 0; ky < kh; ++ky, xp += xr)
-      for (kx = 0; kx < kw; ++kx, wp += 4) DW_TAP(xp + (size_t)kx * cs, wp);
-    DW_OUT4(k, c, y + c);
+    for (ky = 0; ky < nh; ++ky, xp += xr, wp += wr)
+      dw_row(xp, cs, wp, nw, o, &a0, &a1, &a2, &a3);
+    if (k->gen) {
+      const int32_t off = k->out_off;
+      y[c] = dw_rq_gen(a0, rm[c], DW_RM1(rb, rs, c), off2, off);
+      y[c + 1] = dw_rq_gen(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2, off);
+      y[c + 2] = dw_rq_gen(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2, off);
+      y[c + 3] = dw_rq_gen(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2, off);
+    } else {
+      y[c] = tmc_rq_dsp(a0, rm[c], DW_RM1(rb, rs, c), off2);
+      y[c + 1] = tmc_rq_dsp(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2);
+      y[c + 2] = tmc_rq_dsp(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2);
+      y[c + 3] = tmc_rq_dsp(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2);
+    }
   }
-  for (; c < c_n; ++c, wt += nt) {
+  for (; c < c_n; ++c) { /* the tail: nt taps a channel, in raster order */
     int32_t a = DW_BIAS(rb, rs, c);
-    const int8_t *wp = wt;
-    for (ky = 0; ky < kh; ++ky)
-      for (kx = 0; kx < kw; ++kx, ++wp)
-        a = tmc_wrap_add(a, x0[(size_t)ky * xr + (size_t)kx * cs + c] * *wp);
-    DW_OUT1(k, c, y + c);
+    const int8_t *wp = k->wb + c * nt + wt0;
+    for (ky = 0; ky < nh; ++ky, wp += kw)
+      for (kx = 0; kx < nw; ++kx)
+        a = tmc_wrap_add(a, (x0[(size_t)ky * xr + (size_t)kx * cs + c] + k->io) * wp[kx]);
+    y[c] = k->gen ? dw_rq_gen(a, rm[c], DW_RM1(rb, rs, c), off2, k->out_off)
+                  : tmc_rq_dsp(a, rm[c], DW_RM1(rb, rs, c), off2);
   }
   if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
 }
 
 /* The DSP cores' 3x3 interior pixel of a layer with packed tables and
  * right shifts only, its 4-channel blocks (at least one) in one asm
- * block of 12 registers: per block 4 biases (packed words >> 8), the 9
- * taps (as TMC_DSP_ROW3 three times), then each channel's tmc_rq_dsp (2 acc doubled for
+ * block of 13 registers: per block 4 biases (packed words >> 8), the 9
+ * taps (DW_MAC4_ASM), then each channel's tmc_rq_dsp (2 acc doubled for
  * SMMULR, whose sign is acc's: |acc| < 2^30) reading r - 1 from the low
  * byte of its packed word, stored in order. The pointers the blocks walk
  * and the constants live in a small frame, loaded when needed. The
@@ -176,9 +213,10 @@ typedef struct dw_frame {
   int32_t off2;           /* 12 */
   int8_t *yend;           /* 16: past the last block's outputs */
   int32_t xr, cs;         /* 20, 24 */
+  uint32_t ioff;          /* 28 */
 } dw_frame;
 
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DW_ASM
 #define DW_OUT_ASM(A)                                                     \
   "ldr %[cs], [%[f]], #4\n\t"                                              \
   "lsl %[" A "], %[" A "], #1\n\t"                                         \
@@ -189,18 +227,19 @@ typedef struct dw_frame {
   "add %[cs], %[cs], %[wv]\n\t"                                            \
   "ssat %[cs], #8, %[cs], asr #1\n\t"                                      \
   "strb %[cs], [%[xv]], #1\n\t"
-#define DW_ROW_ASM(O0, O1, O2)                                            \
+#define DW_ROW3A(O0, O1, O2)                                               \
   "ldr %[xv], [%[xa]]\n\t"                                                 \
-  "ldr %[wv], [%[wa], #" O0 "]\n\t" TMC_DSP_MAC4_ASM                       \
+  "ldr %[wv], [%[wa], #" O0 "]\n\t" DW_MAC4_ASM                            \
   "ldr %[xv], [%[xa], %[cs]]\n\t"                                          \
-  "ldr %[wv], [%[wa], #" O1 "]\n\t" TMC_DSP_MAC4_ASM                       \
+  "ldr %[wv], [%[wa], #" O1 "]\n\t" DW_MAC4_ASM                            \
   "ldr %[xv], [%[xa], %[cs], lsl #1]\n\t"                                  \
-  "ldr %[wv], [%[wa], #" O2 "]\n\t" TMC_DSP_MAC4_ASM
+  "ldr %[wv], [%[wa], #" O2 "]\n\t" DW_MAC4_ASM
 
 static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
   int32_t a0, a1, a2, a3;
   uint32_t e_, f_, xv_, wv_;
   int32_t cs = fr->cs;
+  const uint32_t o = fr->ioff;
   __asm__ volatile(
       "1:\n\t"
       "ldr %[e], [%[c]]\n\t"
@@ -210,13 +249,13 @@ static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
       "asr %[q], %[q], #8\n\t"
       "asr %[r], %[r], #8\n\t"
       "asr %[s], %[s], #8\n\t"
-      DW_ROW_ASM("0", "4", "8")
+      DW_ROW3A("0", "4", "8")
       "ldr %[e], [%[c], #20]\n\t"
       "add %[xa], %[xa], %[e]\n\t"
-      DW_ROW_ASM("12", "16", "20")
+      DW_ROW3A("12", "16", "20")
       "ldr %[e], [%[c], #20]\n\t"
       "add %[xa], %[xa], %[e]\n\t"
-      DW_ROW_ASM("24", "28", "32")
+      DW_ROW3A("24", "28", "32")
       "ldr %[e], [%[c], #20]\n\t"
       "sub %[xa], %[xa], %[e], lsl #1\n\t"
       "add %[xa], %[xa], #4\n\t"
@@ -233,20 +272,20 @@ static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
       : [p] "=&r"(a0), [q] "=&r"(a1), [r] "=&r"(a2), [s] "=&r"(a3), [e] "=&r"(e_),
         [f] "=&r"(f_), [xv] "=&r"(xv_), [wv] "=&r"(wv_), [xa] "+r"(xa), [wa] "+r"(wa),
         [cs] "+r"(cs)
-      : [c] "r"(fr)
+      : [c] "r"(fr), [o] "r"(o)
       : "cc", "memory");
 }
 #undef DW_OUT_ASM
-#undef DW_ROW_ASM
+#undef DW_ROW3A
 #else
 static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
   const size_t cs = (size_t)fr->cs, xr = (size_t)fr->xr;
   for (; fr->yp < fr->yend; fr->yp += 4, fr->bp += 4, fr->mp += 4, xa += 4, wa += 36) {
     const int32_t *const bp = fr->bp;
     int32_t a0 = bp[0] >> 8, a1 = bp[1] >> 8, a2 = bp[2] >> 8, a3 = bp[3] >> 8;
-    TMC_DSP_ROW3(xa, cs, wa, 0, a0, a1, a2, a3);
-    TMC_DSP_ROW3(xa + xr, cs, wa, 12, a0, a1, a2, a3);
-    TMC_DSP_ROW3(xa + 2 * xr, cs, wa, 24, a0, a1, a2, a3);
+    dw_row(xa, cs, wa, 3, fr->ioff, &a0, &a1, &a2, &a3);
+    dw_row(xa + xr, cs, wa + 12, 3, fr->ioff, &a0, &a1, &a2, &a3);
+    dw_row(xa + 2 * xr, cs, wa + 24, 3, fr->ioff, &a0, &a1, &a2, &a3);
     fr->yp[0] = tmc_rq_dsp(a0, fr->mp[0], bp[0], fr->off2);
     fr->yp[1] = tmc_rq_dsp(a1, fr->mp[1], bp[1], fr->off2);
     fr->yp[2] = tmc_rq_dsp(a2, fr->mp[2], bp[2], fr->off2);
@@ -254,8 +293,6 @@ static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
   }
 }
 #endif
-
-#undef DW_TAP
 
 void tmc_depthwise_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out) {
   const size_t c_n = (size_t)f->c, nt = (size_t)f->h * (size_t)f->w;
@@ -281,25 +318,22 @@ static void dw_interior(int32_t n_out, int32_t sw, int32_t span, int32_t pad, in
 
 void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc_dims4 *in,
                                  const int8_t *x, const tmc_dims4 *f, const tmc_dims4 *out,
-                                 int8_t *y, void *scratch) {
-  const int8_t *w = p->w_blocks;
+                                 int8_t *y) {
   const size_t c_n = (size_t)in->c;
-  const int32_t nt = f->h * f->w;
-  dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, 2 * p->output_offset + 1, p->output_offset,
-              p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127, 0};
-  const size_t cs = (size_t)p->dilation_w * c_n, xr = (size_t)p->dilation_h * in->w * c_n;
-  const size_t ps = (size_t)p->stride_w * c_n;
-  int8_t *zrow = (int8_t *)scratch;
-  const int8_t *taps[TMC_DW_MAX_TAPS];
+  const int32_t io = p->input_offset;
+  dw_ctx k = {p->rq_bias, p->rq_mult, p->rq_shift, p->w_blocks,
+              ((uint32_t)io & 0xffffu) * 0x10001u, io, 2 * p->output_offset + 1,
+              p->output_offset, p->act_min, p->act_max,
+              p->act_min > -128 || p->act_max < 127, 0,
+              (size_t)p->dilation_w * c_n, (size_t)p->dilation_h * in->w * c_n, c_n,
+              f->w, f->h * f->w};
+  const size_t ps = (size_t)p->stride_w * c_n, c4 = c_n & ~(size_t)3;
   size_t c;
   int32_t b, oy, ox, ox0, ox1;
-  for (c = 0; c < c_n; ++c) {
-    zrow[c] = (int8_t)-p->input_offset;
+  for (c = 0; c < c_n; ++c)
     if (dw_shift(&k, c) >= 0) k.gen = 1;
-  }
-  const size_t c4 = c_n & ~(size_t)3;
   const int fast33 = f->h == 3 && f->w == 3 && k.rm1 == NULL && !k.gen && c4 > 0;
-  dw_frame fr = {k.bias, k.mult, y, k.off2, y, (int32_t)xr, (int32_t)cs};
+  dw_frame fr = {k.bias, k.mult, y, k.off2, y, (int32_t)k.xr, (int32_t)k.cs, k.ioff};
   dw_interior(out->w, p->stride_w, (f->w - 1) * p->dilation_w + 1, p->pad_left, in->w, &ox0,
               &ox1);
   for (b = 0; b < out->n; ++b) {
@@ -308,25 +342,32 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
       int32_t ky0, ky1, a0 = out->w, a1 = out->w;
       tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
-      if (ky0 == 0 && ky1 == f->h) a0 = ox0, a1 = ox1;
+      const int32_t nh = ky1 - ky0;
+      const int8_t *xrow =
+          nh > 0 ? xb + (size_t)(iy0 + ky0 * p->dilation_h) * in->w * c_n : xb;
+      if (nh == f->h) a0 = ox0, a1 = ox1;
       for (ox = 0; ox < out->w; ++ox, y += out->c) {
-        const int32_t ix0 = ox * p->stride_w - p->pad_left;
         if (ox == a0 && a0 < a1) { /* the row's interior */
-          const int8_t *x0 = xb + ((size_t)iy0 * in->w + (size_t)ix0) * c_n;
+          const int8_t *x0 = xrow + (size_t)(ox * p->stride_w - p->pad_left) * c_n;
           for (; ox < a1; ++ox, x0 += ps, y += out->c) {
             if (fast33) {
               fr.bp = k.bias, fr.mp = k.mult, fr.yp = y, fr.yend = y + c4;
-              dw_pixel33_asm(&fr, x0, w);
-              if (c4 < c_n || k.narrow) dw_pixel_in(&k, NULL, x0, cs, xr, 3, 3, w, c4, c_n, y);
+              dw_pixel33_asm(&fr, x0, k.wb);
+              if (c4 < c_n || k.narrow) dw_pixel(&k, x0, 3, 3, 0, c4, y);
             } else {
-              dw_pixel_in(&k, k.rm1, x0, cs, xr, f->h, f->w, w, 0, c_n, y);
+              dw_pixel(&k, x0, nh, f->w, 0, 0, y);
             }
           }
           if (ox == out->w) break;
         }
-        tmc_window_taps(xb, in, f->h, f->w, p->dilation_h, p->dilation_w, iy0, ky0, ky1,
-                        ox * p->stride_w - p->pad_left, zrow, taps);
-        dw_pixel(&k, k.rm1, taps, nt, w, c_n, y);
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        int32_t kx0, kx1;
+        tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
+        if (nh > 0 && kx1 > kx0)
+          dw_pixel(&k, xrow + (size_t)(ix0 + kx0 * p->dilation_w) * c_n, nh, kx1 - kx0,
+                   ky0 * f->w + kx0, 0, y);
+        else /* no tap inside: the bias alone */
+          dw_pixel(&k, xb, 0, 1, 0, 0, y);
       }
     }
   }

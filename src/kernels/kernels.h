@@ -227,21 +227,21 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
                              void *scratch);
 
 /* DEPTHWISE_CONV_2D for the DSP cores (depthwise_conv2d_dsp.c): depth
- * multiplier 1, at most TMC_DW_MAX_TAPS taps, the portable fast path's
- * tables (rq_* set, input offset folded into rq_bias) and the filter
- * rearranged into w_blocks (the model's filter, bias, multiplier and
- * shift unused). _arrange writes the filter f (1HWC, w) in that order:
- * channels in blocks of 4, each block's taps in raster order as words of
- * its 4 channels (4 * kh * kw bytes a block), then each of the last
- * f.c % 4 channels' taps; f.h * f.w * f.c bytes in all. Scratch:
- * tmc_depthwise_conv2d_s8_dsp_scratch_bytes. */
+ * multiplier 1, at most TMC_DW_MAX_TAPS taps, the fast path's tables
+ * (rq_* set) with rq_bias the model's bias (no input offset folded in:
+ * every tap adds w * (x + input_offset), the taps outside the input are
+ * skipped) and the filter rearranged into w_blocks (the model's filter,
+ * bias, multiplier and shift unused). _arrange writes the filter f (1HWC,
+ * w) in that order: channels in blocks of 4, each block's taps in raster
+ * order as words of its 4 channels (4 * kh * kw bytes a block), then each
+ * of the last f.c % 4 channels' taps; f.h * f.w * f.c bytes in all. No
+ * scratch. */
 void tmc_depthwise_conv2d_s8_dsp_arrange(const tmc_dims4 *filter, const int8_t *w,
                                          int8_t *out);
-size_t tmc_depthwise_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *input);
 void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p,
                                  const tmc_dims4 *input, const int8_t *input_data,
                                  const tmc_dims4 *filter, const tmc_dims4 *output,
-                                 int8_t *output_data, void *scratch);
+                                 int8_t *output_data);
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
 #define TMC_FULLY_CONNECTED_PARAMS_FIELDS(X, T) \

@@ -275,9 +275,35 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
     tmc_depthwise_conv2d_params *p = TMC_PARAMS(st, tmc_depthwise_conv2d_params);
     CONV_FIELDS(p);
     p->depth_multiplier = cout / x->dims[3];
-    /* The kernel's own dispatch: multiplier 1, at most TMC_DW_MAX_TAPS taps. */
-    if (p->depth_multiplier == 1 &&
-        st->filter_dims.h * st->filter_dims.w <= TMC_DW_MAX_TAPS) {
+    /* The kernels' own dispatch: multiplier 1, at most TMC_DW_MAX_TAPS taps. */
+    const int32_t taps = st->filter_dims.h * st->filter_dims.w;
+    const bool fast = p->depth_multiplier == 1 && taps <= TMC_DW_MAX_TAPS;
+    if (fast && tmc_target_dsp(l->target)) {
+      /* the DSP cores' kernel: the model's bias (each tap adds w * (x +
+       * input_offset): |acc| <= taps * 128 * max|x + input_offset|), the
+       * shifts kept as ~shift (r - 1 for a right shift r, the operand of
+       * its ASR), the filter rearranged */
+      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, st->bias,
+                      (int64_t)taps * 128 * tmc_s8_max_abs_x(p->input_offset), &p->rq_bias,
+                      &p->rq_mult, &p->rq_shift));
+      if (p->rq_bias) {
+        int8_t *wb = tmc_lower_table(l, st, (size_t)w->elems, 1);
+        if (wb == NULL) return TMC_ERR_NOMEM;
+        tmc_depthwise_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wb);
+        for (int32_t ch = 0; ch < cout; ch++) {
+          if (p->rq_shift)
+            ((int8_t *)p->rq_shift)[ch] = (int8_t)~p->rq_shift[ch];
+          else
+            ((int32_t *)p->rq_bias)[ch] ^= 255;
+        }
+        p->w_blocks = wb;
+        p->multiplier = p->shift = NULL;
+        st->bias = NULL;
+        st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
+        st->scratch_bytes = 0;
+      }
+    }
+    if (fast && p->rq_bias == NULL) {
       int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
       if (fb == NULL) return TMC_ERR_NOMEM;
       if (tmc_depthwise_conv2d_s8_fold_bias(&st->filter_dims, st->weights, st->bias,
@@ -289,22 +315,6 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
         st->scratch_bytes = tmc_depthwise_conv2d_s8_scratch_bytes(&st->in_dims);
-        if (tmc_target_dsp(l->target)) {
-          /* the DSP cores' kernel, same tables but for the shift, kept as
-           * ~shift (r - 1 for a right shift r, the operand of its ASR) */
-          int8_t *wb = tmc_lower_table(l, st, (size_t)w->elems, 1);
-          if (wb == NULL) return TMC_ERR_NOMEM;
-          tmc_depthwise_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wb);
-          for (int32_t ch = 0; ch < cout; ch++) {
-            if (p->rq_shift)
-              ((int8_t *)p->rq_shift)[ch] = (int8_t)~p->rq_shift[ch];
-            else
-              ((int32_t *)p->rq_bias)[ch] ^= 255;
-          }
-          p->w_blocks = wb;
-          st->kernel = TMC_K_DEPTHWISE_CONV2D_DSP;
-          st->scratch_bytes = tmc_depthwise_conv2d_s8_dsp_scratch_bytes(&st->in_dims);
-        }
       }
     }
   } else {

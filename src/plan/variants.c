@@ -32,7 +32,7 @@ const char *tmc_step_variant_name(const tmc_step *st) {
     case TMC_K_CONV2D_DIRECT: return "direct: windows read in place, no scratch";
     case TMC_K_CONV2D_1X1_DSP: return "DSP 1x1: widened pixels in scratch";
     case TMC_K_CONV2D_DSP: return "DSP: copied and widened windows in scratch";
-    case TMC_K_DEPTHWISE_CONV2D_DSP: return "DSP: a zero-point row in scratch";
+    case TMC_K_DEPTHWISE_CONV2D_DSP: return "DSP: taps outside the input skipped";
     case TMC_K_DEPTHWISE_CONV2D:
       return st->scratch_bytes ? "fast: a zero-point row in scratch" : "plain, no scratch";
     case TMC_K_FULLY_CONNECTED:
