@@ -86,6 +86,12 @@ typedef struct rq_ctx {
   int32_t pc, off2, lo, hi, narrow; /* tmc_rq_dsp's off2; narrow: clamp to [lo, hi] */
 } rq_ctx;
 
+/* r - 1 of channel c (shift table entry cs) in the low byte: the lowering
+ * keeps ~shift in the tables (plan/lower_conv.c dsp_rq_tables). */
+static inline int32_t rm1_of(const int32_t *rb, const int8_t *rs, size_t c, size_t cs) {
+  return rs ? rs[cs] : rb[c];
+}
+
 #define RQ_LOCALS(r)                                                            \
   const int32_t *const rq_b = (r)->bias, *const rq_m = (r)->mult;               \
   const int32_t rq_pc = (r)->pc, rq_off2 = (r)->off2
@@ -94,13 +100,13 @@ typedef struct rq_ctx {
 #define STORE1(oc, a, y)                                                        \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    const int32_t r_ = rm1_of(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc));  \
     (y)[oc] = tmc_rq_dsp(a, q_, r_, rq_off2);                                    \
   } while (0)
 #define STORE2(oc, a0, a1, ya, yb)                                              \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    const int32_t r_ = rm1_of(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc));  \
     (ya)[oc] = tmc_rq_dsp(a0, q_, r_, rq_off2);                                  \
     (yb)[oc] = tmc_rq_dsp(a1, q_, r_, rq_off2);                                  \
   } while (0)
@@ -154,15 +160,16 @@ typedef struct pair_asm {
   "sxtb16 %[u], %[u], ror #8\n\t"                                               \
   "smlad %[a0], %[x1], %[u], %[a0]\n\t"                                         \
   "smlad %[b0], %[x3], %[u], %[b0]\n\t"
-/* One output: tmc_rq_dsp of acc (multiplier q, r - 1 in rm's low byte,
- * off2 in t) into acc. */
+/* One output: tmc_rq_dsp of acc = 2 x (multiplier q, r - 1 in rm's low
+ * byte, off2 2^(r-1) in xp) into acc, in 4 instructions: SMMLAR adds
+ * off2 2^(r-1) - [x < 0] to SMMULR(2 x, q) (the lowering proves the sum
+ * fits int32: dsp_conv_rq_fits), so that one ASR by r - 1 gives
+ * tmc_rq_dsp's w + off2 and SSAT's ASR by 1 its halving. */
 #define PA_RQ(acc, q, rm)                                                       \
-  "lsl %[u], %[" acc "], #1\n\t"                                                \
-  "smmulr %[u], %[u], %[" q "]\n\t"                                             \
-  "add %[u], %[u], %[" acc "], asr #31\n\t"                                     \
-  "asr %[u], %[u], %[" rm "]\n\t"                                               \
-  "add %[u], %[u], %[t]\n\t"                                                    \
-  "ssat %[" acc "], #8, %[u], asr #1\n\t"
+  "add %[u], %[xp], %[" acc "], asr #31\n\t"                                    \
+  "smmlar %[" acc "], %[" acc "], %[" q "], %[u]\n\t"                            \
+  "asr %[" acc "], %[" acc "], %[" rm "]\n\t"                                    \
+  "ssat %[" acc "], #8, %[" acc "], asr #1\n\t"
 /* The pairs of rows from w (k = ws apart) until c->ya reaches c->yend. */
 static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
   uint32_t a0, b0, a1, b1, x0, x1, x2, x3, u, t;
@@ -178,8 +185,8 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "ldr %[t], " PA_S(PA_BP) "\n\t"
       "ldrd %[a0], %[a1], [%[t]]\n\t"
       "ldr %[xp], " PA_S(PA_XS) "\n\t"
-      "asr %[a0], %[a0], #8\n\t"
-      "asr %[a1], %[a1], #8\n\t"
+      "asr %[a0], %[a0], #7\n\t"
+      "asr %[a1], %[a1], #7\n\t"
       "mov %[b0], %[a0]\n\t"
       "mov %[b1], %[a1]\n\t"
       "ldr %[u], " PA_S(PA_ODD) "\n\t"
@@ -192,13 +199,13 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "ldr %[xp], " PA_S(PA_BP) "\n\t"
       "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
       "str %[xp], " PA_S(PA_BP) "\n\t"
-      "mvn %[x0], %[x0]\n\t"
-      "mvn %[x1], %[x1]\n\t"
       "ldr %[xp], " PA_S(PA_MP) "\n\t"
       "ldrd %[x2], %[x3], [%[xp]], #8\n\t"
       "str %[xp], " PA_S(PA_MP) "\n\t"
       "ldr %[t], " PA_S(PA_OFF2) "\n\t"
+      "lsl %[xp], %[t], %[x0]\n\t"
       PA_RQ("a0", "x2", "x0") PA_RQ("b0", "x2", "x0")
+      "lsl %[xp], %[t], %[x1]\n\t"
       PA_RQ("a1", "x3", "x1") PA_RQ("b1", "x3", "x1")
       "ldr %[xp], " PA_S(PA_YA) "\n\t"
       "ldr %[u], " PA_S(PA_YBO) "\n\t"
@@ -219,7 +226,7 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       : "cc", "memory");
 }
 
-/* Pixels a and b (k int8 values each) widened into the quad layout at xs:
+/* Pixels a and b (k int8 values each), doubled, widened into the quad layout at xs:
  * per quad of values i..i+3, a's (x[i], x[i+2]) and (x[i+1], x[i+3]) as
  * int16 pairs, then b's. With pad 0 a last partial quad is padded with
  * zeros; with pad = 4 ceil(k / 4) - k the first quad starts with pad
@@ -232,15 +239,18 @@ static inline uint32_t part_quad(const int8_t *x, int32_t i, int32_t k) {
   for (int32_t j = (k - i < 4 ? k - i : 4) - 1; j >= lo; --j) v = v << 8 | (uint8_t)x[i + j];
   return v << 8 * lo;
 }
+/* Both int16 halves doubled (SADD16): the widened values of pair_fast are
+ * 2 x, so that its sums are the 2 x its requantization takes. */
+static inline uint32_t twice(uint32_t h) { return (uint32_t)__sadd16((int16x2_t)h, (int16x2_t)h); }
 static void widen_quads(const int8_t *a, const int8_t *b, int32_t k, int32_t pad,
                         uint32_t *xs) {
 #define WIDEN_QUAD(u, v)                                                        \
   do {                                                                          \
     const uint32_t u_ = (u), v_ = (v);                                          \
-    xs[0] = tmc_sxtb16(u_);                                                     \
-    xs[1] = tmc_sxtb16_ror8(u_);                                                \
-    xs[2] = tmc_sxtb16(v_);                                                     \
-    xs[3] = tmc_sxtb16_ror8(v_);                                                \
+    xs[0] = twice(tmc_sxtb16(u_));                                              \
+    xs[1] = twice(tmc_sxtb16_ror8(u_));                                         \
+    xs[2] = twice(tmc_sxtb16(v_));                                              \
+    xs[3] = twice(tmc_sxtb16_ror8(v_));                                         \
     xs += 4;                                                                    \
   } while (0)
   int32_t i = 0;
