@@ -49,8 +49,9 @@ size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dim
 
 size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
-  const size_t k = (size_t)filter->h * filter->w * filter->c, n = pixels > 1 ? 2 : 1;
-  return widened_bytes((int32_t)k, n) + (n * k + 3) / 4 * 4; /* widened rows, then the int8 windows */
+  const int32_t row = tmc_conv2d_s8_dsp_row(filter);
+  const size_t n = pixels > 1 ? 2 : 1;
+  return widened_bytes(row, n) + n * (size_t)row; /* widened rows, then the int8 windows */
 }
 
 size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
@@ -483,11 +484,19 @@ static inline void fill_s8(int8_t *d, int8_t v, int32_t n) {
 
 /* The window of output pixel (oy, ox) of batch xb as kh * kw * in.c int8
  * values at d, zp for the taps outside the input. */
-static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *xb,
+static void window_row(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *xb,
                        const tmc_dims4 *f, int32_t oy, int32_t ox, int8_t zp, int8_t *d) {
   const int32_t c = in->c, iy0 = oy * p->stride_h - p->pad_top,
                 ix0 = ox * p->stride_w - p->pad_left;
   int32_t ky0, ky1, kx0, kx1, ky, kx;
+  if (p->dilation_w == 1 && iy0 >= 0 && ix0 >= 0 && ix0 + f->w <= in->w &&
+      iy0 + (f->h - 1) * p->dilation_h < in->h) { /* inside: one run a row */
+    const int8_t *s = xb + ((size_t)iy0 * in->w + (size_t)ix0) * (size_t)c;
+    const size_t step = (size_t)p->dilation_h * in->w * (size_t)c;
+    const int32_t n = f->w * c;
+    for (ky = 0; ky < f->h; ++ky, s += step, d += n) copy_s8(d, s, n);
+    return;
+  }
   tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
   tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
   for (ky = 0; ky < f->h; ++ky) {
@@ -497,11 +506,6 @@ static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
       continue;
     }
     const int8_t *row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
-    if (kx0 == 0 && kx1 == f->w && p->dilation_w == 1) { /* one run */
-      copy_s8(d, row + (ptrdiff_t)ix0 * c, f->w * c);
-      d += (size_t)f->w * (size_t)c;
-      continue;
-    }
     for (kx = 0; kx < f->w; ++kx, d += c) {
       if (kx < kx0 || kx >= kx1)
         fill_s8(d, zp, c);
@@ -511,32 +515,42 @@ static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
   }
 }
 
-void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
-                       const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
-                       const tmc_dims4 *out, int8_t *y, void *scratch) {
-  const int32_t k = f->h * f->w * f->c, oc_n = out->c;
+void tmc_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out) {
+  const int32_t k = f->h * f->w * f->c, row = tmc_conv2d_s8_dsp_row(f);
+  for (int32_t o = 0; o < f->n; ++o, w += k, out += row) {
+    memcpy(out, w, (size_t)k);
+    memset(out + k, 0, (size_t)(row - k));
+  }
+}
+
+/* Each pixel pair's windows are copied as rows of tmc_conv2d_s8_dsp_row
+ * values (their tails zeros, as the filter rows' in w_rows: products that
+ * add nothing), so that the 1x1 code runs them in whole quads. */
+void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
+                       const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch) {
+  const int32_t k = f->h * f->w * f->c, row = tmc_conv2d_s8_dsp_row(f), oc_n = out->c;
   const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
                     p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const size_t in_batch = (size_t)in->h * in->w * in->c;
   const size_t n_max = pixels > 1 ? 2 : 1;
+  const int8_t *const w = p->w_rows;
   uint32_t *xs = (uint32_t *)scratch;
-  int8_t *rows = (int8_t *)scratch + widened_bytes(k, n_max);
-  const int8_t *src[2];
+  int8_t *rows = (int8_t *)scratch + widened_bytes(row, n_max);
+  const int8_t *src[2] = {rows, rows + row};
   int8_t *dst[2];
   int32_t b = 0, oy = 0, ox = 0;
   size_t p0;
   int i;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-  const int32_t fast = fast_pairs(&r, k, oc_n);
+  const int32_t fast = fast_pairs(&r, row, oc_n);
 #endif
-  (void)bias;
+  for (i = 0; i < (int)n_max; ++i) memset(rows + (size_t)i * (size_t)row + k, 0, (size_t)(row - k));
   for (p0 = 0; p0 < pixels; p0 += 2) {
     const int n = pixels - p0 < 2 ? 1 : 2;
     for (i = 0; i < n; ++i) {
       window_row(p, in, x + (size_t)b * in_batch, f, oy, ox, (int8_t)-p->input_offset,
-                 rows + (size_t)i * (size_t)k);
-      src[i] = rows + (size_t)i * (size_t)k;
+                 rows + (size_t)i * (size_t)row);
       dst[i] = y + (p0 + (size_t)i) * (size_t)oc_n;
       if (++ox == out->w) {
         ox = 0;
@@ -548,11 +562,11 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
     if (n == 2 && fast) {
-      pair_fast(src, k, w, oc_n, &r, fast, xs, dst);
+      pair_fast(src, row, w, oc_n, &r, fast, xs, dst);
       continue;
     }
 #endif
-    rows_channels(src, n, k, w, oc_n, &r, xs, dst);
+    rows_channels(src, n, row, w, oc_n, &r, xs, dst);
   }
 }
 

@@ -362,6 +362,13 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         st->kernel = pointwise ? TMC_K_CONV2D_1X1_DSP : TMC_K_CONV2D_DSP;
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
+        if (!pointwise) { /* the filter rows padded with zeros to a multiple of 4 */
+          int8_t *wr = tmc_lower_table(
+              l, st, (size_t)cout * (size_t)tmc_conv2d_s8_dsp_row(&st->filter_dims), 1);
+          if (wr == NULL) return TMC_ERR_NOMEM;
+          tmc_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wr);
+          TMC_PARAMS(st, tmc_conv2d_dsp_params)->w_rows = wr;
+        }
         st->scratch_bytes =
             pointwise ? tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims)
                       : tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
