@@ -227,42 +227,9 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       : "cc", "memory");
 }
 
-/* Pixels a and b (k int8 values each), doubled, widened into the quad layout at xs:
- * per quad of values i..i+3, a's (x[i], x[i+2]) and (x[i+1], x[i+3]) as
- * int16 pairs, then b's. With pad 0 a last partial quad is padded with
- * zeros; with pad = 4 ceil(k / 4) - k the first quad starts with pad
- * zeros instead (their products with whatever the weight rows hold there
- * add nothing). */
-/* Bytes i..i+3 of x as a word, zeros for those outside [0, k). */
-static inline uint32_t part_quad(const int8_t *x, int32_t i, int32_t k) {
-  const int32_t lo = i < 0 ? -i : 0;
-  uint32_t v = 0;
-  for (int32_t j = (k - i < 4 ? k - i : 4) - 1; j >= lo; --j) v = v << 8 | (uint8_t)x[i + j];
-  return v << 8 * lo;
-}
-/* Both int16 halves doubled (SADD16): the widened values of pair_fast are
- * 2 x, so that its sums are the 2 x its requantization takes. */
+/* Both int16 halves doubled (SADD16): the widened values of the asm
+ * block are 2 x, so that its sums are the 2 x its requantization takes. */
 static inline uint32_t twice(uint32_t h) { return (uint32_t)__sadd16((int16x2_t)h, (int16x2_t)h); }
-static void widen_quads(const int8_t *a, const int8_t *b, int32_t k, int32_t pad,
-                        uint32_t *xs) {
-#define WIDEN_QUAD(u, v)                                                        \
-  do {                                                                          \
-    const uint32_t u_ = (u), v_ = (v);                                          \
-    xs[0] = twice(tmc_sxtb16(u_));                                              \
-    xs[1] = twice(tmc_sxtb16_ror8(u_));                                         \
-    xs[2] = twice(tmc_sxtb16(v_));                                              \
-    xs[3] = twice(tmc_sxtb16_ror8(v_));                                         \
-    xs += 4;                                                                    \
-  } while (0)
-  int32_t i = 0;
-  if (pad) {
-    WIDEN_QUAD(part_quad(a, -pad, k), part_quad(b, -pad, k));
-    i = 4 - pad;
-  }
-  for (; i + 4 <= k; i += 4) WIDEN_QUAD(tmc_dsp_load(a + i), tmc_dsp_load(b + i));
-  if (i < k) WIDEN_QUAD(part_quad(a, i, k), part_quad(b, i, k));
-#undef WIDEN_QUAD
-}
 #endif
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
@@ -381,42 +348,61 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
 }
 
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-/* Whether pair_fast takes a layer: packed tables (one multiplier a
- * channel), rows of k >= 4 values and at least one channel pair its asm
- * block runs (fast_pairs > 0). */
+/* Whether the asm block takes a layer: packed tables (one multiplier a
+ * channel), rows of whole quads (k % 4 == 0, k >= 4: the rows are read a
+ * word at a time) and at least one channel pair; the number of pairs. */
 static int32_t fast_pairs(const rq_ctx *r, int32_t k, int32_t oc_n) {
-  if (r->shift || r->pc != 1 || k < 4) return 0;
-  /* rows read 4 ceil(k / 4) bytes: past the last row's end when k % 4,
-   * so that row's pair is left to pair_channels */
-  return (k & 3) && !(oc_n & 1) ? oc_n / 2 - 1 : oc_n / 2;
+  return r->shift || r->pc != 1 || k < 4 || (k & 3) ? 0 : oc_n / 2;
 }
 
-/* The pixel pair src[0..1] (k values each) through the channels (pairs:
- * fast_pairs(r, k, oc_n) > 0): the asm block, then rows_channels for the
- * rest; the outputs to dst[0..1]. xs: 16 ceil(k / 4) bytes. */
-static void pair_fast(const int8_t *const *src, int32_t k, const int8_t *w, int32_t oc_n,
-                      const rq_ctx *r, int32_t pairs, uint32_t *xs, int8_t *const *dst) {
-  const int32_t quads = (k + 3) >> 2, pad = 4 * quads - k;
-  int32_t oc = 2 * pairs;
-  pair_asm c = {xs, xs + 4 * (size_t)quads, r->bias, r->mult, dst[0], (int32_t)(dst[1] - dst[0]),
-                r->off2, dst[0] + oc, quads & 1, 2 * k - 4 * quads};
-  widen_quads(src[0], src[1], k, 0, xs);
-  pair_channels_asm(&c, w, k);
-  if (oc + 2 == oc_n && pad && oc >= 2) {
-    /* the last pair with the padding in front: its rows read from pad
-     * bytes before their start (the row before's), not past the end */
-    widen_quads(src[0], src[1], k, pad, xs);
-    c.yend = dst[0] + oc_n;
-    pair_channels_asm(&c, w + (size_t)oc * (size_t)k - pad, k);
-    oc = oc_n;
+/* The pixel pairs of a layer whose rows are whole quads (k % 4 == 0:
+ * fast_pairs gives every channel pair to the asm block): the block's
+ * invariant state set once (quad_run_init), then per pair (quad_pair) the
+ * widening, the block, the odd last channel (rows_channels) and the
+ * narrow range's clamp. Outputs of pixel b follow those of a (oc_n
+ * apart). */
+typedef struct quad_run {
+  pair_asm c;
+  const rq_ctx *r;
+  const int8_t *w;
+  int32_t k, oc_n, pairs;
+  uint32_t *xs;
+} quad_run;
+
+static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
+                          const rq_ctx *r, int32_t pairs, uint32_t *xs) {
+  const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k};
+  q->c = c;
+  q->r = r;
+  q->w = w;
+  q->k = k;
+  q->oc_n = oc_n;
+  q->pairs = pairs;
+  q->xs = xs;
+}
+
+static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya) {
+  uint32_t *xs = q->xs;
+  const int32_t k = q->k, oc = 2 * q->pairs;
+  for (int32_t i = 0; i < k; i += 4, xs += 4) {
+    const uint32_t u = tmc_dsp_load(a + i), v = tmc_dsp_load(b + i);
+    xs[0] = twice(tmc_sxtb16(u));
+    xs[1] = twice(tmc_sxtb16_ror8(u));
+    xs[2] = twice(tmc_sxtb16(v));
+    xs[3] = twice(tmc_sxtb16_ror8(v));
   }
-  if (oc < oc_n) {
-    const rq_ctx rest = {r->bias + oc, r->mult + oc, NULL, 1, r->off2, 0, 0, 0};
-    int8_t *rd[2] = {dst[0] + oc, dst[1] + oc};
-    rows_channels(src, 2, k, w + (size_t)oc * (size_t)k, oc_n - oc, &rest, xs, rd);
+  q->c.bp = q->r->bias;
+  q->c.mp = q->r->mult;
+  q->c.ya = ya;
+  q->c.yend = ya + oc;
+  pair_channels_asm(&q->c, q->w, k);
+  if (oc < q->oc_n) { /* the odd last channel */
+    const rq_ctx rest = {q->r->bias + oc, q->r->mult + oc, NULL, 1, q->r->off2, 0, 0, 0};
+    const int8_t *src[2] = {a, b};
+    int8_t *rd[2] = {ya + oc, ya + q->oc_n + oc};
+    rows_channels(src, 2, k, q->w + (size_t)oc * (size_t)k, 1, &rest, q->xs, rd);
   }
-  if (r->narrow)
-    for (int i = 0; i < 2; ++i) tmc_clamp_run_s8(dst[i], (size_t)oc_n, r->lo, r->hi);
+  if (q->r->narrow) tmc_clamp_run_s8(ya, 2 * (size_t)q->oc_n, q->r->lo, q->r->hi);
 }
 #endif
 
@@ -435,6 +421,21 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
   int i;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
   const int32_t fast = fast_pairs(&r, ic_n, oc_n);
+  quad_run q;
+  if (fast) {
+    quad_run_init(&q, w, ic_n, oc_n, &r, fast, xs);
+    if (p->stride_h == 1 && p->stride_w == 1 && in->h == out->h && in->w == out->w) {
+      /* the pixels in a row */
+      for (p0 = 0; p0 + 2 <= pixels; p0 += 2)
+        quad_pair(&q, x + p0 * (size_t)ic_n, x + (p0 + 1) * (size_t)ic_n, y + p0 * (size_t)oc_n);
+      if (p0 < pixels) {
+        src[0] = x + p0 * (size_t)ic_n;
+        dst[0] = y + p0 * (size_t)oc_n;
+        rows_channels(src, 1, ic_n, w, oc_n, &r, xs, dst);
+      }
+      return;
+    }
+  }
 #endif
   (void)f;
   (void)bias;
@@ -454,7 +455,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
     if (n == 2 && fast) {
-      pair_fast(src, ic_n, w, oc_n, &r, fast, xs, dst);
+      quad_pair(&q, src[0], src[1], dst[0]);
       continue;
     }
 #endif
@@ -544,6 +545,8 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, cons
   int i;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
   const int32_t fast = fast_pairs(&r, row, oc_n);
+  quad_run q;
+  if (fast) quad_run_init(&q, w, row, oc_n, &r, fast, xs);
 #endif
   for (i = 0; i < (int)n_max; ++i) memset(rows + (size_t)i * (size_t)row + k, 0, (size_t)(row - k));
   for (p0 = 0; p0 < pixels; p0 += 2) {
@@ -562,7 +565,7 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, cons
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
     if (n == 2 && fast) {
-      pair_fast(src, row, w, oc_n, &r, fast, xs, dst);
+      quad_pair(&q, src[0], src[1], dst[0]);
       continue;
     }
 #endif

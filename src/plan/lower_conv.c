@@ -346,11 +346,15 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         right_shifts(shift, cout)) {
       /* the DSP cores' kernels (kernels.h), input offset folded: 1x1
        * without padding reads the input in place, any other window is
-       * copied pixel by pixel */
+       * copied pixel by pixel (and a 1x1 of in.c % 4 != 0 over several
+       * pixels too: its copied rows padded to whole quads run in the asm
+       * block) */
+      const int32_t k = st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
       const bool pointwise = st->filter_dims.h == 1 && st->filter_dims.w == 1 &&
                              st->win.pad_top == 0 && st->win.pad_left == 0 &&
-                             st->win.pad_bottom == 0 && st->win.pad_right == 0;
-      const int32_t k = st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
+                             st->win.pad_bottom == 0 && st->win.pad_right == 0 &&
+                             ((k & 3) == 0 || (int64_t)st->out_dims.n * st->out_dims.h *
+                                                      st->out_dims.w < 2);
       int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
       if (fb == NULL) return TMC_ERR_NOMEM;
       tmc_dsp_fold_bias(cout, k, st->weights, st->bias, p->input_offset, fb);
