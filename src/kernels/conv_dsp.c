@@ -130,6 +130,7 @@ typedef struct pair_asm {
   int32_t ybo, off2;         /* yb - ya; tmc_rq_dsp's off2 */
   const int8_t *yend;        /* ya after the last pair */
   int32_t odd, wstep;        /* quads odd; 2 k - 4 quads (the next pair's rows) */
+  uint32_t entry;            /* set by the block: where its quad loop starts */
 } pair_asm;
 #define PA_XS 0
 #define PA_XEND 4
@@ -141,6 +142,7 @@ typedef struct pair_asm {
 #define PA_YEND 28
 #define PA_ODD 32
 #define PA_WSTEP 36
+#define PA_ENTRY 40
 #define PA_S_(x) #x
 #define PA_S(x) "[%[c], #" PA_S_(x) "]"
 /* One quad: rows w and w + ws times the pair at xp, into a0, b0, a1, b1. */
@@ -179,9 +181,19 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
                      offsetof(pair_asm, mp) == PA_MP && offsetof(pair_asm, ya) == PA_YA &&
                      offsetof(pair_asm, ybo) == PA_YBO && offsetof(pair_asm, off2) == PA_OFF2 &&
                      offsetof(pair_asm, yend) == PA_YEND && offsetof(pair_asm, odd) == PA_ODD &&
-                     offsetof(pair_asm, wstep) == PA_WSTEP,
+                     offsetof(pair_asm, wstep) == PA_WSTEP &&
+                     offsetof(pair_asm, entry) == PA_ENTRY,
                  "pair_asm offsets");
   __asm__ volatile(
+      /* the quad loop's entry (an odd count starts in its middle), a
+       * Thumb address for the LDR to PC of each pair */
+      "ldr %[u], " PA_S(PA_ODD) "\n\t"
+      "adr %[t], 1f\n\t"
+      "cmp %[u], #0\n\t"
+      "it ne\n\t"
+      "adrne %[t], 3f\n\t"
+      "orr %[t], %[t], #1\n\t"
+      "str %[t], " PA_S(PA_ENTRY) "\n"
       "2:\n\t"
       "ldr %[t], " PA_S(PA_BP) "\n\t"
       "ldrd %[a0], %[a1], [%[t]]\n\t"
@@ -190,9 +202,7 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "asr %[a1], %[a1], #7\n\t"
       "mov %[b0], %[a0]\n\t"
       "mov %[b1], %[a1]\n\t"
-      "ldr %[u], " PA_S(PA_ODD) "\n\t"
-      "cmp %[u], #0\n\t"
-      "bne 3f\n"
+      "ldr pc, " PA_S(PA_ENTRY) "\n"
       "1:\n\t" PA_QUAD "3:\n\t" PA_QUAD
       "ldr %[u], " PA_S(PA_XEND) "\n\t"
       "cmp %[xp], %[u]\n\t"
@@ -371,7 +381,7 @@ typedef struct quad_run {
 
 static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
                           const rq_ctx *r, int32_t pairs, uint32_t *xs) {
-  const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k};
+  const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k, 0};
   q->c = c;
   q->r = r;
   q->w = w;
