@@ -5,8 +5,9 @@
  * stride, dilation, padding: tmc_conv2d_s8_dsp) first copies each
  * pixel's window into the scratch as a row of kh * kw * in.c int8 values,
  * the input zero point for taps outside the input (w * zp cancels that
- * tap's share of the folded bias: the reference skips it), and then runs
- * as the 1x1 convolution of that row.
+ * tap's share of the folded bias: the reference skips it), zeros after
+ * them to a multiple of 4 (the filter rows padded alike at compile time,
+ * w_rows), and then runs as the 1x1 convolution of that row.
  *
  * The input zero point is folded into the bias at compile time (rq_bias[c]
  * = bias[c] + input_offset * sum of filter row c: a 1x1 window has no tap
@@ -25,7 +26,9 @@
  * is the same with its batch rows as the pixels. Integer sums in any order are
  * the reference's sums (no partial sum wraps: the lowering bounds them),
  * and tmc_rq_dsp (dsp.h) its requantization (every shift of the layer a right
- * shift: the lowering's condition). All input of a pair is read before any
+ * shift: the lowering's condition; the tables hold ~shift, r - 1). On the
+ * DSP cores an asm block runs the channel pairs of rows of whole quads
+ * (pair_channels_asm), its requantization in 4 instructions an output. All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
  * convolution, WINDOW_COPIED, holds). */
 #include <stddef.h>
@@ -36,8 +39,8 @@
 #include "kutil.h"
 #include "requant.h"
 
-/* The widened rows of n pixels of k values: a pair's quads (widen_quads,
- * a partial last quad padded) hold the pair layout of the header. */
+/* The widened rows of n pixels of k values: a pair's quads (a partial
+ * last quad padded) hold the pair layout of the header. */
 static size_t widened_bytes(int32_t k, size_t n) {
   return n > 1 ? (size_t)(k + 3) / 4 * 16 : (size_t)k * 2;
 }
@@ -79,8 +82,8 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
  * functions copy it into locals (their int8 stores could alias it for the
  * compiler) and take the shift table (rq_s) apart: one_channels inlined
  * once with it NULL (packed into the bias words) and once set, so neither
- * tests it; pair_channels once, testing it (on the DSP cores pair_fast
- * runs the packed pairs). */
+ * tests it; pair_channels once, testing it (on the DSP cores the asm
+ * block runs the packed pairs of whole quads). */
 typedef struct rq_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;
@@ -113,9 +116,9 @@ static inline int32_t rm1_of(const int32_t *rb, const int8_t *rs, size_t c, size
   } while (0)
 
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-/* ---- The DSP cores' channel loop of a pixel pair (pair_fast) ------------
- * One asm block runs every channel pair of a pixel pair widened into the
- * quad layout (widen_quads): per pair, the packed biases, the 2 x 2 tile's
+/* ---- The DSP cores' channel loop of a pixel pair (quad_pair) ------------
+ * One asm block runs every channel pair of a pixel pair widened (doubled)
+ * into the quad layout: per pair, the packed biases, the 2 x 2 tile's
  * quads (two LDRDs of the pixels, two weight LDRs, 4 SXTB16 and 8 SMLADs a
  * quad; the loop unrolled twice and entered in its middle for an odd
  * count), tmc_rq_dsp of the four sums and their stores. The quad loop
@@ -344,7 +347,7 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
     widen_pixel(rows[0], ic_n, 0, 2, xs);
     widen_pixel(rows[1], ic_n, 1, 2, xs);
     /* one copy, testing the shift table per channel: the DSP cores run
-     * the common packed case in pair_fast */
+     * the common packed case in quad_pair */
     pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
   } else {
     widen_pixel(rows[0], ic_n, 0, 1, xs);

@@ -171,7 +171,9 @@ void tmc_conv2d_s8_direct(const tmc_conv2d_params *p, const tmc_dims4 *input,
 
 /* CONV_2D for the DSP cores (conv_dsp.c): a 1x1 filter, one group,
  * no padding, any stride. The params' rq_* tables are set, rq_bias with
- * the input offset folded in (plan/quant.h tmc_dsp_fold_bias);
+ * the input offset folded in (plan/quant.h tmc_dsp_fold_bias) and ~shift
+ * (r - 1) in place of each shift, as DEPTHWISE_CONV_2D_DSP's (the same
+ * for CONV2D_DSP and FULLY_CONNECTED_DSP: plan/lower_conv.c dsp_rq_tables);
  * bias, multiplier, shift and dilation are unused. Scratch:
  * tmc_conv2d_1x1_s8_dsp_scratch_bytes, 4-byte aligned. */
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output);
