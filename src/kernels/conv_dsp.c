@@ -5,8 +5,9 @@
  * stride, dilation, padding: tmc_conv2d_s8_dsp) first copies each
  * pixel's window into the scratch as a row of kh * kw * in.c int8 values,
  * the input zero point for taps outside the input (w * zp cancels that
- * tap's share of the folded bias: the reference skips it), and then runs
- * as the 1x1 convolution of that row.
+ * tap's share of the folded bias: the reference skips it), zeros after
+ * them to a multiple of 4 (the filter rows padded alike at compile time,
+ * w_rows), and then runs as the 1x1 convolution of that row.
  *
  * The input zero point is folded into the bias at compile time (rq_bias[c]
  * = bias[c] + input_offset * sum of filter row c: a 1x1 window has no tap
@@ -25,7 +26,9 @@
  * is the same with its batch rows as the pixels. Integer sums in any order are
  * the reference's sums (no partial sum wraps: the lowering bounds them),
  * and tmc_rq_dsp (dsp.h) its requantization (every shift of the layer a right
- * shift: the lowering's condition). All input of a pair is read before any
+ * shift: the lowering's condition; the tables hold ~shift, r - 1). On the
+ * DSP cores an asm block runs the channel pairs of rows of whole quads
+ * (pair_channels_asm), its requantization in 4 instructions an output. All input of a pair is read before any
  * of its outputs is written (the planner's overlap rule for the fast
  * convolution, WINDOW_COPIED, holds). */
 #include <stddef.h>
@@ -36,8 +39,8 @@
 #include "kutil.h"
 #include "requant.h"
 
-/* The widened rows of n pixels of k values: a pair's quads (widen_quads,
- * a partial last quad padded) hold the pair layout of the header. */
+/* The widened rows of n pixels of k values: a pair's quads (a partial
+ * last quad padded) hold the pair layout of the header. */
 static size_t widened_bytes(int32_t k, size_t n) {
   return n > 1 ? (size_t)(k + 3) / 4 * 16 : (size_t)k * 2;
 }
@@ -49,8 +52,9 @@ size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dim
 
 size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
-  const size_t k = (size_t)filter->h * filter->w * filter->c, n = pixels > 1 ? 2 : 1;
-  return widened_bytes((int32_t)k, n) + (n * k + 3) / 4 * 4; /* widened rows, then the int8 windows */
+  const int32_t row = tmc_conv2d_s8_dsp_row(filter);
+  const size_t n = pixels > 1 ? 2 : 1;
+  return widened_bytes(row, n) + n * (size_t)row; /* widened rows, then the int8 windows */
 }
 
 size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
@@ -78,13 +82,19 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
  * functions copy it into locals (their int8 stores could alias it for the
  * compiler) and take the shift table (rq_s) apart: one_channels inlined
  * once with it NULL (packed into the bias words) and once set, so neither
- * tests it; pair_channels once, testing it (on the DSP cores pair_fast
- * runs the packed pairs). */
+ * tests it; pair_channels once, testing it (on the DSP cores the asm
+ * block runs the packed pairs of whole quads). */
 typedef struct rq_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;
   int32_t pc, off2, lo, hi, narrow; /* tmc_rq_dsp's off2; narrow: clamp to [lo, hi] */
 } rq_ctx;
+
+/* r - 1 of channel c (shift table entry cs) in the low byte: the lowering
+ * keeps ~shift in the tables (plan/lower_conv.c dsp_rq_tables). */
+static inline int32_t rm1_of(const int32_t *rb, const int8_t *rs, size_t c, size_t cs) {
+  return rs ? rs[cs] : rb[c];
+}
 
 #define RQ_LOCALS(r)                                                            \
   const int32_t *const rq_b = (r)->bias, *const rq_m = (r)->mult;               \
@@ -94,21 +104,21 @@ typedef struct rq_ctx {
 #define STORE1(oc, a, y)                                                        \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    const int32_t r_ = rm1_of(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc));  \
     (y)[oc] = tmc_rq_dsp(a, q_, r_, rq_off2);                                    \
   } while (0)
 #define STORE2(oc, a0, a1, ya, yb)                                              \
   do {                                                                          \
     const int32_t q_ = rq_m[(oc) * rq_pc];                                      \
-    const int32_t r_ = tmc_rq_rm1(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc)); \
+    const int32_t r_ = rm1_of(rq_b, rq_s, (size_t)(oc), (size_t)((oc) * rq_pc));  \
     (ya)[oc] = tmc_rq_dsp(a0, q_, r_, rq_off2);                                  \
     (yb)[oc] = tmc_rq_dsp(a1, q_, r_, rq_off2);                                  \
   } while (0)
 
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-/* ---- The DSP cores' channel loop of a pixel pair (pair_fast) ------------
- * One asm block runs every channel pair of a pixel pair widened into the
- * quad layout (widen_quads): per pair, the packed biases, the 2 x 2 tile's
+/* ---- The DSP cores' channel loop of a pixel pair (quad_pair) ------------
+ * One asm block runs every channel pair of a pixel pair widened (doubled)
+ * into the quad layout: per pair, the packed biases, the 2 x 2 tile's
  * quads (two LDRDs of the pixels, two weight LDRs, 4 SXTB16 and 8 SMLADs a
  * quad; the loop unrolled twice and entered in its middle for an odd
  * count), tmc_rq_dsp of the four sums and their stores. The quad loop
@@ -123,6 +133,7 @@ typedef struct pair_asm {
   int32_t ybo, off2;         /* yb - ya; tmc_rq_dsp's off2 */
   const int8_t *yend;        /* ya after the last pair */
   int32_t odd, wstep;        /* quads odd; 2 k - 4 quads (the next pair's rows) */
+  uint32_t entry;            /* set by the block: where its quad loop starts */
 } pair_asm;
 #define PA_XS 0
 #define PA_XEND 4
@@ -134,6 +145,7 @@ typedef struct pair_asm {
 #define PA_YEND 28
 #define PA_ODD 32
 #define PA_WSTEP 36
+#define PA_ENTRY 40
 #define PA_S_(x) #x
 #define PA_S(x) "[%[c], #" PA_S_(x) "]"
 /* One quad: rows w and w + ws times the pair at xp, into a0, b0, a1, b1. */
@@ -154,15 +166,16 @@ typedef struct pair_asm {
   "sxtb16 %[u], %[u], ror #8\n\t"                                               \
   "smlad %[a0], %[x1], %[u], %[a0]\n\t"                                         \
   "smlad %[b0], %[x3], %[u], %[b0]\n\t"
-/* One output: tmc_rq_dsp of acc (multiplier q, r - 1 in rm's low byte,
- * off2 in t) into acc. */
+/* One output: tmc_rq_dsp of acc = 2 x (multiplier q, r - 1 in rm's low
+ * byte, off2 2^(r-1) in xp) into acc, in 4 instructions: SMMLAR adds
+ * off2 2^(r-1) - [x < 0] to SMMULR(2 x, q) (the lowering proves the sum
+ * fits int32: dsp_conv_rq_fits), so that one ASR by r - 1 gives
+ * tmc_rq_dsp's w + off2 and SSAT's ASR by 1 its halving. */
 #define PA_RQ(acc, q, rm)                                                       \
-  "lsl %[u], %[" acc "], #1\n\t"                                                \
-  "smmulr %[u], %[u], %[" q "]\n\t"                                             \
-  "add %[u], %[u], %[" acc "], asr #31\n\t"                                     \
-  "asr %[u], %[u], %[" rm "]\n\t"                                               \
-  "add %[u], %[u], %[t]\n\t"                                                    \
-  "ssat %[" acc "], #8, %[u], asr #1\n\t"
+  "add %[u], %[xp], %[" acc "], asr #31\n\t"                                    \
+  "smmlar %[" acc "], %[" acc "], %[" q "], %[u]\n\t"                            \
+  "asr %[" acc "], %[" acc "], %[" rm "]\n\t"                                    \
+  "ssat %[" acc "], #8, %[" acc "], asr #1\n\t"
 /* The pairs of rows from w (k = ws apart) until c->ya reaches c->yend. */
 static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
   uint32_t a0, b0, a1, b1, x0, x1, x2, x3, u, t;
@@ -171,20 +184,28 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
                      offsetof(pair_asm, mp) == PA_MP && offsetof(pair_asm, ya) == PA_YA &&
                      offsetof(pair_asm, ybo) == PA_YBO && offsetof(pair_asm, off2) == PA_OFF2 &&
                      offsetof(pair_asm, yend) == PA_YEND && offsetof(pair_asm, odd) == PA_ODD &&
-                     offsetof(pair_asm, wstep) == PA_WSTEP,
+                     offsetof(pair_asm, wstep) == PA_WSTEP &&
+                     offsetof(pair_asm, entry) == PA_ENTRY,
                  "pair_asm offsets");
   __asm__ volatile(
+      /* the quad loop's entry (an odd count starts in its middle), a
+       * Thumb address for the LDR to PC of each pair */
+      "ldr %[u], " PA_S(PA_ODD) "\n\t"
+      "adr %[t], 1f\n\t"
+      "cmp %[u], #0\n\t"
+      "it ne\n\t"
+      "adrne %[t], 3f\n\t"
+      "orr %[t], %[t], #1\n\t"
+      "str %[t], " PA_S(PA_ENTRY) "\n"
       "2:\n\t"
       "ldr %[t], " PA_S(PA_BP) "\n\t"
       "ldrd %[a0], %[a1], [%[t]]\n\t"
       "ldr %[xp], " PA_S(PA_XS) "\n\t"
-      "asr %[a0], %[a0], #8\n\t"
-      "asr %[a1], %[a1], #8\n\t"
+      "asr %[a0], %[a0], #7\n\t"
+      "asr %[a1], %[a1], #7\n\t"
       "mov %[b0], %[a0]\n\t"
       "mov %[b1], %[a1]\n\t"
-      "ldr %[u], " PA_S(PA_ODD) "\n\t"
-      "cmp %[u], #0\n\t"
-      "bne 3f\n"
+      "ldr pc, " PA_S(PA_ENTRY) "\n"
       "1:\n\t" PA_QUAD "3:\n\t" PA_QUAD
       "ldr %[u], " PA_S(PA_XEND) "\n\t"
       "cmp %[xp], %[u]\n\t"
@@ -192,13 +213,13 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "ldr %[xp], " PA_S(PA_BP) "\n\t"
       "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
       "str %[xp], " PA_S(PA_BP) "\n\t"
-      "mvn %[x0], %[x0]\n\t"
-      "mvn %[x1], %[x1]\n\t"
       "ldr %[xp], " PA_S(PA_MP) "\n\t"
       "ldrd %[x2], %[x3], [%[xp]], #8\n\t"
       "str %[xp], " PA_S(PA_MP) "\n\t"
       "ldr %[t], " PA_S(PA_OFF2) "\n\t"
+      "lsl %[xp], %[t], %[x0]\n\t"
       PA_RQ("a0", "x2", "x0") PA_RQ("b0", "x2", "x0")
+      "lsl %[xp], %[t], %[x1]\n\t"
       PA_RQ("a1", "x3", "x1") PA_RQ("b1", "x3", "x1")
       "ldr %[xp], " PA_S(PA_YA) "\n\t"
       "ldr %[u], " PA_S(PA_YBO) "\n\t"
@@ -219,39 +240,9 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       : "cc", "memory");
 }
 
-/* Pixels a and b (k int8 values each) widened into the quad layout at xs:
- * per quad of values i..i+3, a's (x[i], x[i+2]) and (x[i+1], x[i+3]) as
- * int16 pairs, then b's. With pad 0 a last partial quad is padded with
- * zeros; with pad = 4 ceil(k / 4) - k the first quad starts with pad
- * zeros instead (their products with whatever the weight rows hold there
- * add nothing). */
-/* Bytes i..i+3 of x as a word, zeros for those outside [0, k). */
-static inline uint32_t part_quad(const int8_t *x, int32_t i, int32_t k) {
-  const int32_t lo = i < 0 ? -i : 0;
-  uint32_t v = 0;
-  for (int32_t j = (k - i < 4 ? k - i : 4) - 1; j >= lo; --j) v = v << 8 | (uint8_t)x[i + j];
-  return v << 8 * lo;
-}
-static void widen_quads(const int8_t *a, const int8_t *b, int32_t k, int32_t pad,
-                        uint32_t *xs) {
-#define WIDEN_QUAD(u, v)                                                        \
-  do {                                                                          \
-    const uint32_t u_ = (u), v_ = (v);                                          \
-    xs[0] = tmc_sxtb16(u_);                                                     \
-    xs[1] = tmc_sxtb16_ror8(u_);                                                \
-    xs[2] = tmc_sxtb16(v_);                                                     \
-    xs[3] = tmc_sxtb16_ror8(v_);                                                \
-    xs += 4;                                                                    \
-  } while (0)
-  int32_t i = 0;
-  if (pad) {
-    WIDEN_QUAD(part_quad(a, -pad, k), part_quad(b, -pad, k));
-    i = 4 - pad;
-  }
-  for (; i + 4 <= k; i += 4) WIDEN_QUAD(tmc_dsp_load(a + i), tmc_dsp_load(b + i));
-  if (i < k) WIDEN_QUAD(part_quad(a, i, k), part_quad(b, i, k));
-#undef WIDEN_QUAD
-}
+/* Both int16 halves doubled (SADD16): the widened values of the asm
+ * block are 2 x, so that its sums are the 2 x its requantization takes. */
+static inline uint32_t twice(uint32_t h) { return (uint32_t)__sadd16((int16x2_t)h, (int16x2_t)h); }
 #endif
 
 /* Every output channel of the pixel pair widened at xs (slots 2), to ya
@@ -356,7 +347,7 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
     widen_pixel(rows[0], ic_n, 0, 2, xs);
     widen_pixel(rows[1], ic_n, 1, 2, xs);
     /* one copy, testing the shift table per channel: the DSP cores run
-     * the common packed case in pair_fast */
+     * the common packed case in quad_pair */
     pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
   } else {
     widen_pixel(rows[0], ic_n, 0, 1, xs);
@@ -370,42 +361,61 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
 }
 
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-/* Whether pair_fast takes a layer: packed tables (one multiplier a
- * channel), rows of k >= 4 values and at least one channel pair its asm
- * block runs (fast_pairs > 0). */
+/* Whether the asm block takes a layer: packed tables (one multiplier a
+ * channel), rows of whole quads (k % 4 == 0, k >= 4: the rows are read a
+ * word at a time) and at least one channel pair; the number of pairs. */
 static int32_t fast_pairs(const rq_ctx *r, int32_t k, int32_t oc_n) {
-  if (r->shift || r->pc != 1 || k < 4) return 0;
-  /* rows read 4 ceil(k / 4) bytes: past the last row's end when k % 4,
-   * so that row's pair is left to pair_channels */
-  return (k & 3) && !(oc_n & 1) ? oc_n / 2 - 1 : oc_n / 2;
+  return r->shift || r->pc != 1 || k < 4 || (k & 3) ? 0 : oc_n / 2;
 }
 
-/* The pixel pair src[0..1] (k values each) through the channels (pairs:
- * fast_pairs(r, k, oc_n) > 0): the asm block, then rows_channels for the
- * rest; the outputs to dst[0..1]. xs: 16 ceil(k / 4) bytes. */
-static void pair_fast(const int8_t *const *src, int32_t k, const int8_t *w, int32_t oc_n,
-                      const rq_ctx *r, int32_t pairs, uint32_t *xs, int8_t *const *dst) {
-  const int32_t quads = (k + 3) >> 2, pad = 4 * quads - k;
-  int32_t oc = 2 * pairs;
-  pair_asm c = {xs, xs + 4 * (size_t)quads, r->bias, r->mult, dst[0], (int32_t)(dst[1] - dst[0]),
-                r->off2, dst[0] + oc, quads & 1, 2 * k - 4 * quads};
-  widen_quads(src[0], src[1], k, 0, xs);
-  pair_channels_asm(&c, w, k);
-  if (oc + 2 == oc_n && pad && oc >= 2) {
-    /* the last pair with the padding in front: its rows read from pad
-     * bytes before their start (the row before's), not past the end */
-    widen_quads(src[0], src[1], k, pad, xs);
-    c.yend = dst[0] + oc_n;
-    pair_channels_asm(&c, w + (size_t)oc * (size_t)k - pad, k);
-    oc = oc_n;
+/* The pixel pairs of a layer whose rows are whole quads (k % 4 == 0:
+ * fast_pairs gives every channel pair to the asm block): the block's
+ * invariant state set once (quad_run_init), then per pair (quad_pair) the
+ * widening, the block, the odd last channel (rows_channels) and the
+ * narrow range's clamp. Outputs of pixel b follow those of a (oc_n
+ * apart). */
+typedef struct quad_run {
+  pair_asm c;
+  const rq_ctx *r;
+  const int8_t *w;
+  int32_t k, oc_n, pairs;
+  uint32_t *xs;
+} quad_run;
+
+static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
+                          const rq_ctx *r, int32_t pairs, uint32_t *xs) {
+  const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k, 0};
+  q->c = c;
+  q->r = r;
+  q->w = w;
+  q->k = k;
+  q->oc_n = oc_n;
+  q->pairs = pairs;
+  q->xs = xs;
+}
+
+static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya) {
+  uint32_t *xs = q->xs;
+  const int32_t k = q->k, oc = 2 * q->pairs;
+  for (int32_t i = 0; i < k; i += 4, xs += 4) {
+    const uint32_t u = tmc_dsp_load(a + i), v = tmc_dsp_load(b + i);
+    xs[0] = twice(tmc_sxtb16(u));
+    xs[1] = twice(tmc_sxtb16_ror8(u));
+    xs[2] = twice(tmc_sxtb16(v));
+    xs[3] = twice(tmc_sxtb16_ror8(v));
   }
-  if (oc < oc_n) {
-    const rq_ctx rest = {r->bias + oc, r->mult + oc, NULL, 1, r->off2, 0, 0, 0};
-    int8_t *rd[2] = {dst[0] + oc, dst[1] + oc};
-    rows_channels(src, 2, k, w + (size_t)oc * (size_t)k, oc_n - oc, &rest, xs, rd);
+  q->c.bp = q->r->bias;
+  q->c.mp = q->r->mult;
+  q->c.ya = ya;
+  q->c.yend = ya + oc;
+  pair_channels_asm(&q->c, q->w, k);
+  if (oc < q->oc_n) { /* the odd last channel */
+    const rq_ctx rest = {q->r->bias + oc, q->r->mult + oc, NULL, 1, q->r->off2, 0, 0, 0};
+    const int8_t *src[2] = {a, b};
+    int8_t *rd[2] = {ya + oc, ya + q->oc_n + oc};
+    rows_channels(src, 2, k, q->w + (size_t)oc * (size_t)k, 1, &rest, q->xs, rd);
   }
-  if (r->narrow)
-    for (int i = 0; i < 2; ++i) tmc_clamp_run_s8(dst[i], (size_t)oc_n, r->lo, r->hi);
+  if (q->r->narrow) tmc_clamp_run_s8(ya, 2 * (size_t)q->oc_n, q->r->lo, q->r->hi);
 }
 #endif
 
@@ -424,6 +434,21 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
   int i;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
   const int32_t fast = fast_pairs(&r, ic_n, oc_n);
+  quad_run q;
+  if (fast) {
+    quad_run_init(&q, w, ic_n, oc_n, &r, fast, xs);
+    if (p->stride_h == 1 && p->stride_w == 1 && in->h == out->h && in->w == out->w) {
+      /* the pixels in a row */
+      for (p0 = 0; p0 + 2 <= pixels; p0 += 2)
+        quad_pair(&q, x + p0 * (size_t)ic_n, x + (p0 + 1) * (size_t)ic_n, y + p0 * (size_t)oc_n);
+      if (p0 < pixels) {
+        src[0] = x + p0 * (size_t)ic_n;
+        dst[0] = y + p0 * (size_t)oc_n;
+        rows_channels(src, 1, ic_n, w, oc_n, &r, xs, dst);
+      }
+      return;
+    }
+  }
 #endif
   (void)f;
   (void)bias;
@@ -443,7 +468,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
     if (n == 2 && fast) {
-      pair_fast(src, ic_n, w, oc_n, &r, fast, xs, dst);
+      quad_pair(&q, src[0], src[1], dst[0]);
       continue;
     }
 #endif
@@ -473,11 +498,19 @@ static inline void fill_s8(int8_t *d, int8_t v, int32_t n) {
 
 /* The window of output pixel (oy, ox) of batch xb as kh * kw * in.c int8
  * values at d, zp for the taps outside the input. */
-static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *xb,
+static void window_row(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *xb,
                        const tmc_dims4 *f, int32_t oy, int32_t ox, int8_t zp, int8_t *d) {
   const int32_t c = in->c, iy0 = oy * p->stride_h - p->pad_top,
                 ix0 = ox * p->stride_w - p->pad_left;
   int32_t ky0, ky1, kx0, kx1, ky, kx;
+  if (p->dilation_w == 1 && iy0 >= 0 && ix0 >= 0 && ix0 + f->w <= in->w &&
+      iy0 + (f->h - 1) * p->dilation_h < in->h) { /* inside: one run a row */
+    const int8_t *s = xb + ((size_t)iy0 * in->w + (size_t)ix0) * (size_t)c;
+    const size_t step = (size_t)p->dilation_h * in->w * (size_t)c;
+    const int32_t n = f->w * c;
+    for (ky = 0; ky < f->h; ++ky, s += step, d += n) copy_s8(d, s, n);
+    return;
+  }
   tmc_tap_range(iy0, p->dilation_h, f->h, in->h, &ky0, &ky1);
   tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
   for (ky = 0; ky < f->h; ++ky) {
@@ -487,11 +520,6 @@ static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
       continue;
     }
     const int8_t *row = xb + (size_t)(iy0 + ky * p->dilation_h) * in->w * c;
-    if (kx0 == 0 && kx1 == f->w && p->dilation_w == 1) { /* one run */
-      copy_s8(d, row + (ptrdiff_t)ix0 * c, f->w * c);
-      d += (size_t)f->w * (size_t)c;
-      continue;
-    }
     for (kx = 0; kx < f->w; ++kx, d += c) {
       if (kx < kx0 || kx >= kx1)
         fill_s8(d, zp, c);
@@ -501,32 +529,44 @@ static void window_row(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
   }
 }
 
-void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
-                       const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
-                       const tmc_dims4 *out, int8_t *y, void *scratch) {
-  const int32_t k = f->h * f->w * f->c, oc_n = out->c;
+void tmc_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out) {
+  const int32_t k = f->h * f->w * f->c, row = tmc_conv2d_s8_dsp_row(f);
+  for (int32_t o = 0; o < f->n; ++o, w += k, out += row) {
+    memcpy(out, w, (size_t)k);
+    memset(out + k, 0, (size_t)(row - k));
+  }
+}
+
+/* Each pixel pair's windows are copied as rows of tmc_conv2d_s8_dsp_row
+ * values (their tails zeros, as the filter rows' in w_rows: products that
+ * add nothing), so that the 1x1 code runs them in whole quads. */
+void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
+                       const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch) {
+  const int32_t k = f->h * f->w * f->c, row = tmc_conv2d_s8_dsp_row(f), oc_n = out->c;
   const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
                     p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const size_t in_batch = (size_t)in->h * in->w * in->c;
   const size_t n_max = pixels > 1 ? 2 : 1;
+  const int8_t *const w = p->w_rows;
   uint32_t *xs = (uint32_t *)scratch;
-  int8_t *rows = (int8_t *)scratch + widened_bytes(k, n_max);
-  const int8_t *src[2];
+  int8_t *rows = (int8_t *)scratch + widened_bytes(row, n_max);
+  const int8_t *src[2] = {rows, rows + row};
   int8_t *dst[2];
   int32_t b = 0, oy = 0, ox = 0;
   size_t p0;
   int i;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
-  const int32_t fast = fast_pairs(&r, k, oc_n);
+  const int32_t fast = fast_pairs(&r, row, oc_n);
+  quad_run q;
+  if (fast) quad_run_init(&q, w, row, oc_n, &r, fast, xs);
 #endif
-  (void)bias;
+  for (i = 0; i < (int)n_max; ++i) memset(rows + (size_t)i * (size_t)row + k, 0, (size_t)(row - k));
   for (p0 = 0; p0 < pixels; p0 += 2) {
     const int n = pixels - p0 < 2 ? 1 : 2;
     for (i = 0; i < n; ++i) {
       window_row(p, in, x + (size_t)b * in_batch, f, oy, ox, (int8_t)-p->input_offset,
-                 rows + (size_t)i * (size_t)k);
-      src[i] = rows + (size_t)i * (size_t)k;
+                 rows + (size_t)i * (size_t)row);
       dst[i] = y + (p0 + (size_t)i) * (size_t)oc_n;
       if (++ox == out->w) {
         ox = 0;
@@ -538,11 +578,11 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const in
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
     if (n == 2 && fast) {
-      pair_fast(src, k, w, oc_n, &r, fast, xs, dst);
+      quad_pair(&q, src[0], src[1], dst[0]);
       continue;
     }
 #endif
-    rows_channels(src, n, k, w, oc_n, &r, xs, dst);
+    rows_channels(src, n, row, w, oc_n, &r, xs, dst);
   }
 }
 

@@ -171,7 +171,9 @@ void tmc_conv2d_s8_direct(const tmc_conv2d_params *p, const tmc_dims4 *input,
 
 /* CONV_2D for the DSP cores (conv_dsp.c): a 1x1 filter, one group,
  * no padding, any stride. The params' rq_* tables are set, rq_bias with
- * the input offset folded in (plan/quant.h tmc_dsp_fold_bias);
+ * the input offset folded in (plan/quant.h tmc_dsp_fold_bias) and ~shift
+ * (r - 1) in place of each shift, as DEPTHWISE_CONV_2D_DSP's (the same
+ * for CONV2D_DSP and FULLY_CONNECTED_DSP: plan/lower_conv.c dsp_rq_tables);
  * bias, multiplier, shift and dilation are unused. Scratch:
  * tmc_conv2d_1x1_s8_dsp_scratch_bytes, 4-byte aligned. */
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output);
@@ -182,12 +184,23 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
 
 /* CONV_2D for the DSP cores (conv_dsp.c), any window, one group: as the
  * 1x1 kernel on each pixel's window copied into the scratch
- * (tmc_conv2d_s8_dsp_scratch_bytes, 4-byte aligned); rq_bias with the
- * input offset times the sum of the whole filter row folded in. */
+ * (tmc_conv2d_s8_dsp_scratch_bytes, 4-byte aligned) as a row of
+ * tmc_conv2d_s8_dsp_row(filter) values, the window's kh * kw * in.c and
+ * zeros; rq_bias with the input offset times the sum of the whole filter
+ * row folded in. The filter is read from w_rows (the model's filter, bias,
+ * multiplier and shift unused): _arrange writes each output channel's
+ * filter row (OHWI) followed by zeros to the same length, out.c rows. */
+#define TMC_CONV2D_DSP_PARAMS_FIELDS(X, T) \
+  TMC_CONV2D_PARAMS_FIELDS(X, T) \
+  X(T, I8P, w_rows) /* [out_c][tmc_conv2d_s8_dsp_row(filter)] */
+TMC_PARAMS_STRUCT(tmc_conv2d_dsp_params, TMC_CONV2D_DSP_PARAMS_FIELDS)
+static inline int32_t tmc_conv2d_s8_dsp_row(const tmc_dims4 *filter) {
+  return (filter->h * filter->w * filter->c + 3) & ~3;
+}
+void tmc_conv2d_s8_dsp_arrange(const tmc_dims4 *filter, const int8_t *w, int8_t *out);
 size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output);
-void tmc_conv2d_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
+void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *input,
                        const int8_t *input_data, const tmc_dims4 *filter,
-                       const int8_t *filter_data, const int32_t *bias,
                        const tmc_dims4 *output, int8_t *output_data, void *scratch);
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------- */

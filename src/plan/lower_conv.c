@@ -188,6 +188,37 @@ static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const 
   return TMC_OK;
 }
 
+/* The tables of conv_dsp.c's kernels (CONV2D_1X1_DSP, CONV2D_DSP,
+ * FULLY_CONNECTED_DSP): the shift s = -r of each channel kept as ~s = r - 1
+ * (the operand of their ASR), in the packed bias word's low byte (whose bit
+ * 7 is then clear: the word's ASR by 7 is twice the bias) or in the shift
+ * table (per_channel 0: one entry). */
+static void dsp_rq_tables(int32_t channels, int per_channel, const int32_t *rb,
+                          const int8_t *rs) {
+  if (rs)
+    for (int32_t c = 0; c < (per_channel ? channels : 1); c++)
+      ((int8_t *)rs)[c] = (int8_t)~rs[c];
+  else
+    for (int32_t c = 0; c < channels; c++) ((int32_t *)rb)[c] ^= 255;
+}
+
+/* Whether the CONV_2D DSP kernels' requantization (conv_dsp.c), which adds
+ * the output offset off2 = 2 zp + 1 times 2^(r-1) to the accumulator of its
+ * SMMLAR, stays within int32 for every channel c (bias b[c], right shift
+ * r = -shift[c] >= 1): |x| + 1 + |off2| 2^(r-1) <= INT32_MAX for every
+ * accumulator |x| <= acc_bound + |b[c]| (|SMMULR(2x, q)| <= |x| + 1 below
+ * the offset). */
+static bool dsp_conv_rq_fits(int32_t channels, const int32_t *b, const int32_t *shift,
+                             int32_t output_offset, int64_t acc_bound) {
+  const int64_t off2 = 2 * (int64_t)output_offset + 1, off2m = off2 < 0 ? -off2 : off2;
+  for (int32_t c = 0; c < channels; c++) {
+    const int64_t bm = b[c] < 0 ? -(int64_t)b[c] : b[c];
+    if (shift[c] > -1 || acc_bound + bm + 1 + (off2m << (-shift[c] - 1)) > INT32_MAX)
+      return false;
+  }
+  return true;
+}
+
 /* Whether every shift of n (TFLite's convention) is a right shift: the
  * DSP kernels' requantization (kernels/requant.h tmc_rq_right_s8) takes
  * no other; a layer with a multiplier of 0.5 or more keeps the portable
@@ -325,20 +356,33 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         right_shifts(shift, cout)) {
       /* the DSP cores' kernels (kernels.h), input offset folded: 1x1
        * without padding reads the input in place, any other window is
-       * copied pixel by pixel */
+       * copied pixel by pixel (and a 1x1 of in.c % 4 != 0 over several
+       * pixels too: its copied rows padded to whole quads run in the asm
+       * block) */
+      const int32_t k = st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
       const bool pointwise = st->filter_dims.h == 1 && st->filter_dims.w == 1 &&
                              st->win.pad_top == 0 && st->win.pad_left == 0 &&
-                             st->win.pad_bottom == 0 && st->win.pad_right == 0;
-      const int32_t k = st->filter_dims.h * st->filter_dims.w * st->filter_dims.c;
+                             st->win.pad_bottom == 0 && st->win.pad_right == 0 &&
+                             ((k & 3) == 0 || (int64_t)st->out_dims.n * st->out_dims.h *
+                                                      st->out_dims.w < 2);
       int32_t *fb = tmc_lower_alloc(l, (size_t)cout, sizeof *fb);
       if (fb == NULL) return TMC_ERR_NOMEM;
       tmc_dsp_fold_bias(cout, k, st->weights, st->bias, p->input_offset, fb);
-      TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb, tmc_dsp_acc_bound(k),
-                      &p->rq_bias, &p->rq_mult, &p->rq_shift));
+      if (dsp_conv_rq_fits(cout, fb, shift, p->output_offset, tmc_dsp_acc_bound(k)))
+        TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, fb, tmc_dsp_acc_bound(k),
+                        &p->rq_bias, &p->rq_mult, &p->rq_shift));
       if (p->rq_bias) {
+        dsp_rq_tables(cout, 1, p->rq_bias, p->rq_shift);
         st->kernel = pointwise ? TMC_K_CONV2D_1X1_DSP : TMC_K_CONV2D_DSP;
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
+        if (!pointwise) { /* the filter rows padded with zeros to a multiple of 4 */
+          int8_t *wr = tmc_lower_table(
+              l, st, (size_t)cout * (size_t)tmc_conv2d_s8_dsp_row(&st->filter_dims), 1);
+          if (wr == NULL) return TMC_ERR_NOMEM;
+          tmc_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wr);
+          TMC_PARAMS(st, tmc_conv2d_dsp_params)->w_rows = wr;
+        }
         st->scratch_bytes =
             pointwise ? tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims)
                       : tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
@@ -468,6 +512,7 @@ tmc_status tmc_lower_fc(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       return TMC_OK;
     }
     if (p->rq_bias) {
+      dsp_rq_tables(st->units, p->per_channel, p->rq_bias, p->rq_shift);
       st->kernel = TMC_K_FULLY_CONNECTED_DSP;
       p->multiplier = p->shift = NULL;
       st->bias = NULL;
