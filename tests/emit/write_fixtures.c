@@ -3,7 +3,9 @@
  * case (each compiled with --main, built, and run against 'tmc run').
  * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*,
  * mixed_int16 (int8 -> int16 16x8 layers -> int16, int8 and int32 outputs),
- * the whole-network fixtures net_kws_cnn and net_mobilenetv2_nchw;
+ * the whole-network fixtures net_kws_cnn, net_mobilenetv2_nchw and the
+ * MLPerf Tiny shapes net_mlperf_{kws,resnet8,autoencoder,vww} (also run
+ * under QEMU by tests/mcu's fixtures cases);
  * unsupported (tmc compile must fail with a named error): unsupported_lstm,
  * unsupported_custom. Also hostile_names.model (not .tflite: the 'fixtures'
  * case leaves it alone; the 'hostile' case copies it to a hostile file
@@ -108,6 +110,10 @@ int main(int argc, char **argv) {
   SAVE("mixed_int16", tmc_fx_mixed_int16(&a, &m, &d));
   SAVE("net_kws_cnn", tmc_fx_kws_cnn(&a, &m, &d));
   SAVE("net_mobilenetv2_nchw", tmc_fx_mobilenetv2_nchw(&a, true, &m, &d));
+  SAVE("net_mlperf_kws", tmc_fx_mlperf_kws(&a, &m, &d));
+  SAVE("net_mlperf_resnet8", tmc_fx_mlperf_resnet8(&a, &m, &d));
+  SAVE("net_mlperf_autoencoder", tmc_fx_mlperf_autoencoder(&a, &m, &d));
+  SAVE("net_mlperf_vww", tmc_fx_mlperf_vww(&a, &m, &d));
   tmc_fx_conv_defaults(&c);
   c.in_h = 9;
   c.in_w = 7;
