@@ -54,6 +54,76 @@ static void add_sub_flat(const tmc_add_params *p, int32_t n, const int8_t *x1,
     tmc_clamp_run_s8(y, (size_t)n, p->act_min, p->act_max);
 }
 
+/* The tables of tmc_add_s8_lut (kernels.h): add_sub's input rescales of
+ * every int8 value, doubled (|v| < 2^28: no wrap), input 2's negated for
+ * SUB. */
+void tmc_add_s8_lut_fill(const tmc_add_params *p, int negate, int32_t *lut) {
+  const tmc_rq_ch c1 = tmc_rq_ch_of(p->input1_multiplier, p->input1_shift);
+  const tmc_rq_ch c2 = tmc_rq_ch_of(p->input2_multiplier, p->input2_shift);
+  for (int32_t x = -128; x < 128; ++x) {
+    const uint8_t k = (uint8_t)x;
+    lut[k] = 2 * tmc_rq_apply(&c1, (x + p->input1_offset) * (1 << p->left_shift));
+    lut[256 + k] = (negate ? -2 : 2) * tmc_rq_apply(&c2, (x + p->input2_offset) * (1 << p->left_shift));
+  }
+}
+
+/* Per element: two byte loads, two table loads, one add and tmc_rq_dsp_x2
+ * (the sum is already doubled); the activation's narrow range clamped after
+ * (clamp(ssat(v)) = clamp(v) inside int8). A function of its own, so that
+ * its loop keeps every constant in a register. */
+static void add_lut_flat(const tmc_add_lut_params *p, int32_t n, const uint8_t *u1,
+                         const uint8_t *u2, int8_t *y) {
+  const int32_t *const t1 = p->lut, *const t2 = p->lut + 256;
+  const int32_t q = p->output_multiplier, rm1 = -p->output_shift - 1,
+                off2 = 2 * p->output_offset + 1;
+#if TMC_DSP_NATIVE && defined(__GNUC__)
+  /* the loop below as the compiler does not quite write it (13 a element) */
+  if (n > 0) {
+    const int8_t *const e = y + n;
+    int32_t a, c;
+    __asm__ volatile("1:\n\t"
+                     "ldrb %[a], [%[u1]], #1\n\t"
+                     "ldrb %[c], [%[u2]], #1\n\t"
+                     "ldr %[a], [%[t1], %[a], lsl #2]\n\t"
+                     "ldr %[c], [%[t2], %[c], lsl #2]\n\t"
+                     "add %[a], %[a], %[c]\n\t"
+                     "smmulr %[c], %[a], %[q]\n\t"
+                     "add %[c], %[c], %[a], asr #31\n\t"
+                     "asr %[c], %[c], %[rm1]\n\t"
+                     "add %[c], %[c], %[off2]\n\t"
+                     "ssat %[c], #8, %[c], asr #1\n\t"
+                     "strb %[c], [%[y]], #1\n\t"
+                     "cmp %[y], %[e]\n\t"
+                     "bne 1b"
+                     : [a] "=&r"(a), [c] "=&r"(c), [u1] "+r"(u1), [u2] "+r"(u2), [y] "+r"(y)
+                     : [t1] "r"(t1), [t2] "r"(t2), [q] "r"(q), [rm1] "r"(rm1),
+                       [off2] "r"(off2), [e] "r"(e)
+                     : "cc", "memory");
+    y -= n;
+  }
+#else
+  for (int32_t i = 0; i < n; ++i) y[i] = tmc_rq_dsp_x2(t1[u1[i]] + t2[u2[i]], q, rm1, off2);
+#endif
+  if (p->act_min > -128 || p->act_max < 127)
+    tmc_clamp_run_s8(y, (size_t)n, p->act_min, p->act_max);
+}
+
+void tmc_add_s8_lut(const tmc_add_lut_params *p, const tmc_broadcast *b,
+                    const int8_t *x1, const int8_t *x2, int8_t *y) {
+  if (b->rank == 1 && b->stride1[0] == 1 && b->stride2[0] == 1) {
+    add_lut_flat(p, b->dims[0], (const uint8_t *)x1, (const uint8_t *)x2, y);
+    return;
+  }
+  const int32_t *const t1 = p->lut, *const t2 = p->lut + 256;
+  const int32_t q = p->output_multiplier, rm1 = -p->output_shift - 1,
+                off2 = 2 * p->output_offset + 1;
+  const int32_t lo = p->act_min, hi = p->act_max;
+  TMC_BCAST_EACH(b, x1, x2, y, {
+    const int32_t o = tmc_rq_dsp_x2(t1[(uint8_t)u] + t2[(uint8_t)v], q, rm1, off2);
+    *out = (int8_t)(o < lo ? lo : (o > hi ? hi : o));
+  });
+}
+
 static inline int32_t scaled(int32_t v, int32_t offset, int32_t left_shift,
                              int32_t m, int32_t s) {
   return tmc_mbqm_smaller_than_one(tmc_wrap_shl(v + offset, (int)left_shift),

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -141,6 +142,22 @@ static void run_binary(int op, uint64_t seed, int iters) {
     if (kt_diff("binary", y, want, no)) {
       printf("op %d iter %d ranks %d %d -> %d\n", op, it, r1, r2, ro);
       fail();
+    }
+    /* The table kernel of the DSP targets (tmc_add_s8_lut), where its
+     * conditions hold (plan/lower_elementwise.c add_lut), on every shape. */
+    if ((op == OP_ADD || op == OP_SUB) && ap.left_shift == 20 && ap.output_shift <= -1 &&
+        ap.output_shift >= -31 && ap.output_multiplier >= 0) {
+      static int32_t lut[TMC_ADD_LUT_ENTRIES];
+      tmc_add_lut_params lp;
+      memcpy(&lp, &ap, sizeof ap);
+      tmc_add_s8_lut_fill(&ap, op == OP_SUB, lut);
+      lp.lut = lut;
+      memset(y, 0x5a, no);
+      tmc_add_s8_lut(&lp, &b, x1, x2, y);
+      if (kt_diff("binary lut", y, want, no)) {
+        printf("op %d (table) iter %d ranks %d %d -> %d\n", op, it, r1, r2, ro);
+        fail();
+      }
     }
     free(x1);
     free(x2);
