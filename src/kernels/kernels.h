@@ -395,6 +395,12 @@ TMC_PARAMS_STRUCT(tmc_pool_params, TMC_POOL_PARAMS_FIELDS)
 void tmc_avg_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data);
+/* AVERAGE_POOL_2D on the DSP targets (pooling.c), the same bytes: for int8
+ * channels a multiple of 4 and windows of at most 256 taps (the lowering's
+ * conditions). */
+void tmc_avg_pool_s8_dsp(const tmc_pool_params *p, const tmc_dims4 *input,
+                         const int8_t *input_data, const tmc_dims4 *output,
+                         int8_t *output_data);
 void tmc_max_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data);

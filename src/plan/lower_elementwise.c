@@ -42,10 +42,12 @@ static tmc_status binary_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
 
 /* ADD / SUB on the DSP targets through tables of the operands' rescaled
  * values (kernels.h tmc_add_s8_lut: about 12 instructions an element
- * instead of 30 on the M7) for layers of at least ADD_LUT_MIN elements:
- * the 2 KB table costs at most half a byte of flash an element. Needs the
- * output rescale of tmc_rq_dsp_x2 (a right shift, multiplier >= 0). */
-#define ADD_LUT_MIN 4096
+ * instead of 32 on the M7) for layers of at least ADD_LUT_MIN elements:
+ * the 2 KB table costs at most a quarter byte of flash an element and
+ * saves over 150,000 instructions (smaller layers, e.g. vww's 6,400-element
+ * residual adds, keep the arithmetic and the flash). Needs the output
+ * rescale of tmc_rq_dsp_x2 (a right shift, multiplier >= 0). */
+#define ADD_LUT_MIN 8192
 static tmc_status add_lut(tmc_lowerer *l, tmc_step *st, bool add, int64_t elems) {
   const tmc_add_params a = *TMC_PARAMS(st, tmc_add_params);
   if (!tmc_target_dsp(l->target) || elems < ADD_LUT_MIN || a.left_shift != 20 ||
