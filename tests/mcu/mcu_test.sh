@@ -25,7 +25,8 @@
 #                 and batched TMC_MCU_BATCH (default 40) cases per image.
 # tmc compile gets --target cortex-m7 / cortex-m4 for the runs.
 #   fixtures_CORE the MLPerf Tiny-shaped fixture models (FIXTURES below,
-#                 written by the 4th argument, emit_write_fixtures; no
+#                 written by the 4th argument, emit_write_fixtures DIR
+#                 mlperf; no
 #                 golden): each one's output for a deterministic input
 #                 (input_bytes.sh, seed 1) from 'tmc run' on the host, the
 #                 same bytes from 'tmc run --target cortex-m7/m4', and under
@@ -322,7 +323,7 @@ case $kind in
   fixtures)
     [ -x "$writer" ] || fail "the fixtures cases need the fixture writer (4th argument)"
     mkdir "$tmp/fx"
-    "$writer" "$tmp/fx" >"$tmp/out" 2>"$tmp/err" || fail "$writer failed"
+    "$writer" "$tmp/fx" mlperf >"$tmp/out" 2>"$tmp/err" || fail "$writer failed"
     total=0
     for m in $FIXTURES; do gen_fixture "$m"; done
     run_image "$FIXTURES"
