@@ -28,6 +28,13 @@
 # --cpu m4 counts on the Cortex-M4 (mps2-an386) instead; TFLM's figures are
 # the M7's.
 #
+# A MODEL that names a file (holds a '/' or ends in .tflite; e.g. the
+# MLPerf Tiny-shaped fixtures that tests/emit's emit_write_fixtures DIR
+# mlperf writes as DIR/net_mlperf_*.tflite) has no golden: its int8 inputs come
+# from tests/mcu/input_bytes.sh (seed 1, input k seed k + 1) and the
+# expected outputs from 'tmc run' on the host; its name is the file's base
+# name (without .tflite and a net_ prefix); no TFLM figure.
+#
 # Usage: bench/mcu_instructions.sh [--layers] [--cpu m7|m4] [--target T] [MODEL...]
 #        (default models: vww lenet detection; T is tmc compile --target)
 # Environment: TMC_SHARED_DIR (default ../shared), BENCH_MCU (default
@@ -134,19 +141,27 @@ layers_report() {
 
 rows=()
 failed=0 # 1 once a model is missing, fails to compile, build or run, or mismatches
-header=$(printf '%-10s %12s %11s %9s %10s %17s %10s %9s' model "insns/inf" MACs "insns/MAC" \
+header=$(printf '%-18s %12s %11s %9s %10s %17s %10s %9s' model "insns/inf" MACs "insns/MAC" \
   "flash B" "RAM B (arena+stk)" "TFLM/tmc" "flash TF/")
-for m in "${models[@]}"; do
+for arg in "${models[@]}"; do
+  m=$arg
   model="$shared/models/$m.tflite"
   gold="$shared/golden/$m"
-  if [ ! -f "$model" ] || [ ! -f "$gold/seed1.input.int8.bin" ]; then
-    rows+=("$(printf '%-10s model or golden files not found' "$m")")
+  if [[ $arg == */* || $arg == *.tflite ]]; then # a model file, no golden
+    model=$arg
+    m=$(basename "$arg" .tflite)
+    m=${m#net_}
+    m=${m//[^A-Za-z0-9_]/_}
+    gold=""
+    [ -f "$model" ] || { rows+=("$(printf '%-18s %s not found' "$m" "$model")"); failed=1; continue; }
+  elif [ ! -f "$model" ] || [ ! -f "$gold/seed1.input.int8.bin" ]; then
+    rows+=("$(printf '%-18s model or golden files not found' "$m")")
     failed=1
     continue
   fi
   d="$work/$m"
   if ! "$tmc" compile "$model" -o "$d" --io int8 --name "$m" "${target[@]}" >"$work/$m.compile" 2>&1; then
-    rows+=("$(printf '%-10s tmc compile failed: %s' "$m" "$(tail -n 1 "$work/$m.compile")")")
+    rows+=("$(printf '%-18s tmc compile failed: %s' "$m" "$(tail -n 1 "$work/$m.compile")")")
     failed=1
     continue
   fi
@@ -157,14 +172,36 @@ for m in "${models[@]}"; do
   # The bench main (tests/mcu/mcu_main.sh): the golden input and outputs as
   # const arrays, NAME_invoke between the markers, exit 0 only on a match.
   main="$work/${m}_bench_main.c"
-  margs=(-m "$m" -i "$gold/seed1.input.int8.bin")
-  k=0
-  while [ -f "$gold/seed1.output$k.int8.bin" ]; do
-    margs+=(-o "$gold/seed1.output$k.int8.bin")
-    k=$((k + 1))
-  done
+  margs=(-m "$m")
+  if [ -z "$gold" ]; then # inputs from input_bytes.sh, outputs from tmc run
+    runargs=()
+    k=0
+    while nb=$(sed -n "s/^#define ${up}_INPUT${k}_BYTES \([0-9]*\).*/\1/p" "$d/$m.h") && [ -n "$nb" ]; do
+      sh tests/mcu/input_bytes.sh "$nb" $((k + 1)) "$work/$m.in$k" || break
+      margs+=(-i "$work/$m.in$k")
+      runargs+=(--input "$work/$m.in$k")
+      k=$((k + 1))
+    done
+    if ! "$tmc" run "$model" "${runargs[@]}" --io int8 --out "$work/$m.want" >"$work/$m.err" 2>&1; then
+      rows+=("$(printf '%-18s tmc run failed: %s' "$m" "$(tail -n 1 "$work/$m.err")")")
+      failed=1
+      continue
+    fi
+    k=0
+    while [ -f "$work/$m.want/output$k.bin" ]; do
+      margs+=(-o "$work/$m.want/output$k.bin")
+      k=$((k + 1))
+    done
+  else
+    margs+=(-i "$gold/seed1.input.int8.bin")
+    k=0
+    while [ -f "$gold/seed1.output$k.int8.bin" ]; do
+      margs+=(-o "$gold/seed1.output$k.int8.bin")
+      k=$((k + 1))
+    done
+  fi
   if ! sh tests/mcu/mcu_main.sh "${margs[@]}" >"$main" 2>"$work/$m.err"; then
-    rows+=("$(printf '%-10s mcu_main.sh failed: %s' "$m" "$(tail -n 1 "$work/$m.err")")")
+    rows+=("$(printf '%-18s mcu_main.sh failed: %s' "$m" "$(tail -n 1 "$work/$m.err")")")
     failed=1
     continue
   fi
@@ -179,7 +216,7 @@ for m in "${models[@]}"; do
   image=$(val FLASH_BYTES)
   stack=$(val STACK_REGION_BYTES)
   if [ -z "$insns" ]; then
-    rows+=("$(printf '%-10s run.sh failed (exit %s): %s' "$m" "$rc" "$(tail -n 2 "$work/$m.err" | tr '\n' ' ')")")
+    rows+=("$(printf '%-18s run.sh failed (exit %s): %s' "$m" "$rc" "$(tail -n 2 "$work/$m.err" | tr '\n' ' ')")")
     failed=1
     continue
   fi
@@ -203,7 +240,7 @@ for m in "${models[@]}"; do
   fi
   rows+=("$(awk -v m="$m" -v i="$insns" -v mac="$macs" -v f="$flash" -v img="$image" \
     -v a="$arena" -v s="${stack:-0}" -v t="${tflm[$m]:-0}" -v tf="${tflm_flash[$m]:-0}" -v st="$status" 'BEGIN {
-      printf "%-10s %12d %11d %9.3f %10d %17s %10s %9s  %s\n", m, i, mac, i / mac,
+      printf "%-18s %12d %11d %9.3f %10d %17s %10s %9s  %s\n", m, i, mac, i / mac,
         f, sprintf("%d+%d=%d", a, s, a + s),
         t ? sprintf("%.3f", t / i) : "-", tf ? sprintf("%.2f", tf / f) : "-", st }')")
   # Keep the per-model details for the notes below.

@@ -361,6 +361,21 @@ void tmc_add_s8(const tmc_add_params *p, const tmc_broadcast *b,
 void tmc_sub_s8(const tmc_add_params *p, const tmc_broadcast *b,
                 const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* ADD / SUB through a table of each operand's rescaled value (the DSP
+ * targets' kernel for large layers, plan/lower_elementwise.c): lut[(uint8_t)
+ * x] = 2 * input 1's rescale of x, lut[256 + (uint8_t)x] = +-2 * input 2's
+ * (minus for SUB), filled at compile time by tmc_add_s8_lut_fill; the
+ * output's rescale is dsp.h's tmc_rq_dsp_x2 of their sum. For params with
+ * left_shift 20 and an output shift in [-31, -1] (multiplier >= 0). */
+#define TMC_ADD_LUT_PARAMS_FIELDS(X, T) \
+  TMC_ADD_PARAMS_FIELDS(X, T) \
+  X(T, I32P, lut) /* [512] */
+TMC_PARAMS_STRUCT(tmc_add_lut_params, TMC_ADD_LUT_PARAMS_FIELDS)
+#define TMC_ADD_LUT_ENTRIES 512
+void tmc_add_s8_lut_fill(const tmc_add_params *p, int negate, int32_t *lut);
+void tmc_add_s8_lut(const tmc_add_lut_params *p, const tmc_broadcast *b,
+                    const int8_t *input1, const int8_t *input2, int8_t *output);
+
 /* ---- MUL ---------------------------------------------------------------- */
 #define TMC_MUL_PARAMS_FIELDS(X, T) \
   X(T, I32, input1_offset) X(T, I32, input2_offset) X(T, I32, output_offset) \
@@ -393,6 +408,12 @@ TMC_PARAMS_STRUCT(tmc_pool_params, TMC_POOL_PARAMS_FIELDS)
 void tmc_avg_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data);
+/* AVERAGE_POOL_2D on the DSP targets (pooling.c), the same bytes: for int8
+ * channels a multiple of 4 and windows of at most 256 taps (the lowering's
+ * conditions). */
+void tmc_avg_pool_s8_dsp(const tmc_pool_params *p, const tmc_dims4 *input,
+                         const int8_t *input_data, const tmc_dims4 *output,
+                         int8_t *output_data);
 void tmc_max_pool_s8(const tmc_pool_params *p, const tmc_dims4 *input,
                      const int8_t *input_data, const tmc_dims4 *output,
                      int8_t *output_data);

@@ -562,6 +562,9 @@ tmc_status tmc_lower_pool(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
                             "TFLite's int8 kernel", c->filter_h, c->filter_w, x->dims[1],
                             x->dims[2], (long long)count, (long long)(count * 128),
                             (long long)(count * 128 + count / 2));
+    /* the DSP targets' kernel: int16 sums of 4 channels a word */
+    if (tmc_target_dsp(l->target) && x->type == TMC_I8 && x->dims[3] % 4 == 0 && count <= 256)
+      st->kernel = TMC_K_AVG_POOL_DSP;
   }
   tmc_pool_params *p = TMC_PARAMS(st, tmc_pool_params);
   p->stride_h = c->stride_h;

@@ -40,6 +40,31 @@ static tmc_status binary_s16(tmc_lowerer *l, const tmc_op *op, tmc_step *st,
   }
 }
 
+/* ADD / SUB on the DSP targets through tables of the operands' rescaled
+ * values (kernels.h tmc_add_s8_lut: about 12 instructions an element
+ * instead of 32 on the M7) for layers of at least ADD_LUT_MIN elements:
+ * the 2 KB table costs at most a quarter byte of flash an element and
+ * saves over 150,000 instructions (smaller layers, e.g. vww's 6,400-element
+ * residual adds, keep the arithmetic and the flash). Needs the output
+ * rescale of tmc_rq_dsp_x2 (a right shift, multiplier >= 0). */
+#define ADD_LUT_MIN 8192
+static tmc_status add_lut(tmc_lowerer *l, tmc_step *st, bool add, int64_t elems) {
+  const tmc_add_params a = *TMC_PARAMS(st, tmc_add_params);
+  if (!tmc_target_dsp(l->target) || elems < ADD_LUT_MIN || a.left_shift != 20 ||
+      a.output_shift > -1 || a.output_shift < -31 || a.output_multiplier < 0)
+    return TMC_OK;
+  int32_t *lut = tmc_lower_table(l, st, TMC_ADD_LUT_ENTRIES, sizeof *lut);
+  if (lut == NULL) return TMC_ERR_NOMEM;
+  tmc_add_s8_lut_fill(&a, add ? 0 : 1, lut);
+  tmc_add_lut_params *p = TMC_PARAMS(st, tmc_add_lut_params);
+#define COPY_FIELD(T, kind, n) p->n = a.n;
+  TMC_ADD_PARAMS_FIELDS(COPY_FIELD, tmc_add_params)
+#undef COPY_FIELD
+  p->lut = lut;
+  st->kernel = TMC_K_ADD_LUT;
+  return TMC_OK;
+}
+
 tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
   const tmc_graph *g = l->g;
   const tmc_tensor *x1 = tmc_op_input(g, op, 0), *x2 = tmc_op_input(g, op, 1);
@@ -64,6 +89,7 @@ tmc_status tmc_lower_binary(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
           tmc_lower_scale(y), tmc_lower_zp(y), (int)op->attr.binary.act,
           TMC_PARAMS(st, tmc_add_params));
       if (r != 0) return tmc_lower_fail(l, op, "quantization TFLite refuses");
+      TMC_TRY(add_lut(l, st, add, y->elems));
       break;
     }
     case TMC_OP_MUL:

@@ -1,4 +1,4 @@
-/* emit_write_fixtures DIR: writes the single-op fixture models of
+/* emit_write_fixtures DIR [mlperf]: writes the single-op fixture models of
  * tests/fixtures as DIR/<name>.tflite for emit_cli_test.sh's 'fixtures'
  * case (each compiled with --main, built, and run against 'tmc run').
  * Supported: conv_*, dw_*, fc_*, add_*, depth_to_space_*, space_to_depth_*,
@@ -10,7 +10,11 @@
  * name): ADD then RELU with tensor names that break C comments and strings,
  * JSON and UTF-8; terminal_names.model, the same graph with ANSI escapes
  * and newlines in its tensor names, and terminal_custom.model, a custom op
- * whose code holds them (the 'terminal' case: text output escapes them). */
+ * whose code holds them (the 'terminal' case: text output escapes them).
+ * With mlperf, only the MLPerf Tiny-shaped networks
+ * net_mlperf_{kws,resnet8,autoencoder,vww} (tests/mcu's fixtures cases and
+ * bench/mcu_instructions.sh run them; not the 'fixtures' case: their host
+ * builds under the sanitizers would double its time). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +95,8 @@ static tmc_status names_model(const char *const names[4], tmc_arena *a, tmc_tfl_
   } while (0)
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: emit_write_fixtures DIR\n");
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "mlperf") == 0)) {
+    fprintf(stderr, "usage: emit_write_fixtures DIR [mlperf]\n");
     return 2;
   }
   const char *dir = argv[1];
@@ -101,6 +105,14 @@ int main(int argc, char **argv) {
   tmc_tfl_model *m = NULL;
   tmc_arena_init(&a);
   tmc_diag_init(&d, "fixture");
+  if (argc == 3) { /* the MLPerf Tiny shapes only */
+    SAVE("net_mlperf_kws", tmc_fx_mlperf_kws(&a, &m, &d));
+    SAVE("net_mlperf_resnet8", tmc_fx_mlperf_resnet8(&a, &m, &d));
+    SAVE("net_mlperf_autoencoder", tmc_fx_mlperf_autoencoder(&a, &m, &d));
+    SAVE("net_mlperf_vww", tmc_fx_mlperf_vww(&a, &m, &d));
+    tmc_arena_free(&a);
+    return failures ? 1 : 0;
+  }
 
   tmc_fx_conv c;
   tmc_fx_conv_defaults(&c);

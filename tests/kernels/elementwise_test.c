@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -142,6 +143,22 @@ static void run_binary(int op, uint64_t seed, int iters) {
       printf("op %d iter %d ranks %d %d -> %d\n", op, it, r1, r2, ro);
       fail();
     }
+    /* The table kernel of the DSP targets (tmc_add_s8_lut), where its
+     * conditions hold (plan/lower_elementwise.c add_lut), on every shape. */
+    if ((op == OP_ADD || op == OP_SUB) && ap.left_shift == 20 && ap.output_shift <= -1 &&
+        ap.output_shift >= -31 && ap.output_multiplier >= 0) {
+      static int32_t lut[TMC_ADD_LUT_ENTRIES];
+      tmc_add_lut_params lp;
+      memcpy(&lp, &ap, sizeof ap);
+      tmc_add_s8_lut_fill(&ap, op == OP_SUB, lut);
+      lp.lut = lut;
+      memset(y, 0x5a, no);
+      tmc_add_s8_lut(&lp, &b, x1, x2, y);
+      if (kt_diff("binary lut", y, want, no)) {
+        printf("op %d (table) iter %d ranks %d %d -> %d\n", op, it, r1, r2, ro);
+        fail();
+      }
+    }
     free(x1);
     free(x2);
     free(y);
@@ -241,7 +258,7 @@ static void test_pooling(void **state) {
     in.n = kt_range(1, 2);
     in.h = kt_range(1, 10);
     in.w = kt_range(1, 10);
-    in.c = kt_range(1, 6);
+    in.c = it % 4 >= 2 ? 4 * kt_range(1, 3) : kt_range(1, 6); /* the DSP kernel's 4s */
     p.filter_h = kt_range(1, in.h + 1);
     p.filter_w = kt_range(1, in.w + 1);
     p.stride_h = kt_range(1, 3);
@@ -297,9 +314,38 @@ static void test_pooling(void **state) {
     if (kt_diff(is_max ? "max_pool" : "avg_pool", y, want,
                 (size_t)out.n * out.h * out.w * out.c))
       fail();
+    if (!is_max && in.c % 4 == 0) { /* the DSP targets' kernel (windows <= 100 taps) */
+      memset(y, 0x5a, (size_t)out.n * out.h * out.w * out.c);
+      tmc_avg_pool_s8_dsp(&p, &in, x, &out, y);
+      if (kt_diff("avg_pool_dsp", y, want, (size_t)out.n * out.h * out.w * out.c)) fail();
+    }
     free(x);
     free(y);
     free(want);
+  }
+}
+
+/* tmc_avg_pool_s8_dsp at its bound: 256 taps of -128 or 127 (int16 sums of
+ * -32768 and 32512), and mixed signs, against tmc_avg_pool_s8. */
+static void test_avg_pool_dsp_extremes(void **state) {
+  static int8_t x[16 * 16 * 8];
+  int8_t y[8], want[8];
+  tmc_dims4 in = {1, 16, 16, 8}, out = {1, 1, 1, 8};
+  tmc_pool_params p;
+  int k;
+  (void)state;
+  memset(&p, 0, sizeof p);
+  p.filter_h = p.filter_w = 16;
+  p.stride_h = p.stride_w = 1;
+  p.act_min = -128;
+  p.act_max = 127;
+  for (k = 0; k < 3; ++k) {
+    for (size_t i = 0; i < sizeof x; ++i)
+      x[i] = (int8_t)(k == 0 ? -128 : k == 1 ? 127 : ((i % 8) & 1 ? -128 : (int)(i % 7) - 3));
+    tmc_avg_pool_s8(&p, &in, x, &out, want);
+    tmc_avg_pool_s8_dsp(&p, &in, x, &out, y);
+    assert_memory_equal(y, want, sizeof y);
+    if (k < 2) assert_int_equal(want[0], k == 0 ? -128 : 127);
   }
 }
 
@@ -447,6 +493,7 @@ int main(void) {
       cmocka_unit_test(test_broadcast_init),
       cmocka_unit_test(test_pooling),
       cmocka_unit_test(test_avg_pool_rounding),
+      cmocka_unit_test(test_avg_pool_dsp_extremes),
       cmocka_unit_test(test_mean),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

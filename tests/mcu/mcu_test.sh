@@ -24,6 +24,14 @@
 #                 Op cases are compiled without --io int8 (as emit_ops_test.sh)
 #                 and batched TMC_MCU_BATCH (default 40) cases per image.
 # tmc compile gets --target cortex-m7 / cortex-m4 for the runs.
+#   fixtures_CORE the MLPerf Tiny-shaped fixture models (FIXTURES below,
+#                 written by the 4th argument, emit_write_fixtures DIR
+#                 mlperf; no
+#                 golden): each one's output for a deterministic input
+#                 (input_bytes.sh, seed 1) from 'tmc run' on the host, the
+#                 same bytes from 'tmc run --target cortex-m7/m4', and under
+#                 QEMU from the C compiled with --target cortex-m7/m4 and
+#                 (m7 only) --target generic, all models in one image
 #   compile       (--target cortex-m55: the DSP kernels) every generated .c
 #                 of the models and of every
 #                 TMC_MCU_COMPILE_EVERY-th ops case (default 3) compiles with
@@ -36,6 +44,7 @@ set -u
 case_name=mcu_${1:?case}
 tmc=${2:?path of tmc}
 shared=${3:?shared folder}
+writer=${4:-}
 . "$(dirname "$0")/../testlib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 unset CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
@@ -44,6 +53,8 @@ unset CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
 # three invokes of seed 1).
 MODELS="vww lenet detection mcunetv2_large"
 SEQ_MODELS="keyword_scrambled trained_lstm_int8"
+# Fixture models (tests/fixtures/net_fixtures.h) of the fixtures cases.
+FIXTURES="net_mlperf_kws net_mlperf_resnet8 net_mlperf_autoencoder net_mlperf_vww"
 STRICT="-std=c11 -Wall -Wextra -Werror -pedantic"
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -le 2 ] || jobs=2
@@ -74,7 +85,7 @@ kind=${case_name#mcu_}
 core=${kind##*_}
 kind=${kind%_*}
 case $kind in
-  models | ops | opsv2) ;;
+  models | ops | opsv2 | fixtures) ;;
   compile) core="" ;;
   *) fail "unknown case '$1'" ;;
 esac
@@ -180,6 +191,40 @@ gen_model() {
   done
 }
 
+# gen_fixture MODEL: tmc compile of fixture MODEL ($tmp/fx/MODEL.tflite,
+# name MODEL without net_) for the core's target (m7: also for generic, name
+# NAME_generic) into $tmp/g; its input from input_bytes.sh, its expected
+# output from 'tmc run' (generic), which 'tmc run --target' must repeat;
+# appends the mcu_main.sh arguments to $tmp/args.
+gen_fixture() {
+  gf_m=$tmp/fx/$1.tflite
+  gf_n=${1#net_}
+  gf_N=$(echo "$gf_n" | tr '[:lower:]' '[:upper:]')
+  [ -f "$gf_m" ] || fail "the fixture writer wrote no $gf_m"
+  run 0 compile "$gf_m" -o "$tmp/g/$gf_n" --name "$gf_n" --target "$target"
+  gf_b=$(sed -n "s/^#define ${gf_N}_INPUT0_BYTES \([0-9][0-9]*\).*/\1/p" "$tmp/g/$gf_n/$gf_n.h")
+  [ -n "$gf_b" ] || fail "$gf_n.h has no ${gf_N}_INPUT0_BYTES"
+  sh "$here/input_bytes.sh" "$gf_b" 1 "$tmp/fx/$gf_n.in" || fail "input_bytes.sh failed"
+  run 0 run "$gf_m" --input "$tmp/fx/$gf_n.in" --out "$tmp/fx/$gf_n.host"
+  run 0 run "$gf_m" --input "$tmp/fx/$gf_n.in" --out "$tmp/fx/$gf_n.target" --target "$target"
+  gf_k=0
+  while [ -f "$tmp/fx/$gf_n.host/output$gf_k.bin" ]; do
+    cmp -s "$tmp/fx/$gf_n.host/output$gf_k.bin" "$tmp/fx/$gf_n.target/output$gf_k.bin" ||
+      echo "host: $gf_n: output $gf_k of tmc run --target $target differs from tmc run's" \
+        >>"$tmp/problems"
+    gf_k=$((gf_k + 1))
+  done
+  [ "$gf_k" -gt 0 ] || fail "tmc run wrote no output for $gf_n"
+  gf_o=$(ls "$tmp/fx/$gf_n.host"/output*.bin | sort -V | sed 's/^/ -o /' | tr -d '\n')
+  printf ' -m %s -i %s%s' "$gf_n" "$tmp/fx/$gf_n.in" "$gf_o" >>"$tmp/args"
+  if [ "$core" = m7 ]; then
+    run 0 compile "$gf_m" -o "$tmp/g/${gf_n}_generic" --name "${gf_n}_generic" --target generic
+    printf ' -m %s -i %s%s' "${gf_n}_generic" "$tmp/fx/$gf_n.in" "$gf_o" >>"$tmp/args"
+    total=$((total + 1))
+  fi
+  total=$((total + 1))
+}
+
 # run_image WHAT: builds $tmp/g/* with $tmp/args's main for $core and runs
 # it under QEMU; records each model that does not match in $tmp/problems.
 run_image() {
@@ -274,6 +319,18 @@ case $kind in
     [ "$every" -gt 1 ] && which="$total cases in scope (every ${every}th, from #$off)"
     echo "$core_name (QEMU): $passed of $which of $suite equal the goldens, in $images" \
       "images; $insns instructions executed"
+    ;;
+  fixtures)
+    [ -x "$writer" ] || fail "the fixtures cases need the fixture writer (4th argument)"
+    mkdir "$tmp/fx"
+    "$writer" "$tmp/fx" mlperf >"$tmp/out" 2>"$tmp/err" || fail "$writer failed"
+    total=0
+    for m in $FIXTURES; do gen_fixture "$m"; done
+    run_image "$FIXTURES"
+    also=""
+    [ "$core" = m7 ] && also=" and generic"
+    echo "$core_name (QEMU): $passed of $total fixture builds ($FIXTURES; --target" \
+      "$target$also) equal tmc run's outputs; $insns instructions executed"
     ;;
   compile)
     for m in $MODELS; do gen_model "$m"; done

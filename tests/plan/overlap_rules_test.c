@@ -101,6 +101,13 @@ static const spec specs[] = {
     POOL("AVG_POOL 5x5/2 SAME 1x9x9x6", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 9, 9, 6, 5, 5, 2, 2, TMC_TFL_PAD_SAME),
     POOL("AVG_POOL 2x3/(1,2) SAME 1x7x9x5", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 7, 9, 5, 2, 3, 1, 2, TMC_TFL_PAD_SAME),
     POOL("AVG_POOL global 7x7 VALID 1x7x7x32", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 7, 7, 32, 7, 7, 1, 1, TMC_TFL_PAD_VALID),
+    /* the DSP targets' kernels (a name starting "DSP ": planned for
+     * cortex-m7): AVERAGE_POOL_2D 4 channels a word, ADD's tables */
+    POOL("DSP AVG_POOL 3x3/1 SAME 1x8x8x8", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 8, 8, 8, 3, 3, 1, 1, TMC_TFL_PAD_SAME),
+    POOL("DSP AVG_POOL 2x2/2 VALID 1x16x16x4", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 16, 16, 4, 2, 2, 2, 2, TMC_TFL_PAD_VALID),
+    POOL("DSP AVG_POOL global 7x7 VALID 1x7x7x32", TMC_TFL_OP_AVERAGE_POOL_2D, 1, 7, 7, 32, 7, 7, 1, 1, TMC_TFL_PAD_VALID),
+    {"DSP ADD 1x32x32x8", K_BINARY, TMC_TFL_OP_ADD, SH4(1, 32, 32, 8), SH4(1, 32, 32, 8), 0.06f, -3, TMC_TFL_ACT_NONE, 0, 0, 0, 0, 0, 0, 0},
+    {"DSP ADD bcast b 1x32x32x8+1x1x1x8", K_BINARY, TMC_TFL_OP_ADD, SH4(1, 32, 32, 8), SH4(1, 1, 1, 8), 0.06f, 2, TMC_TFL_ACT_RELU, 0, 0, 0, 0, 0, 0, 0},
 #undef POOL
     /* convolutions: k, stride, dilation, out channels */
 #define CONV(nm, kind, n, h, w, c, k, s, dil, pad, oc) \
@@ -416,6 +423,7 @@ static void test_rule(void **state) {
   tmc_tfl_model *m = build_spec(&c->arena, sp);
   assert_non_null(m);
   tmc_plan_options o = {.planner = TMC_PLANNER_BEST};
+  if (strncmp(sp->name, "DSP ", 4) == 0) o.target = TMC_TARGET_CORTEX_M7;
   if (pt_plan(m, sp->name, &o, &c->arena, &c->built) != TMC_OK)
     fail_msg("%s: %s", sp->name, c->built.diag.msg);
   tmc_plan *p = &c->built.plan;
@@ -440,6 +448,10 @@ static void test_rule(void **state) {
   }
   pt_layout_save(p, &c->saved);
   const tmc_step *st = &p->steps[0];
+  if (strncmp(sp->name, "DSP ", 4) == 0 && st->kernel != TMC_K_AVG_POOL_DSP &&
+      st->kernel != TMC_K_ADD_LUT)
+    fail_msg("%s: planned for cortex-m7 without the DSP kernel (kernel %d)", sp->name,
+             (int)st->kernel);
   for (int k = 0; k < st->n_in; k++) {
     int32_t t = st->in[k];
     if (t < 0 || g->tensors[t].is_const) continue;
