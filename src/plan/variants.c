@@ -11,7 +11,11 @@
  *    arena most (ties: the faster); when no single switch helps, or more
  *    than SINGLE_MAX steps peak, switch all of them to their smallest at
  *    once (peaks of equal height); repeat until nothing lowers it (or, with
- *    a limit, it fits);
+ *    a limit, it fits). On the DSP targets, without a limit, a switch must
+ *    save at least 1/MIN_GAIN of the arena: there the variants without
+ *    scratch are portable C at about 4x the DSP kernel's instructions, and
+ *    that for a few bytes of a large arena (24 of vww's 76,832) is not a
+ *    trade an embedded engineer makes; --limit still forces it;
  * 3. speed: the switched steps off the peak go back to their fastest
  *    kernels at once when that keeps the arena (with a limit: fits), then
  *    each switched step to the fastest variant that keeps it;
@@ -88,6 +92,15 @@ tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
  * layers, which peaks everywhere, costs a few plans, not one per layer. */
 #define SINGLE_MAX 8
 #define TRIALS_MAX 48
+#define MIN_GAIN 64
+
+/* Whether an arena of got bytes instead of arena is worth slower kernels:
+ * under a limit not yet met or on a portable target, any saving; on a DSP
+ * target 1/MIN_GAIN of it. */
+static bool worth(const tmc_plan *plan, int64_t arena, int64_t got, int64_t limit) {
+  if (limit > 0 || !tmc_target_dsp(plan->target)) return got < arena;
+  return arena - got >= (arena + MIN_GAIN - 1) / MIN_GAIN;
+}
 
 typedef struct chooser {
   tmc_plan *plan;
@@ -175,7 +188,10 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
       if (!switchable(&c, s) || !c.at_peak[s]) continue;
       tmc_step_variants *v = plan->variants[s];
       int32_t was = v->chosen;
-      if (was == 0) v->why = "fastest: the variants with less scratch do not lower the arena";
+      if (was == 0)
+        v->why = tmc_target_dsp(plan->target)
+                     ? "fastest: the variants with less scratch lower the arena by less than 1/64"
+                     : "fastest: the variants with less scratch do not lower the arena";
       for (int32_t k = was + 1; k < v->n; k++) {
         int64_t got;
         use(&c, s, k);
@@ -189,6 +205,7 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
       }
       use(&c, s, was);
     }
+    if (bs >= 0 && !worth(plan, arena, best, limit)) break; /* the best switch gains too little */
     if (bs >= 0) {
       use(&c, bs, bk);
       plan->variants[bs]->why = "smallest arena: the faster kernels' scratch raises it";
@@ -202,7 +219,7 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
       }
       int64_t got;
       TMC_TRY(trial(&c, true, &got, d));
-      if (got >= arena) { /* back: nothing gained */
+      if (!worth(plan, arena, got, limit)) { /* back: nothing (or too little) gained */
         for (int32_t s = 0; s < plan->n_steps; s++)
           if (switchable(&c, s)) use(&c, s, c.prev[s]);
         break;
