@@ -49,7 +49,7 @@ static void add_sub_half(const tmc_add_params *p, int32_t n, const int8_t *xb,
   const int32_t kb = (int32_t)((uint32_t)ob << 20), ks = (int32_t)((uint32_t)os << 21);
   const int32_t rm1s = rs - 1, q = p->output_multiplier, rm1 = -p->output_shift - 1,
                 off2 = 2 * p->output_offset + 1;
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DSP_ASM
   if (sign == 1 && n > 0) { /* ADD; SUB (rare) takes the C loop below */
     const int8_t *const e = y + n;
     int32_t b, v, t;
@@ -132,7 +132,7 @@ static void add_lut_flat(const tmc_add_lut_params *p, int32_t n, const uint8_t *
   const int32_t *const t1 = p->lut, *const t2 = p->lut + 256;
   const int32_t q = p->output_multiplier, rm1 = -p->output_shift - 1,
                 off2 = 2 * p->output_offset + 1;
-#if TMC_DSP_NATIVE && defined(__GNUC__)
+#if TMC_DSP_ASM
   /* the loop below as the compiler does not quite write it (13 a element) */
   if (n > 0) {
     const int8_t *const e = y + n;

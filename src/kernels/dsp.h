@@ -19,6 +19,16 @@
 #define TMC_DSP_NATIVE 0
 #endif
 
+/* The kernels' inline-asm loops hold up to 13 values in registers: only an
+ * optimised GCC/Clang build for a DSP core allocates them (at -O0 the frame
+ * pointer and spills leave too few); others take the portable forms, which
+ * give the same bits. */
+#if TMC_DSP_NATIVE && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define TMC_DSP_ASM 1
+#else
+#define TMC_DSP_ASM 0
+#endif
+
 /* Four bytes from any address (an unaligned LDR on the M4/M7/M33/M55). */
 static inline uint32_t tmc_dsp_load(const void *p) {
   uint32_t v;
