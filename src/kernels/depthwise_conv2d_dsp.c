@@ -34,12 +34,13 @@
 
 /* The per-channel tables and output constants, copied out of the params
  * (the int8 output stores could alias them for the compiler): rm1 the
- * r - 1 table (NULL: in the bias words' low byte); off2 for tmc_rq_dsp;
- * ioff the input offset in both int16 halves; narrow when the activation
- * range is inside int8, [lo, hi]; gen when a channel's shift is >= 0
- * (dw_rq_gen). */
+ * r - 1 table (NULL: in the bias words' low byte); q2 the multipliers as
+ * 2q - 2^32 (the lowering's form: tmc_smmlar); off2 for the right shifts'
+ * requantization; ioff the input offset in both int16 halves; narrow when
+ * the activation range is inside int8, [lo, hi]; gen when a channel's
+ * shift is >= 0 (dw_rq_gen). */
 typedef struct dw_ctx {
-  const int32_t *bias, *mult;
+  const int32_t *bias, *q2;
   const int8_t *rm1, *wb; /* wb: the filter as _arrange wrote it */
   uint32_t ioff;
   int32_t io, off2, out_off, lo, hi, narrow, gen;
@@ -56,26 +57,25 @@ static int32_t dw_shift(const dw_ctx *k, size_t c) {
   return ~(int32_t)(int8_t)(uint8_t)(DW_RM1(k->bias, k->rm1, c) & 255);
 }
 
-/* The requantization of accumulator a of a channel with the stored
- * low byte rm1 (the low byte of the word rm1) in a layer with a shift >=
- * 0 somewhere: tmc_rq_dsp for a right shift (rm1 = r - 1 >= 0), else
- * (rm1 = ~shift < 0) TFLite's high multiply of a * 2^shift (requant.h:
- * SMMULR of a 2^(shift + 1)) plus the zero point, saturated to int8
- * (tmc_fast_rq_prepare bounds a * 2^(shift+1); a narrow range's clamp
- * follows, as for tmc_rq_dsp). */
-TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int32_t off) {
-  const int32_t r = (int8_t)(uint8_t)(rm1 & 255);
-  if (r >= 0) return tmc_rq_dsp(a, q, rm1, off2);
-  return (int8_t)tmc_ssat8(tmc_smmulr(tmc_wrap_shl(a, -r), q) + off);
+/* The int8 output (before a narrow range's clamp) of accumulator a of a
+ * channel with a right shift r (rm1 = r - 1 in the low byte), multiplier
+ * q2 = 2q - 2^32: v = SMMULR(2a, q) = SMMLAR(a, q2, a), rounded shift as
+ * requant.h's tmc_rq_dsp_x2 (|a| < 2^30), off2 = 2 * zero point + 1. */
+TMC_INLINE int8_t dw_rq(int32_t a, int32_t q2, int32_t rm1, int32_t off2) {
+  const int32_t u = tmc_smmlar(a, q2, a) + (a >> 31);
+  return (int8_t)tmc_ssat8((tmc_asr_lo8(u, rm1) + off2) >> 1);
 }
 
-/* The asm blocks below need up to 13 registers: an optimised build (GCC
- * or Clang) for a DSP core; others take the portable forms (same bits). */
-#if TMC_DSP_NATIVE && defined(__GNUC__) && defined(__OPTIMIZE__)
-#define TMC_DW_ASM 1
-#else
-#define TMC_DW_ASM 0
-#endif
+/* dw_rq in a layer with a shift >= 0 somewhere: for such a channel (rm1 =
+ * ~shift < 0) TFLite's high multiply of a * 2^shift (requant.h: SMMULR of
+ * a 2^(shift + 1) and q = q2 / 2 + 2^31) plus the zero point, saturated to
+ * int8 (tmc_fast_rq_prepare bounds a * 2^(shift+1)); a narrow range's
+ * clamp follows, as for dw_rq. */
+TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q2, int32_t rm1, int32_t off2, int32_t off) {
+  const int32_t r = (int8_t)(uint8_t)(rm1 & 255);
+  if (r >= 0) return dw_rq(a, q2, rm1, off2);
+  return (int8_t)tmc_ssat8(tmc_smmulr(tmc_wrap_shl(a, -r), (int32_t)((uint32_t)q2 >> 1)) + off);
+}
 
 /* One tap of a 4-channel block: the int8 quads xv (inputs) and wv
  * (weights), (x + offset) * w added to a0..a3 in the order bytes 0, 1, 2,
@@ -89,7 +89,7 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
   "sxtb16 %[f], %[wv], ror #8\n\t"                                                       \
   "smlabb %[q], %[e], %[f], %[q]\n\t"                                                    \
   "smlatt %[s], %[e], %[f], %[s]\n\t"
-#if TMC_DW_ASM
+#if TMC_DSP_ASM
 #define DW_MAC4(xv_, wv_, o_, a0, a1, a2, a3)                                            \
   do {                                                                                   \
     uint32_t e_, f_;                                                                     \
@@ -115,7 +115,7 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
  * or 1 taps (register-offset and immediate-offset LDRs, unaligned); the
  * memory clobber keeps the loads after the stores before them (the
  * output may overlap the input). */
-#if TMC_DW_ASM
+#if TMC_DSP_ASM
 #define DW_LD(XO, WO) "ldr %[xv], " XO "\n\tldr %[wv], [%[wa], #" WO "]\n\t" DW_MAC4_ASM
 #define DW_ROW_ASM(BODY)                                                                 \
   do {                                                                                   \
@@ -126,15 +126,18 @@ TMC_INLINE int8_t dw_rq_gen(int32_t a, int32_t q, int32_t rm1, int32_t off2, int
             : [xa] "r"(x), [cs] "r"(cs), [wa] "r"(w), [o] "r"(o)                          \
             : "memory");                                                                 \
   } while (0)
-#define DW_ROW1_BODY DW_LD("[%[xa]]", "0")
-#define DW_ROW2_BODY DW_ROW1_BODY DW_LD("[%[xa], %[cs]]", "4")
-#define DW_ROW3_BODY DW_ROW2_BODY DW_LD("[%[xa], %[cs], lsl #1]", "8")
+#define DW_X0 "[%[xa]]"
+#define DW_X1 "[%[xa], %[cs]]"
+#define DW_X2 "[%[xa], %[cs], lsl #1]"
+#define DW_ROW1_BODY DW_LD(DW_X0, "0")
+#define DW_ROW2_BODY DW_ROW1_BODY DW_LD(DW_X1, "4")
+#define DW_ROW3_BODY DW_ROW2_BODY DW_LD(DW_X2, "8")
 #endif
 
 TMC_INLINE void dw_row(const int8_t *x, size_t cs, const int8_t *w, int32_t n, uint32_t o,
                        int32_t *pa0, int32_t *pa1, int32_t *pa2, int32_t *pa3) {
   int32_t a0 = *pa0, a1 = *pa1, a2 = *pa2, a3 = *pa3;
-#if TMC_DW_ASM
+#if TMC_DSP_ASM
   for (; n > 3; n -= 3, x += 3 * cs, w += 12) DW_ROW_ASM(DW_ROW3_BODY);
   if (n == 3)
     DW_ROW_ASM(DW_ROW3_BODY);
@@ -149,17 +152,19 @@ TMC_INLINE void dw_row(const int8_t *x, size_t cs, const int8_t *w, int32_t n, u
   *pa0 = a0, *pa1 = a1, *pa2 = a2, *pa3 = a3;
 }
 
-/* Channels [c0, k->c_n) (c0 a multiple of 4) of one output pixel, then
- * the narrow range's clamp of all its channels: nh x nw taps inside the
- * input (nw >= 1; nh possibly 0), the first at x0, taps k->cs apart in a
- * row and rows k->xr apart; wt0 the first tap's index in the filter's
- * raster order. Out of line: the caller's loops stay in registers. */
+/* Channels [c0, c1) of one output pixel in 4-channel blocks (c0 a
+ * multiple of 4), then, when c1 is k->c_n, the last c_n % 4 channels
+ * and the narrow range's clamp of all its channels: nh x nw taps inside
+ * the input (nw >= 1; nh possibly 0), the first at x0, taps k->cs apart
+ * in a row and rows k->xr apart; wt0 the first tap's index in the
+ * filter's raster order. Out of line: the caller's loops stay in
+ * registers. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
 static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, int32_t wt0,
-                     size_t c0, int8_t *y) {
-  const int32_t *const rb = k->bias, *const rm = k->mult;
+                     size_t c0, size_t c1, int8_t *y) {
+  const int32_t *const rb = k->bias, *const rm = k->q2;
   const int8_t *const rs = k->rm1;
   const int32_t off2 = k->off2, kw = k->kw;
   const size_t nt = (size_t)k->nt, c_n = k->c_n, cs = k->cs, xr = k->xr;
@@ -168,7 +173,7 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
   size_t c;
   int32_t ky, kx;
   const int8_t *wt = k->wb + c0 * nt + 4 * (size_t)wt0;
-  for (c = c0; c + 4 <= c_n; c += 4, wt += 4 * nt) {
+  for (c = c0; c + 4 <= c1; c += 4, wt += 4 * nt) {
     int32_t a0 = DW_BIAS(rb, rs, c), a1 = DW_BIAS(rb, rs, c + 1), a2 = DW_BIAS(rb, rs, c + 2),
             a3 = DW_BIAS(rb, rs, c + 3);
     const int8_t *xp = x0 + c, *wp = wt;
@@ -181,12 +186,13 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
       y[c + 2] = dw_rq_gen(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2, off);
       y[c + 3] = dw_rq_gen(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2, off);
     } else {
-      y[c] = tmc_rq_dsp(a0, rm[c], DW_RM1(rb, rs, c), off2);
-      y[c + 1] = tmc_rq_dsp(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2);
-      y[c + 2] = tmc_rq_dsp(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2);
-      y[c + 3] = tmc_rq_dsp(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2);
+      y[c] = dw_rq(a0, rm[c], DW_RM1(rb, rs, c), off2);
+      y[c + 1] = dw_rq(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2);
+      y[c + 2] = dw_rq(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2);
+      y[c + 3] = dw_rq(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2);
     }
   }
+  if (c1 < c_n) return;
   for (; c < c_n; ++c) { /* the tail: nt taps a channel, in raster order */
     int32_t a = DW_BIAS(rb, rs, c);
     const int8_t *wp = k->wb + c * nt + wt0;
@@ -194,105 +200,143 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
       for (kx = 0; kx < nw; ++kx)
         a = tmc_wrap_add(a, (x0[(size_t)ky * xr + (size_t)kx * cs + c] + k->io) * wp[kx]);
     y[c] = k->gen ? dw_rq_gen(a, rm[c], DW_RM1(rb, rs, c), off2, k->out_off)
-                  : tmc_rq_dsp(a, rm[c], DW_RM1(rb, rs, c), off2);
+                  : dw_rq(a, rm[c], DW_RM1(rb, rs, c), off2);
   }
   if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
 }
 
-/* The DSP cores' 3x3 interior pixel of a layer with packed tables and
- * right shifts only, its 4-channel blocks (at least one) in one asm
- * block of 13 registers: per block 4 biases (packed words >> 8), the 9
- * taps (DW_MAC4_ASM), then each channel's tmc_rq_dsp (2 acc doubled for
- * SMMULR, whose sign is acc's: |acc| < 2^30) reading r - 1 from the low
- * byte of its packed word, stored in order. The pointers the blocks walk
- * and the constants live in a small frame, loaded when needed. The
- * portable form does the same in C. */
+/* A 3x3 filter's pixel whose window inside the input is 3x3, 3x2, 2x3 or
+ * 2x2 taps, in a layer with packed tables: a run of 4-channel blocks with
+ * right shifts (at least one) in one asm block of 14 registers. Per block
+ * 4 biases (packed words >> 8), the taps (DW_MAC4_ASM; the window's first
+ * tap last, its load stepping the input pointer to the next block), then
+ * each channel's dw_rq (SMMLAR with q2) reading r - 1 from the low byte of
+ * its packed word, stored in order. The pointers the blocks walk and the
+ * constants live in a small frame, loaded when needed. The portable form
+ * does the same in C. */
 typedef struct dw_frame {
-  const int32_t *bp, *mp; /* offsets 0, 4: bias words, multipliers */
+  const int32_t *bp, *mp; /* offsets 0, 4: bias words, multipliers (q2) */
   int8_t *yp;             /* 8 */
   int32_t off2;           /* 12 */
-  int8_t *yend;           /* 16: past the last block's outputs */
-  int32_t xr, cs;         /* 20, 24 */
+  int8_t *yend;           /* 16: past the run's outputs */
+  int32_t cs, xr;         /* 20, 24: input steps of a tap and a row */
   uint32_t ioff;          /* 28 */
 } dw_frame;
 
-#if TMC_DW_ASM
+typedef void (*dw_run_fn)(dw_frame *fr, const int8_t *xa, const int8_t *wa);
+
+#if TMC_DSP_ASM
 #define DW_OUT_ASM(A)                                                     \
   "ldr %[cs], [%[f]], #4\n\t"                                              \
-  "lsl %[" A "], %[" A "], #1\n\t"                                         \
-  "smmulr %[cs], %[" A "], %[cs]\n\t"                                      \
+  "smmlar %[cs], %[" A "], %[cs], %[" A "]\n\t"                            \
   "add %[cs], %[cs], %[" A "], asr #31\n\t"                                \
   "ldr %[" A "], [%[e]], #4\n\t"                                           \
   "asr %[cs], %[cs], %[" A "]\n\t"                                         \
   "add %[cs], %[cs], %[wv]\n\t"                                            \
   "ssat %[cs], #8, %[cs], asr #1\n\t"                                      \
   "strb %[cs], [%[xv]], #1\n\t"
-#define DW_ROW3A(O0, O1, O2)                                               \
-  "ldr %[xv], [%[xa]]\n\t"                                                 \
-  "ldr %[wv], [%[wa], #" O0 "]\n\t" DW_MAC4_ASM                            \
-  "ldr %[xv], [%[xa], %[cs]]\n\t"                                          \
-  "ldr %[wv], [%[wa], #" O1 "]\n\t" DW_MAC4_ASM                            \
-  "ldr %[xv], [%[xa], %[cs], lsl #1]\n\t"                                  \
-  "ldr %[wv], [%[wa], #" O2 "]\n\t" DW_MAC4_ASM
-
-static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
-  int32_t a0, a1, a2, a3;
-  uint32_t e_, f_, xv_, wv_;
-  int32_t cs = fr->cs;
-  const uint32_t o = fr->ioff;
-  __asm__ volatile(
-      "1:\n\t"
-      "ldr %[e], [%[c]]\n\t"
-      "ldrd %[p], %[q], [%[e]]\n\t"
-      "ldrd %[r], %[s], [%[e], #8]\n\t"
-      "asr %[p], %[p], #8\n\t"
-      "asr %[q], %[q], #8\n\t"
-      "asr %[r], %[r], #8\n\t"
-      "asr %[s], %[s], #8\n\t"
-      DW_ROW3A("0", "4", "8")
-      "ldr %[e], [%[c], #20]\n\t"
-      "add %[xa], %[xa], %[e]\n\t"
-      DW_ROW3A("12", "16", "20")
-      "ldr %[e], [%[c], #20]\n\t"
-      "add %[xa], %[xa], %[e]\n\t"
-      DW_ROW3A("24", "28", "32")
-      "ldr %[e], [%[c], #20]\n\t"
-      "sub %[xa], %[xa], %[e], lsl #1\n\t"
-      "add %[xa], %[xa], #4\n\t"
-      "add %[wa], %[wa], #36\n\t"
-      "ldrd %[e], %[f], [%[c]]\n\t"
-      "ldrd %[xv], %[wv], [%[c], #8]\n\t"
-      DW_OUT_ASM("p") DW_OUT_ASM("q") DW_OUT_ASM("r") DW_OUT_ASM("s")
-      "strd %[e], %[f], [%[c]]\n\t"
-      "str %[xv], [%[c], #8]\n\t"
-      "ldr %[e], [%[c], #16]\n\t"
-      "ldr %[cs], [%[c], #24]\n\t"
-      "cmp %[xv], %[e]\n\t"
-      "blo 1b"
-      : [p] "=&r"(a0), [q] "=&r"(a1), [r] "=&r"(a2), [s] "=&r"(a3), [e] "=&r"(e_),
-        [f] "=&r"(f_), [xv] "=&r"(xv_), [wv] "=&r"(wv_), [xa] "+r"(xa), [wa] "+r"(wa),
-        [cs] "+r"(cs)
-      : [c] "r"(fr), [o] "r"(o)
-      : "cc", "memory");
-}
+#define DW_DOWN "add %[xa], %[xa], %[xr]\n\t"
+/* the window's first tap, post-indexed: xa steps to the next block */
+#define DW_FIRST DW_LD("[%[xa]], #4", "0")
+#define DW_RUN_FN(NAME, TAPS)                                                            \
+  static void NAME(dw_frame *fr, const int8_t *xa, const int8_t *wa) {                   \
+    int32_t a0, a1, a2, a3;                                                              \
+    uint32_t e_, f_, xv_, wv_;                                                           \
+    int32_t cs = fr->cs;                                                                 \
+    const int32_t xr = fr->xr;                                                           \
+    const uint32_t o = fr->ioff;                                                         \
+    __asm__ volatile(                                                                    \
+        "1:\n\t"                                                                         \
+        "ldr %[e], [%[c]]\n\t"                                                           \
+        "ldrd %[p], %[q], [%[e]]\n\t"                                                    \
+        "ldrd %[r], %[s], [%[e], #8]\n\t"                                                \
+        "asr %[p], %[p], #8\n\t"                                                         \
+        "asr %[q], %[q], #8\n\t"                                                         \
+        "asr %[r], %[r], #8\n\t"                                                         \
+        "asr %[s], %[s], #8\n\t" TAPS                                                    \
+        "add %[wa], %[wa], #36\n\t"                                                      \
+        "ldrd %[e], %[f], [%[c]]\n\t"                                                    \
+        "ldrd %[xv], %[wv], [%[c], #8]\n\t"                                              \
+        DW_OUT_ASM("p") DW_OUT_ASM("q") DW_OUT_ASM("r") DW_OUT_ASM("s")                  \
+        "strd %[e], %[f], [%[c]]\n\t"                                                    \
+        "str %[xv], [%[c], #8]\n\t"                                                      \
+        "ldr %[e], [%[c], #16]\n\t"                                                      \
+        "ldr %[cs], [%[c], #20]\n\t"                                                     \
+        "cmp %[xv], %[e]\n\t"                                                            \
+        "blo 1b"                                                                         \
+        : [p] "=&r"(a0), [q] "=&r"(a1), [r] "=&r"(a2), [s] "=&r"(a3), [e] "=&r"(e_),      \
+          [f] "=&r"(f_), [xv] "=&r"(xv_), [wv] "=&r"(wv_), [xa] "+r"(xa), [wa] "+r"(wa),  \
+          [cs] "+r"(cs)                                                                  \
+        : [c] "r"(fr), [o] "r"(o), [xr] "r"(xr)                                          \
+        : "cc", "memory");                                                               \
+  }
+/* The taps in program order, weights at 4 * (3 row + column) from wa. */
+DW_RUN_FN(dw_run33, DW_LD(DW_X1, "4") DW_LD(DW_X2, "8") DW_DOWN DW_LD(DW_X0, "12")
+                        DW_LD(DW_X1, "16") DW_LD(DW_X2, "20") DW_DOWN DW_LD(DW_X0, "24")
+                            DW_LD(DW_X1, "28") DW_LD(DW_X2, "32")
+                                "sub %[xa], %[xa], %[xr], lsl #1\n\t" DW_FIRST)
+DW_RUN_FN(dw_run32, DW_LD(DW_X1, "4") DW_DOWN DW_LD(DW_X0, "12") DW_LD(DW_X1, "16") DW_DOWN
+                        DW_LD(DW_X0, "24") DW_LD(DW_X1, "28")
+                            "sub %[xa], %[xa], %[xr], lsl #1\n\t" DW_FIRST)
+DW_RUN_FN(dw_run23, DW_LD(DW_X1, "4") DW_LD(DW_X2, "8") DW_DOWN DW_LD(DW_X0, "12")
+                        DW_LD(DW_X1, "16") DW_LD(DW_X2, "20")
+                            "sub %[xa], %[xa], %[xr]\n\t" DW_FIRST)
+DW_RUN_FN(dw_run22, DW_LD(DW_X1, "4") DW_DOWN DW_LD(DW_X0, "12") DW_LD(DW_X1, "16")
+                        "sub %[xa], %[xa], %[xr]\n\t" DW_FIRST)
+#undef DW_RUN_FN
+#undef DW_FIRST
+#undef DW_DOWN
 #undef DW_OUT_ASM
-#undef DW_ROW3A
 #else
-static void dw_pixel33_asm(dw_frame *fr, const int8_t *xa, const int8_t *wa) {
+static void dw_run(dw_frame *fr, const int8_t *xa, const int8_t *wa, int32_t nh, int32_t nw) {
   const size_t cs = (size_t)fr->cs, xr = (size_t)fr->xr;
   for (; fr->yp < fr->yend; fr->yp += 4, fr->bp += 4, fr->mp += 4, xa += 4, wa += 36) {
     const int32_t *const bp = fr->bp;
     int32_t a0 = bp[0] >> 8, a1 = bp[1] >> 8, a2 = bp[2] >> 8, a3 = bp[3] >> 8;
-    dw_row(xa, cs, wa, 3, fr->ioff, &a0, &a1, &a2, &a3);
-    dw_row(xa + xr, cs, wa + 12, 3, fr->ioff, &a0, &a1, &a2, &a3);
-    dw_row(xa + 2 * xr, cs, wa + 24, 3, fr->ioff, &a0, &a1, &a2, &a3);
-    fr->yp[0] = tmc_rq_dsp(a0, fr->mp[0], bp[0], fr->off2);
-    fr->yp[1] = tmc_rq_dsp(a1, fr->mp[1], bp[1], fr->off2);
-    fr->yp[2] = tmc_rq_dsp(a2, fr->mp[2], bp[2], fr->off2);
-    fr->yp[3] = tmc_rq_dsp(a3, fr->mp[3], bp[3], fr->off2);
+    for (int32_t ky = 0; ky < nh; ++ky)
+      dw_row(xa + ky * xr, cs, wa + 12 * ky, nw, fr->ioff, &a0, &a1, &a2, &a3);
+    fr->yp[0] = dw_rq(a0, fr->mp[0], bp[0], fr->off2);
+    fr->yp[1] = dw_rq(a1, fr->mp[1], bp[1], fr->off2);
+    fr->yp[2] = dw_rq(a2, fr->mp[2], bp[2], fr->off2);
+    fr->yp[3] = dw_rq(a3, fr->mp[3], bp[3], fr->off2);
   }
 }
+static void dw_run33(dw_frame *fr, const int8_t *xa, const int8_t *wa) { dw_run(fr, xa, wa, 3, 3); }
+static void dw_run32(dw_frame *fr, const int8_t *xa, const int8_t *wa) { dw_run(fr, xa, wa, 3, 2); }
+static void dw_run23(dw_frame *fr, const int8_t *xa, const int8_t *wa) { dw_run(fr, xa, wa, 2, 3); }
+static void dw_run22(dw_frame *fr, const int8_t *xa, const int8_t *wa) { dw_run(fr, xa, wa, 2, 2); }
 #endif
+
+/* Whether the 4-channel block at c has a shift >= 0 (the low byte of a
+ * packed word ~shift < 0: bit 7). */
+static int dw_gen_block(const int32_t *rb, size_t c) {
+  return ((rb[c] | rb[c + 1] | rb[c + 2] | rb[c + 3]) & 128) != 0;
+}
+
+/* One output pixel of a 3x3 filter with packed tables whose window inside
+ * the input is nh x nw taps (2 or 3 each; the first at x0, filter tap
+ * wt0): the runs of right-shift blocks in dw_run*, the blocks with a shift
+ * >= 0 and the last c_n % 4 channels in dw_pixel. */
+static void dw_pixel_runs(const dw_ctx *k, dw_frame *fr, const int8_t *x0, int32_t nh,
+                          int32_t nw, int32_t wt0, int8_t *y) {
+  static const dw_run_fn runs[4] = {dw_run22, dw_run23, dw_run32, dw_run33};
+  const dw_run_fn run = runs[2 * (nh - 2) + (nw - 2)];
+  const size_t c4 = k->c_n & ~(size_t)3;
+  const int8_t *const wa = k->wb + 4 * (size_t)wt0;
+  size_t c = 0, e;
+  while (c < c4) {
+    e = c4;
+    if (k->gen)
+      for (e = c; e < c4 && !dw_gen_block(k->bias, e);) e += 4;
+    if (e > c) {
+      fr->bp = k->bias + c, fr->mp = k->q2 + c, fr->yp = y + c, fr->yend = y + e;
+      run(fr, x0 + c, wa + c * 9);
+    }
+    if (e < c4) dw_pixel(k, x0, nh, nw, wt0, e, e + 4, y), e += 4;
+    c = e;
+  }
+  if (c4 < k->c_n || k->narrow) dw_pixel(k, x0, nh, nw, wt0, c4, k->c_n, y);
+}
 
 void tmc_depthwise_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out) {
   const size_t c_n = (size_t)f->c, nt = (size_t)f->h * (size_t)f->w;
@@ -327,13 +371,14 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
               p->act_min > -128 || p->act_max < 127, 0,
               (size_t)p->dilation_w * c_n, (size_t)p->dilation_h * in->w * c_n, c_n,
               f->w, f->h * f->w};
-  const size_t ps = (size_t)p->stride_w * c_n, c4 = c_n & ~(size_t)3;
+  const size_t ps = (size_t)p->stride_w * c_n;
   size_t c;
   int32_t b, oy, ox, ox0, ox1;
   for (c = 0; c < c_n; ++c)
     if (dw_shift(&k, c) >= 0) k.gen = 1;
-  const int fast33 = f->h == 3 && f->w == 3 && k.rm1 == NULL && !k.gen && c4 > 0;
-  dw_frame fr = {k.bias, k.mult, y, k.off2, y, (int32_t)k.xr, (int32_t)k.cs, k.ioff};
+  /* the asm runs: a 3x3 filter, packed tables, a 4-channel block */
+  const int runs = f->h == 3 && f->w == 3 && k.rm1 == NULL && c_n >= 4;
+  dw_frame fr = {k.bias, k.q2, y, k.off2, y, (int32_t)k.cs, (int32_t)k.xr, k.ioff};
   dw_interior(out->w, p->stride_w, (f->w - 1) * p->dilation_w + 1, p->pad_left, in->w, &ox0,
               &ox1);
   for (b = 0; b < out->n; ++b) {
@@ -345,29 +390,31 @@ void tmc_depthwise_conv2d_s8_dsp(const tmc_depthwise_conv2d_params *p, const tmc
       const int32_t nh = ky1 - ky0;
       const int8_t *xrow =
           nh > 0 ? xb + (size_t)(iy0 + ky0 * p->dilation_h) * in->w * c_n : xb;
+      const int row_runs = runs && nh >= 2;
       if (nh == f->h) a0 = ox0, a1 = ox1;
       for (ox = 0; ox < out->w; ++ox, y += out->c) {
         if (ox == a0 && a0 < a1) { /* the row's interior */
           const int8_t *x0 = xrow + (size_t)(ox * p->stride_w - p->pad_left) * c_n;
           for (; ox < a1; ++ox, x0 += ps, y += out->c) {
-            if (fast33) {
-              fr.bp = k.bias, fr.mp = k.mult, fr.yp = y, fr.yend = y + c4;
-              dw_pixel33_asm(&fr, x0, k.wb);
-              if (c4 < c_n || k.narrow) dw_pixel(&k, x0, 3, 3, 0, c4, y);
-            } else {
-              dw_pixel(&k, x0, nh, f->w, 0, 0, y);
-            }
+            if (runs)
+              dw_pixel_runs(&k, &fr, x0, 3, 3, 0, y);
+            else
+              dw_pixel(&k, x0, nh, f->w, 0, 0, c_n, y);
           }
           if (ox == out->w) break;
         }
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         int32_t kx0, kx1;
         tmc_tap_range(ix0, p->dilation_w, f->w, in->w, &kx0, &kx1);
-        if (nh > 0 && kx1 > kx0)
-          dw_pixel(&k, xrow + (size_t)(ix0 + kx0 * p->dilation_w) * c_n, nh, kx1 - kx0,
-                   ky0 * f->w + kx0, 0, y);
-        else /* no tap inside: the bias alone */
-          dw_pixel(&k, xb, 0, 1, 0, 0, y);
+        const int8_t *x0 = xrow + (size_t)(ix0 + kx0 * p->dilation_w) * c_n;
+        if (nh > 0 && kx1 > kx0) {
+          if (row_runs && kx1 - kx0 >= 2)
+            dw_pixel_runs(&k, &fr, x0, nh, kx1 - kx0, ky0 * f->w + kx0, y);
+          else
+            dw_pixel(&k, x0, nh, kx1 - kx0, ky0 * f->w + kx0, 0, c_n, y);
+        } else { /* no tap inside: the bias alone */
+          dw_pixel(&k, xb, 0, 1, 0, 0, c_n, y);
+        }
       }
     }
   }

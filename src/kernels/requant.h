@@ -97,6 +97,22 @@ static inline int32_t tmc_smmulr(int32_t a, int32_t b) {
 }
 #endif
 
+/* SMMLAR: the high word of acc * 2^32 + a * b, rounded. With b = 2q -
+ * 2^32 (q in [2^30, 2^31): an int32) and acc = a it is SMMULR(2a, q) in
+ * one instruction, without doubling a. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+static inline int32_t tmc_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+#else
+static inline int32_t tmc_smmlar(int32_t a, int32_t b, int32_t acc) {
+  const uint64_t s = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+  return (int32_t)(uint32_t)(s >> 32); /* bits 63..32 of the wrapping sum, as SMMLAR */
+}
+#endif
+
 /* tmc_rq: TFLite's MultiplyByQuantizedMultiplier(x, q, s) (double
  * rounding) in a few 32-bit instructions: the fast paths'
  * requantization. Exact for q >= 0 and -31 <= s <= 30 whenever

@@ -188,11 +188,12 @@ static tmc_status fast_rq(tmc_lowerer *l, tmc_step *st, int32_t channels, const 
   return TMC_OK;
 }
 
-/* The tables of conv_dsp.c's kernels (CONV2D_1X1_DSP, CONV2D_DSP,
- * FULLY_CONNECTED_DSP): the shift s = -r of each channel kept as ~s = r - 1
- * (the operand of their ASR), in the packed bias word's low byte (whose bit
- * 7 is then clear: the word's ASR by 7 is twice the bias) or in the shift
- * table (per_channel 0: one entry). */
+/* The tables of the DSP kernels (conv_dsp.c's CONV2D_1X1_DSP, CONV2D_DSP,
+ * FULLY_CONNECTED_DSP; DEPTHWISE_CONV2D_DSP): the shift s = -r of each
+ * channel kept as ~s = r - 1 (the operand of their ASR), in the packed bias
+ * word's low byte (whose bit 7 is then clear for a right shift: the word's
+ * ASR by 7 is twice the bias; set for the depthwise kernel's shifts >= 0)
+ * or in the shift table (per_channel 0: one entry). */
 static void dsp_rq_tables(int32_t channels, int per_channel, const int32_t *rb,
                           const int8_t *rs) {
   if (rs)
@@ -226,6 +227,15 @@ static bool dsp_conv_rq_fits(int32_t channels, const int32_t *b, const int32_t *
 static bool right_shifts(const int32_t *shift, int32_t n) {
   for (int32_t c = 0; c < n; c++)
     if (shift[c] > -1) return false;
+  return true;
+}
+
+/* Whether every multiplier q of n lies in [2^30, 2^31) (all of TFLite's
+ * but a zero scale's 0): the DSP depthwise kernel stores 2q - 2^32, whose
+ * SMMLAR with the accumulator a added is SMMULR(2a, q) (kernels.h). */
+static bool dw_q2_range(const int32_t *q, int32_t n) {
+  for (int32_t c = 0; c < n; c++)
+    if (q[c] < (1 << 30)) return false;
   return true;
 }
 
@@ -317,16 +327,16 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
       TMC_TRY(fast_rq(l, st, cout, mult, shift, 1, st->bias,
                       (int64_t)taps * 128 * tmc_s8_max_abs_x(p->input_offset), &p->rq_bias,
                       &p->rq_mult, &p->rq_shift));
+      if (p->rq_bias && !dw_q2_range(mult, cout)) p->rq_bias = NULL;
       if (p->rq_bias) {
         int8_t *wb = tmc_lower_table(l, st, (size_t)w->elems, 1);
-        if (wb == NULL) return TMC_ERR_NOMEM;
+        int32_t *q2 = tmc_lower_table(l, st, (size_t)cout, sizeof *q2);
+        if (wb == NULL || q2 == NULL) return TMC_ERR_NOMEM;
         tmc_depthwise_conv2d_s8_dsp_arrange(&st->filter_dims, st->weights, wb);
-        for (int32_t ch = 0; ch < cout; ch++) {
-          if (p->rq_shift)
-            ((int8_t *)p->rq_shift)[ch] = (int8_t)~p->rq_shift[ch];
-          else
-            ((int32_t *)p->rq_bias)[ch] ^= 255;
-        }
+        dsp_rq_tables(cout, 1, p->rq_bias, p->rq_shift);
+        for (int32_t ch = 0; ch < cout; ch++) /* 2q - 2^32, as int32 */
+          q2[ch] = (int32_t)((uint32_t)mult[ch] << 1);
+        p->rq_mult = q2;
         p->w_blocks = wb;
         p->multiplier = p->shift = NULL;
         st->bias = NULL;
