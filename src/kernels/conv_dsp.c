@@ -42,7 +42,7 @@
 /* The widened rows of n pixels of k values: a pair's quads (a partial
  * last quad padded) hold the pair layout of the header. */
 static size_t widened_bytes(int32_t k, size_t n) {
-  return n > 1 ? (size_t)(k + 3) / 4 * 16 : (size_t)k * 2;
+  return n > 1 ? (size_t)(k + 3) / 4 * 8 * n : (size_t)k * 2;
 }
 
 size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dims4 *output) {
@@ -50,11 +50,23 @@ size_t tmc_conv2d_1x1_s8_dsp_scratch_bytes(const tmc_dims4 *input, const tmc_dim
   return widened_bytes(input->c, pixels > 1 ? 2 : 1); /* one or two pixels, int16 */
 }
 
+size_t tmc_conv2d_1x1_s8_dsp3_scratch_bytes(const tmc_dims4 *input) {
+  return widened_bytes(input->c, 3);
+}
+
+/* Widened rows, then the int8 windows, of n pixels. */
+static size_t windows_bytes(const tmc_dims4 *filter, size_t n) {
+  const int32_t row = tmc_conv2d_s8_dsp_row(filter);
+  return widened_bytes(row, n) + n * (size_t)row;
+}
+
 size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 *output) {
   const size_t pixels = (size_t)output->n * output->h * output->w;
-  const int32_t row = tmc_conv2d_s8_dsp_row(filter);
-  const size_t n = pixels > 1 ? 2 : 1;
-  return widened_bytes(row, n) + n * (size_t)row; /* widened rows, then the int8 windows */
+  return windows_bytes(filter, pixels > 1 ? 2 : 1);
+}
+
+size_t tmc_conv2d_s8_dsp3_scratch_bytes(const tmc_dims4 *filter) {
+  return windows_bytes(filter, 3);
 }
 
 size_t tmc_fully_connected_s8_dsp_scratch_bytes(int32_t batches, int32_t accum_depth) {
@@ -240,6 +252,100 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       : "cc", "memory");
 }
 
+/* The same for a pixel triple widened (doubled) in the triple layout (per
+ * quad, pixel a's two words, b's, c's): a 3 x 2 (pixels x channels) tile,
+ * each weight quad extended once for three pixels, pixel c's words kept
+ * for the second row (5 LDRDs, 2 LDRs, 4 SXTB16 and 12 SMLADs a quad of
+ * 24 multiply-accumulates), and the pair's requantization constants read
+ * once for its six outputs. Same registers, same frame (xend: 6 words a
+ * quad). */
+#define TR_QUAD                                                                 \
+  "ldr %[u], [%[w], %[ws]]\n\t"                                                 \
+  "ldrd %[x0], %[x1], [%[xp]]\n\t"                                              \
+  "sxtb16 %[t], %[u]\n\t"                                                       \
+  "sxtb16 %[u], %[u], ror #8\n\t"                                               \
+  "smlad %[a1], %[x0], %[t], %[a1]\n\t"                                         \
+  "smlad %[a1], %[x1], %[u], %[a1]\n\t"                                         \
+  "ldrd %[x0], %[x1], [%[xp], #8]\n\t"                                          \
+  "smlad %[b1], %[x0], %[t], %[b1]\n\t"                                         \
+  "smlad %[b1], %[x1], %[u], %[b1]\n\t"                                         \
+  "ldrd %[x0], %[x1], [%[xp], #16]\n\t"                                         \
+  "smlad %[c1], %[x0], %[t], %[c1]\n\t"                                         \
+  "smlad %[c1], %[x1], %[u], %[c1]\n\t"                                         \
+  "ldr %[u], [%[w]], #4\n\t"                                                    \
+  "sxtb16 %[t], %[u]\n\t"                                                       \
+  "sxtb16 %[u], %[u], ror #8\n\t"                                               \
+  "smlad %[c0], %[x0], %[t], %[c0]\n\t"                                         \
+  "smlad %[c0], %[x1], %[u], %[c0]\n\t"                                         \
+  "ldrd %[x0], %[x1], [%[xp], #8]\n\t"                                          \
+  "smlad %[b0], %[x0], %[t], %[b0]\n\t"                                         \
+  "smlad %[b0], %[x1], %[u], %[b0]\n\t"                                         \
+  "ldrd %[x0], %[x1], [%[xp]], #24\n\t"                                         \
+  "smlad %[a0], %[x0], %[t], %[a0]\n\t"                                         \
+  "smlad %[a0], %[x1], %[u], %[a0]\n\t"
+static void triple_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
+  uint32_t a0, b0, c0, a1, b1, c1, x0, x1, u, t;
+  const uint32_t *xp;
+  __asm__ volatile(
+      "ldr %[u], " PA_S(PA_ODD) "\n\t"
+      "adr %[t], 1f\n\t"
+      "cmp %[u], #0\n\t"
+      "it ne\n\t"
+      "adrne %[t], 3f\n\t"
+      "orr %[t], %[t], #1\n\t"
+      "str %[t], " PA_S(PA_ENTRY) "\n"
+      "2:\n\t"
+      "ldr %[t], " PA_S(PA_BP) "\n\t"
+      "ldrd %[a0], %[a1], [%[t]]\n\t"
+      "ldr %[xp], " PA_S(PA_XS) "\n\t"
+      "asr %[a0], %[a0], #7\n\t"
+      "asr %[a1], %[a1], #7\n\t"
+      "mov %[b0], %[a0]\n\t"
+      "mov %[c0], %[a0]\n\t"
+      "mov %[b1], %[a1]\n\t"
+      "mov %[c1], %[a1]\n\t"
+      "ldr pc, " PA_S(PA_ENTRY) "\n"
+      "1:\n\t" TR_QUAD "3:\n\t" TR_QUAD
+      "ldr %[u], " PA_S(PA_XEND) "\n\t"
+      "cmp %[xp], %[u]\n\t"
+      "bne 1b\n\t"
+      "ldr %[xp], " PA_S(PA_BP) "\n\t"
+      "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
+      "str %[xp], " PA_S(PA_BP) "\n\t"
+      "ldr %[xp], " PA_S(PA_MP) "\n\t"
+      "ldr %[t], [%[xp]]\n\t"
+      "ldr %[u], " PA_S(PA_OFF2) "\n\t"
+      "lsl %[xp], %[u], %[x0]\n\t"
+      PA_RQ("a0", "t", "x0") PA_RQ("b0", "t", "x0") PA_RQ("c0", "t", "x0")
+      "ldr %[xp], " PA_S(PA_MP) "\n\t"
+      "ldr %[t], [%[xp], #4]\n\t"
+      "add %[xp], %[xp], #8\n\t"
+      "str %[xp], " PA_S(PA_MP) "\n\t"
+      "ldr %[u], " PA_S(PA_OFF2) "\n\t"
+      "lsl %[xp], %[u], %[x1]\n\t"
+      PA_RQ("a1", "t", "x1") PA_RQ("b1", "t", "x1") PA_RQ("c1", "t", "x1")
+      "ldr %[xp], " PA_S(PA_YA) "\n\t"
+      "ldr %[u], " PA_S(PA_YBO) "\n\t"
+      "strb %[c0], [%[xp], %[u], lsl #1]\n\t"
+      "strb %[b0], [%[xp], %[u]]\n\t"
+      "strb %[a0], [%[xp]], #1\n\t"
+      "strb %[c1], [%[xp], %[u], lsl #1]\n\t"
+      "strb %[b1], [%[xp], %[u]]\n\t"
+      "strb %[a1], [%[xp]], #1\n\t"
+      "str %[xp], " PA_S(PA_YA) "\n\t"
+      "ldr %[u], " PA_S(PA_WSTEP) "\n\t"
+      "add %[w], %[w], %[u]\n\t"
+      "ldr %[u], " PA_S(PA_YEND) "\n\t"
+      "cmp %[xp], %[u]\n\t"
+      "bne 2b"
+      : [a0] "=&r"(a0), [b0] "=&r"(b0), [c0] "=&r"(c0), [a1] "=&r"(a1), [b1] "=&r"(b1),
+        [c1] "=&r"(c1), [xp] "=&r"(xp), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1),
+        [u] "=&r"(u), [t] "=&r"(t)
+      : [c] "r"(c), [ws] "r"(ws)
+      : "cc", "memory");
+}
+#undef TR_QUAD
+
 /* Both int16 halves doubled (SADD16): the widened values of the asm
  * block are 2 x, so that its sums are the 2 x its requantization takes. */
 static inline uint32_t twice(uint32_t h) { return (uint32_t)__sadd16((int16x2_t)h, (int16x2_t)h); }
@@ -351,10 +457,7 @@ static void rows_channels(const int8_t *const *rows, int n, int32_t ic_n, const 
     pair_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0], ys[1]);
   } else {
     widen_pixel(rows[0], ic_n, 0, 1, xs);
-    if (r->shift)
-      one_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0]);
-    else
-      one_channels(xs, ic_n, w, oc_n, r, NULL, ys[0]);
+    one_channels(xs, ic_n, w, oc_n, r, r->shift, ys[0]);
   }
   if (r->narrow)
     for (int i = 0; i < n; ++i) tmc_clamp_run_s8(ys[i], (size_t)oc_n, r->lo, r->hi);
@@ -368,6 +471,22 @@ static int32_t fast_pairs(const rq_ctx *r, int32_t k, int32_t oc_n) {
   return r->shift || r->pc != 1 || k < 4 || (k & 3) ? 0 : oc_n / 2;
 }
 
+/* The odd last channel (weights row w, packed bias word rb, multiplier q)
+ * of the n pixels widened (doubled) at xs in the layout of n slots, quads
+ * quads, to ys[i] (i < n): read from the widened pixels, not the input,
+ * which the block's outputs may have overwritten (WINDOW_COPIED). */
+static void odd_channel(const uint32_t *xs, int n, int32_t quads, const int8_t *w, int32_t rb,
+                        int32_t q, int32_t off2, int8_t *const *ys) {
+  int32_t acc[3];
+  int i;
+  for (i = 0; i < n; ++i) acc[i] = rb >> 7; /* twice the bias */
+  for (int32_t j = 0; j < quads; ++j, xs += 2 * n) {
+    const uint32_t v = tmc_dsp_load(w + 4 * j), we = tmc_sxtb16(v), wo = tmc_sxtb16_ror8(v);
+    for (i = 0; i < n; ++i) acc[i] = tmc_smlad(xs[2 * i + 1], wo, tmc_smlad(xs[2 * i], we, acc[i]));
+  }
+  for (i = 0; i < n; ++i) *ys[i] = tmc_rq_dsp_x2(acc[i], q, rb, off2);
+}
+
 /* The pixel pairs of a layer whose rows are whole quads (k % 4 == 0:
  * fast_pairs gives every channel pair to the asm block): the block's
  * invariant state set once (quad_run_init), then per pair (quad_pair) the
@@ -375,7 +494,7 @@ static int32_t fast_pairs(const rq_ctx *r, int32_t k, int32_t oc_n) {
  * narrow range's clamp. Outputs of pixel b follow those of a (oc_n
  * apart). */
 typedef struct quad_run {
-  pair_asm c;
+  pair_asm c, c3; /* pairs, triples (quad_triple) */
   const rq_ctx *r;
   const int8_t *w;
   int32_t k, oc_n, pairs;
@@ -385,7 +504,10 @@ typedef struct quad_run {
 static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
                           const rq_ctx *r, int32_t pairs, uint32_t *xs) {
   const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k, 0};
+  const pair_asm c3 = {xs, xs + k / 4 * 6, r->bias, r->mult, NULL, oc_n, r->off2, NULL,
+                       (k >> 2) & 1, k, 0};
   q->c = c;
+  q->c3 = c3;
   q->r = r;
   q->w = w;
   q->k = k;
@@ -410,18 +532,44 @@ static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya)
   q->c.yend = ya + oc;
   pair_channels_asm(&q->c, q->w, k);
   if (oc < q->oc_n) { /* the odd last channel */
-    const rq_ctx rest = {q->r->bias + oc, q->r->mult + oc, NULL, 1, q->r->off2, 0, 0, 0};
-    const int8_t *src[2] = {a, b};
-    int8_t *rd[2] = {ya + oc, ya + q->oc_n + oc};
-    rows_channels(src, 2, k, q->w + (size_t)oc * (size_t)k, 1, &rest, q->xs, rd);
+    int8_t *const rd[2] = {ya + oc, ya + q->oc_n + oc};
+    odd_channel(q->xs, 2, k >> 2, q->w + (size_t)oc * (size_t)k, q->r->bias[oc], q->r->mult[oc],
+                q->r->off2, rd);
   }
   if (q->r->narrow) tmc_clamp_run_s8(ya, 2 * (size_t)q->oc_n, q->r->lo, q->r->hi);
 }
+
+/* The same for three pixels (outputs oc_n apart) in triple_channels_asm. */
+static void quad_triple(quad_run *q, const int8_t *const *src, int8_t *ya) {
+  uint32_t *xs = q->xs;
+  const int32_t k = q->k, oc = 2 * q->pairs;
+  const int8_t *const a = src[0], *const b = src[1], *const c = src[2];
+  for (int32_t i = 0; i < k; i += 4, xs += 6) {
+    const uint32_t u = tmc_dsp_load(a + i), v = tmc_dsp_load(b + i), t = tmc_dsp_load(c + i);
+    xs[0] = twice(tmc_sxtb16(u));
+    xs[1] = twice(tmc_sxtb16_ror8(u));
+    xs[2] = twice(tmc_sxtb16(v));
+    xs[3] = twice(tmc_sxtb16_ror8(v));
+    xs[4] = twice(tmc_sxtb16(t));
+    xs[5] = twice(tmc_sxtb16_ror8(t));
+  }
+  q->c3.bp = q->r->bias;
+  q->c3.mp = q->r->mult;
+  q->c3.ya = ya;
+  q->c3.yend = ya + oc;
+  triple_channels_asm(&q->c3, q->w, k);
+  if (oc < q->oc_n) { /* the odd last channel */
+    int8_t *const rd[3] = {ya + oc, ya + q->oc_n + oc, ya + 2 * q->oc_n + oc};
+    odd_channel(q->xs, 3, k >> 2, q->w + (size_t)oc * (size_t)k, q->r->bias[oc], q->r->mult[oc],
+                q->r->off2, rd);
+  }
+  if (q->r->narrow) tmc_clamp_run_s8(ya, 3 * (size_t)q->oc_n, q->r->lo, q->r->hi);
+}
 #endif
 
-void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
-                           const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
-                           const tmc_dims4 *out, int8_t *y, void *scratch) {
+static void conv_1x1(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                     const int8_t *w, const tmc_dims4 *out, int8_t *y, void *scratch,
+                     int triples) {
   const int32_t ic_n = in->c, oc_n = out->c;
   const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
                     p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
@@ -438,8 +586,13 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
   if (fast) {
     quad_run_init(&q, w, ic_n, oc_n, &r, fast, xs);
     if (p->stride_h == 1 && p->stride_w == 1 && in->h == out->h && in->w == out->w) {
-      /* the pixels in a row */
-      for (p0 = 0; p0 + 2 <= pixels; p0 += 2)
+      /* the pixels in a row: triples (a scratch of three), then pairs */
+      for (p0 = 0; triples && p0 + 3 <= pixels; p0 += 3) {
+        const int8_t *const t3[3] = {x + p0 * (size_t)ic_n, x + (p0 + 1) * (size_t)ic_n,
+                                     x + (p0 + 2) * (size_t)ic_n};
+        quad_triple(&q, t3, y + p0 * (size_t)oc_n);
+      }
+      for (; p0 + 2 <= pixels; p0 += 2)
         quad_pair(&q, x + p0 * (size_t)ic_n, x + (p0 + 1) * (size_t)ic_n, y + p0 * (size_t)oc_n);
       if (p0 < pixels) {
         src[0] = x + p0 * (size_t)ic_n;
@@ -450,8 +603,7 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
     }
   }
 #endif
-  (void)f;
-  (void)bias;
+  (void)triples;
   for (p0 = 0; p0 < pixels; p0 += 2) {
     const int n = pixels - p0 < 2 ? 1 : 2;
     for (i = 0; i < n; ++i) {
@@ -474,6 +626,20 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, cons
 #endif
     rows_channels(src, n, ic_n, w, oc_n, &r, xs, dst);
   }
+}
+
+void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                           const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
+                           const tmc_dims4 *out, int8_t *y, void *scratch) {
+  (void)f, (void)bias;
+  conv_1x1(p, in, x, w, out, y, scratch, 0);
+}
+
+void tmc_conv2d_1x1_s8_dsp3(const tmc_conv2d_params *p, const tmc_dims4 *in, const int8_t *x,
+                            const tmc_dims4 *f, const int8_t *w, const int32_t *bias,
+                            const tmc_dims4 *out, int8_t *y, void *scratch) {
+  (void)f, (void)bias;
+  conv_1x1(p, in, x, w, out, y, scratch, 1);
 }
 
 /* n bytes from s to d, or of value v: a call for long runs, a loop for
@@ -540,30 +706,31 @@ void tmc_conv2d_s8_dsp_arrange(const tmc_dims4 *f, const int8_t *w, int8_t *out)
 /* Each pixel pair's windows are copied as rows of tmc_conv2d_s8_dsp_row
  * values (their tails zeros, as the filter rows' in w_rows: products that
  * add nothing), so that the 1x1 code runs them in whole quads. */
-void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
-                       const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch) {
+static void conv_kxk(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
+                     const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch,
+                     int triples) {
   const int32_t k = f->h * f->w * f->c, row = tmc_conv2d_s8_dsp_row(f), oc_n = out->c;
   const rq_ctx r = {p->rq_bias, p->rq_mult, p->rq_shift, 1, 2 * p->output_offset + 1,
                     p->act_min, p->act_max, p->act_min > -128 || p->act_max < 127};
   const size_t pixels = (size_t)out->n * out->h * out->w;
   const size_t in_batch = (size_t)in->h * in->w * in->c;
-  const size_t n_max = pixels > 1 ? 2 : 1;
+  const size_t n_max = triples ? 3 : pixels > 1 ? 2 : 1;
   const int8_t *const w = p->w_rows;
   uint32_t *xs = (uint32_t *)scratch;
   int8_t *rows = (int8_t *)scratch + widened_bytes(row, n_max);
-  const int8_t *src[2] = {rows, rows + row};
-  int8_t *dst[2];
+  const int8_t *src[3] = {rows, rows + row, rows + 2 * row};
+  int8_t *dst[3];
   int32_t b = 0, oy = 0, ox = 0;
   size_t p0;
-  int i;
+  int i, n = 1;
 #if TMC_DSP_NATIVE && defined(__GNUC__)
   const int32_t fast = fast_pairs(&r, row, oc_n);
   quad_run q;
   if (fast) quad_run_init(&q, w, row, oc_n, &r, fast, xs);
 #endif
   for (i = 0; i < (int)n_max; ++i) memset(rows + (size_t)i * (size_t)row + k, 0, (size_t)(row - k));
-  for (p0 = 0; p0 < pixels; p0 += 2) {
-    const int n = pixels - p0 < 2 ? 1 : 2;
+  for (p0 = 0; p0 < pixels; p0 += (size_t)n) {
+    n = pixels - p0 < n_max ? (int)(pixels - p0) : (int)n_max;
     for (i = 0; i < n; ++i) {
       window_row(p, in, x + (size_t)b * in_batch, f, oy, ox, (int8_t)-p->input_offset,
                  rows + (size_t)i * (size_t)row);
@@ -577,13 +744,28 @@ void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, cons
       }
     }
 #if TMC_DSP_NATIVE && defined(__GNUC__)
+    if (n == 3 && fast) {
+      quad_triple(&q, src, dst[0]);
+      continue;
+    }
     if (n == 2 && fast) {
       quad_pair(&q, src[0], src[1], dst[0]);
       continue;
     }
 #endif
-    rows_channels(src, n, row, w, oc_n, &r, xs, dst);
+    rows_channels(src, n > 1 ? 2 : 1, row, w, oc_n, &r, xs, dst);
+    if (n == 3) rows_channels(src + 2, 1, row, w, oc_n, &r, xs, dst + 2);
   }
+}
+
+void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
+                       const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch) {
+  conv_kxk(p, in, x, f, out, y, scratch, 0);
+}
+
+void tmc_conv2d_s8_dsp3(const tmc_conv2d_dsp_params *p, const tmc_dims4 *in, const int8_t *x,
+                        const tmc_dims4 *f, const tmc_dims4 *out, int8_t *y, void *scratch) {
+  conv_kxk(p, in, x, f, out, y, scratch, 1);
 }
 
 void tmc_fully_connected_s8_dsp(const tmc_fully_connected_params *p, int32_t batches,

@@ -179,18 +179,13 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
     const int8_t *xp = x0 + c, *wp = wt;
     for (ky = 0; ky < nh; ++ky, xp += xr, wp += wr)
       dw_row(xp, cs, wp, nw, o, &a0, &a1, &a2, &a3);
-    if (k->gen) {
-      const int32_t off = k->out_off;
-      y[c] = dw_rq_gen(a0, rm[c], DW_RM1(rb, rs, c), off2, off);
-      y[c + 1] = dw_rq_gen(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2, off);
-      y[c + 2] = dw_rq_gen(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2, off);
-      y[c + 3] = dw_rq_gen(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2, off);
-    } else {
-      y[c] = dw_rq(a0, rm[c], DW_RM1(rb, rs, c), off2);
-      y[c + 1] = dw_rq(a1, rm[c + 1], DW_RM1(rb, rs, c + 1), off2);
-      y[c + 2] = dw_rq(a2, rm[c + 2], DW_RM1(rb, rs, c + 2), off2);
-      y[c + 3] = dw_rq(a3, rm[c + 3], DW_RM1(rb, rs, c + 3), off2);
-    }
+    const int32_t acc[4] = {a0, a1, a2, a3};
+    int j;
+    if (k->gen)
+      for (j = 0; j < 4; ++j)
+        y[c + j] = dw_rq_gen(acc[j], rm[c + j], DW_RM1(rb, rs, c + j), off2, k->out_off);
+    else
+      for (j = 0; j < 4; ++j) y[c + j] = dw_rq(acc[j], rm[c + j], DW_RM1(rb, rs, c + j), off2);
   }
   if (c1 < c_n) return;
   for (; c < c_n; ++c) { /* the tail: nt taps a channel, in raster order */
@@ -199,8 +194,7 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
     for (ky = 0; ky < nh; ++ky, wp += kw)
       for (kx = 0; kx < nw; ++kx)
         a = tmc_wrap_add(a, (x0[(size_t)ky * xr + (size_t)kx * cs + c] + k->io) * wp[kx]);
-    y[c] = k->gen ? dw_rq_gen(a, rm[c], DW_RM1(rb, rs, c), off2, k->out_off)
-                  : dw_rq(a, rm[c], DW_RM1(rb, rs, c), off2);
+    y[c] = dw_rq_gen(a, rm[c], DW_RM1(rb, rs, c), off2, k->out_off);
   }
   if (k->narrow) tmc_clamp_run_s8(y, c_n, k->lo, k->hi);
 }

@@ -181,6 +181,14 @@ void tmc_conv2d_1x1_s8_dsp(const tmc_conv2d_params *p, const tmc_dims4 *input,
                            const int8_t *input_data, const tmc_dims4 *filter,
                            const int8_t *filter_data, const int32_t *bias,
                            const tmc_dims4 *output, int8_t *output_data, void *scratch);
+/* The same with the pixels of a stride-1 layer in triples (a 3 x 2 register
+ * tile where the asm block runs: rows of whole quads, packed tables), its
+ * scratch tmc_conv2d_1x1_s8_dsp3_scratch_bytes (three widened pixels). */
+size_t tmc_conv2d_1x1_s8_dsp3_scratch_bytes(const tmc_dims4 *input);
+void tmc_conv2d_1x1_s8_dsp3(const tmc_conv2d_params *p, const tmc_dims4 *input,
+                            const int8_t *input_data, const tmc_dims4 *filter,
+                            const int8_t *filter_data, const int32_t *bias,
+                            const tmc_dims4 *output, int8_t *output_data, void *scratch);
 
 /* CONV_2D for the DSP cores (conv_dsp.c), any window, one group: as the
  * 1x1 kernel on each pixel's window copied into the scratch
@@ -202,6 +210,12 @@ size_t tmc_conv2d_s8_dsp_scratch_bytes(const tmc_dims4 *filter, const tmc_dims4 
 void tmc_conv2d_s8_dsp(const tmc_conv2d_dsp_params *p, const tmc_dims4 *input,
                        const int8_t *input_data, const tmc_dims4 *filter,
                        const tmc_dims4 *output, int8_t *output_data, void *scratch);
+/* The same with the pixels in triples where the asm block runs (packed
+ * tables), as tmc_conv2d_1x1_s8_dsp3; scratch for three windows. */
+size_t tmc_conv2d_s8_dsp3_scratch_bytes(const tmc_dims4 *filter);
+void tmc_conv2d_s8_dsp3(const tmc_conv2d_dsp_params *p, const tmc_dims4 *input,
+                        const int8_t *input_data, const tmc_dims4 *filter,
+                        const tmc_dims4 *output, int8_t *output_data, void *scratch);
 
 /* ---- DEPTHWISE_CONV_2D -------------------------------------------------- */
 #define TMC_DEPTHWISE_CONV2D_PARAMS_FIELDS(X, T) \

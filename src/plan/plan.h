@@ -85,7 +85,7 @@ typedef struct tmc_step {
  * smallest arena, then the fastest (under a limit: the fastest that fits)
  * and copies it into the step; arena[k] is the arena measured with v[k]
  * (the other steps as chosen then), -1 when not tried. */
-#define TMC_STEP_VARIANTS 3
+#define TMC_STEP_VARIANTS 4
 
 typedef struct tmc_step_variants {
   int32_t n, chosen;

@@ -34,8 +34,10 @@ const char *tmc_step_variant_name(const tmc_step *st) {
                  ? "fast: int16 window rows of 4 pixels in scratch"
                  : "plain: reference loops, no scratch";
     case TMC_K_CONV2D_DIRECT: return "direct: windows read in place, no scratch";
-    case TMC_K_CONV2D_1X1_DSP: return "DSP 1x1: widened pixels in scratch";
-    case TMC_K_CONV2D_DSP: return "DSP: copied and widened windows in scratch";
+    case TMC_K_CONV2D_1X1_DSP: return "DSP 1x1: widened pixel pairs in scratch";
+    case TMC_K_CONV2D_1X1_DSP3: return "DSP 1x1: widened pixel triples in scratch";
+    case TMC_K_CONV2D_DSP: return "DSP: copied and widened window pairs in scratch";
+    case TMC_K_CONV2D_DSP3: return "DSP: copied and widened window triples in scratch";
     case TMC_K_DEPTHWISE_CONV2D_DSP: return "DSP: taps outside the input skipped";
     case TMC_K_DEPTHWISE_CONV2D:
       return st->scratch_bytes ? "fast: a zero-point row in scratch" : "plain, no scratch";
@@ -71,7 +73,16 @@ tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
   int32_t n = 0;
   *out = NULL;
   list[n++] = *st;
-  if (portable && portable->scratch_bytes < st->scratch_bytes) list[n++] = *portable;
+  if (st->kernel == TMC_K_CONV2D_1X1_DSP3) { /* the pairs: less scratch, a near speed */
+    list[n] = *st;
+    list[n].kernel = TMC_K_CONV2D_1X1_DSP;
+    list[n++].scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims);
+  } else if (st->kernel == TMC_K_CONV2D_DSP3) {
+    list[n] = *st;
+    list[n].kernel = TMC_K_CONV2D_DSP;
+    list[n++].scratch_bytes = tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
+  }
+  if (portable && portable->scratch_bytes < list[n - 1].scratch_bytes) list[n++] = *portable;
   if (direct_of(portable ? portable : st, &dir) && dir.scratch_bytes < list[n - 1].scratch_bytes)
     list[n++] = dir;
   if (n == 1) return TMC_OK;
@@ -95,11 +106,20 @@ tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
 #define MIN_GAIN 64
 
 /* Whether an arena of got bytes instead of arena is worth slower kernels:
- * under a limit not yet met or on a portable target, any saving; on a DSP
- * target 1/MIN_GAIN of it. */
-static bool worth(const tmc_plan *plan, int64_t arena, int64_t got, int64_t limit) {
-  if (limit > 0 || !tmc_target_dsp(plan->target)) return got < arena;
+ * under a limit not yet met, on a portable target or for a near variant (a
+ * few percent slower: near_of), any saving; on a DSP target 1/MIN_GAIN of
+ * it. */
+static bool worth(const tmc_plan *plan, int64_t arena, int64_t got, int64_t limit, bool near) {
+  if (limit > 0 || near || !tmc_target_dsp(plan->target)) return got < arena;
   return arena - got >= (arena + MIN_GAIN - 1) / MIN_GAIN;
+}
+
+/* Whether variant k of v is within a few percent of v's fastest: the
+ * DSP convolutions' pixel pairs beside their triples. */
+static bool near_of(const tmc_step_variants *v, int32_t k) {
+  const tmc_kernel a = v->v[0].kernel, b = v->v[k].kernel;
+  return (a == TMC_K_CONV2D_1X1_DSP3 && b == TMC_K_CONV2D_1X1_DSP) ||
+         (a == TMC_K_CONV2D_DSP3 && b == TMC_K_CONV2D_DSP);
 }
 
 typedef struct chooser {
@@ -179,6 +199,7 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
   /* Step 2. */
   while (!fits && c.trials < TRIALS_MAX) {
     int32_t bs = -1, bk = -1, n_peak = 0;
+    bool lowers = false; /* some single switch lowers the arena */
     int64_t best = arena;
     for (int32_t s = 0; s < plan->n_steps; s++)
       n_peak += switchable(&c, s) && c.at_peak[s] &&
@@ -197,7 +218,8 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
         use(&c, s, k);
         TMC_TRY(trial(&c, false, &got, d));
         v->arena[k] = got;
-        if (got < best) {
+        lowers = lowers || got < arena;
+        if (got < best && worth(plan, arena, got, limit, near_of(v, k))) {
           best = got;
           bs = s;
           bk = k;
@@ -205,8 +227,8 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
       }
       use(&c, s, was);
     }
-    if (bs >= 0 && !worth(plan, arena, best, limit)) break; /* the best switch gains too little */
-    if (bs >= 0) {
+    if (bs < 0 && lowers) break; /* the single switches gain too little */
+    if (bs >= 0) { /* the switch that lowers the arena most of those worth it */
       use(&c, bs, bk);
       plan->variants[bs]->why = "smallest arena: the faster kernels' scratch raises it";
       TMC_TRY(trial(&c, true, &arena, d));
@@ -219,7 +241,7 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
       }
       int64_t got;
       TMC_TRY(trial(&c, true, &got, d));
-      if (!worth(plan, arena, got, limit)) { /* back: nothing (or too little) gained */
+      if (!worth(plan, arena, got, limit, false)) { /* back: nothing (or too little) gained */
         for (int32_t s = 0; s < plan->n_steps; s++)
           if (switchable(&c, s)) use(&c, s, c.prev[s]);
         break;
