@@ -12,7 +12,8 @@
  * The input zero point is folded into the bias at compile time (rq_bias[c]
  * = bias[c] + input_offset * sum of filter row c: a 1x1 window has no tap
  * outside the input), so every product is w * x of raw int8 values.
- * Output pixels go in pairs (raster order). A pair's two input pixels are
+ * Output pixels go in pairs (raster order; in triples where the asm
+ * block runs a _dsp3 kernel's layer: triple_channels_asm). A pair's two input pixels are
  * first widened into the scratch, interleaved per quad of channels k..k+3
  * as four words: pixel a's (x[k], x[k+2]) and (x[k+1], x[k+3]) as int16
  * pairs, then pixel b's; the last in.c % 4 channels follow as int16 (a's,
@@ -92,10 +93,9 @@ static void widen_pixel(const int8_t *x, int32_t ic_n, int slot, int slots, uint
 /* The requantization and stores: channel oc's multiplier and shift at
  * oc * pc (pc 0: one for all, a per-tensor FULLY_CONNECTED). The tile
  * functions copy it into locals (their int8 stores could alias it for the
- * compiler) and take the shift table (rq_s) apart: one_channels inlined
- * once with it NULL (packed into the bias words) and once set, so neither
- * tests it; pair_channels once, testing it (on the DSP cores the asm
- * block runs the packed pairs of whole quads). */
+ * compiler); one_channels and pair_channels test the shift table (rq_s)
+ * per channel (on the DSP cores the asm blocks run the packed pairs and
+ * triples of whole quads). */
 typedef struct rq_ctx {
   const int32_t *bias, *mult;
   const int8_t *shift;

@@ -15,18 +15,21 @@
  * 4 accumulators: 2 loads, 4 extensions and 4 multiply-accumulates per 4
  * channels and tap. The last in.c % 4 channels go one at a time.
  *
- * A pixel whose window lies inside the input reads its taps at constant
- * strides from the window's first tap (3x3: one asm block for all its
- * 4-channel blocks; 3, 5 and 7 wide rows: one asm block a row); the
- * others read the clipped rectangle the same way. The shift tables hold r
- * - 1 = ~shift where the lowering put it (the low byte of a packed bias
- * word, or rq_shift: see lower_conv.c), so a right shift's
- * requantization reads it as it is (tmc_rq_dsp); a layer with a shift >=
- * 0 (a multiplier of 0.5 or more) takes the general requantization on
- * the same accumulators. Channel c of pixel p is written once channel c
- * (and the block's others) of p's window is read: the planner's
- * WINDOW_CHANNEL rule holds (writes reach p * C + c + 4 when the lowest
- * input still needed is start(p) + c + 4). */
+ * A 3x3 filter's pixel whose window inside the input is 3x3, 3x2, 2x3 or
+ * 2x2 taps runs its 4-channel blocks in one asm block (dw_run33 ...:
+ * taps at constant strides from the window's first tap), any other reads
+ * its clipped rectangle row by row (3, 2 or 1 taps an asm block). The
+ * lowering stores each multiplier q as 2q - 2^32 (q in [2^30, 2^31)), so
+ * that SMMLAR(acc, q2, acc) is the SMMULR(2 acc, q) of TFLite's high
+ * multiply in one instruction, and the shift as r - 1 = ~shift in the low
+ * byte of a packed bias word or in rq_shift (see lower_conv.c), the
+ * operand of the rounding shift's ASR (dw_rq). In a layer with a shift >=
+ * 0 (a multiplier of 0.5 or more) somewhere, the 4-channel blocks holding
+ * one take the general requantization (dw_rq_gen), in C; the others stay
+ * in the asm blocks. Channel c of pixel p is written once channel c (and
+ * the block's others) of p's window is read: the planner's WINDOW_CHANNEL
+ * rule holds (writes reach p * C + c + 4 when the lowest input still
+ * needed is start(p) + c + 4). */
 #include "dsp.h"
 #include "kernels.h"
 #include "kutil.h"
@@ -47,6 +50,14 @@ typedef struct dw_ctx {
   size_t cs, xr, c_n;  /* input steps of a window column and row; channels */
   int32_t kw, nt;      /* filter width, taps */
 } dw_ctx;
+
+/* The common right-shift requantization unrolled (GCC), the rarer general
+ * one a loop: flash. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TMC_UNROLL4 _Pragma("GCC unroll 4")
+#else
+#define TMC_UNROLL4
+#endif
 
 /* r - 1 (in the low byte) and the accumulator's start of channel c. */
 #define DW_RM1(rb, rs, c) ((rs) ? (int32_t)(rs)[c] : (rb)[c])
@@ -185,7 +196,7 @@ static void dw_pixel(const dw_ctx *k, const int8_t *x0, int32_t nh, int32_t nw, 
       for (j = 0; j < 4; ++j)
         y[c + j] = dw_rq_gen(acc[j], rm[c + j], DW_RM1(rb, rs, c + j), off2, k->out_off);
     else
-      for (j = 0; j < 4; ++j) y[c + j] = dw_rq(acc[j], rm[c + j], DW_RM1(rb, rs, c + j), off2);
+      TMC_UNROLL4 for (j = 0; j < 4; ++j) y[c + j] = dw_rq(acc[j], rm[c + j], DW_RM1(rb, rs, c + j), off2);
   }
   if (c1 < c_n) return;
   for (; c < c_n; ++c) { /* the tail: nt taps a channel, in raster order */

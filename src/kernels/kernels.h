@@ -255,7 +255,9 @@ void tmc_depthwise_conv2d_s8(const tmc_depthwise_conv2d_params *p,
 
 /* DEPTHWISE_CONV_2D for the DSP cores (depthwise_conv2d_dsp.c): depth
  * multiplier 1, at most TMC_DW_MAX_TAPS taps, the fast path's tables
- * (rq_* set) with rq_bias the model's bias (no input offset folded in:
+ * (rq_* set; rq_mult each multiplier q in [2^30, 2^31) as the int32 2q -
+ * 2^32, rq_shift or the packed words ~shift) with rq_bias the model's
+ * bias (no input offset folded in:
  * every tap adds w * (x + input_offset), the taps outside the input are
  * skipped) and the filter rearranged into w_blocks (the model's filter,
  * bias, multiplier and shift unused). _arrange writes the filter f (1HWC,

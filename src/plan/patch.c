@@ -463,6 +463,7 @@ tmc_status tmc_patch_build_with(tmc_plan *plan, const tmc_patch_facts *f, int32_
   f->slot[input] = 0;
   const int32_t start = tmc_patch_stage_start(plan, S);
   for (int32_t s = start; s <= S; s++) {
+    tmc_step_variant_lean(plan, s);
     int32_t t = plan->steps[s].out[0];
     if (f->slot[t] < 0) {
       f->slot[t] = 0;

@@ -225,6 +225,12 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
 tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
                                   const tmc_step *portable, tmc_step_variants **out);
 
+/* Step s of plan on its near variant with less scratch (the DSP
+ * convolutions' pixel pairs for their triples) when it runs its fastest:
+ * a patch stage's steps, whose scratch is a larger share of its small
+ * buffers. */
+void tmc_step_variant_lean(tmc_plan *plan, int32_t s);
+
 /* "fast, int16 window rows in scratch", "direct, no scratch", ... */
 const char *tmc_step_variant_name(const tmc_step *st);
 

@@ -122,6 +122,13 @@ static bool near_of(const tmc_step_variants *v, int32_t k) {
          (a == TMC_K_CONV2D_DSP3 && b == TMC_K_CONV2D_DSP);
 }
 
+void tmc_step_variant_lean(tmc_plan *plan, int32_t s) {
+  tmc_step_variants *v = plan->variants ? plan->variants[s] : NULL;
+  if (v == NULL || v->chosen != 0 || v->n < 2 || !near_of(v, 1)) return;
+  v->chosen = 1;
+  plan->steps[s] = v->v[1];
+}
+
 typedef struct chooser {
   tmc_plan *plan;
   tmc_planner planner;
@@ -178,6 +185,8 @@ tmc_status tmc_plan_memory_variants(tmc_plan *plan, tmc_planner planner, int64_t
     if (!stage) use(&c, s, 0); /* the stage was built with its kernels */
     for (int32_t k = 0; k < v->n; k++) v->arena[k] = -1;
     v->why = !stage ? "fastest: the arena does not peak at this step"
+             : v->chosen && near_of(v, v->chosen)
+                 ? "inside the patch stage: pixel pairs, the least scratch at a near speed"
              : v->chosen ? "inside the patch stage: as chosen layer by layer"
                          : "fastest: inside the patch stage";
     any = any || !stage;
