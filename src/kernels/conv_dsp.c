@@ -188,6 +188,43 @@ typedef struct pair_asm {
   "smmlar %[" acc "], %[" acc "], %[" q "], %[u]\n\t"                            \
   "asr %[" acc "], %[" acc "], %[" rm "]\n\t"                                    \
   "ssat %[" acc "], #8, %[" acc "], asr #1\n\t"
+/* The blocks' shared steps: the quad loop's entry (an odd count starts in
+ * its middle), a Thumb address for the LDR to PC of each pair of rows; the
+ * quad loop's end; the next pair of rows until ya reaches yend. */
+#define PA_ENTRY_SET                                                            \
+  "ldr %[u], " PA_S(PA_ODD) "\n\t"                                               \
+  "adr %[t], 1f\n\t"                                                            \
+  "cmp %[u], #0\n\t"                                                            \
+  "it ne\n\t"                                                                   \
+  "adrne %[t], 3f\n\t"                                                          \
+  "orr %[t], %[t], #1\n\t"                                                      \
+  "str %[t], " PA_S(PA_ENTRY) "\n"
+/* A pair of rows' start: its two biases doubled (the packed words >> 7)
+ * into a0 and a1, xp at the widened pixels. */
+#define PA_PAIR_START                                                           \
+  "2:\n\t"                                                                      \
+  "ldr %[t], " PA_S(PA_BP) "\n\t"                                                \
+  "ldrd %[a0], %[a1], [%[t]]\n\t"                                                \
+  "ldr %[xp], " PA_S(PA_XS) "\n\t"                                               \
+  "asr %[a0], %[a0], #7\n\t"                                                    \
+  "asr %[a1], %[a1], #7\n\t"
+/* Its packed words again into x0, x1 (bp stepped past them), xp at its
+ * multipliers. */
+#define PA_PAIR_WORDS                                                           \
+  "ldr %[xp], " PA_S(PA_BP) "\n\t"                                               \
+  "ldrd %[x0], %[x1], [%[xp]], #8\n\t"                                           \
+  "str %[xp], " PA_S(PA_BP) "\n\t"                                               \
+  "ldr %[xp], " PA_S(PA_MP) "\n\t"
+#define PA_QUADS_END                                                            \
+  "ldr %[u], " PA_S(PA_XEND) "\n\t"                                              \
+  "cmp %[xp], %[u]\n\t"                                                         \
+  "bne 1b\n\t"
+#define PA_NEXT_ROWS                                                            \
+  "ldr %[u], " PA_S(PA_WSTEP) "\n\t"                                             \
+  "add %[w], %[w], %[u]\n\t"                                                    \
+  "ldr %[u], " PA_S(PA_YEND) "\n\t"                                              \
+  "cmp %[xp], %[u]\n\t"                                                         \
+  "bne 2b"
 /* The pairs of rows from w (k = ws apart) until c->ya reaches c->yend. */
 static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
   uint32_t a0, b0, a1, b1, x0, x1, x2, x3, u, t;
@@ -200,32 +237,14 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
                      offsetof(pair_asm, entry) == PA_ENTRY,
                  "pair_asm offsets");
   __asm__ volatile(
-      /* the quad loop's entry (an odd count starts in its middle), a
-       * Thumb address for the LDR to PC of each pair */
-      "ldr %[u], " PA_S(PA_ODD) "\n\t"
-      "adr %[t], 1f\n\t"
-      "cmp %[u], #0\n\t"
-      "it ne\n\t"
-      "adrne %[t], 3f\n\t"
-      "orr %[t], %[t], #1\n\t"
-      "str %[t], " PA_S(PA_ENTRY) "\n"
-      "2:\n\t"
-      "ldr %[t], " PA_S(PA_BP) "\n\t"
-      "ldrd %[a0], %[a1], [%[t]]\n\t"
-      "ldr %[xp], " PA_S(PA_XS) "\n\t"
-      "asr %[a0], %[a0], #7\n\t"
-      "asr %[a1], %[a1], #7\n\t"
+      PA_ENTRY_SET
+      PA_PAIR_START
       "mov %[b0], %[a0]\n\t"
       "mov %[b1], %[a1]\n\t"
       "ldr pc, " PA_S(PA_ENTRY) "\n"
       "1:\n\t" PA_QUAD "3:\n\t" PA_QUAD
-      "ldr %[u], " PA_S(PA_XEND) "\n\t"
-      "cmp %[xp], %[u]\n\t"
-      "bne 1b\n\t"
-      "ldr %[xp], " PA_S(PA_BP) "\n\t"
-      "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
-      "str %[xp], " PA_S(PA_BP) "\n\t"
-      "ldr %[xp], " PA_S(PA_MP) "\n\t"
+      PA_QUADS_END
+      PA_PAIR_WORDS
       "ldrd %[x2], %[x3], [%[xp]], #8\n\t"
       "str %[xp], " PA_S(PA_MP) "\n\t"
       "ldr %[t], " PA_S(PA_OFF2) "\n\t"
@@ -240,11 +259,7 @@ static void pair_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "strb %[b1], [%[xp], %[u]]\n\t"
       "strb %[a1], [%[xp]], #1\n\t"
       "str %[xp], " PA_S(PA_YA) "\n\t"
-      "ldr %[u], " PA_S(PA_WSTEP) "\n\t"
-      "add %[w], %[w], %[u]\n\t"
-      "ldr %[u], " PA_S(PA_YEND) "\n\t"
-      "cmp %[xp], %[u]\n\t"
-      "bne 2b"
+      PA_NEXT_ROWS
       : [a0] "=&r"(a0), [b0] "=&r"(b0), [a1] "=&r"(a1), [b1] "=&r"(b1), [xp] "=&r"(xp),
         [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),
         [u] "=&r"(u), [t] "=&r"(t)
@@ -287,32 +302,16 @@ static void triple_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
   uint32_t a0, b0, c0, a1, b1, c1, x0, x1, u, t;
   const uint32_t *xp;
   __asm__ volatile(
-      "ldr %[u], " PA_S(PA_ODD) "\n\t"
-      "adr %[t], 1f\n\t"
-      "cmp %[u], #0\n\t"
-      "it ne\n\t"
-      "adrne %[t], 3f\n\t"
-      "orr %[t], %[t], #1\n\t"
-      "str %[t], " PA_S(PA_ENTRY) "\n"
-      "2:\n\t"
-      "ldr %[t], " PA_S(PA_BP) "\n\t"
-      "ldrd %[a0], %[a1], [%[t]]\n\t"
-      "ldr %[xp], " PA_S(PA_XS) "\n\t"
-      "asr %[a0], %[a0], #7\n\t"
-      "asr %[a1], %[a1], #7\n\t"
+      PA_ENTRY_SET
+      PA_PAIR_START
       "mov %[b0], %[a0]\n\t"
       "mov %[c0], %[a0]\n\t"
       "mov %[b1], %[a1]\n\t"
       "mov %[c1], %[a1]\n\t"
       "ldr pc, " PA_S(PA_ENTRY) "\n"
       "1:\n\t" TR_QUAD "3:\n\t" TR_QUAD
-      "ldr %[u], " PA_S(PA_XEND) "\n\t"
-      "cmp %[xp], %[u]\n\t"
-      "bne 1b\n\t"
-      "ldr %[xp], " PA_S(PA_BP) "\n\t"
-      "ldrd %[x0], %[x1], [%[xp]], #8\n\t"
-      "str %[xp], " PA_S(PA_BP) "\n\t"
-      "ldr %[xp], " PA_S(PA_MP) "\n\t"
+      PA_QUADS_END
+      PA_PAIR_WORDS
       "ldr %[t], [%[xp]]\n\t"
       "ldr %[u], " PA_S(PA_OFF2) "\n\t"
       "lsl %[xp], %[u], %[x0]\n\t"
@@ -333,11 +332,7 @@ static void triple_channels_asm(pair_asm *c, const int8_t *w, int32_t ws) {
       "strb %[b1], [%[xp], %[u]]\n\t"
       "strb %[a1], [%[xp]], #1\n\t"
       "str %[xp], " PA_S(PA_YA) "\n\t"
-      "ldr %[u], " PA_S(PA_WSTEP) "\n\t"
-      "add %[w], %[w], %[u]\n\t"
-      "ldr %[u], " PA_S(PA_YEND) "\n\t"
-      "cmp %[xp], %[u]\n\t"
-      "bne 2b"
+      PA_NEXT_ROWS
       : [a0] "=&r"(a0), [b0] "=&r"(b0), [c0] "=&r"(c0), [a1] "=&r"(a1), [b1] "=&r"(b1),
         [c1] "=&r"(c1), [xp] "=&r"(xp), [w] "+r"(w), [x0] "=&r"(x0), [x1] "=&r"(x1),
         [u] "=&r"(u), [t] "=&r"(t)
@@ -516,9 +511,29 @@ static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
   q->xs = xs;
 }
 
+/* A group's frame for the asm block (outputs from ya), and after it the
+ * odd last channel and the narrow range's clamp of its n pixels (outputs
+ * oc_n apart). */
+TMC_INLINE pair_asm *group_frame(pair_asm *c, const quad_run *q, int8_t *ya) {
+  c->bp = q->r->bias;
+  c->mp = q->r->mult;
+  c->ya = ya;
+  c->yend = ya + 2 * q->pairs;
+  return c;
+}
+TMC_INLINE void group_rest(const quad_run *q, int n, int8_t *ya) {
+  const int32_t k = q->k, oc = 2 * q->pairs;
+  if (oc < q->oc_n) { /* the odd last channel */
+    int8_t *const rd[3] = {ya + oc, ya + q->oc_n + oc, ya + 2 * q->oc_n + oc};
+    odd_channel(q->xs, n, k >> 2, q->w + (size_t)oc * (size_t)k, q->r->bias[oc], q->r->mult[oc],
+                q->r->off2, rd);
+  }
+  if (q->r->narrow) tmc_clamp_run_s8(ya, (size_t)n * (size_t)q->oc_n, q->r->lo, q->r->hi);
+}
+
 static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya) {
   uint32_t *xs = q->xs;
-  const int32_t k = q->k, oc = 2 * q->pairs;
+  const int32_t k = q->k;
   for (int32_t i = 0; i < k; i += 4, xs += 4) {
     const uint32_t u = tmc_dsp_load(a + i), v = tmc_dsp_load(b + i);
     xs[0] = twice(tmc_sxtb16(u));
@@ -526,23 +541,14 @@ static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya)
     xs[2] = twice(tmc_sxtb16(v));
     xs[3] = twice(tmc_sxtb16_ror8(v));
   }
-  q->c.bp = q->r->bias;
-  q->c.mp = q->r->mult;
-  q->c.ya = ya;
-  q->c.yend = ya + oc;
-  pair_channels_asm(&q->c, q->w, k);
-  if (oc < q->oc_n) { /* the odd last channel */
-    int8_t *const rd[2] = {ya + oc, ya + q->oc_n + oc};
-    odd_channel(q->xs, 2, k >> 2, q->w + (size_t)oc * (size_t)k, q->r->bias[oc], q->r->mult[oc],
-                q->r->off2, rd);
-  }
-  if (q->r->narrow) tmc_clamp_run_s8(ya, 2 * (size_t)q->oc_n, q->r->lo, q->r->hi);
+  pair_channels_asm(group_frame(&q->c, q, ya), q->w, k);
+  group_rest(q, 2, ya);
 }
 
 /* The same for three pixels (outputs oc_n apart) in triple_channels_asm. */
 static void quad_triple(quad_run *q, const int8_t *const *src, int8_t *ya) {
   uint32_t *xs = q->xs;
-  const int32_t k = q->k, oc = 2 * q->pairs;
+  const int32_t k = q->k;
   const int8_t *const a = src[0], *const b = src[1], *const c = src[2];
   for (int32_t i = 0; i < k; i += 4, xs += 6) {
     const uint32_t u = tmc_dsp_load(a + i), v = tmc_dsp_load(b + i), t = tmc_dsp_load(c + i);
@@ -553,17 +559,8 @@ static void quad_triple(quad_run *q, const int8_t *const *src, int8_t *ya) {
     xs[4] = twice(tmc_sxtb16(t));
     xs[5] = twice(tmc_sxtb16_ror8(t));
   }
-  q->c3.bp = q->r->bias;
-  q->c3.mp = q->r->mult;
-  q->c3.ya = ya;
-  q->c3.yend = ya + oc;
-  triple_channels_asm(&q->c3, q->w, k);
-  if (oc < q->oc_n) { /* the odd last channel */
-    int8_t *const rd[3] = {ya + oc, ya + q->oc_n + oc, ya + 2 * q->oc_n + oc};
-    odd_channel(q->xs, 3, k >> 2, q->w + (size_t)oc * (size_t)k, q->r->bias[oc], q->r->mult[oc],
-                q->r->off2, rd);
-  }
-  if (q->r->narrow) tmc_clamp_run_s8(ya, 3 * (size_t)q->oc_n, q->r->lo, q->r->hi);
+  triple_channels_asm(group_frame(&q->c3, q, ya), q->w, k);
+  group_rest(q, 3, ya);
 }
 #endif
 
