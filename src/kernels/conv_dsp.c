@@ -489,7 +489,7 @@ static void odd_channel(const uint32_t *xs, int n, int32_t quads, const int8_t *
  * narrow range's clamp. Outputs of pixel b follow those of a (oc_n
  * apart). */
 typedef struct quad_run {
-  pair_asm c, c3; /* pairs, triples (quad_triple) */
+  pair_asm c; /* the asm blocks' frame (xend set per group: group_frame) */
   const rq_ctx *r;
   const int8_t *w;
   int32_t k, oc_n, pairs;
@@ -498,11 +498,8 @@ typedef struct quad_run {
 
 static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
                           const rq_ctx *r, int32_t pairs, uint32_t *xs) {
-  const pair_asm c = {xs, xs + k, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k, 0};
-  const pair_asm c3 = {xs, xs + k / 4 * 6, r->bias, r->mult, NULL, oc_n, r->off2, NULL,
-                       (k >> 2) & 1, k, 0};
+  const pair_asm c = {xs, NULL, r->bias, r->mult, NULL, oc_n, r->off2, NULL, (k >> 2) & 1, k, 0};
   q->c = c;
-  q->c3 = c3;
   q->r = r;
   q->w = w;
   q->k = k;
@@ -514,7 +511,9 @@ static void quad_run_init(quad_run *q, const int8_t *w, int32_t k, int32_t oc_n,
 /* A group's frame for the asm block (outputs from ya), and after it the
  * odd last channel and the narrow range's clamp of its n pixels (outputs
  * oc_n apart). */
-TMC_INLINE pair_asm *group_frame(pair_asm *c, const quad_run *q, int8_t *ya) {
+TMC_INLINE pair_asm *group_frame(quad_run *q, int n, int8_t *ya) {
+  pair_asm *const c = &q->c;
+  c->xend = q->xs + q->k / 4 * 2 * n; /* n pixels' two words a quad */
   c->bp = q->r->bias;
   c->mp = q->r->mult;
   c->ya = ya;
@@ -541,7 +540,7 @@ static void quad_pair(quad_run *q, const int8_t *a, const int8_t *b, int8_t *ya)
     xs[2] = twice(tmc_sxtb16(v));
     xs[3] = twice(tmc_sxtb16_ror8(v));
   }
-  pair_channels_asm(group_frame(&q->c, q, ya), q->w, k);
+  pair_channels_asm(group_frame(q, 2, ya), q->w, k);
   group_rest(q, 2, ya);
 }
 
@@ -559,7 +558,7 @@ static void quad_triple(quad_run *q, const int8_t *const *src, int8_t *ya) {
     xs[4] = twice(tmc_sxtb16(t));
     xs[5] = twice(tmc_sxtb16_ror8(t));
   }
-  triple_channels_asm(group_frame(&q->c3, q, ya), q->w, k);
+  triple_channels_asm(group_frame(q, 3, ya), q->w, k);
   group_rest(q, 3, ya);
 }
 #endif

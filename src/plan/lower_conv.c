@@ -396,19 +396,20 @@ tmc_status tmc_lower_conv(tmc_lowerer *l, const tmc_op *op, tmc_step *st) {
         st->scratch_bytes =
             pointwise ? tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims)
                       : tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
-        /* pixel triples where the asm block runs (packed tables; a 1x1: a
-         * stride-1 layer of whole quads); variants.c: the pairs' kernel is
-         * their variant with less scratch */
-        if (pointwise && p->rq_shift == NULL && k >= 4 && (k & 3) == 0 && cout >= 2 &&
-            st->win.sh == 1 && st->win.sw == 1 && st->in_dims.h == st->out_dims.h &&
-            st->in_dims.w == st->out_dims.w &&
-            (int64_t)st->out_dims.n * st->out_dims.h * st->out_dims.w >= 3) {
-          st->kernel = TMC_K_CONV2D_1X1_DSP3;
-          st->scratch_bytes = tmc_conv2d_1x1_s8_dsp3_scratch_bytes(&st->in_dims);
-        } else if (!pointwise && p->rq_shift == NULL && cout >= 2 &&
-                   (int64_t)st->out_dims.n * st->out_dims.h * st->out_dims.w >= 3) {
-          st->kernel = TMC_K_CONV2D_DSP3;
-          st->scratch_bytes = tmc_conv2d_s8_dsp3_scratch_bytes(&st->filter_dims);
+        /* pixel triples where the asm block runs: packed tables, a channel
+         * pair, 3 pixels; a 1x1 (rows of whole quads: pointwise over 3
+         * pixels) reads them in place, so a stride-1 layer of the input's
+         * size. variants.c: the pairs' kernel is their variant with less
+         * scratch */
+        const bool in_place = st->win.sh == 1 && st->win.sw == 1 &&
+                              st->in_dims.h == st->out_dims.h && st->in_dims.w == st->out_dims.w;
+        if (p->rq_shift == NULL && cout >= 2 &&
+            (int64_t)st->out_dims.n * st->out_dims.h * st->out_dims.w >= 3 &&
+            (!pointwise || in_place)) {
+          st->kernel = pointwise ? TMC_K_CONV2D_1X1_DSP3 : TMC_K_CONV2D_DSP3;
+          st->scratch_bytes = pointwise
+                                  ? tmc_conv2d_1x1_s8_dsp3_scratch_bytes(&st->in_dims)
+                                  : tmc_conv2d_s8_dsp3_scratch_bytes(&st->filter_dims);
         }
         return TMC_OK;
       }

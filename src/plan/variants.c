@@ -50,6 +50,14 @@ const char *tmc_step_variant_name(const tmc_step *st) {
   }
 }
 
+/* The DSP convolutions' pixel-pair kernel of their pixel-triple one k (k
+ * itself for any other kernel): its near variant. */
+static tmc_kernel pairs_of(tmc_kernel k) {
+  return k == TMC_K_CONV2D_1X1_DSP3 ? TMC_K_CONV2D_1X1_DSP
+         : k == TMC_K_CONV2D_DSP3   ? TMC_K_CONV2D_DSP
+                                    : k;
+}
+
 /* The direct kernel of a portable fast step (same params), if it has one. */
 static bool direct_of(const tmc_step *st, tmc_step *out) {
   *out = *st;
@@ -73,14 +81,13 @@ tmc_status tmc_step_variants_make(tmc_arena *a, tmc_diag *d, const tmc_step *st,
   int32_t n = 0;
   *out = NULL;
   list[n++] = *st;
-  if (st->kernel == TMC_K_CONV2D_1X1_DSP3) { /* the pairs: less scratch, a near speed */
+  if (pairs_of(st->kernel) != st->kernel) { /* the pairs: less scratch, a near speed */
     list[n] = *st;
-    list[n].kernel = TMC_K_CONV2D_1X1_DSP;
-    list[n++].scratch_bytes = tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims);
-  } else if (st->kernel == TMC_K_CONV2D_DSP3) {
-    list[n] = *st;
-    list[n].kernel = TMC_K_CONV2D_DSP;
-    list[n++].scratch_bytes = tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
+    list[n].kernel = pairs_of(st->kernel);
+    list[n++].scratch_bytes =
+        st->kernel == TMC_K_CONV2D_1X1_DSP3
+            ? tmc_conv2d_1x1_s8_dsp_scratch_bytes(&st->in_dims, &st->out_dims)
+            : tmc_conv2d_s8_dsp_scratch_bytes(&st->filter_dims, &st->out_dims);
   }
   if (portable && portable->scratch_bytes < list[n - 1].scratch_bytes) list[n++] = *portable;
   if (direct_of(portable ? portable : st, &dir) && dir.scratch_bytes < list[n - 1].scratch_bytes)
@@ -117,9 +124,8 @@ static bool worth(const tmc_plan *plan, int64_t arena, int64_t got, int64_t limi
 /* Whether variant k of v is within a few percent of v's fastest: the
  * DSP convolutions' pixel pairs beside their triples. */
 static bool near_of(const tmc_step_variants *v, int32_t k) {
-  const tmc_kernel a = v->v[0].kernel, b = v->v[k].kernel;
-  return (a == TMC_K_CONV2D_1X1_DSP3 && b == TMC_K_CONV2D_1X1_DSP) ||
-         (a == TMC_K_CONV2D_DSP3 && b == TMC_K_CONV2D_DSP);
+  return k > 0 && v->v[k].kernel != v->v[0].kernel &&
+         v->v[k].kernel == pairs_of(v->v[0].kernel);
 }
 
 void tmc_step_variant_lean(tmc_plan *plan, int32_t s) {
